@@ -1,0 +1,30 @@
+# Two commands for a fresh machine: `make demo` and `make test`.
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+PY := .venv/bin/python
+export DEBUG ?= true
+
+.PHONY: install demo test lint worker messages
+
+install:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+
+demo: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: install
+	$(UV) run --frozen pytest
+
+lint: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+worker: install
+	DATABASE_POOL=false $(UV) run --frozen celery -A registry worker --beat --loglevel=info
+
+messages:
+	$(PY) manage.py makemessages -l fi -l sv -l en --ignore=.venv --ignore=tests
+	$(PY) manage.py compilemessages --ignore=.venv

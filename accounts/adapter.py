@@ -1,0 +1,21 @@
+"""allauth customisation: all of it goes through this adapter."""
+
+from __future__ import annotations
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.utils import translation
+
+from .models import User
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request) -> bool:
+        return getattr(settings, "SIGNUP_OPEN", True)
+
+    def save_user(self, request, user, form, commit=True):
+        # A new member keeps the language they signed up in.
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        if language in User.Language.values:
+            user.preferred_language = language
+        return super().save_user(request, user, form, commit=commit)

@@ -1,0 +1,72 @@
+"""Writes for the accounts app."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import LoginEvent, User
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+PROFILE_FIELDS = (
+    "first_name",
+    "last_name",
+    "street_address",
+    "postal_code",
+    "city",
+    "country",
+    "preferred_language",
+    "date_of_birth",
+    "phone",
+)
+
+
+@transaction.atomic
+def profile_update(*, user: User, data: Mapping[str, Any]) -> User:
+    """Save the member's own profile fields (already validated by the form)."""
+    changed = [
+        name for name in PROFILE_FIELDS if name in data and getattr(user, name) != data[name]
+    ]
+    for name in changed:
+        setattr(user, name, data[name])
+    if changed:
+        user.profile_updated_at = timezone.now()
+        user.save(update_fields=[*changed, "profile_updated_at"])
+    return user
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """Remember the UI language the user picked; it follows them to every device."""
+    if language not in User.Language.values:
+        raise ValueError(f"Unsupported language {language!r}")
+    if user.preferred_language != language:
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
+
+
+def _client_details(request: HttpRequest | None) -> tuple[str | None, str]:
+    if request is None:
+        return None, ""
+    ip = request.META.get("REMOTE_ADDR") or None
+    agent = request.META.get("HTTP_USER_AGENT", "")[:300]
+    return ip, agent
+
+
+def login_event_record(
+    *, user: User, outcome: LoginEvent.Outcome, request: HttpRequest | None
+) -> LoginEvent:
+    """Record a sign-in or a failed attempt on the user's account."""
+    ip, agent = _client_details(request)
+    return LoginEvent.objects.create(user=user, outcome=outcome, ip_address=ip, user_agent=agent)
+
+
+def login_events_purge(*, older_than: datetime.datetime) -> int:
+    """Delete login history older than ``older_than``; safe to run any number of times."""
+    deleted, _ = LoginEvent.objects.filter(occurred_at__lt=older_than).delete()
+    return deleted

@@ -1,0 +1,16 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+
+# The admin login goes through allauth: rate limits and MFA apply to staff too.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Ilmailurekisteri"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("me/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+]
