@@ -1,12 +1,12 @@
 # Two commands for a fresh machine: `make demo` and `make test`.
-UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+UV := $(shell if uv --version >/dev/null 2>&1; then echo uv; else echo python3 -m uv; fi)
 PY := .venv/bin/python
 export DEBUG ?= true
 
 .PHONY: install demo test lint worker messages
 
 install:
-	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
 
 demo: install

@@ -29,16 +29,21 @@ PROFILE_FIELDS = (
 
 @transaction.atomic
 def profile_update(*, user: User, data: Mapping[str, Any]) -> User:
-    """Save the member's own profile fields (already validated by the form)."""
+    """Save the member's own profile fields (already validated by the form).
+
+    Compares against the stored row, not the instance: a bound ModelForm has already
+    copied the new values onto the instance it was given.
+    """
+    stored = User.objects.select_for_update().get(pk=user.pk)
     changed = [
-        name for name in PROFILE_FIELDS if name in data and getattr(user, name) != data[name]
+        name for name in PROFILE_FIELDS if name in data and getattr(stored, name) != data[name]
     ]
     for name in changed:
-        setattr(user, name, data[name])
+        setattr(stored, name, data[name])
     if changed:
-        user.profile_updated_at = timezone.now()
-        user.save(update_fields=[*changed, "profile_updated_at"])
-    return user
+        stored.profile_updated_at = timezone.now()
+        stored.save(update_fields=[*changed, "profile_updated_at"])
+    return stored
 
 
 def user_language_set(*, user: User, language: str) -> None:

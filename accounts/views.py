@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import copy
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,13 +23,14 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def profile_edit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        form = ProfileForm(request.POST, instance=request.user)
+        # A copy: an invalid form must not leave its values on request.user.
+        form = ProfileForm(request.POST, instance=copy.copy(request.user))
         if form.is_valid():
-            services.profile_update(user=request.user, data=form.cleaned_data)
-            translation.activate(request.user.preferred_language)
+            user = services.profile_update(user=request.user, data=form.cleaned_data)
+            translation.activate(user.preferred_language)
             messages.success(request, _("Your details were saved."))
             response = redirect("accounts:my_data")
-            _set_language_cookie(response, request.user.preferred_language)
+            _set_language_cookie(response, user.preferred_language)
             return response
         messages.error(request, _("Please correct the errors below. Nothing was saved yet."))
     else:

@@ -1,12 +1,15 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from accounts import views as account_views
 
 # The admin login goes through allauth: rate limits and MFA apply to staff too.
 admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_header = "Ilmailurekisteri"
+admin.site.site_header = _("Aviation registry: administration")
+admin.site.site_title = _("Aviation registry")
+admin.site.index_title = _("Controller's desk")
 
 urlpatterns = [
     path("", account_views.home, name="home"),

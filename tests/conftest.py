@@ -4,8 +4,16 @@ import pytest
 from django.core.cache import cache
 
 from accounts.models import User
+from registry.celery import app as celery_app
 
 from .factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
+
+
+def pytest_configure(config) -> None:
+    from django.conf import settings
+
+    # Real hashing costs ~0.3 s a password; the tests are about behaviour, not key stretching.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +22,18 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Run Celery tasks in-process, except in tests that bring up a real worker."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_without_mfa_are_sent_to_enable_it(client, staff):
+    client.force_login(staff)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_index")
+
+
+def test_staff_without_mfa_cannot_open_any_admin_page(client, staff):
+    client.force_login(staff)
+    response = client.get(reverse("admin:accounts_user_changelist"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_index")
+
+
+def test_staff_with_mfa_can_use_the_admin(client, staff):
+    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(staff)
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert client.get(reverse("admin:accounts_user_changelist")).status_code == 200
+
+
+def test_members_do_not_get_into_the_admin(member_client):
+    response = member_client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_the_admin_login_goes_through_allauth(client):
+    response = client.get(reverse("admin:login"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_staff_logins_are_rate_limited(client, staff, password):
+    url = reverse("account_login")
+    for i in range(5):
+        client.post(url, {"login": staff.email, "password": f"wrong-{i}"})
+    # After five failures even the right password is refused for a while.
+    response = client.post(url, {"login": staff.email, "password": password})
+    assert response.status_code == 200
+    assert "Liian monta" in response.content.decode()
+    assert "_auth_user_id" not in client.session

@@ -1,0 +1,96 @@
+"""A new member, from signing up to reading their own data in Swedish."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from accounts.models import User
+
+from .conftest import submit
+
+EMAIL = "siiri.lentaja@example.fi"
+PASSWORD = "Siipivali-2026-kevat"
+CONFIRMATION_LINK = re.compile(r"https?://\S+/accounts/confirm-email/[^/\s]+/")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_it_takes_a_new_member_from_signup_to_their_data_in_swedish(
+    page: Page, live_server, mailoutbox, log_in, console_errors
+):
+    # Sign up. The browser asks for English, but the service speaks Finnish.
+    page.goto(reverse("account_signup"))
+    expect(page.locator("html")).to_have_attribute("lang", "fi")
+    page.fill("input[name=email]", EMAIL)
+    page.fill("input[name=password1]", PASSWORD)
+    page.fill("input[name=password2]", PASSWORD)
+    submit(page, "form:has(input[name=password2])")
+    expect(page).to_have_url(re.compile(re.escape(reverse("account_email_verification_sent"))))
+
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == [EMAIL]
+    link = CONFIRMATION_LINK.search(message.body)
+    assert link, message.body
+    assert link.group(0).startswith(live_server.url)
+
+    # Until the address is confirmed, the password does not let them in.
+    log_in(EMAIL, PASSWORD)
+    expect(page).to_have_url(re.compile(re.escape(reverse("account_email_verification_sent"))))
+    expect(page.locator(f".site-header a[href='{reverse('account_login')}']")).to_be_visible()
+
+    # Confirm the address from the link in the mail (a GET only shows the button).
+    page.goto(link.group(0))
+    submit(page, "form[action*='/confirm-email/']")
+    user = User.objects.get(email=EMAIL)
+    assert user.emailaddress_set.get(email=EMAIL).verified
+
+    log_in(EMAIL, PASSWORD)
+    expect(page).to_have_url(re.compile(re.escape(reverse("accounts:my_data")) + "$"))
+
+    # Fill in the profile.
+    page.locator(f".site-header a[href='{reverse('accounts:profile')}']").click()
+    expect(page.locator("input[name=first_name]")).to_be_visible()
+    page.fill("input[name=first_name]", "Siiri")
+    page.fill("input[name=last_name]", "Lentäjä")
+    page.fill("input[name=street_address]", "Kiitotie 3 A 7")
+    page.fill("input[name=postal_code]", "01530")
+    page.fill("input[name=city]", "Vantaa")
+    page.select_option("select[name=country]", "FI")
+    page.fill("input[name=phone]", "040 123 4567")
+    page.fill("input[name=date_of_birth]", "1990-04-15")
+    submit(page, "form:has(input[name=first_name])")
+    expect(page).to_have_url(re.compile(re.escape(reverse("accounts:my_data")) + "$"))
+    profile = page.locator("#section-profile")
+    expect(profile).to_contain_text("Suomi")  # the country, in Finnish
+
+    # Switch the interface to Swedish with the switcher in the header.
+    page.select_option("#language-select", "sv")
+    submit(page, "form.language-switcher")
+
+    # "My data" now speaks Swedish and shows what was typed.
+    expect(page).to_have_url(re.compile(re.escape(reverse("accounts:my_data")) + "$"))
+    expect(page.locator("html")).to_have_attribute("lang", "sv")
+    expect(page.locator("#language-select")).to_have_value("sv")
+    expect(profile).to_contain_text("Siiri Lentäjä")
+    expect(profile).to_contain_text(EMAIL)
+    expect(profile).to_contain_text("Kiitotie 3 A 7")
+    expect(profile).to_contain_text("01530 Vantaa")
+    expect(profile).to_contain_text("Finland")  # the country, in Swedish
+    expect(profile).not_to_contain_text("Suomi")
+    # The phone number typed in the national form is shown in the international one
+    # (libphonenumber groups it "+358 40 1234567").
+    expect(profile).to_contain_text(re.compile(r"\+358 40 123 ?4567"))
+    expect(profile).to_contain_text("15.4.1990")
+    expect(profile).to_contain_text("svenska")  # the preferred language, in Swedish
+
+    # The choice is remembered on the account, not only in this browser.
+    user.refresh_from_db()
+    assert user.preferred_language == "sv"
+    assert str(user.phone) and user.phone.as_e164 == "+358401234567"
+
+    assert console_errors == []
