@@ -26,5 +26,5 @@ worker: install
 	DATABASE_POOL=false $(UV) run --frozen celery -A registry worker --beat --loglevel=info
 
 messages:
-	$(PY) manage.py makemessages -l fi -l sv -l en --ignore=.venv --ignore=tests
+	$(PY) manage.py makemessages -l fi -l sv -l en --ignore=.venv --ignore=tests --ignore=staticfiles
 	$(PY) manage.py compilemessages --ignore=.venv

@@ -5,6 +5,7 @@ from __future__ import annotations
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext
 
 from .models import User
 
@@ -19,3 +20,7 @@ class AccountAdapter(DefaultAccountAdapter):
         if language in User.Language.values:
             user.preferred_language = language
         return super().save_user(request, user, form, commit=commit)
+
+    def format_email_subject(self, subject: str) -> str:
+        # The product name in the recipient's language rather than a fixed prefix.
+        return f"[{gettext('Aviation registry')}] {subject}"

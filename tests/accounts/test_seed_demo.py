@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.management import call_command
+
+from accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_creates_demo_members_who_can_sign_in_and_is_safe_to_rerun(client, capsys):
+    call_command("seed_demo")
+    first = capsys.readouterr().out
+    users = User.objects.count()
+    addresses = EmailAddress.objects.count()
+
+    call_command("seed_demo")
+    assert User.objects.count() == users >= 5
+    assert EmailAddress.objects.count() == addresses
+    assert EmailAddress.objects.filter(verified=False).count() == 0
+    assert "aino.virtanen@example.fi" in first
+
+    aino = User.objects.get(email="aino.virtanen@example.fi")
+    assert aino.city == "Helsinki"
+    assert aino.phone.as_e164 == "+358401234567"
+    from accounts.management.commands.seed_demo import DEMO_PASSWORD
+
+    assert aino.check_password(DEMO_PASSWORD)

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from registry.settings import env_bool, env_int, env_list
+
+
+def test_env_bool_reads_the_usual_spellings(monkeypatch):
+    for raw, expected in [
+        ("true", True),
+        ("1", True),
+        ("On", True),
+        ("false", False),
+        ("0", False),
+    ]:
+        monkeypatch.setenv("FLAG", raw)
+        assert env_bool("FLAG", default=not expected) is expected
+
+
+def test_env_bool_falls_back_to_the_default_when_unset_or_empty(monkeypatch):
+    monkeypatch.delenv("FLAG", raising=False)
+    assert env_bool("FLAG", default=True) is True
+    monkeypatch.setenv("FLAG", "")
+    assert env_bool("FLAG", default=False) is False
+
+
+def test_env_bool_stops_start_up_on_a_typo(monkeypatch):
+    monkeypatch.setenv("FLAG", "ture")
+    with pytest.raises(ImproperlyConfigured, match="FLAG"):
+        env_bool("FLAG", default=False)
+
+
+def test_env_int_stops_start_up_on_a_non_number(monkeypatch):
+    monkeypatch.setenv("NUMBER", "ten")
+    with pytest.raises(ImproperlyConfigured, match="NUMBER"):
+        env_int("NUMBER", 1)
+    monkeypatch.setenv("NUMBER", "10")
+    assert env_int("NUMBER", 1) == 10
+
+
+def test_env_list_splits_and_trims(monkeypatch):
+    monkeypatch.setenv("HOSTS", " a.example , b.example,, ")
+    assert env_list("HOSTS", []) == ["a.example", "b.example"]
+
+
+def _run_settings(env: dict[str, str]) -> str:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import registry.settings"],
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    assert "SECRET_KEY is required" in _run_settings({"DEBUG": "false"})
+
+
+def test_production_refuses_to_start_without_a_shared_cache():
+    stderr = _run_settings(
+        {"DEBUG": "false", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "registry.example.fi"}
+    )
+    assert "REDIS_URL is required" in stderr
+
+
+def test_production_refuses_a_database_url_that_is_not_postgresql():
+    stderr = _run_settings({"DEBUG": "true", "DATABASE_URL": "mysql://root@localhost/x"})
+    assert "must point to PostgreSQL" in stderr
