@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
+from .events import profile_changed
 from .models import LoginEvent, User
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ def profile_update(*, user: User, data: Mapping[str, Any]) -> User:
     if changed:
         stored.profile_updated_at = timezone.now()
         stored.save(update_fields=[*changed, "profile_updated_at"])
+        transaction.on_commit(lambda: profile_changed.send(sender=User, user=stored))
     return stored
 
 

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "django_countries",
     "accounts",
+    "organizations",
 ]
 
 MIDDLEWARE = [
@@ -189,7 +190,9 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
-ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+# Confirming the address in the browser that signed up finishes that sign-in and returns
+# to where the person was going (e.g. an invitation).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_CHANGE_EMAIL = False
 ACCOUNT_MAX_EMAIL_ADDRESSES = 5
@@ -305,6 +308,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60 * 24,
     },
 }
+
+# The public address of the service, for links in mail sent outside a request (Celery).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+if not DEBUG and not SITE_URL:
+    raise ImproperlyConfigured("SITE_URL is required when DEBUG is off (links in email)")
+INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
 
 # How long the login history shown on "My data" is kept.
 LOGIN_EVENT_RETENTION_DAYS = env_int("LOGIN_EVENT_RETENTION_DAYS", 90)

@@ -15,5 +15,6 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
+    path("organizations/", include("organizations.urls")),
     path("admin/", admin.site.urls),
 ]

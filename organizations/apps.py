@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganizationsConfig(AppConfig):
+    name = "organizations"
+    verbose_name = _("Organizations")
+
+    def ready(self) -> None:
+        from . import my_data_sections, signals  # noqa: F401  (registers sections and handlers)

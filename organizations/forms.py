@@ -1,0 +1,248 @@
+from __future__ import annotations
+
+import csv
+import io
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.fi import ytunnus
+
+from accounts.forms import FINNISH_POSTAL_CODE
+
+from .models import BankAccount, ContactPerson, Membership, Organization
+from .selectors import DEFAULT_MEMBER_SORT, MEMBER_SORTS
+from .services import ImportRow
+
+PHONE_ERROR = _("Enter a valid phone number, e.g. 040 123 4567 or +46 70 123 4567.")
+MAX_IMPORT_ROWS = 5000
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+class OrganizationForm(forms.ModelForm):
+    phone = PhoneNumberField(
+        label=_("Phone number"),
+        required=False,
+        region="FI",
+        error_messages={"invalid": PHONE_ERROR},
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "name",
+            "kind",
+            "business_id",
+            "association_register_number",
+            "email",
+            "phone",
+            "street_address",
+            "postal_code",
+            "city",
+            "website",
+            "e_invoice_address",
+            "e_invoice_operator",
+        ]
+
+    def clean_business_id(self) -> str:
+        value = self.cleaned_data["business_id"].strip()
+        if not value:
+            return ""
+        try:
+            normalised = ytunnus.format(ytunnus.validate(value))
+        except StdnumError as error:
+            raise forms.ValidationError(
+                _("%(value)s is not a valid business ID (Y-tunnus), e.g. 2468823-3."),
+                params={"value": value},
+            ) from error
+        taken = Organization.objects.filter(business_id=normalised).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("An organization with this business ID already exists."))
+        return normalised
+
+    def clean_postal_code(self) -> str:
+        value = " ".join(self.cleaned_data["postal_code"].split())
+        if value and not FINNISH_POSTAL_CODE.match(value):
+            raise forms.ValidationError(_("A Finnish postal code has five digits, e.g. 00100."))
+        return value
+
+
+class BankAccountForm(forms.ModelForm):
+    class Meta:
+        model = BankAccount
+        fields = ["iban", "bic", "description", "is_primary"]
+        help_texts = {"bic": _("Filled in from the IBAN when left empty.")}
+
+    def __init__(self, *args, organization: Organization, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+
+    def clean_iban(self) -> str:
+        raw = self.cleaned_data["iban"]
+        try:
+            iban = IBAN(raw)
+        except SchwiftyException as error:
+            raise forms.ValidationError(
+                _("%(value)s is not a valid IBAN. Check the country code and the digits."),
+                params={"value": raw},
+            ) from error
+        value = iban.compact
+        duplicates = BankAccount.objects.filter(organization=self.organization, iban=value)
+        if duplicates.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("This account is already registered."))
+        self.parsed_iban = iban
+        return value
+
+    def clean_bic(self) -> str:
+        raw = self.cleaned_data["bic"].replace(" ", "").upper()
+        if not raw:
+            return ""
+        try:
+            return str(BIC(raw))
+        except SchwiftyException as error:
+            raise forms.ValidationError(
+                _("%(value)s is not a valid BIC."), params={"value": raw}
+            ) from error
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        iban = getattr(self, "parsed_iban", None)
+        if iban is None or self.has_error("bic"):
+            return cleaned
+        derived = iban.bic
+        typed = cleaned.get("bic", "")
+        if typed and derived and typed[:8] != str(derived)[:8]:
+            self.add_error(
+                "bic",
+                _("The BIC %(typed)s does not match the IBAN, whose bank's BIC is %(derived)s.")
+                % {"typed": typed, "derived": derived},
+            )
+        elif not typed and derived:
+            cleaned["bic"] = str(derived)
+        cleaned["bank_name"] = iban.bank_name or ""
+        return cleaned
+
+
+class ContactPersonForm(forms.ModelForm):
+    phone = PhoneNumberField(
+        label=_("Phone number"),
+        required=False,
+        region="FI",
+        error_messages={"invalid": PHONE_ERROR},
+    )
+
+    class Meta:
+        model = ContactPerson
+        fields = ["name", "role", "phone", "email"]
+
+
+class InvitationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=300, required=False)
+    email = forms.EmailField(label=_("Email address"))
+    member_number = forms.CharField(label=_("Member number"), max_length=20, required=False)
+
+
+class InvitationImportForm(forms.Form):
+    """A pasted list or a CSV file of name, email and member number."""
+
+    rows = forms.CharField(
+        label=_("Paste a list"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "One person per line: name, email, member number — separated by commas, "
+            "semicolons or tabs. A header line is allowed."
+        ),
+    )
+    file = forms.FileField(label=_("…or upload a CSV file"), required=False)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        text = cleaned.get("rows") or ""
+        upload = cleaned.get("file")
+        if upload is not None:
+            if upload.size > MAX_IMPORT_BYTES:
+                raise forms.ValidationError(_("The file is too large (at most 2 MB)."))
+            content = upload.read()
+            for encoding in ("utf-8-sig", "cp1252"):
+                try:
+                    text = content.decode(encoding)
+                    break
+                except UnicodeDecodeError:
+                    continue
+        if not text.strip():
+            raise forms.ValidationError(_("Paste a list or choose a file."))
+        rows = parse_invitation_rows(text)
+        if not rows:
+            raise forms.ValidationError(_("No people found in the list."))
+        if len(rows) > MAX_IMPORT_ROWS:
+            raise forms.ValidationError(
+                _("At most %(count)s people at a time."), params={"count": MAX_IMPORT_ROWS}
+            )
+        cleaned["parsed_rows"] = rows
+        return cleaned
+
+
+HEADER_WORDS = {"email", "sähköposti", "e-post", "e-mail", "sahkoposti"}
+
+
+def parse_invitation_rows(text: str) -> list[ImportRow]:
+    """Read name, email, member number per line; the delimiter is sniffed."""
+    lines = text.splitlines()
+    sample = "\n".join(lines[:20])
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows: list[ImportRow] = []
+    for number, fields in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
+        cells = [cell.strip() for cell in fields]
+        if not any(cells):
+            continue
+        if number == 1 and any(cell.lower() in HEADER_WORDS for cell in cells):
+            continue
+        if len(cells) == 1:
+            cells = ["", cells[0], ""]
+        cells += [""] * (3 - len(cells))
+        name, email, member_number = cells[:3]
+        if "@" in name and "@" not in email:
+            name, email = email, name
+        rows.append(ImportRow(line=number, name=name, email=email, member_number=member_number))
+    return rows
+
+
+class MemberFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *Membership.Status.choices]
+    )
+    role = forms.ChoiceField(
+        label=_("Role"), required=False, choices=[("", _("All")), *Membership.Role.choices]
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("name", _("Name")),
+            ("-name", _("Name, descending")),
+            ("number", _("Member number")),
+            ("-joined", _("Newest members first")),
+            ("joined", _("Oldest members first")),
+            ("status", _("Status")),
+        ],
+    )
+
+    def filters(self):
+        from .selectors import MemberFilter
+
+        data = self.cleaned_data if self.is_valid() else {}
+        sort = data.get("sort") or DEFAULT_MEMBER_SORT
+        return MemberFilter(
+            query=data.get("q", ""),
+            status=data.get("status", ""),
+            role=data.get("role", ""),
+            sort=sort if sort in MEMBER_SORTS else DEFAULT_MEMBER_SORT,
+        )

@@ -1,0 +1,332 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from phonenumber_field.modelfields import PhoneNumberField
+
+
+class Organization(models.Model):
+    """A customer of the service: a flying club, a flight school or an aviation company."""
+
+    class Kind(models.TextChoices):
+        FLYING_CLUB = "flying_club", _("Flying club")
+        FLIGHT_SCHOOL = "flight_school", _("Flight school")
+        AVIATION_COMPANY = "aviation_company", _("Aviation company")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.FLYING_CLUB
+    )
+    business_id = models.CharField(
+        _("business ID (Y-tunnus)"), max_length=9, blank=True, help_text=_("E.g. 2468823-3.")
+    )
+    association_register_number = models.CharField(
+        _("register number of the association"), max_length=20, blank=True
+    )
+    email = models.EmailField(_("email address"), blank=True)
+    phone = PhoneNumberField(_("phone number"), blank=True)
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=12, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    e_invoice_address = models.CharField(_("e-invoice address"), max_length=35, blank=True)
+    e_invoice_operator = models.CharField(_("e-invoice operator"), max_length=35, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name"]
+        permissions = [
+            ("administer_organization", _("Can administer the organization and its members")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business_id"],
+                condition=~models.Q(business_id=""),
+                name="organization_business_id_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganizationUserObjectPermission(UserObjectPermissionBase):
+    """guardian's per-object permissions, in a table with a real foreign key."""
+
+    content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("admin right")
+        verbose_name_plural = _("admin rights")
+
+
+class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("group admin right")
+        verbose_name_plural = _("group admin rights")
+
+
+class BankAccount(models.Model):
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="bank_accounts",
+        verbose_name=_("organization"),
+    )
+    iban = models.CharField(_("IBAN"), max_length=34)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    description = models.CharField(_("description"), max_length=100, blank=True)
+    is_primary = models.BooleanField(_("primary account for invoices"), default=False)
+
+    class Meta:
+        verbose_name = _("bank account")
+        verbose_name_plural = _("bank accounts")
+        ordering = ["-is_primary", "iban"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "iban"], name="bankaccount_org_iban_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.formatted_iban
+
+    @property
+    def formatted_iban(self) -> str:
+        return " ".join(self.iban[i : i + 4] for i in range(0, len(self.iban), 4))
+
+
+class ContactPerson(models.Model):
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="contact_persons",
+        verbose_name=_("organization"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    phone = PhoneNumberField(_("phone number"), blank=True)
+    email = models.EmailField(_("email address"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contact_roles",
+        verbose_name=_("user account"),
+    )
+
+    class Meta:
+        verbose_name = _("contact person")
+        verbose_name_plural = _("contact persons")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})" if self.role else self.name
+
+
+class Membership(models.Model):
+    """A person in an organization's member register.
+
+    An invited person has no user yet: the name and email the admin typed stand in until
+    they accept. ``name``, ``email`` and ``search_text`` are kept in step with the user's
+    profile so that the member list sorts and searches on one table.
+    """
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+
+    class Role(models.TextChoices):
+        MEMBER = "member", _("Member")
+        ADMIN = "admin", _("Admin")
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("organization"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    member_number = models.CharField(_("member number"), max_length=20, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined_on = models.DateField(_("joined"), null=True, blank=True)
+    ended_on = models.DateField(_("ended"), null=True, blank=True)
+    name = models.CharField(_("name"), max_length=300, blank=True)
+    email = models.EmailField(_("email address"), blank=True)
+    sort_name = models.CharField(max_length=300, blank=True, editable=False)
+    search_text = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["sort_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "member_number"],
+                condition=~models.Q(member_number=""),
+                name="membership_org_number_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "user"],
+                condition=models.Q(user__isnull=False),
+                name="membership_org_user_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "status", "sort_name"], name="membership_list_idx"
+            ),
+            models.Index(fields=["organization", "sort_name", "id"], name="membership_sort_idx"),
+            models.Index(fields=["user", "status"], name="membership_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.email} — {self.organization_id}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN and self.status == self.Status.ACTIVE
+
+
+class Invitation(models.Model):
+    """The link sent to an invited person. Only a hash of its token is stored."""
+
+    membership = models.OneToOneField(
+        Membership,
+        on_delete=models.CASCADE,
+        related_name="invitation",
+        verbose_name=_("membership"),
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    expires_at = models.DateTimeField(_("expires"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.membership.email} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and not self.is_expired
+
+
+class AdminRightChange(models.Model):
+    """Who granted or revoked whose admin rights in an organization, and when."""
+
+    class Action(models.TextChoices):
+        GRANT = "grant", _("Granted")
+        REVOKE = "revoke", _("Revoked")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="admin_changes", verbose_name=_("member")
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("admin right change")
+        verbose_name_plural = _("admin right changes")
+        ordering = ["-changed_at"]
+        indexes = [models.Index(fields=["organization", "-changed_at"], name="adminchange_org_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.membership_id} {self.changed_at:%Y-%m-%d}"
+
+
+class MemberDataView(models.Model):
+    """One organization admin seeing one member's data: the "who has seen my data" log."""
+
+    class Channel(models.TextChoices):
+        DETAIL = "detail", _("Opened the member's details")
+        EXPORT = "export", _("Exported the member list")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="data_views",
+        verbose_name=_("whose data"),
+    )
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("seen by"),
+    )
+    viewer_name = models.CharField(_("seen by (name)"), max_length=300, blank=True)
+    channel = models.CharField(_("how"), max_length=10, choices=Channel.choices)
+    viewed_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("member data view")
+        verbose_name_plural = _("member data views")
+        ordering = ["-viewed_at"]
+        indexes = [
+            models.Index(fields=["subject", "-viewed_at"], name="dataview_subject_idx"),
+            models.Index(fields=["organization", "-viewed_at"], name="dataview_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.viewer_name} → {self.subject_id} ({self.viewed_at:%Y-%m-%d})"

@@ -1,0 +1,94 @@
+"""Who may do what in an organization — decided here and nowhere else.
+
+Admin rights are guardian object permissions on the Organization (direct foreign-key
+tables). Superusers get no implicit rights here: the controller works in the Django
+admin, and an organization's own pages answer 404 to everyone outside it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
+
+from .models import Membership, Organization
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+ADMINISTER = "organizations.administer_organization"
+ADMINISTER_CODENAME = "administer_organization"
+
+
+def administered_organizations(user: User | AnonymousUser) -> QuerySet[Organization]:
+    """Organizations in which ``user`` holds admin rights."""
+    if not user.is_authenticated or not user.is_active:
+        return Organization.objects.none()
+    return get_objects_for_user(
+        user, ADMINISTER, klass=Organization, with_superuser=False, accept_global_perms=False
+    )
+
+
+def is_organization_admin(user: User | AnonymousUser, organization: Organization) -> bool:
+    return administered_organizations(user).filter(pk=organization.pk).exists()
+
+
+def get_organization_for_admin(user: User | AnonymousUser, pk: int) -> Organization:
+    """The organization if ``user`` administers it; 404 otherwise."""
+    organization = administered_organizations(user).filter(pk=pk).first()
+    if organization is None:
+        raise Http404
+    return organization
+
+
+def get_organization_for_member(user: User | AnonymousUser, pk: int) -> Organization:
+    """The organization if ``user`` is an active member (admins are members too)."""
+    if not user.is_authenticated:
+        raise Http404
+    organization = Organization.objects.filter(
+        pk=pk, memberships__user=user, memberships__status=Membership.Status.ACTIVE
+    ).first()
+    if organization is None:
+        raise Http404
+    return organization
+
+
+def get_membership_for_admin(
+    user: User | AnonymousUser, organization: Organization, membership_pk: int
+) -> Membership:
+    """A membership of an organization the caller administers (checked by the caller)."""
+    membership = (
+        Membership.objects.select_related("user", "invitation")
+        .filter(organization=organization, pk=membership_pk)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def may_see_profile(membership: Membership) -> bool:
+    """Admins see a member's profile only while the membership is active."""
+    return membership.status == Membership.Status.ACTIVE and membership.user_id is not None
+
+
+def get_own_membership(user: User | AnonymousUser, organization_pk: int) -> Membership:
+    """The caller's own current membership in an organization; 404 if none."""
+    if not user.is_authenticated:
+        raise Http404
+    membership = (
+        Membership.objects.select_related("organization")
+        .filter(
+            organization_id=organization_pk,
+            user=user,
+            status=Membership.Status.ACTIVE,
+        )
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership

@@ -1,0 +1,182 @@
+"""Reads for organizations. Each runs a fixed number of queries, whatever the row count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import AdminRightChange, Invitation, MemberDataView, Membership, Organization
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+MEMBER_SORTS = {
+    "name": ("sort_name", "id"),
+    "-name": ("-sort_name", "-id"),
+    "number": ("member_number", "id"),
+    "-number": ("-member_number", "-id"),
+    "joined": ("joined_on", "id"),
+    "-joined": ("-joined_on", "-id"),
+    "status": ("status", "sort_name", "id"),
+}
+DEFAULT_MEMBER_SORT = "name"
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    query: str = ""
+    status: str = ""
+    role: str = ""
+    sort: str = DEFAULT_MEMBER_SORT
+
+
+def member_list(*, organization: Organization, filters: MemberFilter) -> QuerySet[Membership]:
+    """The organization's member register, searched, filtered and sorted.
+
+    Search runs on ``search_text`` (name, email and member number in lower case), which a
+    trigram index covers on PostgreSQL.
+    """
+    memberships = Membership.objects.filter(organization=organization)
+    term = " ".join(filters.query.split()).lower()
+    if term:
+        memberships = memberships.filter(search_text__contains=term)
+    if filters.status in Membership.Status.values:
+        memberships = memberships.filter(status=filters.status)
+    if filters.role in Membership.Role.values:
+        memberships = memberships.filter(role=filters.role)
+    order = MEMBER_SORTS.get(filters.sort, MEMBER_SORTS[DEFAULT_MEMBER_SORT])
+    return memberships.order_by(*order)
+
+
+# The profile fields an organization's admins see of an active member: on the member page,
+# in the CSV export, and listed to an invitee before they accept. One list for all three.
+PROFILE_FIELDS_VISIBLE_TO_ADMINS = (
+    "first_name",
+    "last_name",
+    "email",
+    "street_address",
+    "postal_code",
+    "city",
+    "country",
+    "phone",
+    "date_of_birth",
+    "preferred_language",
+)
+MEMBERSHIP_EXPORT_FIELDS = (
+    "member_number",
+    "name",
+    "email",
+    "status",
+    "role",
+    "joined_on",
+    "ended_on",
+)
+# Name and email come from the membership (kept in step with the profile).
+EXPORT_PROFILE_FIELDS = tuple(
+    name
+    for name in PROFILE_FIELDS_VISIBLE_TO_ADMINS
+    if name not in ("first_name", "last_name", "email")
+)
+
+
+def visible_profile_labels() -> list[str]:
+    from accounts.models import User
+
+    return [
+        str(User._meta.get_field(name).verbose_name) for name in PROFILE_FIELDS_VISIBLE_TO_ADMINS
+    ]
+
+
+def member_profile(*, user: User) -> list[tuple[str, object]]:
+    """(label, value) pairs of what the organization's admins see of ``user``."""
+    rows = []
+    for name in PROFILE_FIELDS_VISIBLE_TO_ADMINS:
+        field = user._meta.get_field(name)
+        display = getattr(user, f"get_{name}_display", None)
+        value = display() if callable(display) else getattr(user, name)
+        if name == "country":
+            value = user.country.name
+        rows.append((str(field.verbose_name), value))
+    return rows
+
+
+def member_export_header() -> list[str]:
+    from accounts.models import User
+
+    labels = [str(Membership._meta.get_field(n).verbose_name) for n in MEMBERSHIP_EXPORT_FIELDS]
+    labels += [str(User._meta.get_field(n).verbose_name) for n in EXPORT_PROFILE_FIELDS]
+    return [label.capitalize() for label in labels]
+
+
+def member_export_rows(*, memberships: QuerySet[Membership]):
+    """Rows for the CSV export, streamed from the database in chunks.
+
+    Ended and invited memberships carry no profile: the user columns come out empty.
+    """
+    profile = [f"user__{name}" for name in EXPORT_PROFILE_FIELDS]
+    rows = memberships.values_list("status", *MEMBERSHIP_EXPORT_FIELDS, *profile)
+    active = Membership.Status.ACTIVE
+    width = len(EXPORT_PROFILE_FIELDS)
+    for status, *values in rows.iterator(chunk_size=2000):
+        if status != active:
+            values[len(MEMBERSHIP_EXPORT_FIELDS) :] = [None] * width
+        yield values
+
+
+def organizations_for_member(*, user: User) -> list[Membership]:
+    """The user's memberships with each organization's current admins (3 queries)."""
+    admins = Membership.objects.filter(
+        role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+    ).order_by("sort_name")
+    return list(
+        Membership.objects.filter(user=user)
+        .exclude(status=Membership.Status.INVITED)
+        .select_related("organization")
+        .prefetch_related(
+            Prefetch("organization__memberships", queryset=admins, to_attr="active_admins")
+        )
+        .order_by("status", "organization__name")
+    )
+
+
+def organization_admins(*, organization: Organization) -> list[Membership]:
+    return list(
+        Membership.objects.filter(
+            organization=organization,
+            role=Membership.Role.ADMIN,
+            status=Membership.Status.ACTIVE,
+        ).order_by("sort_name")
+    )
+
+
+def organization_with_details(*, pk: int) -> Organization:
+    return Organization.objects.prefetch_related("bank_accounts", "contact_persons").get(pk=pk)
+
+
+def data_views_for_subject(*, user: User, limit: int = 50) -> tuple[list[MemberDataView], int]:
+    """The latest views of the user's data by organization admins, and how many in all."""
+    views = MemberDataView.objects.filter(subject=user)
+    latest = list(views.select_related("organization").order_by("-viewed_at")[:limit])
+    return latest, views.count()
+
+
+def open_invitations(*, organization: Organization) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.filter(
+            membership__organization=organization,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        )
+        .select_related("membership", "created_by")
+        .order_by("-created_at")
+    )
+
+
+def admin_right_changes(*, organization: Organization, limit: int = 50) -> list[AdminRightChange]:
+    return list(
+        AdminRightChange.objects.filter(organization=organization)
+        .select_related("membership", "changed_by")
+        .order_by("-changed_at")[:limit]
+    )

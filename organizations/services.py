@@ -1,0 +1,512 @@
+"""Writes for organizations: each runs in a transaction and records who did it."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from .models import (
+    AdminRightChange,
+    BankAccount,
+    ContactPerson,
+    Invitation,
+    MemberDataView,
+    Membership,
+    Organization,
+)
+from .permissions import ADMINISTER_CODENAME
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+ORGANIZATION_FIELDS = (
+    "name",
+    "kind",
+    "business_id",
+    "association_register_number",
+    "email",
+    "phone",
+    "street_address",
+    "postal_code",
+    "city",
+    "website",
+    "e_invoice_address",
+    "e_invoice_operator",
+)
+
+
+class RuleError(ValidationError):
+    """A request that breaks a rule of the register (e.g. removing the last admin)."""
+
+
+# --- Denormalised member fields ---------------------------------------------------------
+
+
+def _member_fields_from_user(user: User) -> dict[str, str]:
+    name = user.get_full_name().strip()
+    return {"name": name, "email": user.email}
+
+
+def _search_fields(membership: Membership) -> None:
+    sort_source = membership.name
+    if membership.user is not None and membership.user.last_name:
+        sort_source = f"{membership.user.last_name} {membership.user.first_name}"
+    membership.sort_name = (sort_source or membership.email).strip().lower()[:300]
+    membership.search_text = " ".join(
+        part for part in (membership.name, membership.email, membership.member_number) if part
+    ).lower()
+
+
+def memberships_sync_user(*, user: User) -> int:
+    """Copy the user's current name and email onto their memberships."""
+    memberships = list(Membership.objects.filter(user=user).select_related("user"))
+    for membership in memberships:
+        for name, value in _member_fields_from_user(user).items():
+            setattr(membership, name, value)
+        _search_fields(membership)
+    Membership.objects.bulk_update(memberships, ["name", "email", "sort_name", "search_text"])
+    return len(memberships)
+
+
+# --- Organizations ------------------------------------------------------------------------
+
+
+def _grant_admin(*, membership: Membership, acting_user: User | None) -> None:
+    assign_perm(ADMINISTER_CODENAME, membership.user, membership.organization)
+    membership.role = Membership.Role.ADMIN
+    membership.save(update_fields=["role", "updated_at"])
+    AdminRightChange.objects.create(
+        organization=membership.organization,
+        membership=membership,
+        action=AdminRightChange.Action.GRANT,
+        changed_by=acting_user,
+    )
+
+
+def _revoke_admin(*, membership: Membership, acting_user: User | None) -> None:
+    remove_perm(ADMINISTER_CODENAME, membership.user, membership.organization)
+    membership.role = Membership.Role.MEMBER
+    membership.save(update_fields=["role", "updated_at"])
+    AdminRightChange.objects.create(
+        organization=membership.organization,
+        membership=membership,
+        action=AdminRightChange.Action.REVOKE,
+        changed_by=acting_user,
+    )
+
+
+@transaction.atomic
+def organization_create(
+    *, data: Mapping[str, Any], first_admin: User, acting_user: User | None
+) -> Organization:
+    """Register an organization; ``first_admin`` becomes its first member and admin."""
+    organization = Organization.objects.create(
+        **{name: data[name] for name in ORGANIZATION_FIELDS if name in data},
+        created_by=acting_user,
+    )
+    membership = Membership(
+        organization=organization,
+        user=first_admin,
+        status=Membership.Status.ACTIVE,
+        joined_on=timezone.localdate(),
+        **_member_fields_from_user(first_admin),
+    )
+    _search_fields(membership)
+    membership.save()
+    _grant_admin(membership=membership, acting_user=acting_user)
+    return organization
+
+
+@transaction.atomic
+def organization_update(*, organization: Organization, data: Mapping[str, Any]) -> Organization:
+    changed = [n for n in ORGANIZATION_FIELDS if n in data and getattr(organization, n) != data[n]]
+    for name in changed:
+        setattr(organization, name, data[name])
+    if changed:
+        organization.save(update_fields=changed)
+    return organization
+
+
+@transaction.atomic
+def bank_account_save(
+    *, organization: Organization, account: BankAccount | None, data: Mapping[str, Any]
+) -> BankAccount:
+    """Add or change a bank account; one primary account at most."""
+    account = account or BankAccount(organization=organization)
+    for name in ("iban", "bic", "bank_name", "description", "is_primary"):
+        if name in data:
+            setattr(account, name, data[name])
+    if account.is_primary:
+        organization.bank_accounts.exclude(pk=account.pk).update(is_primary=False)
+    elif not organization.bank_accounts.exclude(pk=account.pk).filter(is_primary=True).exists():
+        account.is_primary = True
+    account.save()
+    return account
+
+
+@transaction.atomic
+def bank_account_delete(*, account: BankAccount) -> None:
+    organization = account.organization
+    was_primary = account.is_primary
+    account.delete()
+    if was_primary:
+        successor = organization.bank_accounts.order_by("pk").first()
+        if successor is not None:
+            successor.is_primary = True
+            successor.save(update_fields=["is_primary"])
+
+
+def contact_person_save(
+    *, organization: Organization, contact: ContactPerson | None, data: Mapping[str, Any]
+) -> ContactPerson:
+    contact = contact or ContactPerson(organization=organization)
+    for name in ("name", "role", "phone", "email", "user"):
+        if name in data:
+            setattr(contact, name, data[name])
+    contact.save()
+    return contact
+
+
+def contact_person_delete(*, contact: ContactPerson) -> None:
+    contact.delete()
+
+
+# --- Admin rights and memberships ---------------------------------------------------------
+
+
+def _active_admin_count(organization: Organization) -> int:
+    return Membership.objects.filter(
+        organization=organization, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+    ).count()
+
+
+@transaction.atomic
+def membership_admin_grant(*, membership: Membership, acting_user: User) -> Membership:
+    """Make an active member an admin of their organization."""
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("organization", "user")
+        .get(pk=membership.pk)
+    )
+    if membership.status != Membership.Status.ACTIVE or membership.user is None:
+        raise RuleError(_("Only an active member can be made an admin."))
+    if membership.role != Membership.Role.ADMIN:
+        _grant_admin(membership=membership, acting_user=acting_user)
+    return membership
+
+
+@transaction.atomic
+def membership_admin_revoke(*, membership: Membership, acting_user: User) -> Membership:
+    """Take admin rights away; the organization always keeps at least one admin."""
+    # Lock the organization's admin rows so two admins cannot revoke each other at once.
+    list(
+        Membership.objects.select_for_update()
+        .filter(organization_id=membership.organization_id, role=Membership.Role.ADMIN)
+        .values_list("pk", flat=True)
+    )
+    membership = Membership.objects.select_related("organization", "user").get(pk=membership.pk)
+    if membership.role != Membership.Role.ADMIN:
+        return membership
+    if _active_admin_count(membership.organization) <= 1:
+        raise RuleError(_("The organization must keep at least one admin."))
+    _revoke_admin(membership=membership, acting_user=acting_user)
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, membership: Membership, acting_user: User) -> Membership:
+    """End a membership (the member leaves or an admin ends it); the record stays."""
+    list(
+        Membership.objects.select_for_update()
+        .filter(organization_id=membership.organization_id, role=Membership.Role.ADMIN)
+        .values_list("pk", flat=True)
+    )
+    membership = Membership.objects.select_related("organization", "user").get(pk=membership.pk)
+    if membership.status == Membership.Status.ENDED:
+        return membership
+    if membership.status == Membership.Status.INVITED:
+        raise RuleError(_("An invitation is revoked, not ended."))
+    if membership.role == Membership.Role.ADMIN:
+        if _active_admin_count(membership.organization) <= 1:
+            raise RuleError(_("The last admin cannot leave. Make another member an admin first."))
+        _revoke_admin(membership=membership, acting_user=acting_user)
+    membership.status = Membership.Status.ENDED
+    membership.ended_on = timezone.localdate()
+    membership.save(update_fields=["status", "ended_on", "updated_at"])
+    return membership
+
+
+# --- Invitations --------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _invitation_lifetime() -> datetime.timedelta:
+    return datetime.timedelta(days=getattr(settings, "INVITATION_VALID_DAYS", 14))
+
+
+@dataclass
+class NewInvitation:
+    invitation: Invitation
+    token: str
+
+
+def _check_invitee(organization: Organization, *, email: str, member_number: str) -> list[str]:
+    problems = []
+    email_taken = Membership.objects.filter(
+        organization=organization,
+        email__iexact=email,
+        status__in=[Membership.Status.ACTIVE, Membership.Status.INVITED],
+    ).exists()
+    if email_taken:
+        problems.append(_("%(email)s is already a member or invited.") % {"email": email})
+    if (
+        member_number
+        and Membership.objects.filter(
+            organization=organization, member_number=member_number
+        ).exists()
+    ):
+        problems.append(
+            _("Member number %(number)s is already in use.") % {"number": member_number}
+        )
+    return problems
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    organization: Organization,
+    email: str,
+    name: str = "",
+    member_number: str = "",
+    acting_user: User,
+) -> NewInvitation:
+    """Invite a person by email; the link is mailed after the transaction commits."""
+    email = email.strip().lower()
+    problems = _check_invitee(organization, email=email, member_number=member_number)
+    if problems:
+        raise RuleError(problems)
+    membership = Membership(
+        organization=organization,
+        status=Membership.Status.INVITED,
+        member_number=member_number,
+        name=name.strip(),
+        email=email,
+    )
+    _search_fields(membership)
+    membership.save()
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        membership=membership,
+        token_hash=_token_hash(token),
+        created_by=acting_user,
+        expires_at=timezone.now() + _invitation_lifetime(),
+    )
+    from .tasks import send_invitation
+
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    transaction.on_commit(lambda: send_invitation.delay(invitation.pk, token, language))
+    return NewInvitation(invitation=invitation, token=token)
+
+
+@dataclass
+class ImportRow:
+    line: int
+    name: str
+    email: str
+    member_number: str
+
+
+@dataclass
+class ImportResult:
+    invited: list[Invitation] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def invitations_import(
+    *, organization: Organization, rows: Iterable[ImportRow], acting_user: User
+) -> ImportResult:
+    """Invite every good row; report each bad row with its line number and reason.
+
+    Each row is its own transaction: a bad row never takes the good ones down with it.
+    """
+    from django.core.validators import validate_email
+
+    result = ImportResult()
+    seen_emails: set[str] = set()
+    seen_numbers: set[str] = set()
+    for row in rows:
+        email = row.email.strip().lower()
+        number = row.member_number.strip()
+        try:
+            validate_email(email)
+        except ValidationError:
+            result.errors.append(
+                (row.line, _("Not a valid email address: %(value)s") % {"value": row.email or "—"})
+            )
+            continue
+        if email in seen_emails:
+            result.errors.append((row.line, _("The same email address appears twice in the list.")))
+            continue
+        if number and number in seen_numbers:
+            result.errors.append((row.line, _("The same member number appears twice in the list.")))
+            continue
+        if len(number) > 20:
+            result.errors.append((row.line, _("The member number is too long.")))
+            continue
+        seen_emails.add(email)
+        if number:
+            seen_numbers.add(number)
+        try:
+            created = invitation_create(
+                organization=organization,
+                email=email,
+                name=row.name[:300],
+                member_number=number,
+                acting_user=acting_user,
+            )
+        except RuleError as error:
+            result.errors.append((row.line, " ".join(error.messages)))
+            continue
+        result.invited.append(created.invitation)
+    return result
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, acting_user: User) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update().select_related("membership").get(pk=invitation.pk)
+    )
+    if invitation.accepted_at is not None:
+        raise RuleError(_("The invitation was already accepted."))
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        membership = invitation.membership
+        membership.status = Membership.Status.ENDED
+        membership.ended_on = timezone.localdate()
+        # A revoked invitation must not keep its member number reserved.
+        membership.member_number = ""
+        _search_fields(membership)
+        membership.save()
+    return invitation
+
+
+def invitation_for_token(*, token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("membership__organization")
+        .filter(token_hash=_token_hash(token))
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: User) -> Membership:
+    """Accept an invitation as ``user``: the membership becomes active."""
+    found = invitation_for_token(token=token)
+    if found is None:
+        raise RuleError(_("This invitation link is not valid."))
+    invitation = Invitation.objects.select_for_update().get(pk=found.pk)
+    membership = Membership.objects.select_related("organization").get(pk=invitation.membership_id)
+    if invitation.accepted_at is not None:
+        raise RuleError(_("This invitation has already been used."))
+    if invitation.revoked_at is not None:
+        raise RuleError(_("This invitation has been withdrawn."))
+    if invitation.is_expired:
+        raise RuleError(_("This invitation has expired. Ask the organization for a new one."))
+    if Membership.objects.filter(
+        organization=membership.organization, user=user, status=Membership.Status.ACTIVE
+    ).exists():
+        raise RuleError(_("You are already a member of this organization."))
+    # A former membership of the same person gives way to the new one.
+    Membership.objects.filter(organization=membership.organization, user=user).update(user=None)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    membership.user = user
+    membership.status = Membership.Status.ACTIVE
+    membership.joined_on = timezone.localdate()
+    membership.ended_on = None
+    for name, value in _member_fields_from_user(user).items():
+        setattr(membership, name, value or getattr(membership, name))
+    _search_fields(membership)
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def invitation_send(*, invitation_id: int, token: str, language: str) -> bool:
+    """Mail the invitation link once. Returns False when there was nothing to send.
+
+    The row stays locked while mailing, so a task delivered twice waits and then finds
+    ``sent_at`` set; a failed send rolls back and the task's retry tries again.
+    """
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("membership__organization", "created_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None or invitation.sent_at is not None or not invitation.is_open:
+        return False
+    from .emails import send_invitation_email
+
+    send_invitation_email(invitation=invitation, token=token, language=language)
+    invitation.sent_at = timezone.now()
+    invitation.save(update_fields=["sent_at"])
+    return True
+
+
+# --- Read log -------------------------------------------------------------------------------
+
+
+def member_data_view_record(*, viewer: User, membership: Membership) -> None:
+    """One row per page view: who saw whose data, when and how."""
+    if membership.user_id is None:
+        return
+    MemberDataView.objects.create(
+        organization_id=membership.organization_id,
+        subject_id=membership.user_id,
+        viewer=viewer,
+        viewer_name=viewer.get_full_name() or viewer.email,
+        channel=MemberDataView.Channel.DETAIL,
+    )
+
+
+def member_export_record(*, viewer: User, memberships: QuerySet[Membership]) -> int:
+    """Log an export of every member in ``memberships`` with one INSERT … SELECT."""
+    source = memberships.filter(user__isnull=False).values_list("organization_id", "user_id")
+    select_sql, params = source.query.sql_with_params()
+    table = MemberDataView._meta.db_table
+    viewer_name = viewer.get_full_name() or viewer.email
+    # Wrapped as a subquery so the SELECT keeps its own WHERE/ORDER untouched.
+    sql = (
+        f'INSERT INTO "{table}" (organization_id, subject_id, viewer_id, viewer_name, channel,'  # noqa: S608
+        f" viewed_at) SELECT src.organization_id, src.user_id, %s, %s, %s, %s"
+        f" FROM ({select_sql}) AS src"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                viewer.pk,
+                viewer_name,
+                MemberDataView.Channel.EXPORT,
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                *params,
+            ],
+        )
+        return cursor.rowcount

@@ -1,0 +1,14 @@
+"""Keep the member register's copies of a person's name and email current."""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+
+from accounts.events import profile_changed
+
+from .services import memberships_sync_user
+
+
+@receiver(profile_changed, dispatch_uid="organizations.sync_member_fields")
+def sync_member_fields(sender, user, **kwargs) -> None:
+    memberships_sync_user(user=user)

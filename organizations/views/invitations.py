@@ -1,0 +1,143 @@
+"""Inviting people to an organization, and the invitee's side of the link."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import permissions, selectors, services
+from ..forms import InvitationForm, InvitationImportForm
+from ..models import Invitation
+
+
+@login_required
+def invitation_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open invitations, and the form to invite one person."""
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_create(
+                organization=organization,
+                email=form.cleaned_data["email"],
+                name=form.cleaned_data["name"],
+                member_number=form.cleaned_data["member_number"],
+                acting_user=request.user,
+            )
+        except services.RuleError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request,
+                _("An invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("organizations:invitations", pk=pk)
+    return render(
+        request,
+        "organizations/invitations/list.html",
+        {
+            "organization": organization,
+            "form": form,
+            "import_form": InvitationImportForm(),
+            "invitations": selectors.open_invitations(organization=organization),
+        },
+    )
+
+
+@login_required
+def invitation_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Invite many at once from a pasted list or a CSV file; bad rows are reported."""
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    form = InvitationImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = services.invitations_import(
+            organization=organization,
+            rows=form.cleaned_data["parsed_rows"],
+            acting_user=request.user,
+        )
+        if result.invited:
+            messages.success(
+                request,
+                _("%(count)s invitations were sent.") % {"count": len(result.invited)},
+            )
+        if not result.errors:
+            return redirect("organizations:invitations", pk=pk)
+    return render(
+        request,
+        "organizations/invitations/import.html",
+        {"organization": organization, "form": form, "result": result},
+    )
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    invitation = selectors.open_invitations(organization=organization).filter(pk=invitation_pk)
+    invitation = invitation.first()
+    if invitation is None:
+        messages.error(request, _("The invitation is no longer open."))
+        return redirect("organizations:invitations", pk=pk)
+    try:
+        services.invitation_revoke(invitation=invitation, acting_user=request.user)
+    except services.RuleError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The invitation was withdrawn."))
+    return redirect("organizations:invitations", pk=pk)
+
+
+def _invitation_problem(invitation: Invitation | None) -> str:
+    if invitation is None:
+        return _("This invitation link is not valid. Check that you copied the whole link.")
+    if invitation.accepted_at is not None:
+        return _("This invitation has already been used.")
+    if invitation.revoked_at is not None:
+        return _("This invitation has been withdrawn.")
+    if invitation.is_expired:
+        return _("This invitation has expired. Ask the organization for a new one.")
+    return ""
+
+
+def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
+    """The invitee's page: what the organization will see, then accept (after sign-in)."""
+    invitation = services.invitation_for_token(token=token)
+    problem = _invitation_problem(invitation)
+    if request.method == "POST" and not problem:
+        if not request.user.is_authenticated:
+            return redirect(f"{_login_url()}?next={request.path}")
+        try:
+            membership = services.invitation_accept(token=token, user=request.user)
+        except services.RuleError as error:
+            problem = " ".join(error.messages)
+        else:
+            messages.success(
+                request,
+                _("Welcome to %(organization)s!") % {"organization": membership.organization.name},
+            )
+            return redirect("organizations:detail", pk=membership.organization_id)
+    status = 410 if problem and invitation is not None else 404 if problem else 200
+    return render(
+        request,
+        "organizations/invitations/respond.html",
+        {
+            "invitation": invitation if not problem else None,
+            "organization": invitation.membership.organization if invitation else None,
+            "problem": problem,
+            "visible_fields": selectors.visible_profile_labels(),
+        },
+        status=status,
+    )
+
+
+def _login_url() -> str:
+    from django.urls import reverse
+
+    return reverse("account_login")

@@ -1,0 +1,175 @@
+"""The organization admin's member register: list, export, detail, admin rights."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import permissions, selectors, services
+from ..forms import MemberFilterForm
+
+PAGE_SIZES = (25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+
+
+def _page_size(request: HttpRequest) -> int:
+    try:
+        size = int(request.GET.get("per_page", DEFAULT_PAGE_SIZE))
+    except ValueError:
+        return DEFAULT_PAGE_SIZE
+    return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+
+
+@login_required
+def member_list(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    form = MemberFilterForm(request.GET or None)
+    memberships = selectors.member_list(organization=organization, filters=form.filters())
+    page = Paginator(memberships, _page_size(request)).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "organizations/members/list.html",
+        {
+            "organization": organization,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "page_sizes": PAGE_SIZES,
+            "page_size": page.paginator.per_page,
+        },
+    )
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for streaming csv.writer output."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+def member_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    """The (filtered) member list as CSV, streamed row by row; the export is logged."""
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    form = MemberFilterForm(request.GET or None)
+    memberships = selectors.member_list(organization=organization, filters=form.filters())
+    services.member_export_record(viewer=request.user, memberships=memberships)
+
+    writer = csv.writer(_Echo(), delimiter=";")
+    header = selectors.member_export_header()
+
+    def rows():
+        yield "\ufeff"  # so spreadsheet programs read the file as UTF-8
+        yield writer.writerow(header)
+        for row in selectors.member_export_rows(memberships=memberships):
+            yield writer.writerow(_csv_row(row))
+
+    filename = f"{slugify(organization.name) or 'members'}-{timezone.localdate():%Y-%m-%d}.csv"
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _csv_row(row: tuple) -> list[str]:
+    cleaned = []
+    for value in row:
+        text = "" if value is None else str(value)
+        # Spreadsheet formula injection: a cell must not start like a formula.
+        if text[:1] in ("=", "+", "-", "@") and not _is_phone_number(text):
+            text = "'" + text
+        cleaned.append(text)
+    return cleaned
+
+
+def _is_phone_number(text: str) -> bool:
+    return text.startswith("+") and text[1:].isdigit()
+
+
+@login_required
+def member_detail(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    membership = permissions.get_membership_for_admin(request.user, organization, membership_pk)
+    show_profile = permissions.may_see_profile(membership)
+    if show_profile:
+        services.member_data_view_record(viewer=request.user, membership=membership)
+    return render(
+        request,
+        "organizations/members/detail.html",
+        {
+            "organization": organization,
+            "membership": membership,
+            "member": membership.user if show_profile else None,
+            "profile": selectors.member_profile(user=membership.user) if show_profile else [],
+        },
+    )
+
+
+@login_required
+@require_POST
+def member_end(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    membership = permissions.get_membership_for_admin(request.user, organization, membership_pk)
+    try:
+        services.membership_end(membership=membership, acting_user=request.user)
+    except services.RuleError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The membership was ended."))
+    if membership.user_id == request.user.id:
+        return redirect("organizations:mine")
+    return redirect("organizations:member", pk=pk, membership_pk=membership_pk)
+
+
+@login_required
+@require_POST
+def member_admin_rights(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    """Grant (``action=grant``) or revoke (``action=revoke``) a member's admin rights."""
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    membership = permissions.get_membership_for_admin(request.user, organization, membership_pk)
+    action = request.POST.get("action")
+    try:
+        if action == "grant":
+            services.membership_admin_grant(membership=membership, acting_user=request.user)
+            messages.success(request, _("%(name)s is now an admin.") % {"name": membership.name})
+        elif action == "revoke":
+            services.membership_admin_revoke(membership=membership, acting_user=request.user)
+            messages.success(
+                request, _("%(name)s is no longer an admin.") % {"name": membership.name}
+            )
+        else:
+            messages.error(request, _("Unknown action."))
+    except services.RuleError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    if action == "revoke" and membership.user_id == request.user.id:
+        return redirect("organizations:detail", pk=pk)
+    if request.POST.get("back") == "member":
+        return redirect("organizations:member", pk=pk, membership_pk=membership_pk)
+    return redirect("organizations:admins", pk=pk)
+
+
+@login_required
+def admin_list(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    return render(
+        request,
+        "organizations/members/admins.html",
+        {
+            "organization": organization,
+            "admins": selectors.organization_admins(organization=organization),
+            "changes": selectors.admin_right_changes(organization=organization),
+        },
+    )

@@ -1,0 +1,153 @@
+"""Organization pages: registering one, its own data, and a member's view of it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import permissions, selectors, services
+from ..forms import BankAccountForm, ContactPersonForm, OrganizationForm
+from ..models import BankAccount, ContactPerson
+
+
+@login_required
+def my_organizations(request: HttpRequest) -> HttpResponse:
+    memberships = selectors.organizations_for_member(user=request.user)
+    return render(request, "organizations/mine.html", {"memberships": memberships})
+
+
+@login_required
+def organization_create(request: HttpRequest) -> HttpResponse:
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        organization = services.organization_create(
+            data=form.cleaned_data, first_admin=request.user, acting_user=request.user
+        )
+        messages.success(request, _("The organization was registered. You are its admin."))
+        return redirect("organizations:detail", pk=organization.pk)
+    return render(request, "organizations/create.html", {"form": form})
+
+
+@login_required
+def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """What a member sees of their organization; admins also get their tools."""
+    own = permissions.get_own_membership(request.user, pk)
+    organization = selectors.organization_with_details(pk=pk)
+    context = {
+        "organization": organization,
+        "membership": own,
+        "admins": selectors.organization_admins(organization=organization),
+        "is_admin": own.is_admin and permissions.is_organization_admin(request.user, organization),
+    }
+    if context["is_admin"]:
+        context["admin_changes"] = selectors.admin_right_changes(
+            organization=organization, limit=10
+        )
+    return render(request, "organizations/detail.html", context)
+
+
+@login_required
+@require_POST
+def organization_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    own = permissions.get_own_membership(request.user, pk)
+    try:
+        services.membership_end(membership=own, acting_user=request.user)
+    except services.RuleError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("organizations:detail", pk=pk)
+    messages.success(
+        request,
+        _("You left %(organization)s. Its admins no longer see your details.")
+        % {"organization": own.organization.name},
+    )
+    return redirect("organizations:mine")
+
+
+@login_required
+def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    form = OrganizationForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        services.organization_update(organization=organization, data=form.cleaned_data)
+        messages.success(request, _("The organization's details were saved."))
+        return redirect("organizations:detail", pk=pk)
+    organization = selectors.organization_with_details(pk=pk)
+    return render(request, "organizations/edit.html", {"form": form, "organization": organization})
+
+
+def _bank_account(organization, account_pk: int | None) -> BankAccount | None:
+    if account_pk is None:
+        return None
+    account = organization.bank_accounts.filter(pk=account_pk).first()
+    if account is None:
+        raise Http404
+    return account
+
+
+@login_required
+def bank_account_edit(request: HttpRequest, pk: int, account_pk: int | None = None) -> HttpResponse:
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    account = _bank_account(organization, account_pk)
+    form = BankAccountForm(request.POST or None, instance=account, organization=organization)
+    if request.method == "POST" and form.is_valid():
+        services.bank_account_save(
+            organization=organization, account=account, data=form.cleaned_data
+        )
+        messages.success(request, _("The bank account was saved."))
+        return redirect("organizations:edit", pk=pk)
+    return render(
+        request,
+        "organizations/bank_account_form.html",
+        {"form": form, "organization": organization, "account": account},
+    )
+
+
+@login_required
+@require_POST
+def bank_account_delete(request: HttpRequest, pk: int, account_pk: int) -> HttpResponse:
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    account = _bank_account(organization, account_pk)
+    services.bank_account_delete(account=account)
+    messages.success(request, _("The bank account was removed."))
+    return redirect("organizations:edit", pk=pk)
+
+
+def _contact(organization, contact_pk: int | None) -> ContactPerson | None:
+    if contact_pk is None:
+        return None
+    contact = organization.contact_persons.filter(pk=contact_pk).first()
+    if contact is None:
+        raise Http404
+    return contact
+
+
+@login_required
+def contact_edit(request: HttpRequest, pk: int, contact_pk: int | None = None) -> HttpResponse:
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    contact = _contact(organization, contact_pk)
+    form = ContactPersonForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        services.contact_person_save(
+            organization=organization, contact=contact, data=form.cleaned_data
+        )
+        messages.success(request, _("The contact person was saved."))
+        return redirect("organizations:edit", pk=pk)
+    return render(
+        request,
+        "organizations/contact_form.html",
+        {"form": form, "organization": organization, "contact": contact},
+    )
+
+
+@login_required
+@require_POST
+def contact_delete(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    services.contact_person_delete(contact=_contact(organization, contact_pk))
+    messages.success(request, _("The contact person was removed."))
+    return redirect("organizations:edit", pk=pk)
