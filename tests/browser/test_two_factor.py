@@ -9,7 +9,7 @@ from allauth.mfa.models import Authenticator
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from tests.factories import UserFactory
+from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 from .conftest import submit
 
@@ -32,6 +32,10 @@ def test_it_asks_for_an_authenticator_code_at_login_once_totp_is_enabled(
     # Enable TOTP from the account security pages.
     page.goto(reverse("mfa_index"))
     page.locator(f"a[href='{reverse('mfa_activate_totp')}']").click()
+    # allauth wants the password again before a new authenticator is added.
+    expect(page).to_have_url(url_of("account_reauthenticate"))
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    submit(page, "form:has(input[name=password])")
     expect(page).to_have_url(url_of("mfa_activate_totp"))
     # The QR code is a data: image, which the CSP allows.
     qr_code = page.locator("img[src^='data:image/svg+xml']")
