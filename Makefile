@@ -12,6 +12,7 @@ install:
 demo: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo_organizations
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: install

@@ -80,6 +80,31 @@ def memberships_sync_user(*, user: User) -> int:
     return len(memberships)
 
 
+@transaction.atomic
+def membership_add(
+    *,
+    organization: Organization,
+    user: User,
+    member_number: str = "",
+    joined_on: datetime.date | None = None,
+) -> Membership:
+    """Put an existing user straight into the register as an active member.
+
+    For imports by the controller and demo data; people are normally invited.
+    """
+    membership = Membership(
+        organization=organization,
+        user=user,
+        member_number=member_number,
+        status=Membership.Status.ACTIVE,
+        joined_on=joined_on or timezone.localdate(),
+        **_member_fields_from_user(user),
+    )
+    _search_fields(membership)
+    membership.save()
+    return membership
+
+
 # --- Organizations ------------------------------------------------------------------------
 
 

@@ -71,6 +71,13 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 
 @pytest.fixture
+def context(context: BrowserContext) -> BrowserContext:
+    # Fail in seconds, not Playwright's default 30 s: every page here answers at once.
+    context.set_default_timeout(5_000)
+    return context
+
+
+@pytest.fixture
 def console_errors(context: BrowserContext) -> list[str]:
     """Console errors, CSP violations and uncaught exceptions on every page of the test.
 
