@@ -71,6 +71,10 @@ class OrganizationForm(forms.ModelForm):
 
 
 class BankAccountForm(forms.ModelForm):
+    # Longer than the stored column: an IBAN is often typed in groups of four with spaces,
+    # and clean_iban stores the compact form (at most 34 characters).
+    iban = forms.CharField(label=_("IBAN"), max_length=50)
+
     class Meta:
         model = BankAccount
         fields = ["iban", "bic", "description", "is_primary"]
@@ -186,7 +190,13 @@ class InvitationImportForm(forms.Form):
         return cleaned
 
 
-HEADER_WORDS = {"email", "sähköposti", "e-post", "e-mail", "sahkoposti"}
+# A first-line cell that starts with one of these (and is no address) marks a header line:
+# "Email address", "Sähköpostiosoite" and "E-postadress" as well as the bare words.
+HEADER_WORDS = ("email", "sähköposti", "e-post", "e-mail", "sahkoposti")
+
+
+def _is_header(cells: list[str]) -> bool:
+    return any("@" not in cell and cell.lower().startswith(HEADER_WORDS) for cell in cells)
 
 
 def parse_invitation_rows(text: str) -> list[ImportRow]:
@@ -202,7 +212,7 @@ def parse_invitation_rows(text: str) -> list[ImportRow]:
         cells = [cell.strip() for cell in fields]
         if not any(cells):
             continue
-        if number == 1 and any(cell.lower() in HEADER_WORDS for cell in cells):
+        if number == 1 and _is_header(cells):
             continue
         if len(cells) == 1:
             cells = ["", cells[0], ""]

@@ -156,6 +156,10 @@ def organization_create(
 
 @transaction.atomic
 def organization_update(*, organization: Organization, data: Mapping[str, Any]) -> Organization:
+    """Save the changed fields of an organization's own data."""
+    # Compare with the stored row, not the caller's instance: a ModelForm has already
+    # copied the new values onto the instance it was given.
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
     changed = [n for n in ORGANIZATION_FIELDS if n in data and getattr(organization, n) != data[n]]
     for name in changed:
         setattr(organization, name, data[name])
@@ -220,8 +224,9 @@ def _active_admin_count(organization: Organization) -> int:
 @transaction.atomic
 def membership_admin_grant(*, membership: Membership, acting_user: User) -> Membership:
     """Make an active member an admin of their organization."""
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to the user.
     membership = (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("organization", "user")
         .get(pk=membership.pk)
     )
@@ -479,8 +484,9 @@ def invitation_send(*, invitation_id: int, token: str, language: str) -> bool:
     The row stays locked while mailing, so a task delivered twice waits and then finds
     ``sent_at`` set; a failed send rolls back and the task's retry tries again.
     """
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to created_by.
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("membership__organization", "created_by")
         .filter(pk=invitation_id)
         .first()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -82,6 +82,11 @@ def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> Http
     invitation = selectors.open_invitations(organization=organization).filter(pk=invitation_pk)
     invitation = invitation.first()
     if invitation is None:
+        # Another organization's invitation is not found; only this one's is "no longer open".
+        if not Invitation.objects.filter(
+            pk=invitation_pk, membership__organization=organization
+        ).exists():
+            raise Http404
         messages.error(request, _("The invitation is no longer open."))
         return redirect("organizations:invitations", pk=pk)
     try:
@@ -110,20 +115,28 @@ def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
     """The invitee's page: what the organization will see, then accept (after sign-in)."""
     invitation = services.invitation_for_token(token=token)
     problem = _invitation_problem(invitation)
+    refused = False
     if request.method == "POST" and not problem:
         if not request.user.is_authenticated:
             return redirect(f"{_login_url()}?next={request.path}")
         try:
             membership = services.invitation_accept(token=token, user=request.user)
         except services.RuleError as error:
+            # The link is fine but this account cannot take it (e.g. already a member).
             problem = " ".join(error.messages)
+            refused = True
         else:
             messages.success(
                 request,
                 _("Welcome to %(organization)s!") % {"organization": membership.organization.name},
             )
             return redirect("organizations:detail", pk=membership.organization_id)
-    status = 410 if problem and invitation is not None else 404 if problem else 200
+    if refused:
+        status = 409
+    elif problem:
+        status = 410 if invitation is not None else 404
+    else:
+        status = 200
     return render(
         request,
         "organizations/invitations/respond.html",

@@ -89,10 +89,11 @@ def console_errors(context: BrowserContext) -> list[str]:
         if message.type != "error":
             return
         url = message.location.get("url", "")
-        # Chromium asks for /favicon.ico on its own; the site does not have one (yet).
+        # Pages without <link rel="icon"> (the Django admin's) make Chromium try
+        # /favicon.ico by itself; that 404 is no fault of the page.
         if urlsplit(url).path == "/favicon.ico":
             return
-        errors.append(f"{url}: {message.text}")
+        errors.append(f"{url}: {message.text}" if url else message.text)
 
     context.add_init_script(CSP_VIOLATION_REPORTER)
     context.on("console", on_console)

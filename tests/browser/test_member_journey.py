@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
@@ -14,13 +15,20 @@ from .conftest import submit
 
 EMAIL = "siiri.lentaja@example.fi"
 PASSWORD = "Siipivali-2026-kevat"
+MY_DATA = re.compile(re.escape(reverse("accounts:my_data")) + "$")
 CONFIRMATION_LINK = re.compile(r"https?://\S+/accounts/confirm-email/[^/\s]+/")
+SAVED = "Your details were saved."
+
+
+def in_language(language: str, message: str) -> str:
+    with translation.override(language):
+        return translation.gettext(message)
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_it_takes_a_new_member_from_signup_to_their_data_in_swedish(
-    page: Page, new_context, live_server, mailoutbox, log_in, console_errors
+    page: Page, new_context, live_server, mailoutbox, log_in, log_out, console_errors
 ):
     # Sign up. The browser asks for English, but the service speaks Finnish.
     page.goto(reverse("account_signup"))
@@ -50,15 +58,19 @@ def test_it_takes_a_new_member_from_signup_to_their_data_in_swedish(
     )
     assert other_device.request.get(reverse("accounts:my_data"), max_redirects=0).status == 302
 
-    # Confirm the address from the link in the mail (a GET only shows the button).
+    # Confirm the address from the link in the mail (a GET only shows the button). In the
+    # browser that signed up, that also finishes the sign-in (LOGIN_ON_EMAIL_CONFIRMATION).
     page.goto(link.group(0))
     submit(page, "form[action*='/confirm-email/']")
-    print("AFTER CONFIRM", page.url, page.locator(".site-header").inner_text(), page.locator("main").inner_text())
+    expect(page).to_have_url(MY_DATA)
     user = User.objects.get(email=EMAIL)
     assert user.emailaddress_set.get(email=EMAIL).verified
 
+    # From now on the password lets them in.
+    log_out()
     log_in(EMAIL, PASSWORD)
-    expect(page).to_have_url(re.compile(re.escape(reverse("accounts:my_data")) + "$"))
+    expect(page).to_have_url(MY_DATA)
+    expect(page.locator(f".site-header a[href='{reverse('account_logout')}']")).to_be_visible()
 
     # Fill in the profile.
     page.locator(f".site-header a[href='{reverse('accounts:profile')}']").click()
@@ -72,7 +84,8 @@ def test_it_takes_a_new_member_from_signup_to_their_data_in_swedish(
     page.fill("input[name=phone]", "040 123 4567")
     page.fill("input[name=date_of_birth]", "1990-04-15")
     submit(page, "form:has(input[name=first_name])")
-    expect(page).to_have_url(re.compile(re.escape(reverse("accounts:my_data")) + "$"))
+    expect(page).to_have_url(MY_DATA)
+    expect(page.locator(".message-success")).to_have_text(in_language("fi", SAVED))
     profile = page.locator("#section-profile")
     expect(profile).to_contain_text("Suomi")  # the country, in Finnish
 
@@ -81,9 +94,11 @@ def test_it_takes_a_new_member_from_signup_to_their_data_in_swedish(
     submit(page, "form.language-switcher")
 
     # "My data" now speaks Swedish and shows what was typed.
-    expect(page).to_have_url(re.compile(re.escape(reverse("accounts:my_data")) + "$"))
+    expect(page).to_have_url(MY_DATA)
     expect(page.locator("html")).to_have_attribute("lang", "sv")
     expect(page.locator("#language-select")).to_have_value("sv")
+    expect(page.locator("main h1")).to_have_text(in_language("sv", "My data"))
+    assert in_language("sv", "My data") != in_language("fi", "My data")
     expect(profile).to_contain_text("Siiri Lentäjä")
     expect(profile).to_contain_text(EMAIL)
     expect(profile).to_contain_text("Kiitotie 3 A 7")
@@ -99,6 +114,6 @@ def test_it_takes_a_new_member_from_signup_to_their_data_in_swedish(
     # The choice is remembered on the account, not only in this browser.
     user.refresh_from_db()
     assert user.preferred_language == "sv"
-    assert str(user.phone) and user.phone.as_e164 == "+358401234567"
+    assert user.phone.as_e164 == "+358401234567"
 
     assert console_errors == []

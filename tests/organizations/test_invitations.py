@@ -1,0 +1,460 @@
+"""Inviting people: one by one, from a list or a CSV file, and the invitee's side of it."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from organizations import services
+from organizations.models import Invitation, Membership, Organization
+from organizations.tasks import send_invitation
+from tests.factories import UserFactory
+
+from .factories import add_member, organization_with_admin
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin(db) -> User:
+    return UserFactory(
+        email="anna.admin@example.fi",
+        first_name="Anna",
+        last_name="Admin",
+        preferred_language="en",
+    )
+
+
+@pytest.fixture
+def organization(admin) -> Organization:
+    return organization_with_admin(admin, name="Malmin Ilmailukerho ry")
+
+
+@pytest.fixture
+def admin_client(client, admin, organization):
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture
+def invitee(db) -> User:
+    return UserFactory(
+        email="ville.invitee@example.fi",
+        first_name="Ville",
+        last_name="Kutsuttu",
+        preferred_language="en",
+    )
+
+
+def invite(
+    organization: Organization, admin: User, email: str = "ville.invitee@example.fi", **fields
+) -> services.NewInvitation:
+    return services.invitation_create(
+        organization=organization, email=email, acting_user=admin, **fields
+    )
+
+
+def invitation_url(token: str) -> str:
+    return reverse("organizations:invitation", args=[token])
+
+
+def link_in(message) -> str:
+    """The invitation link in a mail, as a path on this site."""
+    match = re.search(r"https?://\S+/organizations/invitation/\S+/", message.body)
+    assert match, message.body
+    url = match.group(0)
+    assert url.startswith(settings.SITE_URL.rstrip("/"))
+    return url.removeprefix(settings.SITE_URL.rstrip("/"))
+
+
+def memberships_of(user: User) -> list[tuple[int, str]]:
+    return list(Membership.objects.filter(user=user).values_list("organization_id", "status"))
+
+
+# --- Inviting one person -----------------------------------------------------------------
+
+
+def test_it_mails_the_invitation_once_the_transaction_commits(
+    admin_client, organization, django_capture_on_commit_callbacks
+):
+    url = reverse("organizations:invitations", args=[organization.pk])
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = admin_client.post(
+            url,
+            {"name": "Ville Kutsuttu", "email": "Ville.Invitee@example.fi", "member_number": "42"},
+        )
+        # Nothing is mailed while the invitation could still be rolled back.
+        assert mail.outbox == []
+    assert response.status_code == 302
+    assert len(callbacks) == 1
+    callbacks[0]()
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["ville.invitee@example.fi"]
+    assert "Malmin Ilmailukerho ry" in message.subject
+    membership = Membership.objects.get(organization=organization, email="ville.invitee@example.fi")
+    assert membership.status == Membership.Status.INVITED
+    assert membership.member_number == "42"
+    assert membership.user is None
+    assert membership.invitation.sent_at is not None
+
+    # The link works.
+    page = admin_client.get(link_in(message))
+    assert page.status_code == 200
+    assert "Malmin Ilmailukerho ry" in page.content.decode()
+
+
+def test_it_lists_the_open_invitation(
+    admin_client, organization, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("organizations:invitations", args=[organization.pk]),
+            {"name": "Ville Kutsuttu", "email": "ville.invitee@example.fi", "member_number": "42"},
+        )
+    content = admin_client.get(
+        reverse("organizations:invitations", args=[organization.pk])
+    ).content.decode()
+    assert "ville.invitee@example.fi" in content
+    assert "Ville Kutsuttu" in content
+    assert "No open invitations." not in content
+
+
+def test_it_refuses_to_invite_someone_twice(admin_client, admin, organization):
+    invite(organization, admin)
+    response = admin_client.post(
+        reverse("organizations:invitations", args=[organization.pk]),
+        {"email": "VILLE.invitee@example.fi"},
+    )
+    assert response.status_code == 200
+    assert "ville.invitee@example.fi is already a member or invited." in response.content.decode()
+    assert Membership.objects.filter(email="ville.invitee@example.fi").count() == 1
+
+
+# --- Accepting -----------------------------------------------------------------------------
+
+
+def test_it_makes_the_signed_in_invitee_an_active_member(client, admin, organization, invitee):
+    new = invite(organization, admin, name="V. Kutsuttu", member_number="42")
+    client.force_login(invitee)
+    response = client.post(invitation_url(new.token))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("organizations:detail", args=[organization.pk])
+
+    membership = Membership.objects.get(pk=new.invitation.membership_id)
+    assert membership.user == invitee
+    assert membership.status == Membership.Status.ACTIVE
+    assert membership.joined_on == timezone.localdate()
+    assert membership.member_number == "42"
+    # The register now carries the name from the profile.
+    assert membership.name == "Ville Kutsuttu"
+    new.invitation.refresh_from_db()
+    assert new.invitation.accepted_at is not None
+
+    detail = client.get(response["Location"])
+    assert detail.status_code == 200
+    assert "Malmin Ilmailukerho ry" in detail.content.decode()
+    mine = client.get(reverse("organizations:mine")).content.decode()
+    assert "Malmin Ilmailukerho ry" in mine
+    assert "Anna Admin" in mine
+
+
+def test_it_shows_the_invitee_what_the_organization_will_see(client, admin, organization):
+    new = invite(organization, admin)
+    content = client.get(invitation_url(new.token)).content.decode()
+    assert "Malmin Ilmailukerho ry" in content
+    # Labels of the profile fields the admins see (Finnish by default).
+    for label in (
+        "Etunimi",
+        "Sukunimi",
+        "Katuosoite",
+        "Postinumero",
+        "Puhelinnumero",
+        "Syntymäaika",
+    ):
+        assert f"<li>{label}</li>" in content
+
+
+def test_it_offers_sign_in_and_sign_up_to_an_anonymous_visitor(client, admin, organization):
+    new = invite(organization, admin)
+    path = invitation_url(new.token)
+    response = client.get(path)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert f'href="{reverse("account_login")}?next={path}"' in content
+    assert f'href="{reverse("account_signup")}?next={path}"' in content
+    assert "Accept the invitation" not in content
+
+
+def test_it_brings_the_invitee_back_after_signing_in(
+    client, admin, organization, invitee, password
+):
+    new = invite(organization, admin)
+    path = invitation_url(new.token)
+    # Posting the accept form without an account leads to the sign-in page and back.
+    response = client.post(path)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('account_login')}?next={path}"
+    assert memberships_of(invitee) == []
+
+    response = client.post(response["Location"], {"login": invitee.email, "password": password})
+    assert response.status_code == 302
+    assert response["Location"] == path
+    client.post(path)
+    assert memberships_of(invitee) == [(organization.pk, Membership.Status.ACTIVE)]
+
+
+def test_it_refuses_an_active_member_a_second_membership(client, admin, organization, invitee):
+    own = add_member(organization, invitee, member_number="7")
+    # Invited under another address, e.g. a work email.
+    new = invite(organization, admin, email="ville@work.example")
+    client.force_login(invitee)
+    response = client.post(invitation_url(new.token))
+    assert response.status_code == 409
+    assert "You are already a member of this organization." in response.content.decode()
+    own.refresh_from_db()
+    assert own.status == Membership.Status.ACTIVE
+    assert own.member_number == "7"
+    assert memberships_of(invitee) == [(organization.pk, Membership.Status.ACTIVE)]
+    new.invitation.refresh_from_db()
+    assert new.invitation.accepted_at is None
+    assert new.invitation.membership.status == Membership.Status.INVITED
+
+
+def test_it_lets_a_former_member_rejoin(client, admin, organization, invitee):
+    former = add_member(organization, invitee, status=Membership.Status.ENDED)
+    new = invite(organization, admin)
+    client.force_login(invitee)
+    assert client.post(invitation_url(new.token)).status_code == 302
+    assert Membership.objects.get(user=invitee).pk == new.invitation.membership_id
+    former.refresh_from_db()
+    assert former.status == Membership.Status.ENDED
+
+
+# --- Links that cannot be used -------------------------------------------------------------
+
+
+def assert_refused(client, token: str, status: int, message: str, invitee: User) -> None:
+    for method in (client.get, client.post):
+        response = method(invitation_url(token))
+        assert response.status_code == status
+        content = response.content.decode()
+        assert message in content
+        assert "Accept the invitation" not in content
+    assert memberships_of(invitee) == []
+
+
+def test_it_refuses_an_expired_link(client, admin, organization, invitee):
+    new = invite(organization, admin)
+    client.force_login(invitee)
+    later = timezone.now() + datetime.timedelta(days=settings.INVITATION_VALID_DAYS, minutes=1)
+    with time_machine.travel(later, tick=False):
+        assert_refused(
+            client,
+            new.token,
+            410,
+            "This invitation has expired. Ask the organization for a new one.",
+            invitee,
+        )
+    assert Invitation.objects.get(pk=new.invitation.pk).accepted_at is None
+
+
+def test_it_refuses_a_revoked_link(client, admin, organization, invitee):
+    new = invite(organization, admin)
+    services.invitation_revoke(invitation=new.invitation, acting_user=admin)
+    client.force_login(invitee)
+    assert_refused(client, new.token, 410, "This invitation has been withdrawn.", invitee)
+
+
+def test_it_refuses_a_used_link(client, admin, organization, invitee):
+    new = invite(organization, admin)
+    first = UserFactory(preferred_language="en")
+    client.force_login(first)
+    assert client.post(invitation_url(new.token)).status_code == 302
+    client.force_login(invitee)
+    assert_refused(client, new.token, 410, "This invitation has already been used.", invitee)
+    assert Membership.objects.get(pk=new.invitation.membership_id).user == first
+
+
+@pytest.mark.parametrize("token", ["garbage", "a" * 43, "x" * 500, "Ä-ö"])
+def test_it_refuses_a_garbage_link(client, admin, organization, invitee, token):
+    invite(organization, admin)
+    client.force_login(invitee)
+    assert_refused(
+        client,
+        token,
+        404,
+        "This invitation link is not valid. Check that you copied the whole link.",
+        invitee,
+    )
+
+
+# --- Revoking and re-sending -----------------------------------------------------------------
+
+
+def test_it_revokes_an_invitation_and_frees_its_member_number(admin_client, admin, organization):
+    new = invite(organization, admin, member_number="42")
+    response = admin_client.post(
+        reverse("organizations:invitation_revoke", args=[organization.pk, new.invitation.pk])
+    )
+    assert response.status_code == 302
+    new.invitation.refresh_from_db()
+    assert new.invitation.revoked_at is not None
+    assert new.invitation.membership.status == Membership.Status.ENDED
+    assert new.invitation.membership.member_number == ""
+    listing = admin_client.get(reverse("organizations:invitations", args=[organization.pk]))
+    assert "ville.invitee@example.fi" not in listing.content.decode()
+
+    again = invite(organization, admin, email="someone.else@example.fi", member_number="42")
+    assert again.invitation.membership.member_number == "42"
+
+
+def test_it_tells_the_admin_when_an_invitation_is_no_longer_open(admin_client, admin, organization):
+    new = invite(organization, admin)
+    services.invitation_revoke(invitation=new.invitation, acting_user=admin)
+    response = admin_client.post(
+        reverse("organizations:invitation_revoke", args=[organization.pk, new.invitation.pk]),
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "The invitation is no longer open." in response.content.decode()
+
+
+def test_it_mails_an_invitation_once_however_often_the_task_runs(admin, organization):
+    new = invite(organization, admin)
+    send_invitation.delay(new.invitation.pk, new.token, "en")
+    send_invitation.delay(new.invitation.pk, new.token, "en")
+    assert len(mail.outbox) == 1
+
+
+def test_it_sends_nothing_the_second_time(admin, organization):
+    new = invite(organization, admin)
+    pk = new.invitation.pk
+    assert services.invitation_send(invitation_id=pk, token=new.token, language="en") is True
+    sent_at = Invitation.objects.get(pk=pk).sent_at
+    assert services.invitation_send(invitation_id=pk, token=new.token, language="en") is False
+    assert len(mail.outbox) == 1
+    assert Invitation.objects.get(pk=pk).sent_at == sent_at
+
+
+def test_it_sends_nothing_for_a_revoked_invitation(admin, organization):
+    new = invite(organization, admin)
+    services.invitation_revoke(invitation=new.invitation, acting_user=admin)
+    assert not services.invitation_send(
+        invitation_id=new.invitation.pk, token=new.token, language="en"
+    )
+    assert mail.outbox == []
+
+
+# --- Many at once --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def taken(organization) -> None:
+    """A member with number 100 and the address olli.member@example.fi."""
+    add_member(organization, UserFactory(email="olli.member@example.fi"), member_number="100")
+
+
+EXPECTED_ERRORS = [
+    "Line 3: Not a valid email address: not-an-email",
+    "Line 5: The same email address appears twice in the list.",
+    "Line 6: Member number 100 is already in use.",
+    "Line 7: olli.member@example.fi is already a member or invited.",
+]
+
+
+def import_url(organization: Organization) -> str:
+    return reverse("organizations:invitations_import", args=[organization.pk])
+
+
+def assert_imported(response, organization: Organization) -> None:
+    assert response.status_code == 200
+    content = response.content.decode()
+    for error in EXPECTED_ERRORS:
+        assert error in content
+    assert "4 rows were not imported" in content
+    assert "2 invitations were sent." in content
+    result = response.context["result"]
+    assert [line for line, _reason in result.errors] == [3, 5, 6, 7]
+    invited = Membership.objects.filter(organization=organization, status=Membership.Status.INVITED)
+    assert sorted(invited.values_list("email", "member_number")) == [
+        ("aino@example.fi", "101"),
+        ("elina@example.fi", "103"),
+    ]
+    assert invited.get(email="aino@example.fi").name == "Aino Mäkinen"
+
+
+def rows(separator: str) -> str:
+    lines = [
+        ["Name", "Email address", "Member number"],
+        ["Aino Mäkinen", "aino@example.fi", "101"],
+        ["Mikko", "not-an-email", "102"],
+        ["Elina", "elina@example.fi", "103"],
+        ["Elina again", "ELINA@example.fi", "104"],
+        ["Pekka", "pekka@example.fi", "100"],
+        ["Olli", "olli.member@example.fi", "105"],
+    ]
+    return "\r\n".join(separator.join(cells) for cells in lines) + "\r\n"
+
+
+def test_it_imports_a_csv_file_and_reports_the_bad_rows(
+    admin_client, organization, taken, django_capture_on_commit_callbacks
+):
+    upload = SimpleUploadedFile("members.csv", rows(",").encode(), content_type="text/csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(import_url(organization), {"rows": "", "file": upload})
+    assert_imported(response, organization)
+    assert sorted(m.to[0] for m in mail.outbox) == ["aino@example.fi", "elina@example.fi"]
+
+
+@pytest.mark.parametrize("separator", [";", "\t"], ids=["semicolon", "tab"])
+def test_it_imports_a_pasted_list_and_reports_the_bad_rows(
+    admin_client, organization, taken, separator
+):
+    response = admin_client.post(import_url(organization), {"rows": rows(separator)})
+    assert_imported(response, organization)
+
+
+def test_it_reads_a_windows_1252_csv(admin_client, organization):
+    text = "Nimi;Sähköposti;Jäsennumero\r\nÄijälä Sören;soren@example.fi;7\r\n"
+    upload = SimpleUploadedFile("jasenet.csv", text.encode("cp1252"), content_type="text/csv")
+    response = admin_client.post(import_url(organization), {"file": upload})
+    assert response.status_code == 302
+    membership = Membership.objects.get(organization=organization, email="soren@example.fi")
+    assert membership.name == "Äijälä Sören"
+    assert membership.member_number == "7"
+
+
+def test_it_reads_a_utf8_csv_with_a_byte_order_mark(admin_client, organization):
+    text = "Nimi;Sähköposti;Jäsennumero\r\nÄijälä Sören;soren@example.fi;7\r\n"
+    upload = SimpleUploadedFile("jasenet.csv", text.encode("utf-8-sig"), content_type="text/csv")
+    response = admin_client.post(import_url(organization), {"file": upload})
+    assert response.status_code == 302
+    assert Membership.objects.get(email="soren@example.fi").name == "Äijälä Sören"
+
+
+def test_it_imports_a_plain_list_of_addresses(admin_client, organization):
+    response = admin_client.post(
+        import_url(organization), {"rows": "aino@example.fi\nelina@example.fi\n"}
+    )
+    assert response.status_code == 302
+    assert set(
+        Membership.objects.filter(status=Membership.Status.INVITED).values_list("email", flat=True)
+    ) == {"aino@example.fi", "elina@example.fi"}
+
+
+def test_it_asks_for_a_list_when_nothing_was_given(admin_client, organization):
+    response = admin_client.post(import_url(organization), {"rows": "  \n"})
+    assert response.status_code == 200
+    assert "Paste a list or choose a file." in response.content.decode()
+    assert not Invitation.objects.exists()
