@@ -1,6 +1,14 @@
+from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
+from allauth.account.models import EmailAddress
+from allauth.mfa.admin import AuthenticatorAdmin as AllauthAuthenticatorAdmin
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.admin import UserSessionAdmin as AllauthUserSessionAdmin
+from allauth.usersessions.models import UserSession
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+
+from registry.admin_tools import EstimatedCountPaginator
 
 from .models import LoginEvent, User
 
@@ -13,6 +21,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     readonly_fields = ["last_login", "date_joined", "profile_updated_at"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (
@@ -44,14 +53,57 @@ class UserAdmin(DjangoUserAdmin):
 @admin.register(LoginEvent)
 class LoginEventAdmin(admin.ModelAdmin):
     list_display = ["occurred_at", "user", "outcome", "ip_address"]
-    list_filter = ["outcome"]
+    list_filter = ["outcome", ("occurred_at", admin.DateFieldListFilter)]
     search_fields = ["user__email"]
-    date_hierarchy = "occurred_at"
     list_select_related = ["user"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+# allauth's own admins search ``user__username``, which this user model does not have, and
+# fetch the user row by row; re-registered with the email login and a joined user.
+admin.site.unregister(EmailAddress)
+admin.site.unregister(Authenticator)
+admin.site.unregister(UserSession)
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(AllauthEmailAddressAdmin):
+    search_fields = ["email", "user__email", "user__first_name", "user__last_name"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+    def get_search_fields(self, request):
+        return self.search_fields
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(AllauthAuthenticatorAdmin):
+    """Type and dates only: the secrets in ``data`` are never shown, not even to staff."""
+
+    search_fields = ["user__email"]
+    fields = ["user", "type", "created_at", "last_used_at"]
+    readonly_fields = ["user", "type", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    list_select_related = ["user"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(AllauthUserSessionAdmin):
+    search_fields = ["user__email", "ip"]
+    list_select_related = ["user"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator

@@ -488,11 +488,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(AdminRightChange)
 class AdminRightChangeAdmin(ReadOnlyAdmin):
     list_display = ["changed_at", "organization", "member", "action", "changed_by"]
-    list_filter = ["action"]
+    list_filter = ["action", ("changed_at", admin.DateFieldListFilter)]
     list_select_related = ["organization", "membership", "changed_by"]
     search_fields = ["membership__search_text"]
     search_help_text = _("The member's name, email address or member number.")
-    date_hierarchy = "changed_at"
     ordering = ["-id"]  # newest first, along the primary key
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
@@ -509,14 +508,13 @@ class AdminRightChangeAdmin(ReadOnlyAdmin):
 @admin.register(MemberDataView)
 class MemberDataViewAdmin(ReadOnlyAdmin):
     list_display = ["viewed_at", "subject", "viewer_name", "organization", "channel"]
-    list_filter = ["channel"]
+    list_filter = ["channel", ("viewed_at", admin.DateFieldListFilter)]
     list_select_related = ["organization", "subject"]
     # Whose data: "who has seen my data" is the question this log answers. Searching the
     # viewer's name as well would scan the whole log; one organization's views are
     # linked from its page.
     search_fields = ["subject__email", "subject__first_name", "subject__last_name"]
     search_help_text = _("Whose data: name or email address.")
-    date_hierarchy = "viewed_at"
     ordering = ["-id"]  # newest first, along the primary key
 
 

@@ -225,7 +225,7 @@ def parse_invitation_rows(text: str) -> list[ImportRow]:
 
 
 class MemberFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), *Membership.Status.choices]
     )
@@ -248,7 +248,10 @@ class MemberFilterForm(forms.Form):
     def filters(self):
         from .selectors import MemberFilter
 
-        data = self.cleaned_data if self.is_valid() else {}
+        # A bad value in one field (a mistyped sort, say) drops only that field, not
+        # every filter: an export must never silently widen to the whole register.
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
         sort = data.get("sort") or DEFAULT_MEMBER_SORT
         return MemberFilter(
             query=data.get("q", ""),

@@ -125,10 +125,29 @@ def member_export_rows(*, memberships: QuerySet[Membership]):
     rows = memberships.values_list("status", *MEMBERSHIP_EXPORT_FIELDS, *profile)
     active = Membership.Status.ACTIVE
     width = len(EXPORT_PROFILE_FIELDS)
+    columns = [*MEMBERSHIP_EXPORT_FIELDS, *EXPORT_PROFILE_FIELDS]
+    labels = _export_labels()
     for status, *values in rows.iterator(chunk_size=2000):
         if status != active:
             values[len(MEMBERSHIP_EXPORT_FIELDS) :] = [None] * width
-        yield values
+        # Codes become words in the reader's language (status, role, country, language).
+        yield [
+            labels[name].get(value, value) if name in labels else value
+            for name, value in zip(columns, values, strict=True)
+        ]
+
+
+def _export_labels() -> dict[str, dict[str, str]]:
+    from django_countries import countries
+
+    from accounts.models import User
+
+    return {
+        "status": {k: str(v) for k, v in Membership.Status.choices},
+        "role": {k: str(v) for k, v in Membership.Role.choices},
+        "country": {code: str(name) for code, name in countries},
+        "preferred_language": {k: str(v) for k, v in User.Language.choices},
+    }
 
 
 def organizations_for_member(*, user: User) -> list[Membership]:

@@ -70,8 +70,13 @@ def _search_fields(membership: Membership) -> None:
 
 
 def memberships_sync_user(*, user: User) -> int:
-    """Copy the user's current name and email onto their memberships."""
-    memberships = list(Membership.objects.filter(user=user).select_related("user"))
+    """Copy the user's current name and email onto their active memberships.
+
+    An organization the person has left keeps the record as it was when they left.
+    """
+    memberships = list(
+        Membership.objects.filter(user=user, status=Membership.Status.ACTIVE).select_related("user")
+    )
     for membership in memberships:
         for name, value in _member_fields_from_user(user).items():
             setattr(membership, name, value)
@@ -505,8 +510,8 @@ def invitation_send(*, invitation_id: int, token: str, language: str) -> bool:
 
 
 def member_data_view_record(*, viewer: User, membership: Membership) -> None:
-    """One row per page view: who saw whose data, when and how."""
-    if membership.user_id is None:
+    """One row per page view: who saw whose data, when and how (not one's own)."""
+    if membership.user_id is None or membership.user_id == viewer.pk:
         return
     MemberDataView.objects.create(
         organization_id=membership.organization_id,
@@ -519,7 +524,11 @@ def member_data_view_record(*, viewer: User, membership: Membership) -> None:
 
 def member_export_record(*, viewer: User, memberships: QuerySet[Membership]) -> int:
     """Log an export of every member in ``memberships`` with one INSERT … SELECT."""
-    source = memberships.filter(user__isnull=False).values_list("organization_id", "user_id")
+    source = (
+        memberships.filter(user__isnull=False)
+        .exclude(user=viewer)
+        .values_list("organization_id", "user_id")
+    )
     select_sql, params = source.query.sql_with_params()
     table = MemberDataView._meta.db_table
     viewer_name = viewer.get_full_name() or viewer.email

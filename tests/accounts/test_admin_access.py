@@ -49,3 +49,37 @@ def test_staff_logins_are_rate_limited(client, staff, password):
     assert response.status_code == 200
     assert "Liian monta" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+@pytest.fixture
+def mfa_staff_client(client, staff):
+    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(staff)
+    return client
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:account_emailaddress_changelist",
+        "admin:mfa_authenticator_changelist",
+        "admin:usersessions_usersession_changelist",
+        "admin:accounts_user_changelist",
+        "admin:accounts_loginevent_changelist",
+    ],
+)
+def test_the_account_changelists_search_by_email(mfa_staff_client, member, url_name):
+    response = mfa_staff_client.get(reverse(url_name), {"q": member.email})
+    assert response.status_code == 200
+
+
+def test_the_admin_never_shows_an_authenticator_secret(mfa_staff_client, member):
+    secret = "JBSWY3DPEHPK3PXPSECRETVALUE"
+    authenticator = Authenticator.objects.create(
+        user=member, type=Authenticator.Type.TOTP, data={"secret": secret}
+    )
+    page = mfa_staff_client.get(
+        reverse("admin:mfa_authenticator_change", args=[authenticator.pk])
+    ).content.decode()
+    assert str(member) in page
+    assert secret not in page

@@ -89,10 +89,6 @@ def console_errors(context: BrowserContext) -> list[str]:
         if message.type != "error":
             return
         url = message.location.get("url", "")
-        # Pages without <link rel="icon"> (the Django admin's) make Chromium try
-        # /favicon.ico by itself; that 404 is no fault of the page.
-        if urlsplit(url).path == "/favicon.ico":
-            return
         errors.append(f"{url}: {message.text}" if url else message.text)
 
     context.add_init_script(CSP_VIOLATION_REPORTER)

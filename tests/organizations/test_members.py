@@ -566,17 +566,17 @@ def test_it_exports_the_register_as_semicolon_separated_utf8(admin_client, organ
         "A-103",
         "Mikko Korhonen",
         "mikko.korhonen@example.fi",
-        "active",
-        "member",
+        "Active",
+        "Member",
         "2019-03-01",
         "",
         "Mannerheimintie 12",
         "00100",
         "Helsinki",
-        "FI",
+        "Finland",
         "+358401234567",
         "1985-05-17",
-        "fi",
+        "Finnish",
     ]
     assert [row[0] for row in rows[1:]] == ["", "A-101", "A-102", "A-103", "A-104", "A-105"]
 
@@ -587,7 +587,7 @@ def test_it_writes_semicolons_and_a_bom_byte_for_byte(admin_client, organization
     )
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeffMember number;Name;Email address;")
-    assert "\r\nA-103;Mikko Korhonen;mikko.korhonen@example.fi;active;member;2019-03-01;;" in body
+    assert "\r\nA-103;Mikko Korhonen;mikko.korhonen@example.fi;Active;Member;2019-03-01;;" in body
 
 
 def test_it_leaves_the_profile_out_for_ended_and_invited_members(
@@ -600,12 +600,12 @@ def test_it_leaves_the_profile_out_for_ended_and_invited_members(
         "A-104",
         "Johan Lindqvist",
         "johan.lindqvist@example.fi",
-        "ended",
-        "member",
+        "Ended",
+        "Member",
         "2015-02-02",
         "2025-06-30",
     ]
-    assert sanna[:5] == ["A-105", "Sanna Makinen", "sanna.makinen@example.fi", "invited", "member"]
+    assert sanna[:5] == ["A-105", "Sanna Makinen", "sanna.makinen@example.fi", "Invited", "Member"]
     assert johan[PROFILE_COLUMNS] == [""] * 7
     assert sanna[PROFILE_COLUMNS] == [""] * 7
     assert rows["A-101"][PROFILE_COLUMNS][0] == "Mannerheimintie 12"
