@@ -19,30 +19,9 @@ from organizations.models import Invitation, Membership, Organization
 from organizations.tasks import send_invitation
 from tests.factories import UserFactory
 
-from .factories import add_member, organization_with_admin
+from .factories import add_member
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin(db) -> User:
-    return UserFactory(
-        email="anna.admin@example.fi",
-        first_name="Anna",
-        last_name="Admin",
-        preferred_language="en",
-    )
-
-
-@pytest.fixture
-def organization(admin) -> Organization:
-    return organization_with_admin(admin, name="Malmin Ilmailukerho ry")
-
-
-@pytest.fixture
-def admin_client(client, admin, organization):
-    client.force_login(admin)
-    return client
 
 
 @pytest.fixture
@@ -166,7 +145,7 @@ def test_it_makes_the_signed_in_invitee_an_active_member(client, admin, organiza
     assert "Malmin Ilmailukerho ry" in detail.content.decode()
     mine = client.get(reverse("organizations:mine")).content.decode()
     assert "Malmin Ilmailukerho ry" in mine
-    assert "Anna Admin" in mine
+    assert "Aila Admin" in mine
 
 
 def test_it_shows_the_invitee_what_the_organization_will_see(client, admin, organization):

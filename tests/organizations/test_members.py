@@ -47,28 +47,6 @@ PROFILE_COLUMNS = slice(7, None)
 
 
 @pytest.fixture
-def admin(db) -> User:
-    # English, so that messages and labels do not depend on the state of the catalogs.
-    return UserFactory(
-        email="aila.admin@example.fi",
-        first_name="Aila",
-        last_name="Admin",
-        preferred_language="en",
-    )
-
-
-@pytest.fixture
-def organization(admin) -> Organization:
-    return organization_with_admin(admin, name="Malmin Ilmailukerho ry")
-
-
-@pytest.fixture
-def admin_client(client, admin):
-    client.force_login(admin)
-    return client
-
-
-@pytest.fixture
 def other_admin(db) -> User:
     admin = UserFactory(email="bertta.other@example.fi", first_name="Bertta", last_name="Muu")
     organization_with_admin(admin, name="Pohjanmaan Lentokoulu Oy")

@@ -7,11 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from accounts.models import User
 from organizations.models import BankAccount, Organization
-from tests.factories import UserFactory
 
-from .factories import BankAccountFactory, OrganizationFactory, organization_with_admin
+from .factories import BankAccountFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,27 +20,6 @@ BAD_CHECKSUM_IBAN = "FI21 1234 5600 0007 86"
 GERMAN_IBAN = "DE89 3704 0044 0532 0130 00"
 # 31 characters, 38 when typed in groups of four: longer than the stored column.
 MALTESE_IBAN = "MT84 MALT 0110 0001 2345 MTLC AST0 01S"
-
-
-@pytest.fixture
-def admin(db) -> User:
-    return UserFactory(
-        email="anna.admin@example.fi",
-        first_name="Anna",
-        last_name="Admin",
-        preferred_language="en",
-    )
-
-
-@pytest.fixture
-def organization(admin) -> Organization:
-    return organization_with_admin(admin, name="Malmin Ilmailukerho ry")
-
-
-@pytest.fixture
-def admin_client(client, admin, organization):
-    client.force_login(admin)
-    return client
 
 
 def organization_data(**overrides) -> dict[str, str]:
