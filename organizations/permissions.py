@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
@@ -92,3 +92,17 @@ def get_own_membership(user: User | AnonymousUser, organization_pk: int) -> Memb
     if membership is None:
         raise Http404
     return membership
+
+
+def get_owned_object[ModelT: Model](objects: QuerySet[ModelT], pk: int | None) -> ModelT | None:
+    """One of an organization's own objects (bank account, contact person) by id.
+
+    ``objects`` is already limited to the organization the caller administers, so an id
+    of another organization's object gives 404. ``None`` stands for "a new one".
+    """
+    if pk is None:
+        return None
+    found = objects.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import permissions, selectors, services
 from ..forms import BankAccountForm, ContactPersonForm, OrganizationForm
-from ..models import BankAccount, ContactPerson
 
 
 @login_required
@@ -80,19 +79,10 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "organizations/edit.html", {"form": form, "organization": organization})
 
 
-def _bank_account(organization, account_pk: int | None) -> BankAccount | None:
-    if account_pk is None:
-        return None
-    account = organization.bank_accounts.filter(pk=account_pk).first()
-    if account is None:
-        raise Http404
-    return account
-
-
 @login_required
 def bank_account_edit(request: HttpRequest, pk: int, account_pk: int | None = None) -> HttpResponse:
     organization = permissions.get_organization_for_admin(request.user, pk)
-    account = _bank_account(organization, account_pk)
+    account = permissions.get_owned_object(organization.bank_accounts.all(), account_pk)
     form = BankAccountForm(request.POST or None, instance=account, organization=organization)
     if request.method == "POST" and form.is_valid():
         services.bank_account_save(
@@ -111,25 +101,16 @@ def bank_account_edit(request: HttpRequest, pk: int, account_pk: int | None = No
 @require_POST
 def bank_account_delete(request: HttpRequest, pk: int, account_pk: int) -> HttpResponse:
     organization = permissions.get_organization_for_admin(request.user, pk)
-    account = _bank_account(organization, account_pk)
+    account = permissions.get_owned_object(organization.bank_accounts.all(), account_pk)
     services.bank_account_delete(account=account)
     messages.success(request, _("The bank account was removed."))
     return redirect("organizations:edit", pk=pk)
 
 
-def _contact(organization, contact_pk: int | None) -> ContactPerson | None:
-    if contact_pk is None:
-        return None
-    contact = organization.contact_persons.filter(pk=contact_pk).first()
-    if contact is None:
-        raise Http404
-    return contact
-
-
 @login_required
 def contact_edit(request: HttpRequest, pk: int, contact_pk: int | None = None) -> HttpResponse:
     organization = permissions.get_organization_for_admin(request.user, pk)
-    contact = _contact(organization, contact_pk)
+    contact = permissions.get_owned_object(organization.contact_persons.all(), contact_pk)
     form = ContactPersonForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
         services.contact_person_save(
@@ -148,6 +129,8 @@ def contact_edit(request: HttpRequest, pk: int, contact_pk: int | None = None) -
 @require_POST
 def contact_delete(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
     organization = permissions.get_organization_for_admin(request.user, pk)
-    services.contact_person_delete(contact=_contact(organization, contact_pk))
+    services.contact_person_delete(
+        contact=permissions.get_owned_object(organization.contact_persons.all(), contact_pk)
+    )
     messages.success(request, _("The contact person was removed."))
     return redirect("organizations:edit", pk=pk)
