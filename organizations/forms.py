@@ -4,6 +4,7 @@ import csv
 import io
 
 from django import forms
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 from schwifty import BIC, IBAN
@@ -23,6 +24,15 @@ MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
 class OrganizationForm(forms.ModelForm):
+    financial_period_end_month = forms.TypedChoiceField(
+        label=_("Financial period ends in"),
+        choices=list(MONTHS.items()),
+        coerce=int,
+        required=False,
+        empty_value=12,
+        initial=12,
+        help_text=Organization._meta.get_field("financial_period_end_month").help_text,
+    )
     phone = PhoneNumberField(
         label=_("Phone number"),
         required=False,
@@ -45,6 +55,7 @@ class OrganizationForm(forms.ModelForm):
             "website",
             "e_invoice_address",
             "e_invoice_operator",
+            "financial_period_end_month",
         ]
 
     def clean_business_id(self) -> str:

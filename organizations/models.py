@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import calendar
+import datetime
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +39,15 @@ class Organization(models.Model):
     website = models.URLField(_("website"), blank=True)
     e_invoice_address = models.CharField(_("e-invoice address"), max_length=35, blank=True)
     e_invoice_operator = models.CharField(_("e-invoice operator"), max_length=35, blank=True)
+    financial_period_end_month = models.PositiveSmallIntegerField(
+        _("financial period ends in month"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_(
+            "The month whose last day ends the financial period (12 for a calendar year). "
+            "Accounting records are kept six years from the end of the year the period ends in."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -62,6 +75,17 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def financial_period_end(self, day: datetime.date) -> datetime.date:
+        """The last day of the financial period that ``day`` falls in."""
+        month = self.financial_period_end_month
+        year = day.year if day.month <= month else day.year + 1
+        return datetime.date(year, month, calendar.monthrange(year, month)[1])
+
+    def voucher_retention_until(self, day: datetime.date) -> datetime.date:
+        """Until when a voucher dated ``day`` is kept (Accounting Act 2:10): six years
+        from the end of the calendar year in which its financial period ended."""
+        return datetime.date(self.financial_period_end(day).year + 6, 12, 31)
 
 
 class OrganizationUserObjectPermission(UserObjectPermissionBase):

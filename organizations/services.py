@@ -44,6 +44,7 @@ ORGANIZATION_FIELDS = (
     "website",
     "e_invoice_address",
     "e_invoice_operator",
+    "financial_period_end_month",
 )
 
 

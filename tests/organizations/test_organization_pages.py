@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -394,3 +396,21 @@ def test_it_shows_an_organization_within_a_fixed_query_budget(client, as_admin):
     assert counts[0] == counts[1]
     # An admin's page adds the admin-right check and the latest admin-right changes.
     assert counts[1] <= (14 if as_admin else 12)
+
+
+@pytest.mark.parametrize(
+    ("end_month", "voucher_date", "keep_until"),
+    [
+        # Calendar-year period 2024 → kept until the end of 2030.
+        (12, datetime.date(2024, 3, 5), datetime.date(2030, 12, 31)),
+        # Period 1.4.2023-31.3.2024 ends in 2024 → kept until 31.12.2030 (GDPR-NOTES example).
+        (3, datetime.date(2023, 4, 1), datetime.date(2030, 12, 31)),
+        (3, datetime.date(2024, 3, 31), datetime.date(2030, 12, 31)),
+        (3, datetime.date(2024, 4, 1), datetime.date(2031, 12, 31)),
+    ],
+)
+def test_it_computes_the_accounting_retention_from_the_financial_period(
+    end_month, voucher_date, keep_until
+):
+    organization = Organization(name="Kerho", financial_period_end_month=end_month)
+    assert organization.voucher_retention_until(voucher_date) == keep_until
