@@ -24,6 +24,9 @@ class Section:
     template: str
     build: Callable[[User], dict[str, Any]]
     order: int = 100
+    # How many queries ``build`` runs — always, whatever the amount of data. The page's
+    # query budget is the sum of these; a test holds every section to its number.
+    queries: int = 1
 
 
 _sections: dict[str, Section] = {}
@@ -37,6 +40,11 @@ def register(section: Section) -> Section:
 
 def unregister(key: str) -> None:
     _sections.pop(key, None)
+
+
+def query_budget() -> int:
+    """Queries the sections of "My data" may run together."""
+    return sum(section.queries for section in _sections.values())
 
 
 def registered_sections() -> list[Section]:

@@ -16,7 +16,8 @@ def site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def send_invitation_email(*, invitation: Invitation, token: str, language: str) -> None:
+def send_invitation_email(*, invitation: Invitation, token: str, language: str) -> str:
+    """Mail the invitation; returns the subject line (for the communication log)."""
     membership = invitation.membership
     with translation.override(language):
         context = {
@@ -33,3 +34,4 @@ def send_invitation_email(*, invitation: Invitation, token: str, language: str) 
         body = render_to_string("organizations/email/invitation.txt", context)
     message = EmailMultiAlternatives(subject=subject, body=body, to=[membership.email])
     message.send()
+    return subject

@@ -30,6 +30,7 @@ register(
         "organizations/my_data/memberships.html",
         _memberships,
         order=15,
+        queries=2,
     )
 )
 register(
@@ -39,5 +40,6 @@ register(
         "organizations/my_data/data_views.html",
         _data_views,
         order=60,
+        queries=2,
     )
 )

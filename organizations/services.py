@@ -17,6 +17,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from communications.services import communication_log_email, communications_attach_subject
+
 from .models import (
     AdminRightChange,
     BankAccount,
@@ -480,6 +482,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         setattr(membership, name, value or getattr(membership, name))
     _search_fields(membership)
     membership.save()
+    communications_attach_subject(related=invitation, user=user)
     return membership
 
 
@@ -501,9 +504,16 @@ def invitation_send(*, invitation_id: int, token: str, language: str) -> bool:
         return False
     from .emails import send_invitation_email
 
-    send_invitation_email(invitation=invitation, token=token, language=language)
+    subject_line = send_invitation_email(invitation=invitation, token=token, language=language)
     invitation.sent_at = timezone.now()
     invitation.save(update_fields=["sent_at"])
+    communication_log_email(
+        organization=invitation.membership.organization,
+        subject=None,
+        counterpart=invitation.membership.email,
+        subject_line=subject_line,
+        related=invitation,
+    )
     return True
 
 

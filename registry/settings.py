@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "django_countries",
     "accounts",
     "organizations",
+    "communications",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -240,8 +242,15 @@ COUNTRIES_FIRST = ["FI", "SE", "EE", "NO"]
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Attachments and exports: outside MEDIA_ROOT, never served by URL, only through views
+    # that check who is asking. Object storage can replace it by changing this entry.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

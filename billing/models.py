@@ -1,0 +1,353 @@
+"""Products, contracts, invoices and payments of an organization.
+
+Invoices, credit notes and payments are accounting vouchers: each carries the date until
+which it must be kept (``retain_until``), set when it is created, and nothing in the app
+deletes one earlier.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from organizations.models import Membership, Organization
+
+VAT_RATES = [
+    (Decimal("25.5"), "25,5 %"),
+    (Decimal("14.0"), "14 %"),
+    (Decimal("10.0"), "10 %"),
+    (Decimal("0.0"), "0 %"),
+]
+
+
+class Product(models.Model):
+    """Something an organization sells to its members: a fee, flight hours, a course."""
+
+    class Unit(models.TextChoices):
+        PIECE = "piece", _("piece")
+        YEAR = "year", _("year")
+        MONTH = "month", _("month")
+        HOUR = "hour", _("hour")
+        FLIGHT_HOUR = "flight_hour", _("flight hour")
+        LANDING = "landing", _("landing")
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="products",
+        verbose_name=_("organization"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    unit = models.CharField(_("unit"), max_length=20, choices=Unit.choices, default=Unit.PIECE)
+    unit_price = models.DecimalField(_("unit price (VAT 0 %)"), max_digits=12, decimal_places=2)
+    vat_rate = models.DecimalField(
+        _("VAT rate"), max_digits=4, decimal_places=1, choices=VAT_RATES, default=Decimal("25.5")
+    )
+    is_active = models.BooleanField(_("on sale"), default=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="product_org_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contract(models.Model):
+    """A member's subscription to a product, open-ended or until it is terminated."""
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="contracts",
+        verbose_name=_("organization"),
+    )
+    membership = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("member")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("product")
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2, default=1)
+    opened_on = models.DateField(_("opened"))
+    terminated_on = models.DateField(_("terminated"), null=True, blank=True)
+    terminated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("terminated by"),
+    )
+    termination_reason = models.CharField(_("reason for termination"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        ordering = ["-opened_on", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "-opened_on"], name="contract_org_idx"),
+            models.Index(fields=["membership", "-opened_on"], name="contract_member_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} / {self.membership_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.terminated_on is None or self.terminated_on >= timezone.localdate()
+
+
+class ContractEvent(models.Model):
+    """The history of a contract: opened, changed, terminated — by whom and when."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        CHANGED = "changed", _("Changed")
+        TERMINATED = "terminated", _("Terminated")
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="events", verbose_name=_("contract")
+    )
+    kind = models.CharField(_("event"), max_length=12, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contract event")
+        verbose_name_plural = _("contract events")
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.kind}"
+
+
+class Invoice(models.Model):
+    """A sales invoice (or a credit note) from an organization to one of its members.
+
+    The recipient's name and address, the account and all amounts are copied onto the
+    invoice when it is issued: a voucher must show what was sent, whatever changes later.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SENT = "sent", _("Sent")
+        PARTIALLY_PAID = "partially_paid", _("Partially paid")
+        PAID = "paid", _("Paid")
+        OVERDUE = "overdue", _("Overdue")
+        IN_COLLECTION = "in_collection", _("In collection")
+        CREDITED = "credited", _("Credited")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        verbose_name=_("organization"),
+    )
+    membership = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("member")
+    )
+    number = models.PositiveIntegerField(_("invoice number"))
+    credit_note_for = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_note",
+        verbose_name=_("credit note for"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    issue_date = models.DateField(_("issue date"))
+    due_date = models.DateField(_("due date"))
+    reference = models.CharField(_("reference number"), max_length=20)
+    recipient_name = models.CharField(_("recipient"), max_length=300)
+    recipient_address = models.TextField(_("recipient's address"), blank=True)
+    recipient_email = models.EmailField(_("recipient's email address"), blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    total_net = models.DecimalField(_("total excluding VAT"), max_digits=12, decimal_places=2)
+    total_vat = models.DecimalField(_("VAT"), max_digits=12, decimal_places=2)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    paid_amount = models.DecimalField(
+        _("paid"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    notes = models.TextField(_("notes on the invoice"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    collection_on = models.DateField(_("handed over to collection"), null=True, blank=True)
+    collection_agency = models.CharField(_("collection agency"), max_length=200, blank=True)
+    retain_until = models.DateField(_("kept until"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "number"], name="invoice_org_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "reference"], name="invoice_org_reference_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status", "-number"], name="invoice_list_idx"),
+            models.Index(fields=["organization", "due_date"], name="invoice_due_idx"),
+            models.Index(fields=["membership", "-issue_date"], name="invoice_member_idx"),
+            models.Index(fields=["retain_until"], name="invoice_retention_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}"
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.credit_note_for_id is not None
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.total - self.paid_amount
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="lines", verbose_name=_("invoice")
+    )
+    position = models.PositiveSmallIntegerField(_("row"))
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("product"),
+    )
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    vat_rate = models.DecimalField(_("VAT rate"), max_digits=4, decimal_places=1, choices=VAT_RATES)
+    net = models.DecimalField(_("excluding VAT"), max_digits=12, decimal_places=2)
+    vat = models.DecimalField(_("VAT"), max_digits=12, decimal_places=2)
+    gross = models.DecimalField(_("including VAT"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+        ordering = ["invoice", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "position"], name="invoiceline_position_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class Payment(models.Model):
+    """Money received: recorded by hand or imported from the bank's camt.054 file."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Recorded by hand")
+        BANK_FILE = "bank_file", _("Bank file (camt.054)")
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("organization"),
+    )
+    invoice = models.ForeignKey(
+        Invoice,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("invoice"),
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    paid_on = models.DateField(_("payment date"))
+    reference = models.CharField(_("reference number"), max_length=35, blank=True)
+    payer_name = models.CharField(_("payer"), max_length=140, blank=True)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    # The bank's own id of the entry: importing the same file twice counts nothing twice.
+    bank_entry_reference = models.CharField(max_length=100, blank=True, editable=False)
+    matched_at = models.DateTimeField(_("matched"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    retain_until = models.DateField(_("kept until"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-paid_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "bank_entry_reference"],
+                condition=~models.Q(bank_entry_reference=""),
+                name="payment_bank_entry_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "invoice"], name="payment_org_invoice_idx"),
+            models.Index(fields=["retain_until"], name="payment_retention_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.paid_on}"
+
+
+class Reminder(models.Model):
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("invoice")
+    )
+    sent_on = models.DateField(_("sent"))
+    fee = models.DecimalField(_("reminder fee"), max_digits=8, decimal_places=2, default=0)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["invoice", "sent_on"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.sent_on}"

@@ -1,0 +1,82 @@
+"""Writes for communication records."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models
+from django.utils import timezone
+
+from .models import CommunicationRecord
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from organizations.models import Organization
+
+
+def _related(obj: models.Model | None) -> str:
+    return f"{obj._meta.label_lower}:{obj.pk}" if obj is not None else ""
+
+
+def communication_log_email(
+    *,
+    organization: Organization | None,
+    subject: User | None,
+    counterpart: str,
+    subject_line: str,
+    summary: str = "",
+    related: models.Model | None = None,
+) -> CommunicationRecord:
+    """Log an email the service sent (invitation, invoice, reminder) automatically."""
+    return CommunicationRecord.objects.create(
+        organization=organization,
+        subject=subject,
+        counterpart=counterpart,
+        channel=CommunicationRecord.Channel.EMAIL,
+        direction=CommunicationRecord.Direction.OUTGOING,
+        kind=CommunicationRecord.Kind.AUTOMATIC,
+        subject_line=subject_line[:300],
+        summary=summary,
+        related_object=_related(related),
+    )
+
+
+def communication_record(
+    *,
+    organization: Organization | None,
+    subject: User | None,
+    counterpart: str = "",
+    channel: str,
+    direction: str,
+    occurred_at: datetime.datetime | None = None,
+    subject_line: str = "",
+    summary: str,
+    attachment: UploadedFile | None = None,
+    recorded_by: User,
+) -> CommunicationRecord:
+    """Record a call, letter or email by hand (an organization admin or the controller)."""
+    record = CommunicationRecord(
+        organization=organization,
+        subject=subject,
+        counterpart=counterpart or (subject.get_full_name() if subject else ""),
+        channel=channel,
+        direction=direction,
+        kind=CommunicationRecord.Kind.MANUAL,
+        occurred_at=occurred_at or timezone.now(),
+        subject_line=subject_line,
+        summary=summary,
+        recorded_by=recorded_by,
+    )
+    if attachment is not None:
+        record.attachment.save(attachment.name, attachment, save=False)
+    record.save()
+    return record
+
+
+def communications_attach_subject(*, related: models.Model, user: User) -> int:
+    """Link records about ``related`` (e.g. an invitation) to the person once known."""
+    return CommunicationRecord.objects.filter(
+        related_object=_related(related), subject__isnull=True
+    ).update(subject=user)
