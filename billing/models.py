@@ -16,12 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Membership, Organization
 
-VAT_RATES = [
-    (Decimal("25.5"), "25,5 %"),
-    (Decimal("14.0"), "14 %"),
-    (Decimal("10.0"), "10 %"),
-    (Decimal("0.0"), "0 %"),
-]
+from .money import VatRate
+
+VAT_RATES = VatRate.choices
 
 
 class Product(models.Model):
@@ -46,7 +43,7 @@ class Product(models.Model):
     unit = models.CharField(_("unit"), max_length=20, choices=Unit.choices, default=Unit.PIECE)
     unit_price = models.DecimalField(_("unit price (VAT 0 %)"), max_digits=12, decimal_places=2)
     vat_rate = models.DecimalField(
-        _("VAT rate"), max_digits=4, decimal_places=1, choices=VAT_RATES, default=Decimal("25.5")
+        _("VAT rate"), max_digits=4, decimal_places=1, choices=VAT_RATES, default=VatRate.STANDARD
     )
     is_active = models.BooleanField(_("on sale"), default=True)
 

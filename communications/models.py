@@ -8,6 +8,7 @@ from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from organizations.models import Organization
 
@@ -23,7 +24,7 @@ def attachment_path(instance: CommunicationRecord, filename: str) -> str:
 
 class CommunicationRecord(models.Model):
     class Channel(models.TextChoices):
-        EMAIL = "email", _("Email")
+        EMAIL = "email", pgettext_lazy("communication channel", "Email")
         PHONE = "phone", _("Phone call")
         LETTER = "letter", _("Letter")
         MEETING = "meeting", _("Meeting")

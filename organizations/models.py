@@ -44,8 +44,8 @@ class Organization(models.Model):
         default=12,
         validators=[MinValueValidator(1), MaxValueValidator(12)],
         help_text=_(
-            "The month whose last day ends the financial period (12 for a calendar year). "
-            "Accounting records are kept six years from the end of the year the period ends in."
+            "The month whose last day ends the financial period (December for a calendar "
+            "year). Vouchers are kept six years from the end of the year the period ends in."
         ),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)

@@ -316,6 +316,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_login_events",
         "schedule": 60 * 60 * 24,
     },
+    "mark-overdue-invoices": {
+        "task": "billing.tasks.mark_overdue_invoices",
+        "schedule": 60 * 60 * 6,
+    },
 }
 
 # The public address of the service, for links in mail sent outside a request (Celery).

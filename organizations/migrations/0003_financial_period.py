@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='organization',
             name='financial_period_end_month',
-            field=models.PositiveSmallIntegerField(default=12, help_text='The month whose last day ends the financial period (12 for a calendar year). Accounting records are kept six years from the end of the year the period ends in.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(12)], verbose_name='financial period ends in month'),
+            field=models.PositiveSmallIntegerField(default=12, help_text='The month whose last day ends the financial period (December for a calendar year). Vouchers are kept six years from the end of the year the period ends in.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(12)], verbose_name='financial period ends in month'),
         ),
     ]

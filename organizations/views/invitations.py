@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .. import permissions, selectors, services
@@ -64,7 +65,12 @@ def invitation_import(request: HttpRequest, pk: int) -> HttpResponse:
         if result.invited:
             messages.success(
                 request,
-                _("%(count)s invitations were sent.") % {"count": len(result.invited)},
+                ngettext(
+                    "%(count)s invitation was sent.",
+                    "%(count)s invitations were sent.",
+                    len(result.invited),
+                )
+                % {"count": len(result.invited)},
             )
         if not result.errors:
             return redirect("organizations:invitations", pk=pk)

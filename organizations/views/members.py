@@ -143,11 +143,16 @@ def member_admin_rights(request: HttpRequest, pk: int, membership_pk: int) -> Ht
     try:
         if action == "grant":
             services.membership_admin_grant(membership=membership, acting_user=request.user)
-            messages.success(request, _("%(name)s is now an admin.") % {"name": membership.name})
+            messages.success(
+                request,
+                _("%(name)s is now an admin.") % {"name": membership.name or membership.email},
+            )
         elif action == "revoke":
             services.membership_admin_revoke(membership=membership, acting_user=request.user)
             messages.success(
-                request, _("%(name)s is no longer an admin.") % {"name": membership.name}
+                request,
+                _("%(name)s is no longer an admin.")
+                % {"name": membership.name or membership.email},
             )
         else:
             messages.error(request, _("Unknown action."))

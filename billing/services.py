@@ -1,0 +1,411 @@
+"""Writes for billing: contracts, invoices, credit notes and payments."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organizations.models import Membership, Organization
+from organizations.services import RuleError
+
+from . import money, numbers
+from .camt054 import parse_camt054
+from .models import Contract, ContractEvent, Invoice, InvoiceLine, Payment, Product, Reminder
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+# --- Contracts --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contract_open(
+    *,
+    membership: Membership,
+    product: Product,
+    opened_on: datetime.date,
+    quantity: Decimal = Decimal(1),
+    acting_user: User | None,
+) -> Contract:
+    """Subscribe an active member to one of the organization's products."""
+    if product.organization_id != membership.organization_id:
+        raise RuleError(_("The product belongs to another organization."))
+    if membership.status != Membership.Status.ACTIVE:
+        raise RuleError(_("Only an active member can have a contract."))
+    contract = Contract.objects.create(
+        organization_id=membership.organization_id,
+        membership=membership,
+        product=product,
+        quantity=quantity,
+        opened_on=opened_on,
+    )
+    ContractEvent.objects.create(
+        contract=contract, kind=ContractEvent.Kind.OPENED, actor=acting_user
+    )
+    return contract
+
+
+@transaction.atomic
+def contract_terminate(
+    *, contract: Contract, terminated_on: datetime.date, reason: str, acting_user: User | None
+) -> Contract:
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if contract.terminated_on is not None:
+        raise RuleError(_("The contract has already been terminated."))
+    if terminated_on < contract.opened_on:
+        raise RuleError(_("A contract cannot end before it opened."))
+    contract.terminated_on = terminated_on
+    contract.terminated_by = acting_user
+    contract.termination_reason = reason
+    contract.save(update_fields=["terminated_on", "terminated_by", "termination_reason"])
+    ContractEvent.objects.create(
+        contract=contract, kind=ContractEvent.Kind.TERMINATED, note=reason, actor=acting_user
+    )
+    return contract
+
+
+# --- Invoices ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineInput:
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    vat_rate: Decimal
+    product: Product | None = None
+
+
+def _recipient_address(membership: Membership) -> str:
+    user = membership.user
+    if user is None:
+        return ""
+    lines = [user.street_address, f"{user.postal_code} {user.city}".strip()]
+    if user.country and user.country != "FI":
+        lines.append(str(user.country.name))
+    return "\n".join(line for line in lines if line)
+
+
+def _next_number(organization: Organization) -> int:
+    # The organization row is locked by the caller: numbers stay gap-free and unique
+    # even when two admins issue invoices at the same moment.
+    last = Invoice.objects.filter(organization=organization).aggregate(n=Max("number"))["n"]
+    return (last or 0) + 1
+
+
+@transaction.atomic
+def invoice_create(
+    *,
+    organization: Organization,
+    membership: Membership,
+    lines: Sequence[LineInput],
+    issue_date: datetime.date,
+    due_date: datetime.date,
+    notes: str = "",
+    acting_user: User | None,
+    credit_note_for: Invoice | None = None,
+) -> Invoice:
+    """Issue an invoice (a draft until sent) with its number, reference and totals."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if membership.organization_id != organization.pk:
+        raise RuleError(_("The member belongs to another organization."))
+    if not lines:
+        raise RuleError(_("An invoice needs at least one line."))
+    if due_date < issue_date:
+        raise RuleError(_("The due date cannot be before the issue date."))
+    account = organization.bank_accounts.filter(is_primary=True).first()
+    if account is None:
+        raise RuleError(_("Add a bank account to the organization before invoicing."))
+
+    computed = [
+        money.line_amounts(
+            quantity=line.quantity, unit_price=line.unit_price, vat_rate=line.vat_rate
+        )
+        for line in lines
+    ]
+    totals = money.invoice_totals(computed)
+    number = _next_number(organization)
+    invoice = Invoice.objects.create(
+        organization=organization,
+        membership=membership,
+        number=number,
+        credit_note_for=credit_note_for,
+        issue_date=issue_date,
+        due_date=due_date,
+        reference=numbers.reference_for_invoice(
+            organization_id=organization.pk, invoice_number=number
+        ),
+        recipient_name=membership.name or membership.email,
+        recipient_address=_recipient_address(membership),
+        recipient_email=membership.email,
+        iban=account.iban,
+        bic=account.bic,
+        total_net=totals.net,
+        total_vat=totals.vat,
+        total=totals.gross,
+        notes=notes,
+        retain_until=organization.voucher_retention_until(issue_date),
+        created_by=acting_user,
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            position=position,
+            product=line.product,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            vat_rate=line.vat_rate,
+            net=amounts.net,
+            vat=amounts.vat,
+            gross=amounts.gross,
+        )
+        for position, (line, amounts) in enumerate(zip(lines, computed, strict=True), start=1)
+    )
+    return invoice
+
+
+@transaction.atomic
+def invoice_credit(*, invoice: Invoice, acting_user: User | None, reason: str = "") -> Invoice:
+    """Cancel a sent invoice with a credit note carrying the same lines negated."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.is_credit_note:
+        raise RuleError(_("A credit note cannot be credited."))
+    if invoice.status in (Invoice.Status.CREDITED, Invoice.Status.CANCELLED):
+        raise RuleError(_("The invoice has already been credited or cancelled."))
+    if invoice.paid_amount:
+        raise RuleError(_("A paid invoice cannot be credited here: refund the payment first."))
+    lines = [
+        LineInput(
+            description=line.description,
+            quantity=-line.quantity,
+            unit_price=line.unit_price,
+            vat_rate=line.vat_rate,
+            product=line.product,
+        )
+        for line in invoice.lines.all()
+    ]
+    today = timezone.localdate()
+    credit_note = invoice_create(
+        organization=invoice.organization,
+        membership=invoice.membership,
+        lines=lines,
+        issue_date=today,
+        due_date=today,
+        notes=reason or _("Credit note for invoice %(number)s") % {"number": invoice.number},
+        acting_user=acting_user,
+        credit_note_for=invoice,
+    )
+    credit_note.status = Invoice.Status.CREDITED
+    credit_note.save(update_fields=["status"])
+    invoice.status = Invoice.Status.CREDITED
+    invoice.save(update_fields=["status"])
+    return credit_note
+
+
+def _status_after_payment(invoice: Invoice, today: datetime.date) -> str:
+    if invoice.status in (Invoice.Status.CREDITED, Invoice.Status.CANCELLED, Invoice.Status.DRAFT):
+        return invoice.status
+    if invoice.paid_amount >= invoice.total:
+        return Invoice.Status.PAID
+    if invoice.status == Invoice.Status.IN_COLLECTION:
+        return invoice.status
+    if invoice.paid_amount > 0:
+        return Invoice.Status.PARTIALLY_PAID
+    if invoice.due_date < today:
+        return Invoice.Status.OVERDUE
+    return Invoice.Status.SENT
+
+
+def _apply_payment(invoice: Invoice, amount: Decimal) -> None:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    invoice.paid_amount += amount
+    invoice.status = _status_after_payment(invoice, timezone.localdate())
+    invoice.save(update_fields=["paid_amount", "status"])
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    organization: Organization,
+    amount: Decimal,
+    paid_on: datetime.date,
+    invoice: Invoice | None = None,
+    reference: str = "",
+    payer_name: str = "",
+    acting_user: User | None,
+) -> Payment:
+    """Record a payment by hand; with an invoice it counts towards that invoice at once."""
+    if amount <= 0:
+        raise RuleError(_("The amount must be greater than zero."))
+    if invoice is not None and invoice.organization_id != organization.pk:
+        raise RuleError(_("The invoice belongs to another organization."))
+    payment = Payment.objects.create(
+        organization=organization,
+        invoice=invoice,
+        amount=amount,
+        paid_on=paid_on,
+        reference=reference or (invoice.reference if invoice else ""),
+        payer_name=payer_name,
+        source=Payment.Source.MANUAL,
+        matched_at=timezone.now() if invoice else None,
+        recorded_by=acting_user,
+        retain_until=organization.voucher_retention_until(paid_on),
+    )
+    if invoice is not None:
+        _apply_payment(invoice, amount)
+    return payment
+
+
+@transaction.atomic
+def payment_match(*, payment: Payment, invoice: Invoice, acting_user: User | None) -> Payment:
+    """Attach an unmatched payment to an invoice by hand."""
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.invoice_id is not None:
+        raise RuleError(_("The payment is already matched."))
+    if invoice.organization_id != payment.organization_id:
+        raise RuleError(_("The invoice belongs to another organization."))
+    payment.invoice = invoice
+    payment.matched_at = timezone.now()
+    payment.recorded_by = payment.recorded_by or acting_user
+    payment.save(update_fields=["invoice", "matched_at", "recorded_by"])
+    _apply_payment(invoice, payment.amount)
+    return payment
+
+
+@dataclass
+class ImportSummary:
+    matched: list[Payment] = field(default_factory=list)
+    unmatched: list[Payment] = field(default_factory=list)
+    already_imported: int = 0
+
+
+def _national_reference(value: str) -> str:
+    compact = value.replace(" ", "").upper()
+    if compact.startswith("RF"):
+        try:
+            return numbers.rf_to_reference(compact)
+        except ValueError:
+            return compact
+    return compact.lstrip("0")
+
+
+@transaction.atomic
+def payments_import(
+    *, organization: Organization, data: bytes, acting_user: User | None
+) -> ImportSummary:
+    """Import a camt.054 reference-payment file; each bank entry counts once, ever.
+
+    A file that cannot be read raises ``Camt054Error`` before anything is written.
+    """
+    payments = parse_camt054(data)
+    summary = ImportSummary()
+    invoices = _invoices_by_reference(organization, (p.reference for p in payments))
+    for entry in payments:
+        if Payment.objects.filter(
+            organization=organization, bank_entry_reference=entry.entry_reference
+        ).exists():
+            summary.already_imported += 1
+            continue
+        invoice = invoices.get(_national_reference(entry.reference))
+        try:
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    organization=organization,
+                    invoice=invoice,
+                    amount=entry.amount,
+                    paid_on=entry.booking_date,
+                    reference=entry.reference,
+                    payer_name=entry.payer_name[:140],
+                    source=Payment.Source.BANK_FILE,
+                    bank_entry_reference=entry.entry_reference[:100],
+                    matched_at=timezone.now() if invoice else None,
+                    recorded_by=acting_user,
+                    retain_until=organization.voucher_retention_until(entry.booking_date),
+                )
+        except IntegrityError:
+            # The same entry imported at this very moment by another request.
+            summary.already_imported += 1
+            continue
+        if invoice is not None:
+            _apply_payment(invoice, entry.amount)
+            summary.matched.append(payment)
+        else:
+            summary.unmatched.append(payment)
+    return summary
+
+
+def _invoices_by_reference(organization: Organization, references: Iterable[str]) -> dict:
+    wanted = {_national_reference(ref) for ref in references if ref}
+    found = Invoice.objects.filter(organization=organization, reference__in=wanted)
+    return {invoice.reference: invoice for invoice in found}
+
+
+# --- Sending, reminders, collection ------------------------------------------------------------
+
+
+@transaction.atomic
+def invoice_send(*, invoice: Invoice, acting_user: User | None) -> Invoice:
+    """Send a draft: it gets status "sent" now and is mailed once, after commit."""
+    invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
+    if invoice.status != Invoice.Status.DRAFT:
+        raise RuleError(_("Only a draft can be sent."))
+    invoice.status = Invoice.Status.SENT
+    invoice.save(update_fields=["status"])
+    from .tasks import email_invoice
+
+    transaction.on_commit(lambda: email_invoice.delay(invoice.pk))
+    return invoice
+
+
+@transaction.atomic
+def reminder_record(
+    *, invoice: Invoice, sent_on: datetime.date, fee: Decimal, acting_user: User | None
+) -> Reminder:
+    invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
+    if invoice.status not in (
+        Invoice.Status.SENT,
+        Invoice.Status.OVERDUE,
+        Invoice.Status.PARTIALLY_PAID,
+    ):
+        raise RuleError(_("Only an unpaid sent invoice can be reminded of."))
+    if fee < 0:
+        raise RuleError(_("The reminder fee cannot be negative."))
+    return Reminder.objects.create(
+        invoice=invoice, sent_on=sent_on, fee=fee, recorded_by=acting_user
+    )
+
+
+@transaction.atomic
+def invoice_hand_over_to_collection(
+    *, invoice: Invoice, handed_over_on: datetime.date, agency: str, acting_user: User | None
+) -> Invoice:
+    invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
+    if invoice.status not in (Invoice.Status.OVERDUE, Invoice.Status.PARTIALLY_PAID):
+        raise RuleError(_("Only an overdue invoice can be handed over to collection."))
+    invoice.status = Invoice.Status.IN_COLLECTION
+    invoice.collection_on = handed_over_on
+    invoice.collection_agency = agency
+    invoice.save(update_fields=["status", "collection_on", "collection_agency"])
+    return invoice
+
+
+def invoices_mark_overdue(*, today: datetime.date | None = None) -> int:
+    """Sent invoices past their due date become overdue (a daily job; safe to repeat)."""
+    today = today or timezone.localdate()
+    return (
+        Invoice.objects.filter(
+            status__in=[Invoice.Status.SENT, Invoice.Status.PARTIALLY_PAID], due_date__lt=today
+        )
+        .filter(paid_amount=0)
+        .update(status=Invoice.Status.OVERDUE)
+    )

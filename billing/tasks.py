@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(
+    name="billing.tasks.email_invoice",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def email_invoice(invoice_id: int) -> bool:
+    from .sending import invoice_email_send
+
+    return invoice_email_send(invoice_id=invoice_id)
+
+
+@shared_task(name="billing.tasks.mark_overdue_invoices")
+def mark_overdue_invoices() -> int:
+    from .services import invoices_mark_overdue
+
+    return invoices_mark_overdue()
