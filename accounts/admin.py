@@ -4,17 +4,39 @@ from allauth.mfa.admin import AuthenticatorAdmin as AllauthAuthenticatorAdmin
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.admin import UserSessionAdmin as AllauthUserSessionAdmin
 from allauth.usersessions.models import UserSession
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from registry.admin_tools import EstimatedCountPaginator
 
+from .events import profile_changed
 from .models import LoginEvent, User
+from .services import PROFILE_FIELDS, profile_sources_record
+from .sources import DataSource
+
+
+class UserChangeForm(DjangoUserChangeForm):
+    data_source = forms.ChoiceField(
+        label=_("Source of the changes"),
+        choices=[
+            (DataSource.CONTROLLER, DataSource.CONTROLLER.label),
+            (DataSource.SUBJECT, _("The person themselves (by phone, letter or email)")),
+            (DataSource.PUBLIC_REGISTER, DataSource.PUBLIC_REGISTER.label),
+            (DataSource.CREDIT_REGISTER, DataSource.CREDIT_REGISTER.label),
+        ],
+        initial=DataSource.CONTROLLER,
+        help_text=_("Recorded for every profile field changed now; the person sees it."),
+    )
+    source_note = forms.CharField(label=_("Note on the source"), max_length=200, required=False)
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserChangeForm
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "city", "is_staff", "is_active"]
     list_filter = ["is_staff", "is_superuser", "is_active", "preferred_language"]
@@ -46,7 +68,23 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Source of the changes"), {"fields": ("data_source", "source_note")}),
     )
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        changed = [name for name in form.changed_data if name in PROFILE_FIELDS]
+        if change and changed:
+            # Where the controller's corrections came from, field by field.
+            profile_sources_record(
+                user=obj,
+                fields=changed,
+                source=form.cleaned_data["data_source"],
+                acting_user=request.user,
+                note=form.cleaned_data.get("source_note", ""),
+            )
+            transaction.on_commit(lambda: profile_changed.send(sender=User, user=obj))
+
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
+from .sources import DataSource
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -113,3 +115,36 @@ class LoginEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.outcome} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class ProfileFieldSource(models.Model):
+    """The source of the current value of one profile field (the latest change wins)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="profile_sources",
+        verbose_name=_("user"),
+    )
+    field = models.CharField(_("field"), max_length=50)
+    source = models.CharField(_("source"), max_length=20, choices=DataSource.choices)
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("source of a profile field")
+        verbose_name_plural = _("sources of profile fields")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "field"], name="profilesource_user_field")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}.{self.field}: {self.source}"

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def _profile(user: User) -> dict[str, Any]:
-    return {"profile_user": user}
+    return {"profile_user": user, "sources": selectors.profile_sources_for_user(user=user)}
 
 
 def _emails(user: User) -> dict[str, Any]:
@@ -37,7 +37,7 @@ def _logins(user: User) -> dict[str, Any]:
     }
 
 
-register(Section("profile", _("Profile"), "accounts/my_data/profile.html", _profile, 10, queries=0))
+register(Section("profile", _("Profile"), "accounts/my_data/profile.html", _profile, 10, queries=1))
 register(Section("emails", _("Email addresses"), "accounts/my_data/emails.html", _emails, 20))
 register(Section("mfa", _("Two-factor authentication"), "accounts/my_data/mfa.html", _mfa, 30))
 register(Section("sessions", _("Active sessions"), "accounts/my_data/sessions.html", _sessions, 40))

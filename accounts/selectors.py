@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.db.models import QuerySet
 
-from .models import LoginEvent
-
-if TYPE_CHECKING:
-    from .models import User
+from .models import LoginEvent, ProfileFieldSource, User
 
 RECENT_LOGINS_SHOWN = 20
 
@@ -43,3 +38,18 @@ def sessions_for_user(*, user: User) -> QuerySet[UserSession]:
 
 def recent_logins_for_user(*, user: User, limit: int = RECENT_LOGINS_SHOWN) -> list[LoginEvent]:
     return list(LoginEvent.objects.filter(user=user).order_by("-occurred_at")[:limit])
+
+
+def profile_sources_for_user(*, user: User) -> list[dict[str, object]]:
+    """Where each profile field's current value came from, with labels to show."""
+    rows = ProfileFieldSource.objects.filter(user=user).order_by("field")
+    return [
+        {
+            "field": str(User._meta.get_field(row.field).verbose_name),
+            "source": row.get_source_display(),
+            "recorded_at": row.recorded_at,
+            "note": row.note,
+        }
+        for row in rows
+        if row.field in {f.name for f in User._meta.get_fields()}
+    ]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from .events import profile_changed
-from .models import LoginEvent, User
+from .models import LoginEvent, ProfileFieldSource, User
+from .sources import DataSource
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -29,8 +30,18 @@ PROFILE_FIELDS = (
 
 
 @transaction.atomic
-def profile_update(*, user: User, data: Mapping[str, Any]) -> User:
-    """Save the member's own profile fields (already validated by the form).
+def profile_update(
+    *,
+    user: User,
+    data: Mapping[str, Any],
+    source: DataSource = DataSource.SUBJECT,
+    acting_user: User | None = None,
+    note: str = "",
+) -> User:
+    """Save profile fields (already validated by a form) and record where they came from.
+
+    By default the member changes their own data; the controller passes its source (its
+    own staff, or e.g. a public register) and itself as ``acting_user``.
 
     Compares against the stored row, not the instance: a bound ModelForm has already
     copied the new values onto the instance it was given.
@@ -44,8 +55,36 @@ def profile_update(*, user: User, data: Mapping[str, Any]) -> User:
     if changed:
         stored.profile_updated_at = timezone.now()
         stored.save(update_fields=[*changed, "profile_updated_at"])
+        profile_sources_record(
+            user=stored, fields=changed, source=source, acting_user=acting_user or stored, note=note
+        )
         transaction.on_commit(lambda: profile_changed.send(sender=User, user=stored))
     return stored
+
+
+def profile_sources_record(
+    *,
+    user: User,
+    fields: Iterable[str],
+    source: DataSource,
+    acting_user: User | None,
+    note: str = "",
+) -> None:
+    """Remember where the current value of each of ``fields`` came from (two queries)."""
+    fields = list(fields)
+    now = timezone.now()
+    ProfileFieldSource.objects.filter(user=user, field__in=fields).delete()
+    ProfileFieldSource.objects.bulk_create(
+        ProfileFieldSource(
+            user=user,
+            field=name,
+            source=source,
+            recorded_at=now,
+            recorded_by=acting_user,
+            note=note,
+        )
+        for name in fields
+    )
 
 
 def user_language_set(*, user: User, language: str) -> None:

@@ -24,6 +24,7 @@ from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.sources import DataSource
 from registry.admin_tools import EstimatedCountPaginator
 
 from . import services
@@ -208,6 +209,7 @@ class OrganizationAdmin(admin.ModelAdmin):
                     organization=organization,
                     contact=contact_form.instance,
                     data=contact_form.cleaned_data,
+                    source=DataSource.CONTROLLER,
                 )
         else:  # pragma: no cover - every inline is handled above
             raise NotImplementedError(formset.model)

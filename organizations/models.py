@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from phonenumber_field.modelfields import PhoneNumberField
 
+from accounts.sources import DataSource
+
 
 class Organization(models.Model):
     """A customer of the service: a flying club, a flight school or an aviation company."""
@@ -156,6 +158,12 @@ class ContactPerson(models.Model):
         related_name="contact_roles",
         verbose_name=_("user account"),
     )
+    source = models.CharField(
+        _("source"),
+        max_length=20,
+        choices=DataSource.choices,
+        default=DataSource.ORGANIZATION_ADMIN,
+    )
 
     class Meta:
         verbose_name = _("contact person")
@@ -208,6 +216,11 @@ class Membership(models.Model):
     email = models.EmailField(_("email address"), blank=True)
     sort_name = models.CharField(max_length=300, blank=True, editable=False)
     search_text = models.TextField(blank=True, editable=False)
+    # Where the name and email came from: typed by an admin for an invitation, the
+    # person's own profile once they accept.
+    source = models.CharField(
+        _("source"), max_length=20, choices=DataSource.choices, default=DataSource.SUBJECT
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

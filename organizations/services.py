@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from accounts.sources import DataSource
 from communications.services import communication_log_email, communications_attach_subject
 
 from .models import (
@@ -95,6 +96,7 @@ def membership_add(
     user: User,
     member_number: str = "",
     joined_on: datetime.date | None = None,
+    source: DataSource = DataSource.CONTROLLER,
 ) -> Membership:
     """Put an existing user straight into the register as an active member.
 
@@ -106,6 +108,7 @@ def membership_add(
         member_number=member_number,
         status=Membership.Status.ACTIVE,
         joined_on=joined_on or timezone.localdate(),
+        source=source,
         **_member_fields_from_user(user),
     )
     _search_fields(membership)
@@ -206,9 +209,14 @@ def bank_account_delete(*, account: BankAccount) -> None:
 
 
 def contact_person_save(
-    *, organization: Organization, contact: ContactPerson | None, data: Mapping[str, Any]
+    *,
+    organization: Organization,
+    contact: ContactPerson | None,
+    data: Mapping[str, Any],
+    source: DataSource = DataSource.ORGANIZATION_ADMIN,
 ) -> ContactPerson:
     contact = contact or ContactPerson(organization=organization)
+    contact.source = source
     for name in ("name", "role", "phone", "email", "user"):
         if name in data:
             setattr(contact, name, data[name])
@@ -344,6 +352,7 @@ def invitation_create(
         member_number=member_number,
         name=name.strip(),
         email=email,
+        source=DataSource.ORGANIZATION_ADMIN,
     )
     _search_fields(membership)
     membership.save()
@@ -475,6 +484,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     membership.user = user
+    membership.source = DataSource.SUBJECT
     membership.status = Membership.Status.ACTIVE
     membership.joined_on = timezone.localdate()
     membership.ended_on = None

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ProfileFieldSource, User
+from accounts.sources import DataSource
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +131,8 @@ def test_it_only_ever_edits_the_signed_in_user(member_client, member, other_memb
 def test_it_stays_within_its_query_budget(member_client, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         assert member_client.get(PROFILE_URL).status_code == 200
-    with django_assert_max_num_queries(12):
+    # Saving also records the source of each changed field: a fixed number of writes.
+    with django_assert_max_num_queries(14):
         assert member_client.post(PROFILE_URL, valid_data()).status_code == 302
 
 
@@ -138,3 +140,47 @@ def test_it_switches_the_ui_to_the_language_saved_on_the_profile(member_client, 
     response = member_client.post(PROFILE_URL, valid_data(preferred_language="sv"), follow=True)
     assert response.status_code == 200
     assert '<html lang="sv">' in response.content.decode()
+
+
+def test_it_records_the_member_as_the_source_of_what_they_changed(member_client, member):
+    member_client.post(PROFILE_URL, valid_data(city="Tampere-source"))
+    sources = {row.field: row for row in ProfileFieldSource.objects.filter(user=member)}
+    assert sources["city"].source == DataSource.SUBJECT
+    assert sources["city"].recorded_by == member
+    assert "first_name" not in sources  # unchanged fields keep their earlier source
+
+
+def test_the_controllers_corrections_record_their_source_and_show_on_my_data(
+    client, member, staff
+):
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(staff)
+    url = reverse("admin:accounts_user_change", args=[member.pk])
+    form = client.get(url).context["adminform"].form
+    data = {
+        name: form.initial.get(name) or ""
+        for name in form.fields
+        if name not in ("password", "groups", "user_permissions", "last_login", "date_joined")
+    }
+    data.update(
+        city="Rovaniemi",
+        is_active="on",
+        country="FI",
+        phone="+358401234567",
+        date_of_birth="1985-05-17",
+        data_source=DataSource.PUBLIC_REGISTER,
+        source_note="Väestötietojärjestelmä",
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    row = ProfileFieldSource.objects.get(user=member, field="city")
+    assert (row.source, row.recorded_by, row.note) == (
+        DataSource.PUBLIC_REGISTER,
+        staff,
+        "Väestötietojärjestelmä",
+    )
+    client.force_login(member)
+    page = client.get(reverse("accounts:my_data")).content.decode()
+    assert "Väestötietojärjestelmä" in page
