@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from . import money
-from .models import Contract, Invoice, Payment, Product
+from .models import Contract, ContractEvent, Invoice, Payment, Product
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -31,11 +33,40 @@ def contracts_for_member(*, user: User) -> QuerySet[Contract]:
     )
 
 
-def invoice_list(*, organization: Organization, status: str = "") -> QuerySet[Invoice]:
+# Sent and not (fully) paid: what "overdue" means once the due date has passed.
+UNPAID_STATUSES = (Invoice.Status.SENT, Invoice.Status.PARTIALLY_PAID, Invoice.Status.OVERDUE)
+
+
+def invoice_list(
+    *, organization: Organization, status: str = "", today: datetime.date | None = None
+) -> QuerySet[Invoice]:
+    """The organization's invoices, newest number first, optionally of one status.
+
+    "overdue" also finds unpaid invoices past their due date that the daily job has not
+    marked yet, and partially paid ones, which it never marks.
+    """
     invoices = Invoice.objects.filter(organization=organization)
-    if status in Invoice.Status.values:
+    if status == Invoice.Status.OVERDUE:
+        today = today or timezone.localdate()
+        invoices = invoices.filter(
+            Q(status=Invoice.Status.OVERDUE) | Q(status__in=UNPAID_STATUSES, due_date__lt=today)
+        )
+    elif status in Invoice.Status.values:
         invoices = invoices.filter(status=status)
-    return invoices.select_related("membership").order_by("-number")
+    return invoices.order_by("-number")
+
+
+def invoice_credit_note(*, invoice: Invoice) -> Invoice | None:
+    """The credit note that cancelled ``invoice``, if any."""
+    return Invoice.objects.filter(credit_note_for=invoice).first()
+
+
+def invoice_payments(*, invoice: Invoice) -> list[Payment]:
+    return list(invoice.payments.select_related("recorded_by").order_by("paid_on", "id"))
+
+
+def invoice_by_number(*, organization: Organization, number: int) -> Invoice | None:
+    return Invoice.objects.filter(organization=organization, number=number).first()
 
 
 def invoice_document(*, invoice: Invoice) -> dict:
@@ -69,6 +100,15 @@ def invoice_document(*, invoice: Invoice) -> dict:
 
 def products_for_organization(*, organization: Organization) -> QuerySet[Product]:
     return Product.objects.filter(organization=organization).order_by("-is_active", "name")
+
+
+def products_on_sale(*, organization: Organization) -> list[Product]:
+    return list(Product.objects.filter(organization=organization, is_active=True).order_by("name"))
+
+
+def contract_events(*, contract: Contract) -> list[ContractEvent]:
+    """A contract's history, newest first, with who did what."""
+    return list(contract.events.select_related("actor").order_by("-occurred_at", "-id"))
 
 
 def contracts_for_organization(*, organization: Organization) -> QuerySet[Contract]:

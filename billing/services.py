@@ -24,6 +24,37 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
+# --- Products ---------------------------------------------------------------------------------
+
+PRODUCT_FIELDS = ("name", "description", "unit", "unit_price", "vat_rate", "is_active")
+
+
+@transaction.atomic
+def product_save(
+    *,
+    organization: Organization,
+    product: Product | None,
+    data: dict,
+    acting_user: User | None,
+) -> Product:
+    """Add a product to the organization's price list or change one.
+
+    ``is_active=False`` takes a product off sale; contracts and invoices keep it.
+    """
+    product = product or Product(organization=organization)
+    if product.organization_id != organization.pk:
+        raise RuleError(_("The product belongs to another organization."))
+    for name in PRODUCT_FIELDS:
+        if name in data:
+            setattr(product, name, data[name])
+    try:
+        with transaction.atomic():
+            product.save()
+    except IntegrityError as error:
+        raise RuleError(_("The organization already has a product with this name.")) from error
+    return product
+
+
 # --- Contracts --------------------------------------------------------------------------------
 
 
@@ -41,6 +72,8 @@ def contract_open(
         raise RuleError(_("The product belongs to another organization."))
     if membership.status != Membership.Status.ACTIVE:
         raise RuleError(_("Only an active member can have a contract."))
+    if not product.is_active:
+        raise RuleError(_("The product is no longer on sale."))
     contract = Contract.objects.create(
         organization_id=membership.organization_id,
         membership=membership,
@@ -120,6 +153,11 @@ def invoice_create(
         raise RuleError(_("The member belongs to another organization."))
     if not lines:
         raise RuleError(_("An invoice needs at least one line."))
+    if any(
+        line.product is not None and line.product.organization_id != organization.pk
+        for line in lines
+    ):
+        raise RuleError(_("The product belongs to another organization."))
     if due_date < issue_date:
         raise RuleError(_("The due date cannot be before the issue date."))
     account = organization.bank_accounts.filter(is_primary=True).first()
@@ -249,6 +287,8 @@ def payment_record(
         raise RuleError(_("The amount must be greater than zero."))
     if invoice is not None and invoice.organization_id != organization.pk:
         raise RuleError(_("The invoice belongs to another organization."))
+    if invoice is not None and invoice.is_credit_note:
+        raise RuleError(_("A payment cannot be counted towards a credit note."))
     payment = Payment.objects.create(
         organization=organization,
         invoice=invoice,
@@ -274,6 +314,8 @@ def payment_match(*, payment: Payment, invoice: Invoice, acting_user: User | Non
         raise RuleError(_("The payment is already matched."))
     if invoice.organization_id != payment.organization_id:
         raise RuleError(_("The invoice belongs to another organization."))
+    if invoice.is_credit_note:
+        raise RuleError(_("A payment cannot be counted towards a credit note."))
     payment.invoice = invoice
     payment.matched_at = timezone.now()
     payment.recorded_by = payment.recorded_by or acting_user
@@ -305,18 +347,39 @@ def payments_import(
 ) -> ImportSummary:
     """Import a camt.054 reference-payment file; each bank entry counts once, ever.
 
-    A file that cannot be read raises ``Camt054Error`` before anything is written.
+    A file that cannot be read raises ``Camt054Error``, and a file of an account that is not
+    the organization's raises ``RuleError``, before anything is written.
     """
     payments = parse_camt054(data)
+    # References are unique per organization only: another organization's file would
+    # match its payments to this organization's invoices with the same numbers.
+    own_accounts = {
+        "".join(iban.split()).upper()
+        for iban in organization.bank_accounts.values_list("iban", flat=True)
+    }
+    foreign = sorted({p.account_iban for p in payments} - own_accounts)
+    if foreign:
+        raise RuleError(
+            _(
+                "The file is for account %(iban)s, which is not one of the organization's "
+                "bank accounts. Nothing was imported."
+            )
+            % {"iban": ", ".join(foreign)}
+        )
     summary = ImportSummary()
     invoices = _invoices_by_reference(organization, (p.reference for p in payments))
     for entry in payments:
+        # Stored cut to the column's length: compare the same way.
+        entry_key = entry.entry_reference[:100]
         if Payment.objects.filter(
-            organization=organization, bank_entry_reference=entry.entry_reference
+            organization=organization, bank_entry_reference=entry_key
         ).exists():
             summary.already_imported += 1
             continue
         invoice = invoices.get(_national_reference(entry.reference))
+        if entry.currency != "EUR" or (invoice is not None and invoice.is_credit_note):
+            # Invoices are in euros, and nobody pays a credit note: someone has to look.
+            invoice = None
         try:
             with transaction.atomic():
                 payment = Payment.objects.create(
@@ -327,7 +390,7 @@ def payments_import(
                     reference=entry.reference,
                     payer_name=entry.payer_name[:140],
                     source=Payment.Source.BANK_FILE,
-                    bank_entry_reference=entry.entry_reference[:100],
+                    bank_entry_reference=entry_key,
                     matched_at=timezone.now() if invoice else None,
                     recorded_by=acting_user,
                     retain_until=organization.voucher_retention_until(entry.booking_date),
@@ -390,7 +453,12 @@ def invoice_hand_over_to_collection(
     *, invoice: Invoice, handed_over_on: datetime.date, agency: str, acting_user: User | None
 ) -> Invoice:
     invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
-    if invoice.status not in (Invoice.Status.OVERDUE, Invoice.Status.PARTIALLY_PAID):
+    # The daily job may not have marked a sent invoice overdue yet: its due date decides.
+    past_due = invoice.status in (
+        Invoice.Status.SENT,
+        Invoice.Status.PARTIALLY_PAID,
+    ) and invoice.due_date < min(handed_over_on, timezone.localdate())
+    if invoice.status != Invoice.Status.OVERDUE and not past_due:
         raise RuleError(_("Only an overdue invoice can be handed over to collection."))
     invoice.status = Invoice.Status.IN_COLLECTION
     invoice.collection_on = handed_over_on

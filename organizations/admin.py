@@ -20,12 +20,11 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.sources import DataSource
-from registry.admin_tools import EstimatedCountPaginator
+from registry.admin_tools import EstimatedCountPaginator, ReadOnlyAdmin, search_text_results
 
 from . import services
 from .forms import BankAccountForm, ContactPersonForm, OrganizationForm
@@ -46,30 +45,6 @@ if TYPE_CHECKING:
 
     from django.forms import BaseInlineFormSet
     from django.http import HttpRequest
-
-
-def _search_terms(search_term: str) -> list[str]:
-    """The words of an admin search, lower-cased, quotes kept together as in Django."""
-    terms = []
-    for bit in smart_split(search_term):
-        if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
-            bit = unescape_string_literal(bit)
-        bit = " ".join(bit.split()).lower()
-        if bit:
-            terms.append(bit)
-    return terms
-
-
-def _search_text_results(queryset: QuerySet, search_term: str, *, path: str) -> QuerySet:
-    """Every word of the search must be in ``path``, a membership's ``search_text``.
-
-    ``search_text`` is already lower case, so a case-sensitive ``contains`` on the
-    lower-cased word matches case-insensitively and stays on the trigram index; the
-    admin's default ``icontains`` would wrap the column in UPPER() and scan.
-    """
-    for term in _search_terms(search_term):
-        queryset = queryset.filter(**{f"{path}__contains": term})
-    return queryset
 
 
 def _run_for_each(
@@ -298,7 +273,7 @@ class MembershipAdmin(admin.ModelAdmin):
     actions = ["grant_admin_rights", "revoke_admin_rights", "end_membership"]
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        return _search_text_results(queryset, search_term, path="search_text"), False
+        return search_text_results(queryset, search_term, path="search_text"), False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # People join by invitation, or as the first admin of a new organization.
@@ -431,7 +406,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         return (
-            _search_text_results(queryset, search_term, path="membership__search_text"),
+            search_text_results(queryset, search_term, path="membership__search_text"),
             False,
         )
 
@@ -471,22 +446,6 @@ class InvitationAdmin(admin.ModelAdmin):
 # --- Logs ---------------------------------------------------------------------------------
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """An audit record: looked at, never written through the admin."""
-
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(AdminRightChange)
 class AdminRightChangeAdmin(ReadOnlyAdmin):
     list_display = ["changed_at", "organization", "member", "action", "changed_by"]
@@ -499,7 +458,7 @@ class AdminRightChangeAdmin(ReadOnlyAdmin):
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         # The member only: an OR with another table's column would scan the whole log.
         # One organization's changes are linked from its page.
-        results = _search_text_results(queryset, search_term, path="membership__search_text")
+        results = search_text_results(queryset, search_term, path="membership__search_text")
         return results, False
 
     @admin.display(description=_("member"), ordering="membership__sort_name")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.utils.functional import cached_property
+from django.utils.text import smart_split, unescape_string_literal
 
 
 def table_row_estimate(model: type[Model], *, using: str) -> int | None:
@@ -71,3 +76,43 @@ class EstimatedCountPaginator(Paginator):
         # instead of stopping at the estimate.
         bottom = (number - 1) * self.per_page
         return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
+
+def search_terms(search_term: str) -> list[str]:
+    """The words of an admin search, lower-cased, quotes kept together as in Django."""
+    terms = []
+    for bit in smart_split(search_term):
+        if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+            bit = unescape_string_literal(bit)
+        bit = " ".join(bit.split()).lower()
+        if bit:
+            terms.append(bit)
+    return terms
+
+
+def search_text_results(queryset: QuerySet, search_term: str, *, path: str) -> QuerySet:
+    """Every word of the search must be in ``path``, a membership's ``search_text``.
+
+    ``search_text`` is already lower case, so a case-sensitive ``contains`` on the
+    lower-cased word matches case-insensitively and stays on the trigram index; the
+    admin's default ``icontains`` would wrap the column in UPPER() and scan.
+    """
+    for term in search_terms(search_term):
+        queryset = queryset.filter(**{f"{path}__contains": term})
+    return queryset
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An audit record: looked at, never written through the admin."""
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -248,8 +248,8 @@ STORAGES = {
     # Attachments and exports: outside MEDIA_ROOT, never served by URL, only through views
     # that check who is asking. Object storage can replace it by changing this entry.
     "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+        "BACKEND": "registry.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
     },
     "staticfiles": {
         "BACKEND": (

@@ -16,5 +16,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("organizations/", include("organizations.urls")),
+    path("billing/", include("billing.urls")),
+    path("communications/", include("communications.urls")),
     path("admin/", admin.site.urls),
 ]

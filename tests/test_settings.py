@@ -72,3 +72,10 @@ def test_production_refuses_to_start_without_a_shared_cache():
 def test_production_refuses_a_database_url_that_is_not_postgresql():
     stderr = _run_settings({"DEBUG": "true", "DATABASE_URL": "mysql://root@localhost/x"})
     assert "must point to PostgreSQL" in stderr
+
+
+def test_private_files_have_no_url():
+    from django.core.files.storage import storages
+
+    with pytest.raises(NotImplementedError):
+        storages["private"].url("communications/1/letter.pdf")

@@ -150,9 +150,7 @@ def test_it_records_the_member_as_the_source_of_what_they_changed(member_client,
     assert "first_name" not in sources  # unchanged fields keep their earlier source
 
 
-def test_the_controllers_corrections_record_their_source_and_show_on_my_data(
-    client, member, staff
-):
+def test_the_controllers_corrections_record_their_source_and_show_on_my_data(client, member, staff):
     from allauth.mfa.models import Authenticator
 
     Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})

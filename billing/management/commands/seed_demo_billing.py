@@ -1,0 +1,88 @@
+"""Demo billing for the quick start: products, contracts and invoices of the demo club.
+
+Run after ``seed_demo_organizations``. Safe to run again: nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from billing import services
+from billing.models import Invoice, Product
+from billing.money import VatRate
+from organizations.models import Membership, Organization
+
+CLUB = "Malmin Ilmailukerho ry"
+PRODUCTS = [
+    ("Jäsenmaksu 2026", Product.Unit.YEAR, Decimal("120.00"), VatRate.ZERO),
+    (
+        "Lentotunti OH-CEA (Cessna 172)",
+        Product.Unit.FLIGHT_HOUR,
+        Decimal("175.00"),
+        VatRate.STANDARD,
+    ),
+    ("Laskeutumismaksu", Product.Unit.LANDING, Decimal("12.00"), VatRate.STANDARD),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo products, contracts and invoices for the demo flying club."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        club = Organization.objects.filter(name=CLUB).first()
+        if club is None:
+            raise CommandError("Run seed_demo_organizations first.")
+        admin = club.memberships.filter(role=Membership.Role.ADMIN).first().user
+        products = []
+        for name, unit, price, rate in PRODUCTS:
+            product, _created = Product.objects.get_or_create(
+                organization=club,
+                name=name,
+                defaults={"unit": unit, "unit_price": price, "vat_rate": rate},
+            )
+            products.append(product)
+        fee, flight_hour, landing = products
+        today = timezone.localdate()
+        members = club.memberships.filter(status=Membership.Status.ACTIVE).select_related("user")
+        for membership in members:
+            if membership.contracts.exists():
+                continue
+            services.contract_open(
+                membership=membership,
+                product=fee,
+                opened_on=datetime.date(today.year, 1, 1),
+                acting_user=admin,
+            )
+            invoice = services.invoice_create(
+                organization=club,
+                membership=membership,
+                lines=[
+                    services.LineInput(fee.name, Decimal(1), fee.unit_price, fee.vat_rate, fee),
+                    services.LineInput(
+                        flight_hour.name,
+                        Decimal("1.5"),
+                        flight_hour.unit_price,
+                        flight_hour.vat_rate,
+                        flight_hour,
+                    ),
+                    services.LineInput(
+                        landing.name, Decimal(3), landing.unit_price, landing.vat_rate, landing
+                    ),
+                ],
+                issue_date=today - datetime.timedelta(days=20),
+                due_date=today - datetime.timedelta(days=6),
+                acting_user=admin,
+            )
+            # Straight to "sent" without mailing: the demo does not send email.
+            Invoice.objects.filter(pk=invoice.pk).update(
+                status=Invoice.Status.SENT, sent_at=timezone.now()
+            )
+        services.invoices_mark_overdue()
+        count = Invoice.objects.filter(organization=club).count()
+        self.stdout.write(self.style.SUCCESS(f"Demo billing ready ({count} invoices in {CLUB})."))

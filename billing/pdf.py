@@ -1,0 +1,91 @@
+"""The printable invoice: one template for the page, the PDF and the mail attachment.
+
+The PDF is rendered with WeasyPrint from ``billing/invoice_document.html`` and
+``static/css/invoice.css``. WeasyPrint fetches nothing: the stylesheet is read from disk and
+every URL in the document is refused, so text on an invoice (a line's description, a
+member's name) can never make the server fetch a file or a network address.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from . import selectors
+from .models import Invoice
+
+if TYPE_CHECKING:
+    from weasyprint import CSS
+
+DOCUMENT_TEMPLATE = "billing/invoice_document.html"
+STYLESHEET = "css/invoice.css"
+
+
+def invoice_document_context(*, invoice: Invoice) -> dict[str, Any]:
+    """The document's data: ``selectors.invoice_document`` plus payments and credit note.
+
+    3 or 4 queries whatever the number of lines, reminders or payments; ``invoice`` should
+    come with ``organization``, ``membership`` and ``credit_note_for`` selected.
+    """
+    document = selectors.invoice_document(invoice=invoice)
+    document["payments"] = selectors.invoice_payments(invoice=invoice)
+    document["credit_note"] = None
+    if invoice.status == Invoice.Status.CREDITED and not invoice.is_credit_note:
+        document["credit_note"] = selectors.invoice_credit_note(invoice=invoice)
+    document["payment_days"] = (invoice.due_date - invoice.issue_date).days
+    # A credit note is not paid, nor is the invoice it cancels: no payment slip on either.
+    document["payable"] = not invoice.is_credit_note and invoice.status not in (
+        Invoice.Status.CREDITED,
+        Invoice.Status.CANCELLED,
+    )
+    return document
+
+
+def invoice_pdf_filename(invoice: Invoice) -> str:
+    """``malmin-ilmailukerho-ry-invoice-12.pdf`` in the active language."""
+    kind = _("credit-note") if invoice.is_credit_note else _("invoice")
+    organization = slugify(invoice.organization.name)[:60]
+    return f"{organization}-{slugify(kind)}-{invoice.number}.pdf".lstrip("-")
+
+
+class _NoFetching:
+    """A WeasyPrint URL fetcher that fetches nothing (see the module docstring)."""
+
+    def fetch(self, url: str, headers: dict | None = None):
+        raise ValueError(f"The invoice PDF loads no external resources: {url[:80]}")
+
+    def __call__(self, url: str, *args, **kwargs):
+        return self.fetch(url)
+
+
+def _stylesheet() -> CSS:
+    from weasyprint import CSS
+
+    path = finders.find(STYLESHEET)
+    if not path:  # pragma: no cover - the file ships with the code
+        raise FileNotFoundError(STYLESHEET)
+    return CSS(filename=path, url_fetcher=_NoFetching())
+
+
+def invoice_pdf(*, invoice: Invoice, document: dict[str, Any] | None = None) -> bytes:
+    """The invoice as an A4 PDF, in the active language."""
+    # WeasyPrint loads pango and fonts at import: only the code paths that print pay for it.
+    from weasyprint import HTML
+
+    document = document if document is not None else invoice_document_context(invoice=invoice)
+    html = render_to_string(DOCUMENT_TEMPLATE, {**document, "pdf": True})
+    return HTML(string=html, url_fetcher=_NoFetching()).write_pdf(stylesheets=[_stylesheet()])
+
+
+def invoice_pdf_response(*, invoice: Invoice, download: bool = False) -> HttpResponse:
+    """An HTTP response with the invoice's PDF; never cached (it holds personal data)."""
+    response = HttpResponse(invoice_pdf(invoice=invoice), content_type="application/pdf")
+    disposition = "attachment" if download else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{invoice_pdf_filename(invoice)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,59 @@
+from django.urls import path
+
+from .views import contracts, invoices, member, payments, products
+
+app_name = "billing"
+
+org = "org/<int:pk>/"
+
+urlpatterns = [
+    # The member's own pages.
+    path("invoices/", member.my_invoices, name="my_invoices"),
+    path("invoices/<int:invoice_pk>/", member.my_invoice, name="my_invoice"),
+    path("invoices/<int:invoice_pk>/pdf/", member.my_invoice_pdf, name="my_invoice_pdf"),
+    path("contracts/", member.my_contracts, name="my_contracts"),
+    # An organization admin's pages.
+    path(f"{org}products/", products.product_list, name="products"),
+    path(f"{org}products/new/", products.product_edit, name="product_add"),
+    path(f"{org}products/<int:product_pk>/", products.product_edit, name="product_edit"),
+    path(f"{org}contracts/", contracts.contract_list, name="contracts"),
+    path(f"{org}contracts/new/", contracts.contract_open, name="contract_open"),
+    path(
+        f"{org}contracts/<int:contract_pk>/",
+        contracts.contract_detail,
+        name="contract",
+    ),
+    path(
+        f"{org}contracts/<int:contract_pk>/terminate/",
+        contracts.contract_terminate,
+        name="contract_terminate",
+    ),
+    path(f"{org}invoices/", invoices.invoice_list, name="invoices"),
+    path(f"{org}invoices/new/", invoices.invoice_create, name="invoice_create"),
+    path(f"{org}invoices/<int:invoice_pk>/", invoices.invoice_detail, name="invoice"),
+    path(f"{org}invoices/<int:invoice_pk>/pdf/", invoices.invoice_pdf, name="invoice_pdf"),
+    path(f"{org}invoices/<int:invoice_pk>/send/", invoices.invoice_send, name="invoice_send"),
+    path(f"{org}invoices/<int:invoice_pk>/credit/", invoices.invoice_credit, name="invoice_credit"),
+    path(
+        f"{org}invoices/<int:invoice_pk>/reminder/",
+        invoices.invoice_reminder,
+        name="invoice_reminder",
+    ),
+    path(
+        f"{org}invoices/<int:invoice_pk>/collection/",
+        invoices.invoice_collection,
+        name="invoice_collection",
+    ),
+    path(
+        f"{org}invoices/<int:invoice_pk>/payment/",
+        invoices.invoice_payment,
+        name="invoice_payment",
+    ),
+    path(f"{org}payments/", payments.payment_list, name="payments"),
+    path(f"{org}payments/import/", payments.payment_import, name="payment_import"),
+    path(
+        f"{org}payments/<int:payment_pk>/match/",
+        payments.payment_match,
+        name="payment_match",
+    ),
+]

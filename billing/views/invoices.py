@@ -1,0 +1,361 @@
+"""The organization admin's invoices: the list, a new invoice, and what happens to one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import pdf, permissions, selectors, services
+from ..forms import (
+    EXTRA_LINES,
+    MAX_LINES,
+    CollectionForm,
+    CreditForm,
+    InvoiceFilterForm,
+    InvoiceForm,
+    InvoiceLineFormSet,
+    PaymentForm,
+    ReminderForm,
+)
+from ..models import Invoice
+
+PAGE_SIZES = (25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+LINES_PREFIX = "lines"
+
+
+def paginate(request: HttpRequest, queryset: QuerySet) -> tuple[Page, str]:
+    """One page of ``queryset`` (``?page=``, ``?per_page=``) and the query string without
+    the page, for the pagination links. Two queries: the count and the page."""
+    try:
+        size = int(request.GET.get("per_page", DEFAULT_PAGE_SIZE))
+    except ValueError:
+        size = DEFAULT_PAGE_SIZE
+    if size not in PAGE_SIZES:
+        size = DEFAULT_PAGE_SIZE
+    page = Paginator(queryset, size).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+@login_required
+def invoice_list(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    form = InvoiceFilterForm(request.GET)
+    invoices = selectors.invoice_list(organization=organization, status=form.status_value())
+    page, query = paginate(request, invoices)
+    return render(
+        request,
+        "billing/org/invoices.html",
+        {
+            "organization": organization,
+            "form": form,
+            "page": page,
+            "query": query,
+            "page_sizes": PAGE_SIZES,
+            "page_size": page.paginator.per_page,
+            "today": timezone.localdate(),
+            "unpaid_statuses": selectors.UNPAID_STATUSES,
+        },
+    )
+
+
+def _with_more_lines(data: Any) -> Any:
+    """The posted invoice with ``EXTRA_LINES`` more empty rows (the "add rows" button)."""
+    data = data.copy()
+    try:
+        total = max(int(data.get(f"{LINES_PREFIX}-TOTAL_FORMS", 0)), 0)
+    except ValueError:
+        total = 0
+    wanted = min(total + EXTRA_LINES, MAX_LINES)
+    data[f"{LINES_PREFIX}-TOTAL_FORMS"] = str(wanted)
+    for index in range(total, wanted):
+        data.setdefault(f"{LINES_PREFIX}-{index}-quantity", "1")
+    return data
+
+
+@login_required
+def invoice_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new invoice (a draft) with up to 50 lines; works without JavaScript.
+
+    ``?member_q=`` narrows the member list; the "add rows" button posts the form back with
+    more empty rows and changes nothing.
+    """
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    member_query = request.GET.get("member_q", "")[:200]
+    products = selectors.products_on_sale(organization=organization)
+    adding_lines = request.method == "POST" and "add_lines" in request.POST
+    if adding_lines:
+        # Shown again as typed, without error messages: nothing was submitted yet.
+        form = InvoiceForm(
+            initial={name: request.POST.get(name, "") for name in InvoiceForm.base_fields},
+            organization=organization,
+            member_query=member_query,
+        )
+        data = _with_more_lines(request.POST)
+    else:
+        data = request.POST or None
+        form = InvoiceForm(data, organization=organization, member_query=member_query)
+    formset = InvoiceLineFormSet(data, prefix=LINES_PREFIX, form_kwargs={"products": products})
+    if request.method == "POST" and not adding_lines:
+        if form.is_valid():
+            formset.issue_date = form.cleaned_data["issue_date"]
+        if form.is_valid() and formset.is_valid():
+            try:
+                invoice = services.invoice_create(
+                    organization=organization,
+                    membership=form.cleaned_data["membership"],
+                    lines=[
+                        services.LineInput(
+                            description=line["description"],
+                            quantity=line["quantity"],
+                            unit_price=line["unit_price"],
+                            vat_rate=line["vat_rate"],
+                            product=line["product"],
+                        )
+                        for line in formset.lines()
+                    ],
+                    issue_date=form.cleaned_data["issue_date"],
+                    due_date=form.cleaned_data["due_date"],
+                    notes=form.cleaned_data["notes"],
+                    acting_user=request.user,
+                )
+            except services.RuleError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(
+                    request,
+                    _("Invoice %(number)s was created as a draft. Check it and send it.")
+                    % {"number": invoice.number},
+                )
+                return redirect("billing:invoice", pk=pk, invoice_pk=invoice.pk)
+    return render(
+        request,
+        "billing/org/invoice_create.html",
+        {
+            "organization": organization,
+            "form": form,
+            "formset": formset,
+            "show_errors": request.method == "POST" and not adding_lines,
+            "member_query": member_query,
+            "can_add_lines": formset.total_form_count() < MAX_LINES,
+            "has_bank_account": organization.bank_accounts.filter(is_primary=True).exists(),
+        },
+    )
+
+
+def _available_actions(invoice: Invoice) -> dict[str, bool]:
+    """Which of the detail page's actions apply to the invoice as it is now."""
+    status = invoice.status
+    unpaid = status in selectors.UNPAID_STATUSES
+    past_due = invoice.due_date < timezone.localdate()
+    return {
+        "send": status == Invoice.Status.DRAFT,
+        "credit": not invoice.is_credit_note
+        and status not in (Invoice.Status.CREDITED, Invoice.Status.CANCELLED)
+        and not invoice.paid_amount,
+        "reminder": unpaid,
+        "collection": status == Invoice.Status.OVERDUE or (unpaid and past_due),
+        "payment": not invoice.is_credit_note
+        and (unpaid or status == Invoice.Status.IN_COLLECTION),
+    }
+
+
+@login_required
+def invoice_detail(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    invoice = permissions.get_invoice_for_admin(organization, invoice_pk)
+    document = pdf.invoice_document_context(invoice=invoice)
+    actions = _available_actions(invoice)
+    return render(
+        request,
+        "billing/org/invoice_detail.html",
+        {
+            **document,
+            "organization": organization,
+            "invoice": invoice,
+            "actions": actions,
+            "past_due": invoice.status in selectors.UNPAID_STATUSES
+            and invoice.due_date < timezone.localdate(),
+            "credit_form": CreditForm() if actions["credit"] else None,
+            "reminder_form": ReminderForm() if actions["reminder"] else None,
+            "collection_form": CollectionForm() if actions["collection"] else None,
+            "payment_form": PaymentForm(initial={"amount": invoice.amount_due})
+            if actions["payment"]
+            else None,
+        },
+    )
+
+
+@login_required
+@require_GET
+def invoice_pdf(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    invoice = permissions.get_invoice_for_admin(organization, invoice_pk)
+    return pdf.invoice_pdf_response(invoice=invoice)
+
+
+@login_required
+@require_POST
+def invoice_send(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    invoice = permissions.get_invoice_for_admin(organization, invoice_pk)
+    try:
+        services.invoice_send(invoice=invoice, acting_user=request.user)
+    except services.RuleError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        if invoice.recipient_email:
+            messages.success(
+                request,
+                _("Invoice %(number)s was sent to %(email)s.")
+                % {"number": invoice.number, "email": invoice.recipient_email},
+            )
+        else:
+            messages.warning(
+                request,
+                _(
+                    "Invoice %(number)s is marked as sent, but the member has no email "
+                    "address: print the PDF and send it by post."
+                )
+                % {"number": invoice.number},
+            )
+    return redirect("billing:invoice", pk=pk, invoice_pk=invoice_pk)
+
+
+def _invoice_action(
+    request: HttpRequest,
+    pk: int,
+    invoice_pk: int,
+    *,
+    form_class: type[forms.Form],
+    perform: Callable[[Invoice, dict], object],
+    done: str,
+    title: str,
+    submit: str,
+    form_kwargs: Callable[[Invoice], dict] | None = None,
+) -> HttpResponse:
+    """One of the invoice's actions: its form on a page of its own (GET, or a POST with
+    errors, whose input is kept), or the action done and back to the invoice."""
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    invoice = permissions.get_invoice_for_admin(organization, invoice_pk)
+    extra = form_kwargs(invoice) if form_kwargs else {}
+    form = form_class(request.POST or None, **extra)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = perform(invoice, form.cleaned_data)
+        except services.RuleError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, done)
+            if isinstance(result, Invoice) and result.pk != invoice.pk:
+                # A credit note: show the new document.
+                return redirect("billing:invoice", pk=pk, invoice_pk=result.pk)
+            return redirect("billing:invoice", pk=pk, invoice_pk=invoice_pk)
+    return render(
+        request,
+        "billing/org/invoice_action.html",
+        {
+            "organization": organization,
+            "invoice": invoice,
+            "form": form,
+            "title": title,
+            "submit": submit,
+            "action": request.path,
+        },
+    )
+
+
+@login_required
+def invoice_credit(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
+    return _invoice_action(
+        request,
+        pk,
+        invoice_pk,
+        form_class=CreditForm,
+        perform=lambda invoice, data: services.invoice_credit(
+            invoice=invoice, reason=data["reason"], acting_user=request.user
+        ),
+        done=_("The invoice was credited: here is the credit note."),
+        title=_("Credit the invoice"),
+        submit=_("Credit the invoice"),
+    )
+
+
+@login_required
+def invoice_reminder(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
+    return _invoice_action(
+        request,
+        pk,
+        invoice_pk,
+        form_class=ReminderForm,
+        perform=lambda invoice, data: services.reminder_record(
+            invoice=invoice, sent_on=data["sent_on"], fee=data["fee"], acting_user=request.user
+        ),
+        done=_("The reminder was recorded."),
+        title=_("Record a payment reminder"),
+        submit=_("Record the reminder"),
+    )
+
+
+@login_required
+def invoice_collection(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
+    return _invoice_action(
+        request,
+        pk,
+        invoice_pk,
+        form_class=CollectionForm,
+        perform=lambda invoice, data: services.invoice_hand_over_to_collection(
+            invoice=invoice,
+            handed_over_on=data["handed_over_on"],
+            agency=data["agency"],
+            acting_user=request.user,
+        ),
+        done=_("The invoice was marked as handed over to collection."),
+        title=_("Hand over to collection"),
+        submit=_("Hand over to collection"),
+    )
+
+
+@login_required
+def invoice_payment(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
+    def record(invoice: Invoice, data: dict) -> object:
+        if not _available_actions(invoice)["payment"]:
+            raise services.RuleError(
+                _("A payment can be recorded only for a sent invoice that is not paid yet.")
+            )
+        return services.payment_record(
+            organization=invoice.organization,
+            invoice=invoice,
+            amount=data["amount"],
+            paid_on=data["paid_on"],
+            payer_name=data["payer_name"],
+            acting_user=request.user,
+        )
+
+    return _invoice_action(
+        request,
+        pk,
+        invoice_pk,
+        form_class=PaymentForm,
+        perform=record,
+        done=_("The payment was recorded."),
+        title=_("Record a payment"),
+        submit=_("Record the payment"),
+        form_kwargs=lambda invoice: {"initial": {"amount": invoice.amount_due}},
+    )

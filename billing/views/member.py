@@ -1,0 +1,45 @@
+"""The member's own billing pages: invoices (page and PDF) and contracts.
+
+A member sees only what is addressed to them — also after the membership has ended —
+and never a draft; anything else is a 404 (``permissions.get_invoice_for_member``).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from .. import pdf, permissions, selectors
+
+PAGE_SIZE = 50
+
+
+@login_required
+def my_invoices(request: HttpRequest) -> HttpResponse:
+    invoices = selectors.invoices_for_member(user=request.user)
+    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "billing/member/invoices.html", {"page": page})
+
+
+@login_required
+@never_cache
+def my_invoice(request: HttpRequest, invoice_pk: int) -> HttpResponse:
+    invoice = permissions.get_invoice_for_member(request.user, invoice_pk)
+    document = pdf.invoice_document_context(invoice=invoice)
+    return render(request, "billing/member/invoice.html", document)
+
+
+@login_required
+def my_invoice_pdf(request: HttpRequest, invoice_pk: int) -> HttpResponse:
+    invoice = permissions.get_invoice_for_member(request.user, invoice_pk)
+    return pdf.invoice_pdf_response(invoice=invoice)
+
+
+@login_required
+def my_contracts(request: HttpRequest) -> HttpResponse:
+    contracts = selectors.contracts_for_member(user=request.user)
+    page = Paginator(contracts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "billing/member/contracts.html", {"page": page})

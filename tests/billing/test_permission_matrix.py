@@ -1,0 +1,431 @@
+"""Who gets what from every URL of the billing app.
+
+The matrix is keyed by URL name and the tests walk ``billing.urls.urlpatterns``: a new URL
+without an entry here fails until someone decides who may use it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import quote
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from billing import services
+from billing.camt054 import build_camt054
+from billing.models import Contract, Invoice, Payment, Product
+from billing.urls import urlpatterns
+from organizations.models import Membership, Organization
+from tests.factories import StaffFactory, UserFactory
+from tests.organizations.factories import add_member, organization_with_admin
+
+from .factories import bank_account, contract_for, invoice_for, product
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "member", "admin", "other_admin", "outsider", "staff")
+TODAY = timezone.localdate()
+PAST_DUE = TODAY - datetime.timedelta(days=30)
+
+# What each kind of page answers to each role, GET and POST. 302 from an allowed POST is the
+# redirect after the action; "login" (any role left out) is the redirect to sign in.
+PERSONAL = {"get": dict.fromkeys(ROLES[1:], 200)}
+# Addressed to the member: not even the organization's admin sees it on these pages.
+MEMBERS_OWN = {
+    "get": {"member": 200, "admin": 404, "other_admin": 404, "outsider": 404, "staff": 404},
+}
+NOBODY_ELSE = {"member": 404, "other_admin": 404, "outsider": 404, "staff": 404}
+ADMIN_PAGE = {"get": {"admin": 200, **NOBODY_ELSE}}
+ADMIN_FORM = {"get": {"admin": 200, **NOBODY_ELSE}, "post": {"admin": 302, **NOBODY_ELSE}}
+ADMIN_ACTION = {
+    "get": dict.fromkeys(ROLES[1:], 405),
+    "post": {"admin": 302, **NOBODY_ELSE},
+}
+# The import answers with its summary, not a redirect.
+ADMIN_UPLOAD = {"get": {"admin": 200, **NOBODY_ELSE}, "post": {"admin": 200, **NOBODY_ELSE}}
+ADMIN_DOWNLOAD = {
+    "get": {"admin": 200, **NOBODY_ELSE},
+    "post": dict.fromkeys(ROLES[1:], 405),
+}
+
+MATRIX = {
+    "my_invoices": PERSONAL,
+    "my_invoice": MEMBERS_OWN,
+    "my_invoice_pdf": MEMBERS_OWN,
+    "my_contracts": PERSONAL,
+    "products": ADMIN_PAGE,
+    "product_add": ADMIN_FORM,
+    "product_edit": ADMIN_FORM,
+    "contracts": ADMIN_PAGE,
+    "contract_open": ADMIN_FORM,
+    "contract": ADMIN_PAGE,
+    "contract_terminate": ADMIN_FORM,
+    "invoices": ADMIN_PAGE,
+    "invoice_create": ADMIN_FORM,
+    "invoice": ADMIN_PAGE,
+    "invoice_pdf": ADMIN_DOWNLOAD,
+    "invoice_send": ADMIN_ACTION,
+    "invoice_credit": ADMIN_FORM,
+    "invoice_reminder": ADMIN_FORM,
+    "invoice_collection": ADMIN_FORM,
+    "invoice_payment": ADMIN_FORM,
+    "payments": ADMIN_PAGE,
+    "payment_import": ADMIN_UPLOAD,
+    "payment_match": ADMIN_FORM,
+}
+
+URL_NAMES = [pattern.name for pattern in urlpatterns]
+
+
+def cases() -> list[tuple[str, str, str]]:
+    found = []
+    for name in URL_NAMES:
+        methods = [m for m in ("get", "post") if m in MATRIX[name]] if name in MATRIX else ["get"]
+        found += [(name, method, role) for method in methods for role in ROLES]
+    return found
+
+
+@dataclass
+class World:
+    organization: Organization
+    other_organization: Organization
+    users: dict[str, User | None]
+    membership: Membership
+    product: Product
+    contract: Contract
+    invoice: Invoice  # sent to the member, past its due date
+    draft: Invoice
+    payment: Payment  # unmatched
+    # The same kinds of objects in the other organization, for the id-swapping tests.
+    other_product: Product
+    other_contract: Contract
+    other_invoice: Invoice
+    other_draft: Invoice
+    other_payment: Payment
+
+    def kwargs(self, name: str, *, swap: bool = False) -> dict[str, object]:
+        """The URL's arguments: this organization's objects, or (swap) the other one's."""
+        pattern = next(p for p in urlpatterns if p.name == name)
+        invoice, draft = (
+            (self.other_invoice, self.other_draft) if swap else (self.invoice, self.draft)
+        )
+        values = {
+            "pk": self.organization.pk,
+            "product_pk": (self.other_product if swap else self.product).pk,
+            "contract_pk": (self.other_contract if swap else self.contract).pk,
+            "invoice_pk": (draft if name == "invoice_send" else invoice).pk,
+            "payment_pk": (self.other_payment if swap else self.payment).pk,
+        }
+        names = pattern.pattern.converters.keys()
+        unknown = set(names) - set(values)
+        assert not unknown, f"the matrix does not know how to fill {unknown} of {name}"
+        return {key: values[key] for key in names}
+
+    def url(self, name: str, *, swap: bool = False) -> str:
+        return reverse(f"billing:{name}", kwargs=self.kwargs(name, swap=swap))
+
+
+def _camt054(world: World) -> dict:
+    data = build_camt054(
+        account_iban=world.organization.bank_accounts.get().iban,
+        payments=[
+            {
+                "amount": Decimal("125.50"),
+                "reference": world.invoice.reference,
+                "payer_name": "Aino Jäsen",
+                "booking_date": TODAY,
+            }
+        ],
+    )
+    return {"file": SimpleUploadedFile("camt054.xml", data, content_type="application/xml")}
+
+
+def _lines(world: World) -> dict:
+    return {
+        "membership": world.membership.pk,
+        "issue_date": TODAY.isoformat(),
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-product": world.product.pk,
+        "lines-0-quantity": "1",
+    }
+
+
+# Valid input for every URL that is posted to: an allowed POST must do its work.
+FORM_DATA: dict[str, Callable[[World], dict]] = {
+    "product_add": lambda w: {
+        "name": "Uusi tuote",
+        "unit": "piece",
+        "unit_price": "10",
+        "vat_rate": "25.5",
+        "is_active": "on",
+    },
+    "product_edit": lambda w: {
+        "name": "Muutettu",
+        "unit": "piece",
+        "unit_price": "1",
+        "vat_rate": "0",
+    },
+    "contract_open": lambda w: {
+        "membership": w.membership.pk,
+        "product": w.product.pk,
+        "quantity": "1",
+        "opened_on": TODAY.isoformat(),
+    },
+    "contract_terminate": lambda w: {"terminated_on": TODAY.isoformat(), "reason": "Testi"},
+    "invoice_create": _lines,
+    "invoice_send": lambda w: {},
+    "invoice_credit": lambda w: {"reason": ""},
+    "invoice_reminder": lambda w: {"sent_on": TODAY.isoformat(), "fee": "5"},
+    "invoice_collection": lambda w: {"handed_over_on": TODAY.isoformat(), "agency": "Perintä"},
+    "invoice_payment": lambda w: {"amount": "10", "paid_on": TODAY.isoformat()},
+    "payment_import": _camt054,
+    "payment_match": lambda w: {"invoice_number": w.invoice.number},
+}
+
+
+def _organization_with_billing(admin: User, member: User | None, name: str) -> dict:
+    organization = organization_with_admin(admin, name=name)
+    bank_account(organization)
+    membership = add_member(organization, member, member_number="1")
+    product_ = product(organization)
+    return {
+        "organization": organization,
+        "membership": membership,
+        "product": product_,
+        "contract": contract_for(membership, product_, opened_on=PAST_DUE),
+        "invoice": invoice_for(membership, send=True, issue_date=PAST_DUE, due_date=PAST_DUE),
+        "draft": invoice_for(membership),
+        "payment": services.payment_record(
+            organization=organization,
+            amount=Decimal("5.00"),
+            paid_on=TODAY,
+            reference="1234561",
+            acting_user=None,
+        ),
+    }
+
+
+@pytest.fixture
+def world(db) -> World:
+    admin = UserFactory(first_name="Anna", last_name="Admin", preferred_language="en")
+    member = UserFactory(first_name="Aino", last_name="Jäsen", preferred_language="en")
+    other_admin = UserFactory(first_name="Bertta", last_name="Bossi", preferred_language="en")
+    ours = _organization_with_billing(admin, member, "Malmin Ilmailukerho ry")
+    theirs = _organization_with_billing(other_admin, None, "Vaasan Lentokerho ry")
+    return World(
+        organization=ours["organization"],
+        other_organization=theirs["organization"],
+        users={
+            "anonymous": None,
+            "member": member,
+            "admin": admin,
+            "other_admin": other_admin,
+            "outsider": UserFactory(first_name="Ulla", last_name="Ulkopuolinen"),
+            "staff": StaffFactory(first_name="Laura", last_name="Staff"),
+        },
+        membership=ours["membership"],
+        product=ours["product"],
+        contract=ours["contract"],
+        invoice=ours["invoice"],
+        draft=ours["draft"],
+        payment=ours["payment"],
+        other_product=theirs["product"],
+        other_contract=theirs["contract"],
+        other_invoice=theirs["invoice"],
+        other_draft=theirs["draft"],
+        other_payment=theirs["payment"],
+    )
+
+
+def client_for(client, world: World, role: str):
+    user = world.users[role]
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def test_it_has_a_matrix_entry_for_every_url():
+    assert sorted(set(URL_NAMES) - set(MATRIX)) == [], "add the new URLs to MATRIX"
+    assert sorted(set(MATRIX) - set(URL_NAMES)) == [], "remove URLs that no longer exist"
+    assert len(URL_NAMES) == len(set(URL_NAMES)), "every URL needs its own name"
+
+
+def test_it_covers_every_role_for_every_method():
+    for name, entry in MATRIX.items():
+        for method, expected in entry.items():
+            missing = set(ROLES) - set(expected) - {"anonymous"}
+            assert not missing, f"{name} {method}: no expectation for {missing}"
+            if method == "post" and expected.get("admin") in (200, 302):
+                assert name in FORM_DATA, f"{name}: add valid input to FORM_DATA"
+
+
+@pytest.mark.parametrize(("name", "method", "role"), cases())
+def test_it_answers_each_role_as_the_matrix_says(client, world, name, method, role):
+    assert name in MATRIX, f"{name} has no entry in the permission matrix"
+    url = world.url(name)
+    data = FORM_DATA[name](world) if method == "post" and name in FORM_DATA else {}
+    response = getattr(client_for(client, world, role), method)(url, data)
+    expected = MATRIX[name][method].get(role, "login")
+    if expected == "login":
+        assert response.status_code == 302
+        assert response["Location"] == f"{reverse('account_login')}?next={quote(url)}"
+    else:
+        assert response.status_code == expected, f"{role} {method.upper()} {url}"
+    if role == "admin" and method == "post" and expected in (200, 302):
+        # The allowed POST did its work: no form came back with errors.
+        context = response.context or {}
+        form = context.get("form")
+        assert form is None or not form.errors, form.errors
+
+
+def test_it_never_lets_staff_in_through_the_organization_pages(client, world):
+    # Staff are superusers; object permissions are not granted implicitly to them.
+    client.force_login(world.users["staff"])
+    for name, entry in MATRIX.items():
+        if entry in (ADMIN_PAGE, ADMIN_FORM, ADMIN_UPLOAD, ADMIN_DOWNLOAD, MEMBERS_OWN):
+            assert client.get(world.url(name)).status_code == 404, name
+
+
+# --- Swapping ids --------------------------------------------------------------------------
+
+OBJECT_IDS = {"product_pk", "contract_pk", "invoice_pk", "payment_pk"}
+SWAPPABLE = [
+    name
+    for name in URL_NAMES
+    if not name.startswith("my_")
+    and OBJECT_IDS & set(next(p for p in urlpatterns if p.name == name).pattern.converters)
+]
+
+
+def snapshot(world: World) -> dict[str, object]:
+    """Everything in the other organization that a request could change."""
+    other = world.other_organization
+    return {
+        "products": list(
+            Product.objects.filter(organization=other)
+            .order_by("pk")
+            .values("name", "unit_price", "vat_rate", "is_active")
+        ),
+        "contracts": list(
+            Contract.objects.filter(organization=other)
+            .order_by("pk")
+            .values("terminated_on", "termination_reason", "quantity")
+        ),
+        "invoices": list(
+            Invoice.objects.filter(organization=other)
+            .order_by("pk")
+            .values("number", "status", "paid_amount", "collection_on")
+        ),
+        "payments": list(
+            Payment.objects.filter(organization=other).order_by("pk").values("invoice", "amount")
+        ),
+        "reminders": other.invoices.filter(reminders__isnull=False).count(),
+    }
+
+
+def test_it_has_swappable_urls_to_check():
+    assert set(SWAPPABLE) == {
+        "product_edit",
+        "contract",
+        "contract_terminate",
+        "invoice",
+        "invoice_pdf",
+        "invoice_send",
+        "invoice_credit",
+        "invoice_reminder",
+        "invoice_collection",
+        "invoice_payment",
+        "payment_match",
+    }
+
+
+@pytest.mark.parametrize("name", SWAPPABLE)
+def test_it_hides_another_organizations_objects_behind_this_ones_url(client, world, name):
+    client.force_login(world.users["admin"])
+    before = snapshot(world)
+    url = world.url(name, swap=True)
+    if "get" in MATRIX[name] and MATRIX[name]["get"]["admin"] == 200:
+        assert client.get(url).status_code == 404
+    if name in FORM_DATA:
+        data = FORM_DATA[name](world)
+        if name == "payment_match":
+            data = {"invoice_number": world.other_invoice.number}
+        assert client.post(url, data).status_code == 404
+    assert snapshot(world) == before
+
+
+def test_it_matches_no_payment_to_another_organizations_invoice(client, world):
+    """The invoice number is looked up in the organization of the URL, never elsewhere."""
+    client.force_login(world.users["admin"])
+    theirs = invoice_for(add_member(world.other_organization), send=True)
+    assert not Invoice.objects.filter(organization=world.organization, number=theirs.number)
+    before = snapshot(world)
+    response = client.post(world.url("payment_match"), {"invoice_number": theirs.number})
+    assert response.status_code == 200
+    assert f"There is no invoice number {theirs.number}." in response.content.decode()
+    assert snapshot(world) == before
+
+
+def test_it_ignores_a_smuggled_organization_or_object_in_posted_forms(client, world):
+    client.force_login(world.users["admin"])
+    other = world.other_organization
+    before = snapshot(world)
+
+    client.post(
+        world.url("product_add"),
+        {**FORM_DATA["product_add"](world), "organization": other.pk},
+    )
+    response = client.post(
+        world.url("contract_open"),
+        {**FORM_DATA["contract_open"](world), "product": world.other_product.pk},
+    )
+    assert response.status_code == 200  # not one of this organization's products
+    other_member = Membership.objects.get(organization=other, user__isnull=False, role="member")
+    response = client.post(
+        world.url("invoice_create"), {**_lines(world), "membership": other_member.pk}
+    )
+    assert response.status_code == 200  # not one of this organization's members
+    response = client.post(
+        world.url("invoice_create"), {**_lines(world), "lines-0-product": world.other_product.pk}
+    )
+    assert response.status_code == 200
+
+    assert Product.objects.get(name="Uusi tuote").organization == world.organization
+    assert snapshot(world) == before
+
+
+# --- The member's own pages ----------------------------------------------------------------
+
+
+def test_it_shows_members_only_their_own_invoices_and_contracts(client, world):
+    # Another member of the same organization, with an invoice and a contract of their own.
+    neighbour = add_member(world.organization, UserFactory(first_name="Niilo", last_name="Naapuri"))
+    theirs = invoice_for(neighbour, send=True)
+    their_contract = contract_for(neighbour, world.product)
+    client.force_login(world.users["member"])
+
+    invoices = client.get(reverse("billing:my_invoices"))
+    shown = {invoice.pk for invoice in invoices.context["page"]}
+    assert shown == {world.invoice.pk}  # not the draft, not the neighbour's, not the other org's
+    contracts = client.get(reverse("billing:my_contracts"))
+    assert {contract.pk for contract in contracts.context["page"]} == {world.contract.pk}
+
+    for hidden in (theirs, world.draft, world.other_invoice):
+        for name in ("my_invoice", "my_invoice_pdf"):
+            response = client.get(reverse(f"billing:{name}", args=[hidden.pk]))
+            assert response.status_code == 404, (name, hidden)
+    assert their_contract.pk not in {c.pk for c in contracts.context["page"]}
+
+
+def test_it_shows_nothing_to_someone_in_no_organization(client, world):
+    client.force_login(world.users["outsider"])
+    assert list(client.get(reverse("billing:my_invoices")).context["page"]) == []
+    assert list(client.get(reverse("billing:my_contracts")).context["page"]) == []
