@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "organizations",
     "communications",
     "billing",
+    "gdpr",
 ]
 
 MIDDLEWARE = [

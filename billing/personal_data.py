@@ -1,0 +1,230 @@
+"""What ``billing`` holds about people — see gdpr.registry."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.sources import DataSource
+from gdpr.registry import (
+    Category,
+    Erasure,
+    LegalBasis,
+    ModelEntry,
+    Purpose,
+    Recipient,
+    Retention,
+    RetentionKind,
+    register_category,
+    register_model,
+)
+
+from .models import Contract, ContractEvent, Invoice, InvoiceLine, Payment, Product, Reminder
+
+ACCOUNTING_ACT = _(
+    "Accounting Act (1336/1997) ch. 2 §10: vouchers are kept at least 6 years from the end"
+    " of the year the financial period ended (GDPR Art. 17(3)(b))."
+)
+VOUCHER = Retention(
+    RetentionKind.RETAIN_UNTIL,
+    _("Accounting voucher: kept until its retain-until date, then erased."),
+)
+ADMINS_STAFF_AUTHORITIES = (
+    Recipient.ORGANIZATION_ADMINS,
+    Recipient.CONTROLLER_STAFF,
+    Recipient.AUTHORITIES,
+)
+
+register_category(
+    Category(
+        key="contract",
+        label=_("Products and services, their opening and termination dates"),
+        purposes=(Purpose.SERVICE, Purpose.CUSTOMER_RELATIONSHIP, Purpose.INVOICING),
+        legal_basis=LegalBasis.CONTRACT,
+        retention=Retention(
+            RetentionKind.UNTIL_MEMBERSHIP_ENDS,
+            _("Until the membership ends and the contract is settled."),
+        ),
+        sources=(DataSource.SUBJECT, DataSource.ORGANIZATION_ADMIN),
+        recipients=(Recipient.ORGANIZATION_ADMINS, Recipient.CONTROLLER_STAFF),
+    )
+)
+register_category(
+    Category(
+        key="invoicing",
+        label=_("Invoicing data (invoices, their recipient and lines)"),
+        purposes=(Purpose.INVOICING, Purpose.ACCOUNTING, Purpose.VERIFY_TRANSACTIONS),
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        retention=VOUCHER,
+        sources=(DataSource.ORGANIZATION_ADMIN, DataSource.SERVICE),
+        recipients=ADMINS_STAFF_AUTHORITIES,
+    )
+)
+register_category(
+    Category(
+        key="payments",
+        label=_("Payments (amount, date, payer)"),
+        purposes=(Purpose.INVOICING, Purpose.ACCOUNTING, Purpose.VERIFY_TRANSACTIONS),
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        retention=VOUCHER,
+        sources=(DataSource.SUBJECT, DataSource.ORGANIZATION_ADMIN, DataSource.SERVICE),
+        recipients=ADMINS_STAFF_AUTHORITIES,
+    )
+)
+register_category(
+    Category(
+        key="debt_collection",
+        label=_("Reminders and debt collection"),
+        purposes=(Purpose.INVOICING, Purpose.ACCOUNTING),
+        # Art. 17(3)(e) as well: a debt in collection is a legal claim.
+        legal_basis=LegalBasis.LEGITIMATE_INTERESTS,
+        retention=VOUCHER,
+        sources=(DataSource.ORGANIZATION_ADMIN, DataSource.SERVICE),
+        recipients=(*ADMINS_STAFF_AUTHORITIES, Recipient.COLLECTION_AGENCY),
+    )
+)
+
+register_model(
+    ModelEntry(
+        model=Product,
+        person=None,
+        personal={},
+        not_personal=frozenset(
+            {
+                "id",
+                "organization",
+                "name",
+                "description",
+                "unit",
+                "unit_price",
+                "vat_rate",
+                "is_active",
+            }
+        ),
+        erasure=Erasure.none(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=Contract,
+        person="membership__user",
+        personal={
+            "quantity": "contract",
+            "opened_on": "contract",
+            "terminated_on": "contract",
+            "termination_reason": "contract",
+            "terminated_by": "actor_trail",
+        },
+        not_personal=frozenset({"id", "organization", "membership", "product", "created_at"}),
+        erasure=Erasure.delete(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=ContractEvent,
+        person="contract__membership__user",
+        personal={
+            "kind": "contract",
+            "note": "contract",
+            "occurred_at": "contract",
+            "actor": "actor_trail",
+        },
+        not_personal=frozenset({"id", "contract"}),
+        erasure=Erasure.delete(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=Invoice,
+        person="membership__user",
+        personal={
+            # The recipient as it was on the invoice: a snapshot the law says to keep.
+            "recipient_name": "invoicing",
+            "recipient_address": "invoicing",
+            "recipient_email": "invoicing",
+            "issue_date": "invoicing",
+            "due_date": "invoicing",
+            "total_net": "invoicing",
+            "total_vat": "invoicing",
+            "total": "invoicing",
+            "paid_amount": "invoicing",
+            "notes": "invoicing",
+            "sent_at": "invoicing",
+            "collection_on": "debt_collection",
+            "collection_agency": "debt_collection",
+            "created_by": "actor_trail",
+        },
+        # iban/bic are the issuing organization's account, not the person's.
+        not_personal=frozenset(
+            {
+                "id",
+                "organization",
+                "membership",
+                "number",
+                "credit_note_for",
+                "status",
+                "reference",
+                "iban",
+                "bic",
+                "retain_until",
+                "created_at",
+            }
+        ),
+        erasure=Erasure.keep_until("retain_until", ACCOUNTING_ACT),
+    )
+)
+register_model(
+    ModelEntry(
+        model=InvoiceLine,
+        person="invoice__membership__user",
+        personal={
+            "description": "invoicing",
+            "quantity": "invoicing",
+            "unit_price": "invoicing",
+            "net": "invoicing",
+            "vat": "invoicing",
+            "gross": "invoicing",
+        },
+        not_personal=frozenset({"id", "invoice", "position", "product", "vat_rate"}),
+        erasure=Erasure.keep_until("invoice__retain_until", ACCOUNTING_ACT),
+    )
+)
+register_model(
+    ModelEntry(
+        model=Payment,
+        person="invoice__membership__user",
+        personal={
+            "payer_name": "payments",
+            "amount": "payments",
+            "paid_on": "payments",
+            "bank_entry_reference": "payments",
+            "recorded_by": "actor_trail",
+        },
+        not_personal=frozenset(
+            {
+                "id",
+                "organization",
+                "invoice",
+                "reference",
+                "source",
+                "matched_at",
+                "retain_until",
+                "created_at",
+            }
+        ),
+        erasure=Erasure.keep_until("retain_until", ACCOUNTING_ACT),
+    )
+)
+register_model(
+    ModelEntry(
+        model=Reminder,
+        person="invoice__membership__user",
+        personal={
+            "sent_on": "debt_collection",
+            "fee": "debt_collection",
+            "recorded_by": "actor_trail",
+        },
+        not_personal=frozenset({"id", "invoice"}),
+        # Business correspondence about a voucher is kept as long as the voucher.
+        erasure=Erasure.keep_until("invoice__retain_until", ACCOUNTING_ACT),
+    )
+)

@@ -1,0 +1,64 @@
+"""What ``communications`` holds about people — see gdpr.registry."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.sources import DataSource
+from gdpr.registry import (
+    Category,
+    Erasure,
+    LegalBasis,
+    ModelEntry,
+    Purpose,
+    Recipient,
+    Retention,
+    RetentionKind,
+    register_category,
+    register_model,
+)
+
+from .models import CommunicationRecord
+
+register_category(
+    Category(
+        key="communications",
+        label=_("Communication with the person (emails, calls, letters and attachments)"),
+        purposes=(
+            Purpose.CUSTOMER_RELATIONSHIP,
+            Purpose.CUSTOMER_SERVICE,
+            Purpose.VERIFY_TRANSACTIONS,
+        ),
+        legal_basis=LegalBasis.LEGITIMATE_INTERESTS,
+        retention=Retention(
+            RetentionKind.WHILE_ACCOUNT_EXISTS,
+            _(
+                "While the account exists; correspondence about invoices is kept as long as"
+                " the invoices."
+            ),
+        ),
+        sources=(DataSource.SUBJECT, DataSource.ORGANIZATION_ADMIN, DataSource.CONTROLLER),
+        recipients=(Recipient.ORGANIZATION_ADMINS, Recipient.CONTROLLER_STAFF),
+    )
+)
+
+register_model(
+    ModelEntry(
+        model=CommunicationRecord,
+        person="subject",
+        personal={
+            "subject": "communications",
+            "counterpart": "communications",
+            "channel": "communications",
+            "direction": "communications",
+            "occurred_at": "communications",
+            "subject_line": "communications",
+            "summary": "communications",
+            "attachment": "communications",
+            "related_object": "communications",
+            "recorded_by": "actor_trail",
+        },
+        not_personal=frozenset({"id", "organization", "kind"}),
+        erasure=Erasure.delete(),
+    )
+)

@@ -1,0 +1,296 @@
+"""The one register of personal data: what the project holds about people, why, on which
+legal basis, for how long, from where, who sees it and how it is erased.
+
+Export (Art. 15/20), erasure (Art. 17) and the privacy notice (Art. 13/14, 30) all read it.
+Each app declares its own models in ``<app>/personal_data.py`` (imported from its
+``AppConfig.ready()``); this module imports no app, so nothing points both ways.
+Every field of every registered model is classified as personal or not personal, and a
+test walks all models so a new field cannot slip in unclassified.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+LazyText = str | Promise
+
+
+class LegalBasis(models.TextChoices):
+    """Art. 6(1) GDPR; ``article`` gives the point for the notice and the access report."""
+
+    CONSENT = "consent", _("Consent")
+    CONTRACT = "contract", _("Performance of a contract")
+    LEGAL_OBLIGATION = "legal_obligation", _("Compliance with a legal obligation")
+    VITAL_INTERESTS = "vital_interests", _("Vital interests")
+    PUBLIC_TASK = "public_task", _("Public interest or official authority")
+    LEGITIMATE_INTERESTS = "legitimate_interests", _("Legitimate interests")
+
+    @property
+    def article(self) -> str:
+        return _ARTICLES[self]
+
+
+_ARTICLES: dict[str, str] = {
+    LegalBasis.CONSENT: "Art. 6(1)(a)",
+    LegalBasis.CONTRACT: "Art. 6(1)(b)",
+    LegalBasis.LEGAL_OBLIGATION: "Art. 6(1)(c)",
+    LegalBasis.VITAL_INTERESTS: "Art. 6(1)(d)",
+    LegalBasis.PUBLIC_TASK: "Art. 6(1)(e)",
+    LegalBasis.LEGITIMATE_INTERESTS: "Art. 6(1)(f)",
+}
+
+
+class Purpose(models.TextChoices):
+    """The purposes the privacy notices name (seeds/README.md)."""
+
+    CUSTOMER_RELATIONSHIP = (
+        "customer_relationship",
+        _("Running and developing the customer relationship"),
+    )
+    SERVICE = "service", _("Delivering the service")
+    MEMBER_REGISTER = "member_register", _("Keeping the organization's member register")
+    CUSTOMER_SERVICE = "customer_service", _("Customer service")
+    VERIFY_TRANSACTIONS = "verify_transactions", _("Verifying customer transactions")
+    INVOICING = "invoicing", _("Invoicing and debt collection")
+    ACCOUNTING = "accounting", _("Bookkeeping required by the Accounting Act")
+    SECURITY = "security", _("Keeping the service and the accounts secure")
+    ACCOUNTABILITY = "accountability", _("Showing compliance with data protection law")
+    MARKETING = "marketing", _("Marketing, including direct marketing")
+    ANALYSIS = "analysis", _("Analysis, statistics and business development")
+
+
+class Recipient(models.TextChoices):
+    """Who the data is disclosed to (Art. 13(1)(e), 15(1)(c))."""
+
+    ORGANIZATION_ADMINS = (
+        "organization_admins",
+        _("Admins of the organizations the person is a member of"),
+    )
+    CONTROLLER_STAFF = "controller_staff", _("The controller's staff whose work requires it")
+    COLLECTION_AGENCY = (
+        "collection_agency",
+        _("A debt-collection agency, when an invoice is handed over for collection"),
+    )
+    AUTHORITIES = "authorities", _("Authorities, when the law requires it")
+
+
+class RetentionKind(models.TextChoices):
+    """How long, in a form code can act on (the label is the notice's wording)."""
+
+    WHILE_ACCOUNT_EXISTS = "while_account_exists", _("While the user account exists")
+    DAYS = "days", _("A fixed number of days")
+    RETAIN_UNTIL = "retain_until", _("Accounting voucher: until its retain-until date")
+    UNTIL_MEMBERSHIP_ENDS = "until_membership_ends", _("Until the membership ends")
+    WHILE_CONTACT_PERSON = (
+        "while_contact_person",
+        _("While the person is the organization's contact person"),
+    )
+    WHILE_SESSION_ACTIVE = "while_session_active", _("While the session is active")
+    WITH_RECORD = "with_record", _("As long as the record it belongs to")
+
+
+@dataclass(frozen=True)
+class Retention:
+    kind: RetentionKind
+    text: LazyText
+    # For DAYS: the number of days, or the name of the setting that holds it.
+    days: int | None = None
+    days_setting: str = ""
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    label: LazyText
+    purposes: tuple[Purpose, ...]
+    legal_basis: LegalBasis
+    retention: Retention
+    # accounts.sources.DataSource values (not imported: the registry imports no app).
+    sources: tuple[str, ...]
+    recipients: tuple[Recipient, ...]
+    description: LazyText = ""
+
+
+class ErasureStrategy(enum.StrEnum):
+    DELETE = "delete"
+    ANONYMISE = "anonymise"
+    KEEP_UNTIL = "keep_until"
+    # The model holds nothing about people (e.g. products); erasure leaves it alone.
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Erasure:
+    strategy: ErasureStrategy
+    # ANONYMISE: the fields to blank (or null).
+    fields: tuple[str, ...] = ()
+    # KEEP_UNTIL: the date field (a lookup path, e.g. "invoice__retain_until") and why.
+    date_field: str = ""
+    basis: LazyText = ""
+
+    def __post_init__(self) -> None:
+        if self.strategy is ErasureStrategy.ANONYMISE and not self.fields:
+            raise ValueError("ANONYMISE needs the fields to blank")
+        if self.strategy is ErasureStrategy.KEEP_UNTIL and not (self.date_field and self.basis):
+            raise ValueError("KEEP_UNTIL needs a date field and a legal basis")
+
+    @classmethod
+    def delete(cls) -> Erasure:
+        return cls(ErasureStrategy.DELETE)
+
+    @classmethod
+    def anonymise(cls, *fields: str) -> Erasure:
+        return cls(ErasureStrategy.ANONYMISE, fields=fields)
+
+    @classmethod
+    def keep_until(cls, date_field: str, basis: LazyText) -> Erasure:
+        return cls(ErasureStrategy.KEEP_UNTIL, date_field=date_field, basis=basis)
+
+    @classmethod
+    def none(cls) -> Erasure:
+        return cls(ErasureStrategy.NONE)
+
+
+PersonLookup = str | tuple[str, ...] | Callable[["User"], QuerySet] | None
+
+
+@dataclass(frozen=True, eq=False)
+class ModelEntry:
+    model: type[models.Model]
+    # How to find a person's rows: a lookup path to the user ("user", "membership__user"),
+    # several paths (any of them matches), a callable, or None when no row is about a person.
+    person: PersonLookup
+    # field name → Category.key
+    personal: Mapping[str, str]
+    # Every other field, named on purpose: nothing is left unclassified.
+    not_personal: frozenset[str]
+    erasure: Erasure
+    # Personal but never shown in an export (password hashes, secrets, tokens).
+    secrets: frozenset[str] = field(default_factory=frozenset)
+    note: LazyText = ""
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label
+
+    def rows_for(self, user: User) -> QuerySet:
+        """The rows of this model about ``user``."""
+        manager = self.model._default_manager
+        if self.person is None:
+            return manager.none()
+        if callable(self.person):
+            return self.person(user)
+        paths = (self.person,) if isinstance(self.person, str) else self.person
+        condition = Q()
+        for path in paths:
+            condition |= Q(**{path: user})
+        return manager.filter(condition).distinct()
+
+    def categories(self) -> set[str]:
+        return set(self.personal.values())
+
+
+_categories: dict[str, Category] = {}
+_models: dict[str, ModelEntry] = {}
+
+
+def register_category(category: Category) -> Category:
+    """Add (or replace, by key) a category of personal data."""
+    _categories[category.key] = category
+    return category
+
+
+def register_model(entry: ModelEntry) -> ModelEntry:
+    """Add (or replace) the entry of a model."""
+    _models[entry.model._meta.label_lower] = entry
+    return entry
+
+
+def unregister_model(model: type[models.Model]) -> None:
+    _models.pop(model._meta.label_lower, None)
+
+
+def categories() -> list[Category]:
+    return sorted(_categories.values(), key=lambda c: c.key)
+
+
+def category(key: str) -> Category:
+    return _categories[key]
+
+
+def registered_models() -> list[ModelEntry]:
+    return sorted(_models.values(), key=lambda e: e.model._meta.label_lower)
+
+
+def entry_for(model: type[models.Model]) -> ModelEntry | None:
+    return _models.get(model._meta.concrete_model._meta.label_lower)
+
+
+def model_field_names(model: type[models.Model]) -> list[str]:
+    """Fields stored for the model: concrete columns and many-to-many relations (their
+    auto-created through tables are covered by the field itself)."""
+    opts = model._meta
+    names = [f.name for f in opts.concrete_fields]
+    names += [f.name for f in opts.many_to_many]
+    return names
+
+
+def classification_problems(entry: ModelEntry) -> list[str]:
+    """What is wrong with an entry, each as ``app.Model.field: reason``; empty when sound."""
+    label = entry.label
+    fields = set(model_field_names(entry.model))
+    personal = set(entry.personal)
+    problems = [
+        f"{label}.{name}: neither personal nor listed as not personal"
+        for name in model_field_names(entry.model)
+        if name not in personal and name not in entry.not_personal
+    ]
+    problems += [
+        f"{label}.{name}: classified both as personal and not personal"
+        for name in sorted(personal & entry.not_personal)
+    ]
+    problems += [
+        f"{label}.{name}: classified but the model has no such field"
+        for name in sorted((personal | entry.not_personal) - fields)
+    ]
+    problems += [
+        f"{label}.{name}: a secret must also be classified as personal"
+        for name in sorted(entry.secrets - personal)
+    ]
+    problems += [
+        f"{label}.{name}: anonymised on erasure but not a personal field"
+        for name in entry.erasure.fields
+        if name not in personal
+    ]
+    if entry.erasure.strategy is ErasureStrategy.KEEP_UNTIL and not _is_date_path(
+        entry.model, entry.erasure.date_field
+    ):
+        problems.append(f"{label}.{entry.erasure.date_field}: KEEP_UNTIL needs a date field")
+    if personal and entry.person is None:
+        problems.append(f"{label}: has personal fields but no way to find a person's rows")
+    return problems
+
+
+def _is_date_path(model: type[models.Model], path: str) -> bool:
+    *relations, last = path.split("__")
+    try:
+        for name in relations:
+            model = model._meta.get_field(name).related_model
+            if model is None:
+                return False
+        target = model._meta.get_field(last)
+    except FieldDoesNotExist:
+        return False
+    return isinstance(target, models.DateField)

@@ -1,0 +1,255 @@
+"""What ``organizations`` holds about people — see gdpr.registry."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.sources import DataSource
+from gdpr.registry import (
+    Category,
+    Erasure,
+    LegalBasis,
+    ModelEntry,
+    Purpose,
+    Recipient,
+    Retention,
+    RetentionKind,
+    register_category,
+    register_model,
+)
+
+from .models import (
+    AdminRightChange,
+    BankAccount,
+    ContactPerson,
+    Invitation,
+    MemberDataView,
+    Membership,
+    Organization,
+    OrganizationGroupObjectPermission,
+    OrganizationUserObjectPermission,
+)
+
+ADMINS_AND_STAFF = (Recipient.ORGANIZATION_ADMINS, Recipient.CONTROLLER_STAFF)
+
+register_category(
+    Category(
+        key="membership",
+        label=_("Membership (member number, dates, role, name and email in the register)"),
+        purposes=(Purpose.MEMBER_REGISTER, Purpose.SERVICE, Purpose.CUSTOMER_RELATIONSHIP),
+        # Associations Act §11: a club keeps a list of its members.
+        legal_basis=LegalBasis.CONTRACT,
+        retention=Retention(
+            RetentionKind.UNTIL_MEMBERSHIP_ENDS,
+            _("Until the membership ends; what accounting needs is kept with the invoices."),
+        ),
+        sources=(DataSource.SUBJECT, DataSource.ORGANIZATION_ADMIN),
+        recipients=ADMINS_AND_STAFF,
+    )
+)
+register_category(
+    Category(
+        key="contact_person",
+        label=_("Contact persons and decision makers of organizations"),
+        purposes=(Purpose.CUSTOMER_RELATIONSHIP, Purpose.CUSTOMER_SERVICE, Purpose.MARKETING),
+        legal_basis=LegalBasis.LEGITIMATE_INTERESTS,
+        retention=Retention(
+            RetentionKind.WHILE_CONTACT_PERSON,
+            _("While the person is the organization's contact person."),
+        ),
+        sources=(
+            DataSource.SUBJECT,
+            DataSource.ORGANIZATION_ADMIN,
+            DataSource.CONTROLLER,
+            DataSource.PUBLIC_REGISTER,
+        ),
+        recipients=ADMINS_AND_STAFF,
+    )
+)
+register_category(
+    Category(
+        key="organization_contact",
+        label=_("An organization's contact details that may reach a named person"),
+        purposes=(Purpose.CUSTOMER_RELATIONSHIP, Purpose.SERVICE, Purpose.INVOICING),
+        legal_basis=LegalBasis.CONTRACT,
+        retention=Retention(RetentionKind.WITH_RECORD, _("While the organization is a customer.")),
+        sources=(DataSource.ORGANIZATION_ADMIN, DataSource.CONTROLLER, DataSource.PUBLIC_REGISTER),
+        recipients=ADMINS_AND_STAFF,
+    )
+)
+register_category(
+    Category(
+        key="admin_rights",
+        label=_("Admin rights in organizations and their history"),
+        purposes=(Purpose.SERVICE, Purpose.SECURITY, Purpose.ACCOUNTABILITY),
+        legal_basis=LegalBasis.LEGITIMATE_INTERESTS,
+        retention=Retention(RetentionKind.UNTIL_MEMBERSHIP_ENDS, _("Until the membership ends.")),
+        sources=(DataSource.ORGANIZATION_ADMIN, DataSource.SERVICE),
+        recipients=ADMINS_AND_STAFF,
+    )
+)
+register_category(
+    Category(
+        key="access_log",
+        label=_("Who has viewed or exported a member's data"),
+        purposes=(Purpose.ACCOUNTABILITY, Purpose.SECURITY),
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        retention=Retention(RetentionKind.UNTIL_MEMBERSHIP_ENDS, _("Until the membership ends.")),
+        sources=(DataSource.SERVICE,),
+        recipients=ADMINS_AND_STAFF,
+        description=_("GDPR Art. 5(2) and 32: access to member data is logged."),
+    )
+)
+
+register_model(
+    ModelEntry(
+        model=Organization,
+        person="created_by",
+        personal={
+            # A club's phone and address are often a board member's own.
+            "email": "organization_contact",
+            "phone": "organization_contact",
+            "street_address": "organization_contact",
+            "postal_code": "organization_contact",
+            "city": "organization_contact",
+            "created_by": "actor_trail",
+        },
+        # Data about the legal person, not a natural one.
+        not_personal=frozenset(
+            {
+                "id",
+                "name",
+                "kind",
+                "business_id",
+                "association_register_number",
+                "website",
+                "e_invoice_address",
+                "e_invoice_operator",
+                "financial_period_end_month",
+                "created_at",
+            }
+        ),
+        # The organization stays; the person is only taken off the trail.
+        erasure=Erasure.anonymise("created_by"),
+    )
+)
+register_model(
+    ModelEntry(
+        model=BankAccount,
+        person=None,
+        personal={},
+        # The organization's own account, printed on its invoices.
+        not_personal=frozenset(
+            {"id", "organization", "iban", "bic", "bank_name", "description", "is_primary"}
+        ),
+        erasure=Erasure.none(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=OrganizationUserObjectPermission,
+        person="user",
+        personal={"user": "admin_rights", "permission": "admin_rights"},
+        not_personal=frozenset({"id", "content_object"}),
+        erasure=Erasure.delete(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=OrganizationGroupObjectPermission,
+        person=None,
+        personal={},
+        not_personal=frozenset({"id", "permission", "group", "content_object"}),
+        erasure=Erasure.none(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=ContactPerson,
+        # A contact person need not have an account: match the address too.
+        person=lambda user: ContactPerson.objects.filter(
+            Q(user=user) | Q(email__iexact=user.email)
+        ),
+        personal={
+            "name": "contact_person",
+            "role": "contact_person",
+            "phone": "contact_person",
+            "email": "contact_person",
+            "user": "contact_person",
+            "source": "data_sources",
+        },
+        not_personal=frozenset({"id", "organization"}),
+        erasure=Erasure.delete(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=Membership,
+        person="user",
+        personal={
+            "user": "membership",
+            "member_number": "membership",
+            "status": "membership",
+            "role": "membership",
+            "joined_on": "membership",
+            "ended_on": "membership",
+            "name": "membership",
+            "email": "membership",
+            "sort_name": "membership",
+            "search_text": "membership",
+            "source": "data_sources",
+        },
+        not_personal=frozenset({"id", "organization", "created_at", "updated_at"}),
+        # Invoices (kept by the Accounting Act) point at the membership, so the row stays
+        # and loses what names the person.
+        erasure=Erasure.anonymise("name", "email", "sort_name", "search_text", "member_number"),
+    )
+)
+register_model(
+    ModelEntry(
+        model=Invitation,
+        person="membership__user",
+        personal={
+            "token_hash": "membership",
+            "created_at": "membership",
+            "expires_at": "membership",
+            "sent_at": "membership",
+            "accepted_at": "membership",
+            "revoked_at": "membership",
+            "created_by": "actor_trail",
+        },
+        # A link to the person's membership, classified there.
+        not_personal=frozenset({"id", "membership"}),
+        erasure=Erasure.delete(),
+        secrets=frozenset({"token_hash"}),
+    )
+)
+register_model(
+    ModelEntry(
+        model=AdminRightChange,
+        person="membership__user",
+        personal={
+            "action": "admin_rights",
+            "changed_at": "admin_rights",
+            "changed_by": "actor_trail",
+        },
+        not_personal=frozenset({"id", "organization", "membership"}),
+        erasure=Erasure.delete(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=MemberDataView,
+        person="subject",
+        personal={
+            "subject": "access_log",
+            "channel": "access_log",
+            "viewed_at": "access_log",
+            "viewer": "actor_trail",
+            "viewer_name": "actor_trail",
+        },
+        not_personal=frozenset({"id", "organization"}),
+        erasure=Erasure.delete(),
+    )
+)
