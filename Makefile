@@ -14,6 +14,7 @@ demo: install
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_organizations
 	$(PY) manage.py seed_demo_billing
+	$(PY) manage.py seed_demo_privacy
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: install

@@ -9,3 +9,4 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from . import my_data_sections, signals  # noqa: F401  (registers handlers and sections)
         from . import personal_data  # noqa: F401  # isort: skip  (registers the personal-data entries)
+        from . import retention  # noqa: F401  # isort: skip  (registers the retention jobs)

@@ -16,6 +16,7 @@ from gdpr.registry import (
     Recipient,
     Retention,
     RetentionKind,
+    SubjectKind,
     register_category,
     register_model,
 )
@@ -131,6 +132,7 @@ register_category(
         sources=(DataSource.SERVICE,),
         recipients=ADMINS_AND_STAFF,
         description=_("GDPR Art. 5(2): the controller must be able to show who did what."),
+        subjects=(SubjectKind.ORGANIZATION_ADMINS, SubjectKind.CONTROLLER_STAFF),
     )
 )
 
@@ -193,6 +195,7 @@ register_model(
             "recorded_by": "actor_trail",
         },
         not_personal=frozenset({"id"}),
+        actors={"recorded_by": ()},
         erasure=Erasure.delete(),
     )
 )

@@ -1,16 +1,11 @@
 from __future__ import annotations
 
-import datetime
-
 from celery import shared_task
 
 
 @shared_task(name="accounts.tasks.purge_login_events")
 def purge_login_events() -> int:
-    from django.conf import settings
-    from django.utils import timezone
+    """Sign-in history past its period; the daily retention run does the same, logged."""
+    from gdpr.jobs import run_job
 
-    from .services import login_events_purge
-
-    cutoff = timezone.now() - datetime.timedelta(days=settings.LOGIN_EVENT_RETENTION_DAYS)
-    return login_events_purge(older_than=cutoff)
+    return run_job("accounts.login_events").total

@@ -9,3 +9,4 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         from . import my_data_sections  # noqa: F401  (registers the "My data" sections)
         from . import personal_data  # noqa: F401  # isort: skip  (registers the personal-data entries)
+        from . import retention  # noqa: F401  # isort: skip  (registers the retention jobs)

@@ -115,6 +115,7 @@ register_model(
             "terminated_by": "actor_trail",
         },
         not_personal=frozenset({"id", "organization", "membership", "product", "created_at"}),
+        actors={"terminated_by": ()},
         erasure=Erasure.delete(),
     )
 )
@@ -129,6 +130,7 @@ register_model(
             "actor": "actor_trail",
         },
         not_personal=frozenset({"id", "contract"}),
+        actors={"actor": ()},
         erasure=Erasure.delete(),
     )
 )
@@ -169,6 +171,7 @@ register_model(
                 "created_at",
             }
         ),
+        actors={"created_by": ()},
         erasure=Erasure.keep_until("retain_until", ACCOUNTING_ACT),
     )
 )
@@ -211,6 +214,7 @@ register_model(
                 "created_at",
             }
         ),
+        actors={"recorded_by": ()},
         erasure=Erasure.keep_until("retain_until", ACCOUNTING_ACT),
     )
 )
@@ -225,6 +229,7 @@ register_model(
         },
         not_personal=frozenset({"id", "invoice"}),
         # Business correspondence about a voucher is kept as long as the voucher.
+        actors={"recorded_by": ()},
         erasure=Erasure.keep_until("invoice__retain_until", ACCOUNTING_ACT),
     )
 )

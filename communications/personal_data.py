@@ -59,6 +59,7 @@ register_model(
             "recorded_by": "actor_trail",
         },
         not_personal=frozenset({"id", "organization", "kind"}),
+        actors={"recorded_by": ()},
         erasure=Erasure.delete(),
     )
 )

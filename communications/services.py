@@ -75,8 +75,24 @@ def communication_record(
     return record
 
 
+def communication_record_rectify(
+    *, record: CommunicationRecord, data: dict[str, str]
+) -> CommunicationRecord:
+    """Correct the subject line or summary of a record kept by hand, on the person's
+    request (GDPR Art. 16); the audit trail keeps the text it replaced."""
+    changed = [name for name in ("subject_line", "summary") if name in data]
+    for name in changed:
+        setattr(record, name, data[name])
+    if changed:
+        record.save(update_fields=changed)
+    return record
+
+
 def communications_attach_subject(*, related: models.Model, user: User) -> int:
     """Link records about ``related`` (e.g. an invitation) to the person once known."""
-    return CommunicationRecord.objects.filter(
-        related_object=_related(related), subject__isnull=True
-    ).update(subject=user)
+    from gdpr.audit import audit_queryset_update  # update() sends no signals
+
+    return audit_queryset_update(
+        CommunicationRecord.objects.filter(related_object=_related(related), subject__isnull=True),
+        subject=user,
+    )

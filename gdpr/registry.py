@@ -86,6 +86,15 @@ class Recipient(models.TextChoices):
     AUTHORITIES = "authorities", _("Authorities, when the law requires it")
 
 
+class SubjectKind(models.TextChoices):
+    """Categories of data subjects (Art. 30(1)(c))."""
+
+    USERS = "users", _("Users of the service and members of the organizations")
+    CONTACT_PERSONS = "contact_persons", _("Contact persons of organizations")
+    ORGANIZATION_ADMINS = "organization_admins", _("Admins of organizations")
+    CONTROLLER_STAFF = "controller_staff", _("The controller's staff")
+
+
 class RetentionKind(models.TextChoices):
     """How long, in a form code can act on (the label is the notice's wording)."""
 
@@ -121,12 +130,16 @@ class Category:
     sources: tuple[str, ...]
     recipients: tuple[Recipient, ...]
     description: LazyText = ""
+    subjects: tuple[SubjectKind, ...] = (SubjectKind.USERS,)
 
 
 class ErasureStrategy(enum.StrEnum):
     DELETE = "delete"
     ANONYMISE = "anonymise"
     KEEP_UNTIL = "keep_until"
+    # Kept for as long as it serves its basis, holding nothing readable (e.g. the keyed
+    # hash that keeps an erased person's marketing ban in force).
+    KEEP = "keep"
     # The model holds nothing about people (e.g. products); erasure leaves it alone.
     NONE = "none"
 
@@ -145,6 +158,8 @@ class Erasure:
             raise ValueError("ANONYMISE needs the fields to blank")
         if self.strategy is ErasureStrategy.KEEP_UNTIL and not (self.date_field and self.basis):
             raise ValueError("KEEP_UNTIL needs a date field and a legal basis")
+        if self.strategy is ErasureStrategy.KEEP and not self.basis:
+            raise ValueError("KEEP needs a legal basis")
 
     @classmethod
     def delete(cls) -> Erasure:
@@ -157,6 +172,10 @@ class Erasure:
     @classmethod
     def keep_until(cls, date_field: str, basis: LazyText) -> Erasure:
         return cls(ErasureStrategy.KEEP_UNTIL, date_field=date_field, basis=basis)
+
+    @classmethod
+    def keep(cls, basis: LazyText) -> Erasure:
+        return cls(ErasureStrategy.KEEP, basis=basis)
 
     @classmethod
     def none(cls) -> Erasure:
@@ -179,6 +198,10 @@ class ModelEntry:
     erasure: Erasure
     # Personal but never shown in an export (password hashes, secrets, tokens).
     secrets: frozenset[str] = field(default_factory=frozenset)
+    # Foreign keys naming the person who *did* something (recorded, changed, viewed), with
+    # any copies of that person's name kept beside them. The rows belong to someone else;
+    # erasing the actor nulls the key and blanks the copies, and leaves the row.
+    actors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     note: LazyText = ""
 
     @property
@@ -198,28 +221,59 @@ class ModelEntry:
             condition |= Q(**{path: user})
         return manager.filter(condition).distinct()
 
+    def rows_acted_by(self, user: User) -> QuerySet:
+        """The rows of this model where ``user`` is named as the actor."""
+        manager = self.model._default_manager
+        if not self.actors:
+            return manager.none()
+        condition = Q()
+        for name in self.actors:
+            condition |= Q(**{name: user})
+        return manager.filter(condition)
+
+    def subject_fields(self) -> set[str]:
+        """Personal fields about the person the row is about (not its actors)."""
+        actor_fields = set(self.actors)
+        for copies in self.actors.values():
+            actor_fields.update(copies)
+        return set(self.personal) - actor_fields
+
     def categories(self) -> set[str]:
         return set(self.personal.values())
 
 
 _categories: dict[str, Category] = {}
 _models: dict[str, ModelEntry] = {}
+# Bumped on every change, so what is generated from the registry can be cached safely.
+_generation = 0
+
+
+def generation() -> int:
+    return _generation
+
+
+def _changed() -> None:
+    global _generation
+    _generation += 1
 
 
 def register_category(category: Category) -> Category:
     """Add (or replace, by key) a category of personal data."""
     _categories[category.key] = category
+    _changed()
     return category
 
 
 def register_model(entry: ModelEntry) -> ModelEntry:
     """Add (or replace) the entry of a model."""
     _models[entry.model._meta.label_lower] = entry
+    _changed()
     return entry
 
 
 def unregister_model(model: type[models.Model]) -> None:
     _models.pop(model._meta.label_lower, None)
+    _changed()
 
 
 def categories() -> list[Category]:
@@ -278,7 +332,19 @@ def classification_problems(entry: ModelEntry) -> list[str]:
         entry.model, entry.erasure.date_field
     ):
         problems.append(f"{label}.{entry.erasure.date_field}: KEEP_UNTIL needs a date field")
-    if personal and entry.person is None:
+    for name, copies in entry.actors.items():
+        if name not in personal:
+            problems.append(f"{label}.{name}: an actor field must be classified as personal")
+            continue
+        target = entry.model._meta.get_field(name)
+        if not (target.is_relation and target.null):
+            problems.append(f"{label}.{name}: an actor field must be a nullable foreign key")
+        problems += [
+            f"{label}.{copy}: a copy of the actor's data must be classified as personal"
+            for copy in copies
+            if copy not in personal
+        ]
+    if entry.subject_fields() and entry.person is None:
         problems.append(f"{label}: has personal fields but no way to find a person's rows")
     return problems
 

@@ -15,6 +15,7 @@ from gdpr.registry import (
     Recipient,
     Retention,
     RetentionKind,
+    SubjectKind,
     register_category,
     register_model,
 )
@@ -65,17 +66,7 @@ register_category(
             DataSource.PUBLIC_REGISTER,
         ),
         recipients=ADMINS_AND_STAFF,
-    )
-)
-register_category(
-    Category(
-        key="organization_contact",
-        label=_("An organization's contact details that may reach a named person"),
-        purposes=(Purpose.CUSTOMER_RELATIONSHIP, Purpose.SERVICE, Purpose.INVOICING),
-        legal_basis=LegalBasis.CONTRACT,
-        retention=Retention(RetentionKind.WITH_RECORD, _("While the organization is a customer.")),
-        sources=(DataSource.ORGANIZATION_ADMIN, DataSource.CONTROLLER, DataSource.PUBLIC_REGISTER),
-        recipients=ADMINS_AND_STAFF,
+        subjects=(SubjectKind.CONTACT_PERSONS,),
     )
 )
 register_category(
@@ -87,6 +78,7 @@ register_category(
         retention=Retention(RetentionKind.UNTIL_MEMBERSHIP_ENDS, _("Until the membership ends.")),
         sources=(DataSource.ORGANIZATION_ADMIN, DataSource.SERVICE),
         recipients=ADMINS_AND_STAFF,
+        subjects=(SubjectKind.ORGANIZATION_ADMINS,),
     )
 )
 register_category(
@@ -99,23 +91,18 @@ register_category(
         sources=(DataSource.SERVICE,),
         recipients=ADMINS_AND_STAFF,
         description=_("GDPR Art. 5(2) and 32: access to member data is logged."),
+        subjects=(SubjectKind.USERS, SubjectKind.ORGANIZATION_ADMINS),
     )
 )
 
 register_model(
     ModelEntry(
         model=Organization,
-        person="created_by",
-        personal={
-            # A club's phone and address are often a board member's own.
-            "email": "organization_contact",
-            "phone": "organization_contact",
-            "street_address": "organization_contact",
-            "postal_code": "organization_contact",
-            "city": "organization_contact",
-            "created_by": "actor_trail",
-        },
-        # Data about the legal person, not a natural one.
+        # The organization is a legal person: its address, phone and email are its own and
+        # are published on its invoices. The natural people behind it are its contact
+        # persons (ContactPerson) and members; only who created the record names a person.
+        person=None,
+        personal={"created_by": "actor_trail"},
         not_personal=frozenset(
             {
                 "id",
@@ -123,6 +110,11 @@ register_model(
                 "kind",
                 "business_id",
                 "association_register_number",
+                "email",
+                "phone",
+                "street_address",
+                "postal_code",
+                "city",
                 "website",
                 "e_invoice_address",
                 "e_invoice_operator",
@@ -130,8 +122,8 @@ register_model(
                 "created_at",
             }
         ),
-        # The organization stays; the person is only taken off the trail.
-        erasure=Erasure.anonymise("created_by"),
+        actors={"created_by": ()},
+        erasure=Erasure.none(),
     )
 )
 register_model(
@@ -221,6 +213,7 @@ register_model(
         },
         # A link to the person's membership, classified there.
         not_personal=frozenset({"id", "membership"}),
+        actors={"created_by": ()},
         erasure=Erasure.delete(),
         secrets=frozenset({"token_hash"}),
     )
@@ -235,6 +228,7 @@ register_model(
             "changed_by": "actor_trail",
         },
         not_personal=frozenset({"id", "organization", "membership"}),
+        actors={"changed_by": ()},
         erasure=Erasure.delete(),
     )
 )
@@ -250,6 +244,7 @@ register_model(
             "viewer_name": "actor_trail",
         },
         not_personal=frozenset({"id", "organization"}),
+        actors={"viewer": ("viewer_name",)},
         erasure=Erasure.delete(),
     )
 )

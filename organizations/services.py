@@ -86,6 +86,9 @@ def memberships_sync_user(*, user: User) -> int:
             setattr(membership, name, value)
         _search_fields(membership)
     Membership.objects.bulk_update(memberships, ["name", "email", "sort_name", "search_text"])
+    from gdpr.audit import audit_record_saved  # bulk_update sends no signals
+
+    audit_record_saved(memberships, fields=["name", "email"])
     return len(memberships)
 
 
@@ -294,6 +297,59 @@ def membership_end(*, membership: Membership, acting_user: User) -> Membership:
     return membership
 
 
+MEMBERSHIP_RECTIFIABLE = ("member_number", "joined_on", "ended_on", "role", "name", "email")
+
+
+@transaction.atomic
+def membership_rectify(
+    *,
+    membership: Membership,
+    field: str,
+    value: Any,
+    acting_user: User | None,
+    source: DataSource = DataSource.SUBJECT,
+) -> Membership:
+    """Correct one datum of a member record on the person's request (GDPR Art. 16).
+
+    The role goes through the admin-rights steps, so the rights follow it and the last
+    admin rule holds; a corrected name or email records where it came from.
+    """
+    if field not in MEMBERSHIP_RECTIFIABLE:
+        raise ValueError(f"{field} is not a rectifiable membership field")
+    if field == "role":
+        if value == Membership.Role.ADMIN:
+            return membership_admin_grant(membership=membership, acting_user=acting_user)
+        return membership_admin_revoke(membership=membership, acting_user=acting_user)
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=membership.pk)
+    )
+    if (
+        field == "member_number"
+        and Membership.objects.filter(
+            organization_id=membership.organization_id, member_number=value
+        )
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
+        raise RuleError(_("Member number %(number)s is already in use.") % {"number": value})
+    joined = value if field == "joined_on" else membership.joined_on
+    ended = value if field == "ended_on" else membership.ended_on
+    if joined and ended and ended < joined:
+        raise RuleError(_("A membership cannot end before it began."))
+    setattr(membership, field, value)
+    changed = [field, "updated_at"]
+    if field in ("name", "email"):
+        membership.source = source
+        changed.append("source")
+    if field in ("member_number", "name", "email"):
+        _search_fields(membership)
+        changed += ["sort_name", "search_text"]
+    membership.save(update_fields=changed)
+    return membership
+
+
 # --- Invitations --------------------------------------------------------------------------
 
 
@@ -480,7 +536,11 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     ).exists():
         raise RuleError(_("You are already a member of this organization."))
     # A former membership of the same person gives way to the new one.
-    Membership.objects.filter(organization=membership.organization, user=user).update(user=None)
+    from gdpr.audit import audit_queryset_update  # update() sends no signals
+
+    audit_queryset_update(
+        Membership.objects.filter(organization=membership.organization, user=user), user=None
+    )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     membership.user = user

@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in user is the actor of the audit entries a request writes.
+    "gdpr.middleware.AuditActorMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -313,13 +315,19 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # A static schedule: django-celery-beat does not support this Django version yet.
 CELERY_BEAT_SCHEDULE = {
-    "purge-login-events": {
-        "task": "accounts.tasks.purge_login_events",
+    # Everything past its retention period (gdpr.jobs registry), each run logged.
+    "retention-jobs": {
+        "task": "gdpr.tasks.run_retention_jobs",
         "schedule": 60 * 60 * 24,
     },
     "mark-overdue-invoices": {
         "task": "billing.tasks.mark_overdue_invoices",
         "schedule": 60 * 60 * 6,
+    },
+    # Access exports are deleted once their download link expires.
+    "purge-expired-exports": {
+        "task": "gdpr.tasks.purge_expired_exports",
+        "schedule": 60 * 60,
     },
 }
 
@@ -329,8 +337,26 @@ if not DEBUG and not SITE_URL:
     raise ImproperlyConfigured("SITE_URL is required when DEBUG is off (links in email)")
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
 
+# Data protection. The key of the keyed hashes that outlive erased people (suppression
+# entries, consent proofs); falls back to SECRET_KEY. Rotating it orphans those hashes.
+GDPR_HASH_KEY = env_str("GDPR_HASH_KEY", "")
+# Days an access/portability export can be downloaded before it is deleted.
+DATA_EXPORT_VALID_DAYS = env_int("DATA_EXPORT_VALID_DAYS", 7)
+# The controller named in access reports (Art. 15) until the controller saves its details
+# in the admin (gdpr.ControllerDetails); read through gdpr.exports.controller_contact().
+CONTROLLER_NAME = env_str("CONTROLLER_NAME", "Ilmailurekisteri")
+CONTROLLER_EMAIL = env_str("CONTROLLER_EMAIL", "tietosuoja@localhost" if DEBUG else "")
+CONTROLLER_ADDRESS = env_str("CONTROLLER_ADDRESS", "")
+# Years a withdrawn or erased person's consent is kept as proof (general limitation
+# period of the Act on the Limitation of Debts 728/2003).
+CONSENT_PROOF_YEARS = env_int("CONSENT_PROOF_YEARS", 3)
+
 # How long the login history shown on "My data" is kept.
 LOGIN_EVENT_RETENTION_DAYS = env_int("LOGIN_EVENT_RETENTION_DAYS", 90)
+# Accounts whose address was never confirmed are deleted after this many days.
+UNCONFIRMED_SIGNUP_RETENTION_DAYS = env_int("UNCONFIRMED_SIGNUP_RETENTION_DAYS", 30)
+# An ended membership is kept this long for settling it (last invoices, questions).
+ENDED_MEMBERSHIP_RETENTION_DAYS = env_int("ENDED_MEMBERSHIP_RETENTION_DAYS", 365)
 
 # --- Security -------------------------------------------------------------------------
 SECURE_CSP = {

@@ -1,0 +1,163 @@
+"""Mail to the person a data-subject request is about: the acknowledgement, the
+extension with its reasons, the answer, the refusal with the right to complain.
+
+Rendered at once, in the person's language and from the request as it stands in the
+transaction; sent by a Celery task only after the commit, so a step that rolls back never
+mails anyone, and a mail server that is down is retried without redoing the step.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+
+from .models import ControllerDetails, DataSubjectRequest
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE_DIR = "gdpr/email"
+
+
+def subject_address(request: DataSubjectRequest) -> str:
+    """Where the person is answered: their account's address, else the one they gave."""
+    user = request.subject
+    if user is not None and user.email:
+        return user.email
+    return request.subject_email
+
+
+def subject_language(request: DataSubjectRequest) -> str:
+    user = request.subject
+    language = getattr(user, "preferred_language", "") if user is not None else ""
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def controller_contact() -> dict[str, str]:
+    """Who signs the mail and where replies go."""
+    details = ControllerDetails.objects.order_by("pk").first()
+    name = (details.name if details else "") or getattr(settings, "CONTROLLER_NAME", "")
+    email = ""
+    if details is not None:
+        email = details.privacy_contact_email or details.email
+    email = email or getattr(settings, "CONTROLLER_EMAIL", "")
+    return {"name": name, "email": email}
+
+
+def _request_url(request: DataSubjectRequest) -> str:
+    # Only a person with an account can open the request's page.
+    if request.subject_id is None:
+        return ""
+    try:
+        return site_url(reverse("gdpr:request_detail", kwargs={"public_id": request.public_id}))
+    except NoReverseMatch:
+        return ""
+
+
+def render_subject_email(
+    request: DataSubjectRequest, *, template: str, context: dict | None, language: str
+) -> tuple[str, str]:
+    """The subject line and body of ``template`` in ``language``."""
+    controller = controller_contact()
+    full_context: dict[str, Any] = {
+        "request": request,
+        "name": request.subject_name
+        or (request.subject.get_full_name() if request.subject else ""),
+        "request_url": _request_url(request),
+        "controller": controller,
+        "controller_name": controller["name"],
+        "deadline": request.deadline,
+        **(context or {}),
+    }
+    with translation.override(language):
+        # The request's labels (kind, status) come out in the person's language too.
+        full_context.setdefault("kind", request.get_kind_display())
+        subject = render_to_string(f"{TEMPLATE_DIR}/{template}_subject.txt", full_context)
+        body = render_to_string(f"{TEMPLATE_DIR}/{template}_body.txt", full_context)
+    return " ".join(subject.split()), body
+
+
+def notify_subject(
+    request: DataSubjectRequest,
+    *,
+    template: str,
+    context: dict | None = None,
+    to: str = "",
+    language: str = "",
+    record: bool = True,
+) -> None:
+    """Mail ``templates/gdpr/email/<template>_subject.txt`` and ``_body.txt`` to the
+    person, in their language, once the transaction commits; the mail is logged as a
+    communication record (unless ``record`` is False: after an erasure the record would
+    keep the address the erasure removed).
+
+    ``to``/``language`` override the request's own, for mail sent after an erasure.
+    Without any address there is nobody to mail (nothing happens)."""
+    to = to or subject_address(request)
+    if not to:
+        logger.info("Request %s: no address for the %s mail", request.pk, template)
+        return
+    language = language or subject_language(request)
+    subject_line, body = render_subject_email(
+        request, template=template, context=context, language=language
+    )
+    reply_to = controller_contact()["email"]
+    request_id = request.pk
+    transaction.on_commit(
+        lambda: send_subject_email.delay(
+            request_id=request_id,
+            to=to,
+            subject_line=subject_line,
+            body=body,
+            reply_to=reply_to,
+            summary=template if record else "",
+            record=record,
+        )
+    )
+
+
+@shared_task(
+    name="gdpr.emails.send_subject_email",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_subject_email(
+    *,
+    request_id: int,
+    to: str,
+    subject_line: str,
+    body: str,
+    reply_to: str = "",
+    summary: str = "",
+    record: bool = True,
+) -> None:
+    """Send one rendered mail and log it (SMTP errors are OSErrors: retried)."""
+    message = EmailMessage(
+        subject=subject_line, body=body, to=[to], reply_to=[reply_to] if reply_to else None
+    )
+    message.send()
+    if not record:
+        return
+    from communications.services import communication_log_email
+
+    request = DataSubjectRequest.objects.select_related("subject").filter(pk=request_id).first()
+    communication_log_email(
+        organization=None,
+        subject=request.subject if request is not None else None,
+        counterpart=to,
+        subject_line=subject_line,
+        summary=summary,
+        related=request,
+    )

@@ -1,0 +1,133 @@
+"""Forms of the member's privacy pages: filing a request, marketing choices."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .consents import consent_purposes
+from .models import MarketingChannel, RequestKind
+
+DETAILS_MAX = 2000
+
+
+def _details(*, required: bool, label, help_text="") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=DETAILS_MAX,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Tell us why you ask for this.")},
+    )
+
+
+class RequestForm(forms.Form):
+    """The common part: what the member wants to add in their own words."""
+
+    kind: str = ""
+
+    details = _details(required=False, label=_("Anything you want to add (optional)"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("prefix", self.kind)
+        super().__init__(*args, **kwargs)
+
+    def request_details(self) -> str:
+        return self.cleaned_data["details"].strip()
+
+    def marketing_channels(self) -> list[str]:
+        return []
+
+
+class AccessRequestForm(RequestForm):
+    kind = RequestKind.ACCESS
+
+
+class PortabilityRequestForm(RequestForm):
+    kind = RequestKind.PORTABILITY
+
+
+class RestrictionRequestForm(RequestForm):
+    """Art. 18(1) lists the four grounds; the member picks one and explains."""
+
+    kind = RequestKind.RESTRICTION
+    field_order = ["ground", "details"]
+
+    GROUNDS = (
+        ("accuracy", _("I contest the accuracy of my data")),
+        ("unlawful", _("The processing is unlawful, and I want it restricted, not erased")),
+        ("legal_claims", _("The data is no longer needed, but I need it for a legal claim")),
+        ("objection", _("I have objected to the processing and await the decision")),
+    )
+
+    ground = forms.ChoiceField(
+        label=_("Why should the processing be restricted?"),
+        choices=GROUNDS,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the reason for the restriction.")},
+    )
+    details = _details(
+        required=True,
+        label=_("Explain briefly"),
+        help_text=_("For example, which data is wrong, or which legal claim you need it for."),
+    )
+
+    def request_details(self) -> str:
+        ground = dict(self.GROUNDS)[self.cleaned_data["ground"]]
+        return f"{ground}\n\n{self.cleaned_data['details'].strip()}"
+
+
+class ObjectionRequestForm(RequestForm):
+    kind = RequestKind.OBJECTION
+    field_order = ["channels", "details"]
+
+    channels = forms.MultipleChoiceField(
+        label=_("Stop direct marketing to me by"),
+        choices=MarketingChannel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one channel.")},
+    )
+
+    def marketing_channels(self) -> list[str]:
+        return list(self.cleaned_data["channels"])
+
+
+REQUEST_FORMS: dict[str, type[RequestForm]] = {
+    form.kind: form
+    for form in (
+        AccessRequestForm,
+        PortabilityRequestForm,
+        RestrictionRequestForm,
+        ObjectionRequestForm,
+    )
+}
+
+
+class MarketingChoiceForm(forms.Form):
+    """One click on the marketing page: ban or lift a channel, ban all, give or withdraw a
+    consent. The buttons carry the values; anything else is refused."""
+
+    BAN = "ban"
+    LIFT = "lift"
+    BAN_ALL = "ban_all"
+    CONSENT = "consent"
+    WITHDRAW = "withdraw"
+    ACTIONS = (BAN, LIFT, BAN_ALL, CONSENT, WITHDRAW)
+
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS])
+    channel = forms.ChoiceField(choices=MarketingChannel.choices, required=False)
+    purpose = forms.CharField(required=False, max_length=40)
+    # The version of the consent text on the page: the record must name what was read.
+    version = forms.CharField(required=False, max_length=40)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        action = data.get("action")
+        if action in (self.BAN, self.LIFT) and not data.get("channel"):
+            raise forms.ValidationError(_("Choose a channel."), code="channel")
+        if action in (self.CONSENT, self.WITHDRAW) and data.get("purpose") not in {
+            p.key for p in consent_purposes()
+        }:
+            raise forms.ValidationError(_("Unknown consent."), code="purpose")
+        return data

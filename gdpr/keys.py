@@ -1,0 +1,44 @@
+"""Keyed hashes that tie kept records (suppression entries, consent proofs, closed
+requests) to a person without holding anything readable about them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import phonenumbers
+from django.conf import settings
+
+
+def _key() -> bytes:
+    # A separate key may be configured so rotating SECRET_KEY does not orphan the hashes.
+    return (getattr(settings, "GDPR_HASH_KEY", "") or settings.SECRET_KEY).encode()
+
+
+def keyed_hash(kind: str, value: str) -> str:
+    return hmac.new(_key(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def normalise_phone(phone: str) -> str:
+    try:
+        number = phonenumbers.parse(str(phone), "FI")
+    except phonenumbers.NumberParseException:
+        return "".join(ch for ch in str(phone) if ch.isdigit() or ch == "+")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def email_key(email: str) -> str:
+    return keyed_hash("email", normalise_email(email))
+
+
+def phone_key(phone: str) -> str:
+    return keyed_hash("phone", normalise_phone(phone))
+
+
+def address_key(street_address: str, postal_code: str) -> str:
+    value = f"{street_address.strip().lower()}|{postal_code.strip()}"
+    return keyed_hash("address", value)

@@ -1,0 +1,457 @@
+"""What ``gdpr`` itself holds about people — see gdpr.registry.
+
+Requests, their steps, consents and suppression entries prove that the controller did what
+the law asks (Art. 5(2), 7(1), 21(3)); after erasure they keep only a keyed hash.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.sources import DataSource
+
+from .keys import email_key, phone_key
+from .models import (
+    AuditEntry,
+    Consent,
+    ControllerDetails,
+    DataExport,
+    DataSubjectRequest,
+    Disclosure,
+    DisclosureSubject,
+    ExportDownload,
+    MarketingBan,
+    NoticeAcknowledgement,
+    NoticeVersion,
+    ProcessingRestriction,
+    RecipientNotice,
+    RequestEvent,
+    RetentionRun,
+    Suppression,
+)
+from .registry import (
+    Category,
+    Erasure,
+    LegalBasis,
+    ModelEntry,
+    Purpose,
+    Recipient,
+    Retention,
+    RetentionKind,
+    register_category,
+    register_model,
+)
+
+CONTROLLER_ONLY = (Recipient.CONTROLLER_STAFF,)
+
+register_category(
+    Category(
+        key="privacy_requests",
+        label=_("Requests to exercise data-protection rights and how they were handled"),
+        purposes=(Purpose.ACCOUNTABILITY,),
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        retention=Retention(
+            RetentionKind.WHILE_ACCOUNT_EXISTS,
+            _(
+                "While the account exists; after erasure the record of the request is kept"
+                " without readable personal data, to show the request was handled."
+            ),
+        ),
+        sources=(DataSource.SUBJECT, DataSource.CONTROLLER, DataSource.SERVICE),
+        recipients=CONTROLLER_ONLY,
+        description=_("GDPR Art. 5(2), 12 and 15 to 22."),
+    )
+)
+register_category(
+    Category(
+        key="marketing_choices",
+        label=_("Consents and direct-marketing bans"),
+        purposes=(Purpose.MARKETING, Purpose.ACCOUNTABILITY),
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        retention=Retention(
+            RetentionKind.WHILE_ACCOUNT_EXISTS,
+            _(
+                "While the account exists. After erasure a ban is kept as a keyed hash that"
+                " names nobody, so it stays in force; a consent is kept as proof for the"
+                " limitation period of three years."
+            ),
+        ),
+        sources=(DataSource.SUBJECT, DataSource.CONTROLLER),
+        recipients=CONTROLLER_ONLY,
+        description=_("GDPR Art. 7(1) and 21(3)."),
+    )
+)
+register_category(
+    Category(
+        key="disclosures",
+        label=_("Disclosures of the person's data to partners and authorities"),
+        purposes=(Purpose.ACCOUNTABILITY,),
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        retention=Retention(
+            RetentionKind.WHILE_ACCOUNT_EXISTS, _("While the user account exists.")
+        ),
+        sources=(DataSource.CONTROLLER,),
+        recipients=CONTROLLER_ONLY,
+        description=_("GDPR Art. 15(1)(c) and 19."),
+    )
+)
+register_category(
+    Category(
+        key="change_history",
+        label=_("History of changes to the person's data"),
+        purposes=(Purpose.ACCOUNTABILITY, Purpose.SECURITY),
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        retention=Retention(
+            RetentionKind.WHILE_ACCOUNT_EXISTS,
+            _("While the account exists; erasure removes the values and keeps the fact."),
+        ),
+        sources=(DataSource.SERVICE,),
+        recipients=CONTROLLER_ONLY,
+        description=_("GDPR Art. 5(2): who changed what and when."),
+    )
+)
+
+register_model(
+    ModelEntry(
+        model=DataSubjectRequest,
+        person="subject",
+        personal={
+            "subject": "privacy_requests",
+            "subject_name": "privacy_requests",
+            "subject_email": "privacy_requests",
+            "subject_key": "privacy_requests",
+            "details": "privacy_requests",
+            "rectification_target": "privacy_requests",
+            "rectification_value": "privacy_requests",
+            "marketing_channels": "privacy_requests",
+            "identity_note": "privacy_requests",
+            "letter": "privacy_requests",
+            "response": "privacy_requests",
+            "refusal_reason": "privacy_requests",
+            "handler": "actor_trail",
+            "identity_verified_by": "actor_trail",
+            "created_by": "actor_trail",
+        },
+        not_personal=frozenset(
+            {
+                "id",
+                "public_id",
+                "kind",
+                "status",
+                "channel",
+                "received_at",
+                "due_on",
+                "extended_due_on",
+                "extension_reason",
+                "extension_notified_at",
+                "identity_method",
+                "identity_verified_at",
+                "organization",
+                "responded_at",
+                "closed_at",
+                "outcome",
+                "created_at",
+            }
+        ),
+        actors={"handler": (), "identity_verified_by": (), "created_by": ()},
+        # The request stays as proof it was handled; what it says about the person goes.
+        erasure=Erasure.anonymise(
+            "subject",
+            "subject_name",
+            "subject_email",
+            "details",
+            "rectification_target",
+            "rectification_value",
+            "marketing_channels",
+            "identity_note",
+            "letter",
+            "response",
+            "refusal_reason",
+        ),
+    )
+)
+register_model(
+    ModelEntry(
+        model=RequestEvent,
+        person="request__subject",
+        personal={"note": "privacy_requests", "actor": "actor_trail"},
+        not_personal=frozenset({"id", "request", "at", "action", "internal"}),
+        actors={"actor": ()},
+        erasure=Erasure.anonymise("note"),
+    )
+)
+register_model(
+    ModelEntry(
+        model=DataExport,
+        person="subject",
+        personal={
+            "subject": "privacy_requests",
+            "file": "privacy_requests",
+            "language": "privacy_requests",
+        },
+        not_personal=frozenset(
+            {
+                "id",
+                "request",
+                "status",
+                "progress",
+                "size",
+                "sha256",
+                "attempts",
+                "error",
+                "created_at",
+                "started_at",
+                "ready_at",
+                "expires_at",
+                "deleted_at",
+            }
+        ),
+        erasure=Erasure.delete(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=ExportDownload,
+        person="export__subject",
+        personal={
+            "at": "privacy_requests",
+            "ip_address": "privacy_requests",
+            "downloaded_by": "actor_trail",
+        },
+        not_personal=frozenset({"id", "export"}),
+        actors={"downloaded_by": ()},
+        erasure=Erasure.delete(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=MarketingBan,
+        person="user",
+        personal={
+            "user": "marketing_choices",
+            "channel": "marketing_choices",
+            "banned_at": "marketing_choices",
+            "source": "marketing_choices",
+            "lifted_at": "marketing_choices",
+        },
+        not_personal=frozenset({"id"}),
+        # Replaced by a Suppression entry first, so the ban outlives the row.
+        erasure=Erasure.delete(),
+    )
+)
+
+
+def _suppressions_of(user):
+    keys = [email_key(user.email)]
+    if user.phone:
+        keys.append(phone_key(str(user.phone)))
+    return Suppression.objects.filter(key__in=keys)
+
+
+register_model(
+    ModelEntry(
+        model=Suppression,
+        person=_suppressions_of,
+        personal={"key": "marketing_choices"},
+        not_personal=frozenset({"id", "channel", "created_at"}),
+        erasure=Erasure.keep(
+            _(
+                "GDPR Art. 21(3): a direct-marketing ban must stay in force; the keyed hash"
+                " names nobody."
+            )
+        ),
+    )
+)
+register_model(
+    ModelEntry(
+        model=Consent,
+        person="user",
+        personal={
+            "user": "marketing_choices",
+            "subject_key": "marketing_choices",
+            "purpose": "marketing_choices",
+            "given_at": "marketing_choices",
+            "withdrawn_at": "marketing_choices",
+            "source": "marketing_choices",
+            "language": "marketing_choices",
+        },
+        not_personal=frozenset({"id", "text_version", "text_shown", "keep_until"}),
+        erasure=Erasure.keep_until(
+            "keep_until",
+            _(
+                "GDPR Art. 7(1) and 17(3)(e): the controller must be able to prove consent;"
+                " kept, without the person's name or address, for the three-year limitation"
+                " period."
+            ),
+        ),
+    )
+)
+register_model(
+    ModelEntry(
+        model=ProcessingRestriction,
+        person="user",
+        personal={
+            "user": "privacy_requests",
+            "reason": "privacy_requests",
+            "started_at": "privacy_requests",
+            "lifted_at": "privacy_requests",
+        },
+        not_personal=frozenset({"id", "request"}),
+        erasure=Erasure.delete(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=Disclosure,
+        person=None,
+        personal={"recorded_by": "actor_trail"},
+        not_personal=frozenset(
+            {
+                "id",
+                "kind",
+                "recipient_name",
+                "recipient_email",
+                "purpose",
+                "legal_basis",
+                "categories",
+                "outside_eea",
+                "starts_on",
+                "ends_on",
+                "recorded_at",
+                # Classified on DisclosureSubject, the through table.
+                "subjects",
+            }
+        ),
+        actors={"recorded_by": ()},
+        erasure=Erasure.none(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=DisclosureSubject,
+        person="user",
+        personal={"user": "disclosures"},
+        not_personal=frozenset({"id", "disclosure"}),
+        erasure=Erasure.delete(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=RecipientNotice,
+        person="request__subject",
+        personal={},
+        # Recipients are organizations, partners and authorities, not the person.
+        not_personal=frozenset(
+            {
+                "id",
+                "request",
+                "recipient_name",
+                "recipient_email",
+                "organization",
+                "disclosure",
+                "sent_at",
+                "error",
+            }
+        ),
+        erasure=Erasure.none(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=AuditEntry,
+        person="subject",
+        personal={
+            "subject": "change_history",
+            "changes": "change_history",
+            "actor": "actor_trail",
+        },
+        not_personal=frozenset({"id", "at", "action", "model", "object_id", "erased"}),
+        actors={"actor": ()},
+        # Rows about the person's records are found by (model, object_id) as well; the
+        # erasure service blanks their values and marks them erased.
+        erasure=Erasure.anonymise("subject", "changes"),
+    )
+)
+
+
+register_category(
+    Category(
+        key="notice_shown",
+        label=_("Which version of this privacy notice the person was shown, and when"),
+        purposes=(Purpose.ACCOUNTABILITY,),
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        retention=Retention(
+            RetentionKind.WHILE_ACCOUNT_EXISTS, _("While the user account exists.")
+        ),
+        sources=(DataSource.SERVICE,),
+        recipients=CONTROLLER_ONLY,
+        description=_("GDPR Art. 5(2), 7(1) and 13."),
+    )
+)
+register_model(
+    ModelEntry(
+        model=NoticeAcknowledgement,
+        person="user",
+        personal={
+            "user": "notice_shown",
+            "version": "notice_shown",
+            "context": "notice_shown",
+            "at": "notice_shown",
+        },
+        not_personal=frozenset({"id"}),
+        erasure=Erasure.delete(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=ControllerDetails,
+        person=None,
+        personal={},
+        # The controller's published contact details; the privacy contact and the data
+        # protection officer are named in their role, as Art. 13(1)(a)-(b) requires.
+        not_personal=frozenset(
+            {
+                "id",
+                "name",
+                "business_id",
+                "street_address",
+                "postal_code",
+                "city",
+                "phone",
+                "email",
+                "website",
+                "register_name_fi",
+                "register_name_sv",
+                "register_name_en",
+                "privacy_contact_name",
+                "privacy_contact_email",
+                "privacy_contact_phone",
+                "dpo_name",
+                "dpo_email",
+                "dpo_phone",
+                "updated_at",
+            }
+        ),
+        erasure=Erasure.none(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=NoticeVersion,
+        person=None,
+        personal={},
+        not_personal=frozenset({"id", "number", "published_at", "content_hash", "content"}),
+        erasure=Erasure.none(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=RetentionRun,
+        person=None,
+        personal={},
+        not_personal=frozenset(
+            {"id", "job", "started_at", "finished_at", "status", "counts", "error"}
+        ),
+        erasure=Erasure.none(),
+    )
+)

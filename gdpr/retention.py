@@ -1,0 +1,125 @@
+"""The scheduled end of what an erasure kept (``gdpr.jobs`` runs these daily, each run
+logged, one at a time under an advisory lock):
+
+- accounting vouchers of erased people past their retain-until date — an invoice with its
+  lines, reminders, payments and credit note, once every one of them is past its date;
+- then the anonymised memberships nothing points at any more;
+- consents kept as proof, past the end of their proof period.
+
+Each job is idempotent (what it deletes is gone; a second run finds nothing) and locks the
+rows it takes with ``SKIP LOCKED``, so even two runs that got past the job lock (or a run
+of the memberships job in ``organizations``) never purge a row twice or wait on each
+other. Values the audit trail recorded about purged rows are blanked with them.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils.translation import gettext_lazy as _
+
+from .audit import audit_blank, audit_suppressed
+from .jobs import RetentionJob, register_job, run_job
+from .models import Consent
+
+VOUCHERS_JOB = "gdpr.erased_vouchers"
+CONSENTS_JOB = "gdpr.consent_proofs"
+
+
+def _add(counts: dict[str, int], deleted: tuple[int, dict[str, int]]) -> None:
+    for label, n in deleted[1].items():
+        if n:
+            counts[label] = counts.get(label, 0) + n
+
+
+def _erased_memberships():
+    """Memberships an erasure anonymised: no person, no name, no address."""
+    from organizations.models import Membership
+
+    return Membership.objects.filter(
+        user__isnull=True, name="", email="", status=Membership.Status.ENDED
+    )
+
+
+def purge_erased_vouchers(now: datetime.datetime) -> dict[str, int]:
+    """Vouchers of erased people past their date, then the memberships left empty."""
+    from billing.models import Invoice, Payment
+
+    today = now.date()
+    counts: dict[str, int] = {}
+    with audit_suppressed():
+        due = (
+            Invoice.objects.filter(retain_until__lt=today, membership__in=_erased_memberships())
+            .exclude(payments__retain_until__gte=today)
+            .exclude(credit_note__retain_until__gte=today)
+            .select_for_update(skip_locked=True, of=("self",))
+        )
+        locked = dict(due.values_list("pk", "credit_note_for_id"))
+        # An original whose credit note another run holds waits for the next run.
+        credit_notes = dict(
+            Invoice.objects.filter(credit_note_for__in=list(locked)).values_list(
+                "credit_note_for_id", "pk"
+            )
+        )
+        ids = [
+            pk
+            for pk, credited in locked.items()
+            if credited is not None or credit_notes.get(pk, pk) in locked
+        ]
+        payments = list(Payment.objects.filter(invoice__in=ids).values_list("pk", flat=True))
+        _add(counts, Payment.objects.filter(pk__in=payments).delete())
+        # Credit notes first: each protects the invoice it credits.
+        _add(counts, Invoice.objects.filter(pk__in=ids, credit_note_for__isnull=False).delete())
+        _add(counts, Invoice.objects.filter(pk__in=ids).delete())
+        audit_blank("billing.payment", payments)
+        audit_blank("billing.invoice", ids)
+
+        empty = (
+            _erased_memberships()
+            # Kept vouchers and contracts protect their membership.
+            .exclude(invoices__isnull=False)
+            .exclude(contracts__isnull=False)
+            .select_for_update(skip_locked=True, of=("self",))
+        )
+        memberships = list(empty.values_list("pk", flat=True))
+        model = empty.model
+        _add(counts, model.objects.filter(pk__in=memberships).delete())
+        audit_blank("organizations.membership", memberships)
+    return counts
+
+
+def purge_consent_proofs(now: datetime.datetime) -> dict[str, int]:
+    """Consents of erased people past the end of their proof period."""
+    counts: dict[str, int] = {}
+    with audit_suppressed():
+        due = Consent.objects.filter(
+            keep_until__lt=now.date(), user__isnull=True
+        ).select_for_update(skip_locked=True)
+        ids = list(due.values_list("pk", flat=True))
+        _add(counts, Consent.objects.filter(pk__in=ids).delete())
+        audit_blank("gdpr.consent", ids)
+    return counts
+
+
+register_job(
+    RetentionJob(
+        name=VOUCHERS_JOB,
+        label=_("Invoices and payments of erased people past their accounting retention date"),
+        run=purge_erased_vouchers,
+    )
+)
+register_job(
+    RetentionJob(
+        name=CONSENTS_JOB,
+        label=_("Consents of erased people kept as proof, past the proof period"),
+        run=purge_consent_proofs,
+    )
+)
+
+
+def retention_purge(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Both jobs once (logged like the scheduled runs); the counts per model."""
+    counts: dict[str, int] = {}
+    for name in (VOUCHERS_JOB, CONSENTS_JOB):
+        counts.update(run_job(name, now=now).counts)
+    return counts

@@ -1,0 +1,48 @@
+"""Celery tasks of the gdpr app: thin wrappers that take ids and call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+# Retries of an export build, with exponential backoff (1 s, 2 s, 4 s … at most 10 min).
+EXPORT_BUILD_RETRIES = 5
+
+
+@shared_task(
+    bind=True,
+    name="gdpr.tasks.build_export",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=EXPORT_BUILD_RETRIES,
+)
+def build_export(self, export_id: str) -> None:
+    """Build an access/portability export. Idempotent: the service claims the export row,
+    so a second delivery (acks_late) or a second call leaves one export."""
+    from .exports import export_build, export_fail
+
+    try:
+        export_build(export_id)
+    except Exception as error:
+        if self.request.retries >= self.max_retries:
+            export_fail(export_id, error=f"{type(error).__name__}: {error}")
+        raise
+
+
+@shared_task(name="gdpr.tasks.purge_expired_exports")
+def purge_expired_exports() -> int:
+    """Delete exports whose download link has expired (hourly, CELERY_BEAT_SCHEDULE)."""
+    from .exports import exports_purge_expired
+
+    return exports_purge_expired()
+
+
+@shared_task(name="gdpr.tasks.run_retention_jobs")
+def run_retention_jobs() -> dict[str, int]:
+    """Every registered retention job once, each logged as a RetentionRun (daily,
+    CELERY_BEAT_SCHEDULE). Safe on several workers: a job already running is skipped."""
+    from .jobs import run_all_jobs
+
+    return {run.job: run.total for run in run_all_jobs()}

@@ -1,0 +1,20 @@
+"""The controller's desk on the admin's home page: open, overdue and due-soon requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from ..selectors import desk_counts
+
+register = template.Library()
+
+
+@register.inclusion_tag("admin/gdpr/_desk_counts.html", takes_context=True)
+def gdpr_desk_counts(context: template.Context) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.has_perm("gdpr.view_datasubjectrequest"):
+        return {"counts": None}
+    return {"counts": desk_counts()}

@@ -1,0 +1,63 @@
+from django.urls import path
+
+app_name = "gdpr"
+
+# Each feature module adds its own paths below (exports, erasure, member pages, marketing,
+# rectification).
+urlpatterns: list = []
+
+from .views import exports as export_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "exports/<uuid:export_id>/download/",
+        export_views.export_download,
+        name="export_download",
+    ),
+]
+
+from .views import marketing as marketing_views  # noqa: E402
+from .views import member as member_views  # noqa: E402
+
+urlpatterns += [
+    path("", member_views.privacy, name="privacy"),
+    path("requests/<uuid:public_id>/", member_views.request_detail, name="request_detail"),
+    path("marketing/", marketing_views.marketing_choices, name="marketing"),
+    path(
+        "organizations/<int:pk>/mailing-list/<str:channel>.csv",
+        marketing_views.org_mailing_list,
+        name="org_mailing_list",
+    ),
+]
+
+from .views import notice  # noqa: E402
+
+urlpatterns += [
+    path("notice/", notice.notice, name="notice"),
+    path("notice/pdf/", notice.notice_pdf, name="notice_pdf"),
+    path("notice/<int:number>/", notice.notice, name="notice_version"),
+    path("notice/<int:number>/pdf/", notice.notice_pdf, name="notice_version_pdf"),
+]
+
+from .views import rectification  # noqa: E402
+
+urlpatterns += [
+    path("rectification/", rectification.rectification_new, name="rectification_new"),
+    path(
+        "org/<int:pk>/rectifications/",
+        rectification.org_rectifications,
+        name="org_rectifications",
+    ),
+    path(
+        "org/<int:pk>/rectifications/<uuid:public_id>/",
+        rectification.org_rectification_decide,
+        name="org_rectification_decide",
+    ),
+]
+
+from .views import erasure as erasure_views  # noqa: E402
+
+urlpatterns += [
+    path("erasure/", erasure_views.erasure_preview, name="erasure_preview"),
+    path("erasure/request/", erasure_views.erasure_request, name="erasure_request"),
+]

@@ -1,0 +1,49 @@
+"""Downloading an access/portability export: the subject (after re-authenticating) or the
+controller's staff with the view permission; everyone else gets 404."""
+
+from __future__ import annotations
+
+from allauth.account.decorators import reauthentication_required
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from .. import exports
+from ..models import DataExport
+
+
+@login_required
+@require_safe
+def export_download(request: HttpRequest, export_id) -> HttpResponse:
+    export = exports.export_for_user(request.user, export_id)
+    if export.subject_id == request.user.pk:
+        return _subject_download(request, export)
+    return _download(request, export)
+
+
+# The subject proves again that it is them: the ZIP holds everything about them.
+@reauthentication_required
+def _subject_download(request: HttpRequest, export: DataExport) -> HttpResponse:
+    return _download(request, export)
+
+
+def _download(request: HttpRequest, export: DataExport) -> HttpResponse:
+    try:
+        handle = exports.export_open(
+            export, user=request.user, ip=request.META.get("REMOTE_ADDR") or None
+        )
+    except exports.ExportExpired:
+        response = render(request, "gdpr/export_expired.html", {"export": export}, status=410)
+        response["Cache-Control"] = "no-store"
+        return response
+    except exports.ExportNotReady as error:
+        raise Http404 from error
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=exports.export_filename(export),
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "no-store"
+    return response

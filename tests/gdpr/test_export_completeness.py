@@ -1,0 +1,284 @@
+"""An export holds every one of the person's values — and nothing of anyone else's.
+
+Two people, X and Y, get a distinctive value in every personal field of every registered
+model (``distinctive.build_person``); X's export is searched for all of X's values and for
+none of Y's.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from gdpr import export_archive, exports
+from gdpr.models import DataExport, RequestKind
+from gdpr.services import request_file
+
+from .distinctive import DistinctivePerson, build_person, use_private_storage
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Built:
+    x: DistinctivePerson
+    y: DistinctivePerson
+    export: DataExport
+    files: dict[str, bytes]
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return json.loads(self.files["data.json"])
+
+    def text(self, name: str) -> str:
+        return self.files[name].decode("utf-8-sig")
+
+    def csv_text(self) -> str:
+        return "\n".join(self.text(n) for n in self.files if n.startswith("tables/"))
+
+
+def as_json(value: str) -> str:
+    """How a string appears inside data.json (a multi-line address: with \\n)."""
+    return json.dumps(value, ensure_ascii=False)[1:-1]
+
+
+def contains(content: bytes, value: str) -> bool:
+    return value.encode() in content or as_json(value).encode() in content
+
+
+def build(monkeypatch, tmp_path, *, real_pdf: bool = False) -> Built:
+    use_private_storage(monkeypatch, tmp_path / "private")
+    if not real_pdf:
+        monkeypatch.setattr(export_archive, "html_to_pdf", lambda html: b"%PDF-1.7 test")
+    x = build_person("X")
+    y = build_person("Y")
+    request = request_file(subject=x.user, kind=RequestKind.ACCESS, actor=x.user)
+    export = DataExport.objects.create(
+        request=request, subject=x.user, language=x.user.preferred_language
+    )
+    exports.export_build(export.pk)
+    export.refresh_from_db()
+    assert export.status == DataExport.Status.READY, export.error
+    with export.file.open("rb") as handle:
+        archive = zipfile.ZipFile(io.BytesIO(handle.read()))
+    files = {name: archive.read(name) for name in archive.namelist()}
+    return Built(x=x, y=y, export=export, files=files)
+
+
+def test_the_export_holds_every_value_of_the_person_and_none_of_anyone_elses(monkeypatch, tmp_path):
+    built = build(monkeypatch, tmp_path, real_pdf=True)
+    data_json = built.text("data.json")
+    tables = built.csv_text()
+    report = built.text("report.html")
+
+    missing_json = {k: v for k, v in built.x.values.items() if as_json(v) not in data_json}
+    assert missing_json == {}, f"not in data.json: {missing_json}"
+    missing_csv = {k: v for k, v in built.x.values.items() if v not in tables}
+    assert missing_csv == {}, f"not in the CSV tables: {missing_csv}"
+    # The readable report shows dates and times in the reader's format; every text is there.
+    texts = {k: v for k, v in built.x.values.items() if v.lower().startswith("zq")}
+    missing_html = {k: v for k, v in texts.items() if v not in report}
+    assert missing_html == {}, f"not in report.html: {missing_html}"
+
+    # The other person: nowhere in any file of the ZIP (attachments and the PDF included).
+    for name, content in built.files.items():
+        for label, value in built.y.all_values().items():
+            assert not contains(content, value), f"{label} of Y in {name}"
+    # Secrets are held but never handed out, not even the person's own.
+    for name, content in built.files.items():
+        for label, value in built.x.secrets.items():
+            assert not contains(content, value), f"secret {label} in {name}"
+
+    assert built.files["report.pdf"].startswith(b"%PDF")
+    # The person's attachments are copied: the communication record's letter and the
+    # signed letter of their objection.
+    attachments = [n for n in built.files if n.startswith("attachments/")]
+    assert len(attachments) == 2
+    assert all(built.files[n].startswith(b"Kirje Zq") for n in attachments)
+
+
+def test_it_describes_the_processing_as_article_15_requires(monkeypatch, tmp_path):
+    built = build(monkeypatch, tmp_path)
+    information = built.data["information"]
+
+    assert {"identity", "contact_details", "membership", "invoicing", "disclosures"} <= {
+        c["key"] for c in information["categories"]
+    }
+    for category in information["categories"]:
+        assert category["purposes"], category["key"]
+        assert category["legal_basis"]["article"].startswith("Art. 6(1)")
+        assert category["retention"]["text"]
+        assert category["sources"]
+        assert category["recipients"]
+    assert {b["key"] for b in information["legal_bases"]} >= {"contract", "legal_obligation"}
+    assert information["recipients"]
+    assert {r["key"] for r in information["rights"]} == {
+        "access",
+        "rectification",
+        "erasure",
+        "restriction",
+        "objection",
+        "portability",
+        "withdraw_consent",
+    }
+    assert information["complaint"]["url"] == "https://tietosuoja.fi"
+    assert information["automated_decision_making"]["used"] is False
+    assert information["controller"]["name"]
+
+    # Sources recorded per datum: the profile field the controller corrected, the
+    # membership and the contact-person record.
+    recorded = information["sources"]["recorded"]
+    assert {
+        ("accounts.User", "city", "controller"),
+        ("organizations.Membership", None, "subject"),
+        ("organizations.ContactPerson", None, "organization_admin"),
+    } <= {(s["record"], s["field"], s["source"]) for s in recorded}
+
+    # Disclosures of their data are fully described.
+    (disclosure,) = information["disclosures"]
+    assert disclosure["recipient"] == "Ilmailuliitto ry"
+    assert disclosure["purpose"] == "Jäsenlehden jakelu"
+    assert disclosure["legal_basis"] == "Art. 6(1)(b)"
+    assert [c["key"] for c in disclosure["categories"]] == ["identity", "contact_details"]
+    assert disclosure["starts_on"] == "2026-01-01"
+    assert disclosure["outside_eea"] is False
+    (row,) = built.data["records"]["gdpr.DisclosureSubject"]["rows"]
+    assert row["disclosure"]["details"] == disclosure
+
+
+def test_it_names_who_saw_the_data_and_no_other_people(monkeypatch, tmp_path):
+    built = build(monkeypatch, tmp_path)
+    records = built.data["records"]
+    admin = built.x.admin
+
+    # Art. 15(1)(c): who has seen the person's data, by name.
+    (view,) = records["organizations.MemberDataView"]["rows"]
+    assert view["viewer_name"] == admin.get_full_name()
+    assert view["viewer"] == {"model": "accounts.User", "id": None, "label": "En annan person"}
+    assert view["organization"]["label"] == built.x.organization.name
+
+    # Anyone else who acted on their records is "another person", without an id.
+    for invoice in records["billing.Invoice"]["rows"]:
+        assert invoice["created_by"]["id"] is None
+    for event in records["gdpr.RequestEvent"]["rows"]:
+        assert event["actor"] is None or event["actor"]["id"] in (None, built.x.user.pk)
+
+    # Rows about someone else that name the person as actor are references only.
+    acted = built.data["acted"]
+    assert {"model": "organizations.MemberDataView", "fields": ["viewer"]}.items() <= {
+        **next(a for a in acted if a["model"] == "organizations.MemberDataView")
+    }.items()
+    for reference in acted:
+        assert set(reference) == {"model", "verbose_name", "id", "fields"}
+    assert admin.email not in built.text("data.json")
+    assert admin.email not in built.csv_text()
+
+
+def test_fields_carry_their_metadata_and_secrets_are_withheld(monkeypatch, tmp_path):
+    built = build(monkeypatch, tmp_path)
+    records = built.data["records"]
+    user_table = records["accounts.User"]
+    fields = {f["name"]: f for f in user_table["fields"]}
+    assert fields["city"]["personal"] is True
+    assert fields["city"]["category"] == "contact_details"
+    assert fields["city"]["verbose_name"]
+    assert fields["id"]["personal"] is False
+    assert fields["id"]["category"] is None
+    assert "password" not in fields
+    assert [w["name"] for w in user_table["withheld"]] == ["password"]
+    assert "password" not in user_table["rows"][0]
+    assert [w["name"] for w in records["mfa.Authenticator"]["withheld"]] == ["data"]
+
+    # The report and the data are in the person's language (Swedish for X).
+    assert built.data["language"] == "sv"
+    assert '<html lang="sv">' in built.text("report.html")
+
+    # A CSV per table, the header naming the fields, a label column for relations.
+    header = next(csv.reader(io.StringIO(built.text("tables/billing.Invoice.csv"))))
+    assert "recipient_name" in header
+    assert "organization__label" in header
+
+
+def test_csv_cells_cannot_run_as_spreadsheet_formulas():
+    assert export_archive._csv_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert export_archive._csv_safe("@SUM(A1)") == "'@SUM(A1)"
+    assert export_archive._csv_safe("-2+3") == "'-2+3"
+    assert export_archive._csv_safe("+358401234567") == "+358401234567"
+    assert export_archive._csv_safe("Aino") == "Aino"
+
+
+# --- The JSON Schema ------------------------------------------------------------------------
+
+
+def _is(value: Any, kind: str) -> bool:
+    return {
+        "null": value is None,
+        "boolean": isinstance(value, bool),
+        "integer": isinstance(value, int) and not isinstance(value, bool),
+        "number": isinstance(value, int | float) and not isinstance(value, bool),
+        "string": isinstance(value, str),
+        "array": isinstance(value, list),
+        "object": isinstance(value, dict),
+    }[kind]
+
+
+def validate(instance: Any, schema: dict, root: dict | None = None, path: str = "$") -> list:
+    """The subset of JSON Schema that schema.json uses: $ref, anyOf, const, enum, type,
+    required, properties, additionalProperties, items."""
+    root = root if root is not None else schema
+    if "$ref" in schema:
+        target = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        return validate(instance, target, root, path)
+    errors: list[str] = []
+    if "anyOf" in schema and all(validate(instance, s, root, path) for s in schema["anyOf"]):
+        errors.append(f"{path}: matches none of anyOf")
+    if "const" in schema and instance != schema["const"]:
+        errors.append(f"{path}: {instance!r} is not {schema['const']!r}")
+    if "enum" in schema and instance not in schema["enum"]:
+        errors.append(f"{path}: {instance!r} not in {schema['enum']}")
+    if "type" in schema:
+        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        if not any(_is(instance, kind) for kind in kinds):
+            return [*errors, f"{path}: {type(instance).__name__} is not {kinds}"]
+    if isinstance(instance, dict):
+        errors += [
+            f"{path}: {key} missing" for key in schema.get("required", []) if key not in instance
+        ]
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        for key, value in instance.items():
+            if key in properties:
+                errors += validate(value, properties[key], root, f"{path}.{key}")
+            elif extra is False:
+                errors.append(f"{path}: unexpected {key}")
+            elif isinstance(extra, dict):
+                errors += validate(value, extra, root, f"{path}.{key}")
+    if isinstance(instance, list) and "items" in schema:
+        for index, item in enumerate(instance):
+            errors += validate(item, schema["items"], root, f"{path}[{index}]")
+    return errors
+
+
+def test_data_json_follows_the_schema_shipped_beside_it(monkeypatch, tmp_path):
+    built = build(monkeypatch, tmp_path)
+    schema = json.loads(built.files["schema.json"])
+    data = built.data
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert validate(data, schema) == []
+
+    # The validator does catch what breaks the schema.
+    broken = {**data, "surprise": 1}
+    del broken["records"]
+    broken["subject"] = {**data["subject"], "id": "one"}
+    errors = validate(broken, schema)
+    assert "$: records missing" in errors
+    assert "$: unexpected surprise" in errors
+    assert any(e.startswith("$.subject.id") for e in errors)

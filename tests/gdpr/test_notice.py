@@ -1,0 +1,213 @@
+"""The privacy notice is generated from the personal-data registry, versioned, and public."""
+
+from __future__ import annotations
+
+from html import escape
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from billing.models import Product
+from gdpr import registry
+from gdpr.models import ControllerDetails, Disclosure, NoticeAcknowledgement, NoticeVersion
+from gdpr.notice import notice_content, notice_publish
+from gdpr.registry import (
+    Category,
+    Erasure,
+    LegalBasis,
+    ModelEntry,
+    Purpose,
+    Recipient,
+    Retention,
+    RetentionKind,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def extra_personal_field():
+    """A test-only override: products' descriptions become personal data of a new
+    category, as if a developer had classified a new field."""
+    original = registry.entry_for(Product)
+    category = registry.register_category(
+        Category(
+            key="test_flight_hours",
+            label="Logged flight hours (test category)",
+            purposes=(Purpose.SERVICE,),
+            legal_basis=LegalBasis.CONTRACT,
+            retention=Retention(RetentionKind.WHILE_ACCOUNT_EXISTS, "While the account exists."),
+            sources=("subject",),
+            recipients=(Recipient.ORGANIZATION_ADMINS,),
+        )
+    )
+    registry.register_model(
+        ModelEntry(
+            model=Product,
+            person=lambda user: Product.objects.none(),
+            personal={"description": category.key},
+            not_personal=original.not_personal - {"description"},
+            erasure=Erasure.none(),
+        )
+    )
+    yield category
+    registry.register_model(original)
+    registry._categories.pop(category.key)
+
+
+def field_label(entry: ModelEntry, name: str) -> str:
+    opts = entry.model._meta
+    return f"{str(opts.verbose_name).capitalize()}: {opts.get_field(name).verbose_name}"
+
+
+def registry_category_keys() -> set[str]:
+    return {key for entry in registry.registered_models() for key in entry.personal.values()}
+
+
+def test_every_registry_category_is_in_the_notice_and_nothing_else():
+    content = notice_content("en")
+    assert {c["key"] for c in content["categories"]} == registry_category_keys()
+
+
+def test_every_classified_field_is_listed_under_its_category_and_nothing_else():
+    content = notice_content("en")
+    shown = {(c["key"], field) for c in content["categories"] for field in c["fields"]}
+    with translation.override("en"):
+        expected = {
+            (key, field_label(e, n))
+            for e in registry.registered_models()
+            for n, key in e.personal.items()
+        }
+    assert shown == expected
+
+
+def test_purposes_sources_and_retention_come_from_the_categories():
+    content = notice_content("en")
+    categories = {c.key: c for c in registry.categories()}
+    for row in content["categories"]:
+        category = categories[row["key"]]
+        with translation.override("en"):
+            assert row["retention"] == str(category.retention.text)
+            assert row["legal_basis"].endswith(f"({category.legal_basis.article})")
+            assert set(row["purposes"]) == {str(p.label) for p in category.purposes}
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [("fi", 'lang="fi"'), ("sv", 'lang="sv"'), ("en", 'lang="en"')],
+)
+def test_the_notice_renders_in_each_language(client, language, heading):
+    client.cookies["django_language"] = language
+    response = client.get(reverse("gdpr:notice"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert heading in body
+    with translation.override(language):
+        for category in registry.categories():
+            if category.key in registry_category_keys():
+                assert escape(str(category.label)) in body
+
+
+def test_the_notice_is_public_and_linked_from_every_page_footer(client):
+    response = client.get(reverse("home"))
+    assert reverse("gdpr:notice") in response.content.decode()
+    assert client.get(reverse("gdpr:notice")).status_code == 200
+
+
+def test_signup_links_the_notice_and_records_the_version_shown(client):
+    page = client.get(reverse("account_signup"))
+    assert reverse("gdpr:notice") in page.content.decode()
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "uusi@example.fi",
+            "password1": "pitkä-salasana-77",
+            "password2": "pitkä-salasana-77",
+        },
+    )
+    acknowledgement = NoticeAcknowledgement.objects.get(user__email="uusi@example.fi")
+    assert acknowledgement.context == NoticeAcknowledgement.Context.SIGNUP
+    assert acknowledgement.version == NoticeVersion.objects.order_by("-number").first()
+
+
+def test_an_unchanged_registry_publishes_no_new_version():
+    first = notice_publish()
+    again = notice_publish()
+    assert first.pk == again.pk
+    assert NoticeVersion.objects.count() == 1
+
+
+def test_a_newly_classified_field_changes_the_notice_and_makes_a_new_version(
+    client, extra_personal_field
+):
+    # A version published before the field was classified.
+    before = NoticeVersion.objects.create(
+        number=1, content_hash="0" * 64, content={"fi": {}, "sv": {}, "en": {}}
+    )
+    version = notice_publish()
+    assert version.number == before.number + 1
+    client.cookies["django_language"] = "en"
+    body = client.get(reverse("gdpr:notice")).content.decode()
+    assert "Logged flight hours (test category)" in body
+    assert "Product: description" in body
+
+
+def test_a_change_of_controller_details_is_a_new_version_and_old_ones_stay_readable(client):
+    first = notice_publish()
+    ControllerDetails.objects.create(name="Lentorekisteri Oy", business_id="2468823-3")
+    second = notice_publish()
+    assert second.number == first.number + 1
+    client.cookies["django_language"] = "en"
+    current = client.get(reverse("gdpr:notice")).content.decode()
+    assert "Lentorekisteri Oy" in current
+    old = client.get(reverse("gdpr:notice_version", args=[first.number])).content.decode()
+    assert "Lentorekisteri Oy" not in old
+    assert "earlier version" in old
+    assert client.get(reverse("gdpr:notice_version", args=[99])).status_code == 404
+
+
+def test_recorded_disclosures_and_transfers_appear_in_the_notice():
+    assert notice_content("en")["disclosure_kinds"] == []
+    assert notice_content("en")["outside_eea"] is False
+    Disclosure.objects.create(
+        kind=Disclosure.Kind.AUTHORITY,
+        recipient_name="Verohallinto",
+        purpose="Tax audit",
+        legal_basis="Act on Assessment Procedure",
+        starts_on="2026-01-01",
+        outside_eea=True,
+    )
+    content = notice_content("en")
+    assert content["disclosure_kinds"] == ["Authority"]
+    assert content["outside_eea"] is True
+
+
+def test_the_pdf_opens(client):
+    response = client.get(reverse("gdpr:notice_pdf"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_the_notice_page_has_a_fixed_query_budget(client, django_assert_max_num_queries):
+    first = notice_publish()
+    for number in range(2, 30):
+        NoticeVersion.objects.create(
+            number=number, content_hash=f"{number:064d}", content=first.content
+        )
+    notice_publish()
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("gdpr:notice_version", args=[1])).status_code == 200
+
+
+def test_the_controllers_business_id_is_checked_and_normalised():
+    from django.core.exceptions import ValidationError
+
+    details = ControllerDetails(name="Lentorekisteri Oy", business_id="24688233")
+    details.full_clean()
+    assert details.business_id == "2468823-3"
+    details.business_id = "2468823-4"
+    with pytest.raises(ValidationError) as error:
+        details.full_clean()
+    assert "business_id" in error.value.message_dict

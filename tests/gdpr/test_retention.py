@@ -1,0 +1,271 @@
+"""What an erasure kept goes when its date has passed: once, whoever runs the job."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from billing import services as billing
+from billing.models import Invoice, InvoiceLine, Payment, Reminder
+from gdpr.erasure import erasure_execute
+from gdpr.jobs import _lock_key, registered_jobs, run_job
+from gdpr.models import (
+    AuditEntry,
+    Consent,
+    DataSubjectRequest,
+    RequestKind,
+    RequestStatus,
+    RetentionRun,
+)
+from gdpr.retention import (
+    CONSENTS_JOB,
+    VOUCHERS_JOB,
+    purge_erased_vouchers,
+    retention_purge,
+)
+from gdpr.services import request_file
+from organizations.models import Membership
+from tests.billing.factories import bank_account, invoice_for
+from tests.factories import StaffFactory, UserFactory
+from tests.organizations.factories import add_member, organization_with_admin
+
+ON_POSTGRES = connection.vendor == "postgresql"
+# Vouchers issued in 2026 of a calendar-year organization are kept until 31.12.2032.
+RETAINED_UNTIL = datetime.date(2032, 12, 31)
+
+
+def at(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(3, 0)))
+
+
+AFTER = at(RETAINED_UNTIL + datetime.timedelta(days=1))
+ON_THE_DAY = at(RETAINED_UNTIL)
+
+
+def erased_member_with_vouchers() -> dict:
+    """A member with an invoice (paid in part, reminded), a credited invoice with its credit
+    note and a consent — then erased. Returns the ids of what was kept."""
+    user = UserFactory()
+    admin = UserFactory()
+    organization = organization_with_admin(admin, name="Säilytyskerho ry")
+    bank_account(organization)
+    membership = add_member(organization, user)
+    invoice = invoice_for(membership, send=True, acting_user=admin)
+    billing.payment_record(
+        organization=organization,
+        amount=Decimal("10.00"),
+        paid_on=datetime.date(2026, 3, 10),
+        invoice=invoice,
+        acting_user=admin,
+    )
+    billing.reminder_record(
+        invoice=invoice, sent_on=datetime.date(2026, 3, 20), fee=Decimal("5"), acting_user=admin
+    )
+    credited = invoice_for(membership, send=True, acting_user=admin)
+    credit_note = billing.invoice_credit(invoice=credited, acting_user=admin)
+    Consent.objects.create(
+        user=user, purpose="newsletter", text_version="1", text_shown="Kyllä", language="fi"
+    )
+    request = request_file(subject=user, kind=RequestKind.ERASURE, actor=user)
+    DataSubjectRequest.objects.filter(pk=request.pk).update(status=RequestStatus.IN_PROGRESS)
+    erasure_execute(request, actor=StaffFactory())
+    return {
+        "membership": membership.pk,
+        "invoices": {invoice.pk, credited.pk, credit_note.pk},
+        "organization": organization,
+        "admin": admin,
+    }
+
+
+def kept_counts(kept: dict) -> dict[str, int]:
+    invoices = Invoice.objects.filter(pk__in=kept["invoices"])
+    return {
+        "invoices": invoices.count(),
+        "lines": InvoiceLine.objects.filter(invoice__in=kept["invoices"]).count(),
+        "payments": Payment.objects.filter(invoice__in=kept["invoices"]).count(),
+        "reminders": Reminder.objects.filter(invoice__in=kept["invoices"]).count(),
+        "consents": Consent.objects.filter(user__isnull=True).count(),
+        "membership": Membership.objects.filter(pk=kept["membership"]).count(),
+    }
+
+
+EVERYTHING_KEPT = {
+    "invoices": 3,
+    "lines": 3,
+    "payments": 1,
+    "reminders": 1,
+    "consents": 1,
+    "membership": 1,
+}
+NOTHING_LEFT = dict.fromkeys(EVERYTHING_KEPT, 0)
+PURGED = {
+    "billing.Invoice": 3,
+    "billing.InvoiceLine": 3,
+    "billing.Payment": 1,
+    "billing.Reminder": 1,
+    "organizations.Membership": 1,
+    "gdpr.Consent": 1,
+}
+
+
+@pytest.mark.django_db
+def test_the_jobs_are_registered_for_the_daily_run():
+    names = {job.name for job in registered_jobs()}
+    assert {VOUCHERS_JOB, CONSENTS_JOB} <= names
+
+
+@pytest.mark.django_db
+def test_nothing_goes_before_its_date():
+    kept = erased_member_with_vouchers()
+    assert kept_counts(kept) == EVERYTHING_KEPT
+    assert retention_purge(now=timezone.now()) == {}
+    assert kept_counts(kept) == EVERYTHING_KEPT
+    # The consent's proof period (three years) ends first; the vouchers stay to their day.
+    assert retention_purge(now=ON_THE_DAY) == {"gdpr.Consent": 1}
+    assert kept_counts(kept) == {**EVERYTHING_KEPT, "consents": 0}
+
+
+@pytest.mark.django_db
+def test_everything_goes_after_its_date_and_a_second_run_finds_nothing():
+    kept = erased_member_with_vouchers()
+    assert retention_purge(now=AFTER) == PURGED
+    assert kept_counts(kept) == NOTHING_LEFT
+    assert retention_purge(now=AFTER) == {}
+    runs = RetentionRun.objects.filter(job__in=[VOUCHERS_JOB, CONSENTS_JOB]).order_by("pk")
+    assert [run.status for run in runs] == [RetentionRun.Status.DONE] * 4
+    assert runs[0].counts["billing.Invoice"] == 3
+
+
+@pytest.mark.django_db
+def test_the_trail_keeps_no_values_of_purged_vouchers():
+    kept = erased_member_with_vouchers()
+    retention_purge(now=AFTER)
+    left = AuditEntry.objects.filter(
+        model="billing.invoice", object_id__in=[str(pk) for pk in kept["invoices"]]
+    )
+    assert left.exists()
+    assert all(entry.changes == {} for entry in left)
+
+
+@pytest.mark.django_db
+def test_vouchers_of_people_not_erased_stay():
+    user = UserFactory()
+    organization = organization_with_admin(name="Elävien kerho ry")
+    bank_account(organization)
+    membership = add_member(organization, user)
+    invoice = invoice_for(membership, send=True)
+    assert retention_purge(now=AFTER) == {}
+    assert Invoice.objects.filter(pk=invoice.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_voucher_waits_for_its_payment_and_credit_note_to_be_due():
+    kept = erased_member_with_vouchers()
+    Payment.objects.filter(invoice__in=kept["invoices"]).update(
+        retain_until=datetime.date(2033, 12, 31)
+    )
+    counts = retention_purge(now=AFTER)
+    # The credited invoice and its credit note go; the paid one waits for its payment.
+    assert counts["billing.Invoice"] == 2
+    assert Invoice.objects.filter(pk__in=kept["invoices"]).count() == 1
+    assert Membership.objects.filter(pk=kept["membership"]).exists()
+    counts = retention_purge(now=at(datetime.date(2034, 1, 1)))
+    assert counts["billing.Invoice"] == 1
+    assert counts["organizations.Membership"] == 1
+
+
+# --- Two workers at once (PostgreSQL: real locks) ------------------------------------------
+
+needs_postgres = pytest.mark.skipif(not ON_POSTGRES, reason="row and advisory locks")
+
+
+def _in_thread(target, *args) -> threading.Thread:
+    def run() -> None:
+        try:
+            target(*args)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_runs_do_the_work_once():
+    kept = erased_member_with_vouchers()
+    start = threading.Barrier(2)
+    runs: list[RetentionRun] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        start.wait()
+        try:
+            runs.append(run_job(VOUCHERS_JOB, now=AFTER))
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [_in_thread(worker) for _ in range(2)]
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert len(runs) == 2
+    total: dict[str, int] = {}
+    for run in runs:
+        for label, n in run.counts.items():
+            total[label] = total.get(label, 0) + n
+    assert total == {k: v for k, v in PURGED.items() if k != "gdpr.Consent"}
+    assert kept_counts(kept)["invoices"] == 0
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_run_while_another_holds_the_job_is_skipped():
+    kept = erased_member_with_vouchers()
+    holding, release = threading.Event(), threading.Event()
+
+    def other_worker() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(VOUCHERS_JOB)])
+            holding.set()
+            release.wait(timeout=30)
+
+    thread = _in_thread(other_worker)
+    assert holding.wait(timeout=30)
+    try:
+        run = run_job(VOUCHERS_JOB, now=AFTER)
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert run.status == RetentionRun.Status.SKIPPED
+    assert kept_counts(kept)["invoices"] == 3
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_rows_another_run_holds_are_skipped_not_waited_for():
+    kept = erased_member_with_vouchers()
+    holding, release = threading.Event(), threading.Event()
+
+    def other_worker() -> None:
+        with transaction.atomic():
+            list(Invoice.objects.select_for_update().filter(pk__in=kept["invoices"]))
+            holding.set()
+            release.wait(timeout=30)
+
+    thread = _in_thread(other_worker)
+    assert holding.wait(timeout=30)
+    try:
+        with transaction.atomic():
+            counts = purge_erased_vouchers(AFTER)
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert "billing.Invoice" not in counts
+    assert kept_counts(kept)["invoices"] == 3
