@@ -1265,6 +1265,7 @@ class ConsentAdmin(ReadOnlyAdmin):
         "purpose",
         "text_version",
         "text_shown",
+        "notice_version",
         "language",
         "given_at",
         "withdrawn_at",

@@ -153,6 +153,8 @@ def consent_give(
                 return consent
             consent.withdrawn_at = timezone.now()
             consent.save(update_fields=["withdrawn_at"])
+        # The privacy notice is shown beside the consent: record which version it was.
+        shown = notice_acknowledge(user, context=NoticeAcknowledgement.Context.CONSENT)
         consent = Consent.objects.create(
             user=user,
             subject_key=email_key(user.email),
@@ -161,9 +163,8 @@ def consent_give(
             text_shown=spec.text_in(language),
             language=language,
             source=source,
+            notice_version=shown.version,
         )
-    # The privacy notice is shown beside the consent: record which version it was.
-    notice_acknowledge(user, context=NoticeAcknowledgement.Context.CONSENT)
     return consent
 
 

@@ -18,6 +18,7 @@ import tempfile
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
@@ -98,8 +99,9 @@ def controller_contact() -> dict[str, str]:
 
 
 def export_for_user(user: User | AnonymousUser, export_id: uuid.UUID | str) -> DataExport:
-    """The export if ``user`` is its subject or staff allowed to view exports; 404 for
-    anyone else, so an outsider cannot even tell that the export exists."""
+    """The export if ``user`` is its subject or staff allowed to view exports who sign in
+    with a second factor (as the admin demands); 404 for anyone else, so an outsider
+    cannot even tell that the export exists."""
     if not user.is_authenticated or not user.is_active:
         raise Http404
     export = DataExport.objects.select_related("request", "subject").filter(pk=export_id).first()
@@ -107,7 +109,7 @@ def export_for_user(user: User | AnonymousUser, export_id: uuid.UUID | str) -> D
         raise Http404
     if export.subject_id == user.pk:
         return export
-    if user.is_staff and user.has_perm("gdpr.view_dataexport"):
+    if user.is_staff and user.has_perm("gdpr.view_dataexport") and is_mfa_enabled(user):
         return export
     raise Http404
 

@@ -384,6 +384,15 @@ class Consent(models.Model):
     source = models.CharField(
         _("source"), max_length=20, choices=DataSource.choices, default=DataSource.SUBJECT
     )
+    # The privacy notice shown beside the consent: part of what the person agreed to.
+    notice_version = models.ForeignKey(
+        "NoticeVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("privacy notice version"),
+    )
     # Set on erasure: the proof is kept until then (limitation period), then purged.
     keep_until = models.DateField(_("kept until"), null=True, blank=True)
 

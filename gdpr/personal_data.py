@@ -275,7 +275,9 @@ register_model(
             "source": "marketing_choices",
             "language": "marketing_choices",
         },
-        not_personal=frozenset({"id", "text_version", "text_shown", "keep_until"}),
+        not_personal=frozenset(
+            {"id", "text_version", "text_shown", "notice_version", "keep_until"}
+        ),
         erasure=Erasure.keep_until(
             "keep_until",
             _(

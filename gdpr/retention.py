@@ -1,10 +1,15 @@
-"""The scheduled end of what an erasure kept (``gdpr.jobs`` runs these daily, each run
-logged, one at a time under an advisory lock):
+"""The scheduled end of accounting vouchers and of what an erasure kept (``gdpr.jobs`` runs
+these daily, each run logged, one at a time under an advisory lock):
 
-- accounting vouchers of erased people past their retain-until date — an invoice with its
-  lines, reminders, payments and credit note, once every one of them is past its date;
-- then the anonymised memberships nothing points at any more;
-- consents kept as proof, past the end of their proof period.
+- accounting vouchers past their retain-until date — an invoice with its lines,
+  reminders, payments and credit note, once every one of them is past its date — if the
+  invoice is settled (paid, credited or cancelled; an open claim is still needed to
+  collect it) or its recipient was erased; payments never matched to an invoice, past
+  their date;
+- then the anonymised memberships nothing points at any more (an ended membership that
+  only the vouchers kept goes with ``organizations.ended_memberships``, which runs after);
+- consents kept as proof, past the end of their proof period;
+- access exports whose download link has expired (also hourly).
 
 Each job is idempotent (what it deletes is gone; a second run finds nothing) and locks the
 rows it takes with ``SKIP LOCKED``, so even two runs that got past the job lock (or a run
@@ -16,14 +21,16 @@ from __future__ import annotations
 
 import datetime
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_blank, audit_suppressed
 from .jobs import RetentionJob, register_job, run_job
 from .models import Consent
 
-VOUCHERS_JOB = "gdpr.erased_vouchers"
+VOUCHERS_JOB = "gdpr.vouchers_past_retention"
 CONSENTS_JOB = "gdpr.consent_proofs"
+EXPORTS_JOB = "gdpr.expired_exports"
 
 
 def _add(counts: dict[str, int], deleted: tuple[int, dict[str, int]]) -> None:
@@ -41,15 +48,20 @@ def _erased_memberships():
     )
 
 
-def purge_erased_vouchers(now: datetime.datetime) -> dict[str, int]:
-    """Vouchers of erased people past their date, then the memberships left empty."""
+def purge_vouchers_past_retention(now: datetime.datetime) -> dict[str, int]:
+    """Vouchers past their date (settled ones, and every one of an erased person), then
+    the memberships an erasure left empty."""
     from billing.models import Invoice, Payment
 
+    settled = Q(
+        status__in=[Invoice.Status.PAID, Invoice.Status.CREDITED, Invoice.Status.CANCELLED]
+    ) | Q(credit_note_for__isnull=False)
     today = now.date()
     counts: dict[str, int] = {}
     with audit_suppressed():
         due = (
-            Invoice.objects.filter(retain_until__lt=today, membership__in=_erased_memberships())
+            Invoice.objects.filter(retain_until__lt=today)
+            .filter(settled | Q(membership__in=_erased_memberships()))
             .exclude(payments__retain_until__gte=today)
             .exclude(credit_note__retain_until__gte=today)
             .select_for_update(skip_locked=True, of=("self",))
@@ -66,7 +78,13 @@ def purge_erased_vouchers(now: datetime.datetime) -> dict[str, int]:
             for pk, credited in locked.items()
             if credited is not None or credit_notes.get(pk, pk) in locked
         ]
-        payments = list(Payment.objects.filter(invoice__in=ids).values_list("pk", flat=True))
+        payments = list(
+            Payment.objects.filter(
+                Q(invoice__in=ids) | Q(invoice__isnull=True, retain_until__lt=today)
+            )
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
         _add(counts, Payment.objects.filter(pk__in=payments).delete())
         # Credit notes first: each protects the invoice it credits.
         _add(counts, Invoice.objects.filter(pk__in=ids, credit_note_for__isnull=False).delete())
@@ -101,11 +119,26 @@ def purge_consent_proofs(now: datetime.datetime) -> dict[str, int]:
     return counts
 
 
+def purge_expired_exports(now: datetime.datetime) -> dict[str, int]:
+    """Access exports whose download link has expired: the file goes, the row stays as
+    the record that the request was answered."""
+    from .exports import exports_purge_expired
+
+    return {"gdpr.DataExport": exports_purge_expired(now)}
+
+
+register_job(
+    RetentionJob(
+        name=EXPORTS_JOB,
+        label=_("Data exports whose download link has expired"),
+        run=purge_expired_exports,
+    )
+)
 register_job(
     RetentionJob(
         name=VOUCHERS_JOB,
-        label=_("Invoices and payments of erased people past their accounting retention date"),
-        run=purge_erased_vouchers,
+        label=_("Invoices and payments past their accounting retention date"),
+        run=purge_vouchers_past_retention,
     )
 )
 register_job(

@@ -33,10 +33,12 @@ def build_export(self, export_id: str) -> None:
 
 @shared_task(name="gdpr.tasks.purge_expired_exports")
 def purge_expired_exports() -> int:
-    """Delete exports whose download link has expired (hourly, CELERY_BEAT_SCHEDULE)."""
-    from .exports import exports_purge_expired
+    """Delete exports whose download link has expired (hourly, CELERY_BEAT_SCHEDULE, and
+    with the daily jobs), logged as a run of the retention job."""
+    from .jobs import run_job
+    from .retention import EXPORTS_JOB
 
-    return exports_purge_expired()
+    return run_job(EXPORTS_JOB, raise_errors=False).total
 
 
 @shared_task(name="gdpr.tasks.run_retention_jobs")

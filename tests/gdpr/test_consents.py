@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from gdpr import consents
 from gdpr.keys import email_key
-from gdpr.models import Consent, MarketingChannel, NoticeAcknowledgement
+from gdpr.models import Consent, MarketingChannel, NoticeAcknowledgement, NoticeVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -104,10 +104,12 @@ def test_consenting_again_after_withdrawing_is_a_new_record(member):
 
 
 def test_the_privacy_notice_shown_with_the_consent_is_recorded(member):
-    give(member)
-    assert NoticeAcknowledgement.objects.filter(
+    consent = give(member)
+    shown = NoticeAcknowledgement.objects.get(
         user=member, context=NoticeAcknowledgement.Context.CONSENT
-    ).exists()
+    )
+    # The consent itself points at the version, so the proof keeps it after an erasure.
+    assert consent.notice_version == shown.version == NoticeVersion.objects.latest("number")
 
 
 @pytest.mark.parametrize(

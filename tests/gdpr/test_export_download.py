@@ -9,6 +9,7 @@ import uuid
 import zipfile
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Permission
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -61,6 +62,7 @@ def body(response) -> bytes:
 def allowed_staff():
     user = UserFactory(is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="view_dataexport"))
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
     return user
 
 
@@ -130,6 +132,14 @@ def test_staff_with_the_permission_download_it_and_it_is_logged(client, allowed_
     assert response.status_code == 200
     assert body(response).startswith(b"PK")
     assert ExportDownload.objects.get().downloaded_by == allowed_staff
+
+
+def test_staff_without_a_second_factor_get_404(client, allowed_staff, export):
+    # The admin demands MFA of staff; a copy of someone's whole data no less.
+    Authenticator.objects.filter(user=allowed_staff).delete()
+    client.force_login(allowed_staff)
+    assert client.get(url(export)).status_code == 404
+    assert not ExportDownload.objects.exists()
 
 
 def test_an_unknown_export_is_404(client, allowed_staff):

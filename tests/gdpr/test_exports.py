@@ -9,6 +9,7 @@ import json
 import zipfile
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import LoginEvent
 from gdpr import export_archive, exports
-from gdpr.models import DataExport, RequestEvent, RequestKind
+from gdpr.models import DataExport, RequestEvent, RequestKind, RetentionRun
 from gdpr.services import RequestError
 from gdpr.tasks import EXPORT_BUILD_RETRIES, build_export, purge_expired_exports
 from organizations import services as organizations
@@ -330,6 +331,15 @@ def test_the_purge_leaves_exports_that_are_still_valid(storage, ready_export):
     ready_export.refresh_from_db()
     assert ready_export.status == DataExport.Status.READY
     assert storage.exists(ready_export.file.name)
+
+
+def test_the_hourly_purge_is_a_logged_retention_run(storage, ready_export):
+    with time_machine.travel(ready_export.expires_at + datetime.timedelta(minutes=1)):
+        assert purge_expired_exports.delay().get() == 1
+        assert purge_expired_exports.delay().get() == 0
+    runs = RetentionRun.objects.filter(job="gdpr.expired_exports").order_by("pk")
+    assert [run.counts for run in runs] == [{"gdpr.DataExport": 1}, {}]
+    assert {run.status for run in runs} == {RetentionRun.Status.DONE}
 
 
 def test_the_purge_runs_hourly():

@@ -25,7 +25,7 @@ from gdpr.models import (
 from gdpr.retention import (
     CONSENTS_JOB,
     VOUCHERS_JOB,
-    purge_erased_vouchers,
+    purge_vouchers_past_retention,
     retention_purge,
 )
 from gdpr.services import request_file
@@ -153,7 +153,7 @@ def test_the_trail_keeps_no_values_of_purged_vouchers():
 
 
 @pytest.mark.django_db
-def test_vouchers_of_people_not_erased_stay():
+def test_an_open_claim_of_a_person_not_erased_stays_past_its_date():
     user = UserFactory()
     organization = organization_with_admin(name="Elävien kerho ry")
     bank_account(organization)
@@ -161,6 +161,49 @@ def test_vouchers_of_people_not_erased_stay():
     invoice = invoice_for(membership, send=True)
     assert retention_purge(now=AFTER) == {}
     assert Invoice.objects.filter(pk=invoice.pk).exists()
+
+
+@pytest.mark.django_db
+def test_settled_vouchers_of_anyone_go_after_their_date_and_then_the_ended_membership():
+    admin = UserFactory()
+    organization = organization_with_admin(admin, name="Kirjanpitokerho ry")
+    bank_account(organization)
+    membership = add_member(organization, UserFactory())
+    paid = invoice_for(membership, send=True, acting_user=admin)
+    billing.payment_record(
+        organization=organization,
+        amount=paid.total,
+        paid_on=datetime.date(2026, 3, 10),
+        invoice=paid,
+        acting_user=admin,
+    )
+    unmatched = billing.payment_record(
+        organization=organization,
+        amount=Decimal("12.00"),
+        paid_on=datetime.date(2026, 4, 1),
+        reference="RF18539007547034",
+        acting_user=admin,
+    )
+    paid.refresh_from_db()
+    assert paid.status == Invoice.Status.PAID
+    Membership.objects.filter(pk=membership.pk).update(
+        status=Membership.Status.ENDED, ended_on=datetime.date(2026, 6, 30)
+    )
+
+    assert retention_purge(now=ON_THE_DAY) == {}
+    assert Invoice.objects.filter(pk=paid.pk).exists()
+
+    assert retention_purge(now=AFTER) == {
+        "billing.Invoice": 1,
+        "billing.InvoiceLine": 1,
+        "billing.Payment": 2,
+    }
+    assert not Payment.objects.filter(pk=unmatched.pk).exists()
+    # Nothing points at the ended membership any more: its own job takes it.
+    assert run_job("organizations.ended_memberships", now=AFTER).counts == {
+        "organizations.Membership": 1
+    }
+    assert retention_purge(now=AFTER) == {}
 
 
 @pytest.mark.django_db
@@ -263,7 +306,7 @@ def test_rows_another_run_holds_are_skipped_not_waited_for():
     assert holding.wait(timeout=30)
     try:
         with transaction.atomic():
-            counts = purge_erased_vouchers(AFTER)
+            counts = purge_vouchers_past_retention(AFTER)
     finally:
         release.set()
         thread.join(timeout=30)
