@@ -19,7 +19,8 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
-from .models import ControllerDetails, DataSubjectRequest
+from .models import DataSubjectRequest
+from .notice import controller_contact
 
 logger = logging.getLogger(__name__)
 
@@ -42,17 +43,6 @@ def subject_language(request: DataSubjectRequest) -> str:
 
 def site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
-
-
-def controller_contact() -> dict[str, str]:
-    """Who signs the mail and where replies go."""
-    details = ControllerDetails.objects.order_by("pk").first()
-    name = (details.name if details else "") or getattr(settings, "CONTROLLER_NAME", "")
-    email = ""
-    if details is not None:
-        email = details.privacy_contact_email or details.email
-    email = email or getattr(settings, "CONTROLLER_EMAIL", "")
-    return {"name": name, "email": email}
 
 
 def _request_url(request: DataSubjectRequest) -> str:

@@ -495,18 +495,6 @@ def acted_references(user: User, *, skip: dict[str, set[Any]]) -> Iterator[dict[
 # --- The Art. 15 information ----------------------------------------------------------------
 
 
-def controller_contact_from_settings() -> dict[str, str]:
-    return {
-        "name": settings.CONTROLLER_NAME,
-        "email": settings.CONTROLLER_EMAIL,
-        "address": settings.CONTROLLER_ADDRESS,
-        "phone": "",
-        "website": "",
-        "privacy_contact": "",
-        "dpo": "",
-    }
-
-
 def _link(name: str, **kwargs: Any) -> str:
     """An absolute link into the service; empty while the page does not exist yet."""
     try:

@@ -28,9 +28,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import export_archive
+from . import export_archive, notice
 from .models import (
-    ControllerDetails,
     DataExport,
     DataSubjectRequest,
     ExportDownload,
@@ -56,43 +55,6 @@ class ExportExpired(Exception):
 
 class ExportNotReady(Exception):
     """The export is still being built, or failed: there is nothing to download."""
-
-
-# --- Controller ------------------------------------------------------------------------------
-
-
-def controller_contact() -> dict[str, str]:
-    """Whom the subject contacts about their data: the controller's details as saved in the
-    admin, or, before that, the CONTROLLER_* settings. The one place exports read them."""
-    details = ControllerDetails.objects.order_by("pk").first()
-    if details is None:
-        return {
-            "name": settings.CONTROLLER_NAME,
-            "email": settings.CONTROLLER_EMAIL,
-            "address": settings.CONTROLLER_ADDRESS,
-            "phone": "",
-            "website": "",
-            "privacy_contact": "",
-            "dpo": "",
-        }
-    address = ", ".join(
-        part
-        for part in (details.street_address, f"{details.postal_code} {details.city}".strip())
-        if part
-    )
-    dpo = " ".join(part for part in (details.dpo_name, details.dpo_email) if part)
-    privacy = " ".join(
-        part for part in (details.privacy_contact_name, details.privacy_contact_email) if part
-    )
-    return {
-        "name": details.name,
-        "email": details.privacy_contact_email or details.email,
-        "address": address or settings.CONTROLLER_ADDRESS,
-        "phone": details.privacy_contact_phone or details.phone,
-        "website": details.website,
-        "privacy_contact": privacy,
-        "dpo": dpo,
-    }
 
 
 # --- Who may download -------------------------------------------------------------------------
@@ -210,7 +172,7 @@ def export_build(export_id: uuid.UUID | str) -> None:
             export_archive.write_archive(
                 out,
                 export=export,
-                controller=controller_contact(),
+                controller=notice.controller_contact(),
                 generated_at=generated_at,
                 progress=lambda percent: bool(_mine(export).update(progress=percent)),
             )

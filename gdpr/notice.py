@@ -43,12 +43,34 @@ def controller_details() -> ControllerDetails:
     )
 
 
-def _controller(details: ControllerDetails, language: str) -> dict[str, Any]:
-    address = ", ".join(
+def _address(details: ControllerDetails) -> str:
+    return ", ".join(
         part
         for part in (details.street_address, f"{details.postal_code} {details.city}".strip())
         if part
     )
+
+
+def controller_contact() -> dict[str, str]:
+    """Whom a person contacts about their data, flat: what mail signs with (and replies
+    go to) and what an export names. The one place outside the notice that reads the
+    controller's details."""
+    details = controller_details()
+    return {
+        "name": details.name,
+        "email": details.privacy_contact_email or details.email,
+        "address": _address(details),
+        "phone": details.privacy_contact_phone or details.phone,
+        "website": details.website,
+        "privacy_contact": " ".join(
+            part for part in (details.privacy_contact_name, details.privacy_contact_email) if part
+        ),
+        "dpo": " ".join(part for part in (details.dpo_name, details.dpo_email) if part),
+    }
+
+
+def _controller(details: ControllerDetails, language: str) -> dict[str, Any]:
+    address = _address(details)
     contact = {
         "name": details.privacy_contact_name,
         "email": details.privacy_contact_email or details.email,

@@ -34,6 +34,7 @@ from .models import (
     RequestEvent,
     RequestKind,
 )
+from .notice import controller_contact
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -284,13 +285,8 @@ def _context(
         "person_email": subject.email if subject else request.subject_email,
         "reason": recipient.reason,
         "correction": correction,
-        "controller_name": _controller_name(),
+        "controller_name": controller_contact()["name"],
     }
-
-
-def _controller_name() -> str:
-    details = ControllerDetails.objects.order_by("pk").first()
-    return (details.name if details else "") or getattr(settings, "CONTROLLER_NAME", "")
 
 
 @transaction.atomic

@@ -343,7 +343,7 @@ GDPR_HASH_KEY = env_str("GDPR_HASH_KEY", "")
 # Days an access/portability export can be downloaded before it is deleted.
 DATA_EXPORT_VALID_DAYS = env_int("DATA_EXPORT_VALID_DAYS", 7)
 # The controller named in access reports (Art. 15) until the controller saves its details
-# in the admin (gdpr.ControllerDetails); read through gdpr.exports.controller_contact().
+# in the admin (gdpr.ControllerDetails); read through gdpr.notice.controller_contact().
 CONTROLLER_NAME = env_str("CONTROLLER_NAME", "Ilmailurekisteri")
 CONTROLLER_EMAIL = env_str("CONTROLLER_EMAIL", "tietosuoja@localhost" if DEBUG else "")
 CONTROLLER_ADDRESS = env_str("CONTROLLER_ADDRESS", "")
