@@ -3,8 +3,6 @@ mailing lists, which are marketing audiences and so leave out everyone who said 
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -18,7 +16,7 @@ from accounts.sources import DataSource
 from organizations import permissions as org_permissions
 from organizations import services as org_services
 from organizations.models import Membership
-from organizations.views.members import _csv_row, _Echo
+from registry.csv_download import csv_download
 
 from .. import consents, marketing
 from ..forms import MarketingChoiceForm
@@ -149,19 +147,15 @@ def org_mailing_list(request: HttpRequest, pk: int, channel: str) -> StreamingHt
         memberships=marketing.audience_queryset(memberships, channel=channel),
     )
     columns = _columns(channel)
-    writer = csv.writer(_Echo(), delimiter=";")
-
-    def rows():
-        yield "\ufeff"  # so spreadsheet programs read the file as UTF-8
-        yield writer.writerow([header for header, _value in columns])
-        for membership in marketing.audience(memberships, channel=channel):
-            yield writer.writerow(_csv_row(tuple(value(membership) for _h, value in columns)))
-
     filename = (
         f"{slugify(organization.name) or 'members'}-{slugify(channel)}"
         f"-{timezone.localdate():%Y-%m-%d}.csv"
     )
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return csv_download(
+        [header for header, _value in columns],
+        (
+            [value(membership) for _header, value in columns]
+            for membership in marketing.audience(memberships, channel=channel)
+        ),
+        filename=filename,
+    )

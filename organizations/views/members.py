@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -13,6 +11,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from registry.csv_download import csv_download
 
 from .. import permissions, selectors, services
 from ..forms import MemberFilterForm
@@ -51,13 +51,6 @@ def member_list(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 def member_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """The (filtered) member list as CSV, streamed row by row; the export is logged."""
@@ -66,35 +59,12 @@ def member_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     memberships = selectors.member_list(organization=organization, filters=form.filters())
     services.member_export_record(viewer=request.user, memberships=memberships)
 
-    writer = csv.writer(_Echo(), delimiter=";")
-    header = selectors.member_export_header()
-
-    def rows():
-        yield "\ufeff"  # so spreadsheet programs read the file as UTF-8
-        yield writer.writerow(header)
-        for row in selectors.member_export_rows(memberships=memberships):
-            yield writer.writerow(_csv_row(row))
-
     filename = f"{slugify(organization.name) or 'members'}-{timezone.localdate():%Y-%m-%d}.csv"
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _csv_row(row: tuple) -> list[str]:
-    cleaned = []
-    for value in row:
-        text = "" if value is None else str(value)
-        # Spreadsheet formula injection: a cell must not start like a formula.
-        if text[:1] in ("=", "+", "-", "@") and not _is_phone_number(text):
-            text = "'" + text
-        cleaned.append(text)
-    return cleaned
-
-
-def _is_phone_number(text: str) -> bool:
-    return text.startswith("+") and text[1:].isdigit()
+    return csv_download(
+        selectors.member_export_header(),
+        selectors.member_export_rows(memberships=memberships),
+        filename=filename,
+    )
 
 
 @login_required
