@@ -7,17 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.utils.translation import gettext as _
 
 from .. import member_requests, permissions
 from ..forms import REQUEST_FORMS, RequestForm
 from ..models import MarketingChannel, RequestKind, RequestStatus
+from ..notices import recipient_notices_for
 from ..services import RequestError
 
 # Engineer A's partial with the export's status and download link; shown once it exists.
-EXPORT_STATUS_TEMPLATE = "gdpr/export_status.html"
 # The steps of a request as the member sees them (the last is "completed" or "refused").
 PROGRESS = {
     RequestStatus.RECEIVED: 1,
@@ -87,12 +85,7 @@ def _row(privacy_request) -> dict:
     }
 
 
-def _export_template() -> str:
-    try:
-        get_template(EXPORT_STATUS_TEMPLATE)
-    except TemplateDoesNotExist:
-        return ""
-    return EXPORT_STATUS_TEMPLATE
+TOLD_TO_RECIPIENTS = {RequestKind.RECTIFICATION, RequestKind.ERASURE, RequestKind.RESTRICTION}
 
 
 @login_required
@@ -107,7 +100,12 @@ def request_detail(request: HttpRequest, public_id) -> HttpResponse:
             "row": _row(privacy_request),
             "events": events,
             "export": _export_of(privacy_request),
-            "export_template": _export_template(),
+            # Art. 19: whom a correction, erasure or restriction was passed on to.
+            "recipient_notices": (
+                recipient_notices_for(privacy_request)
+                if privacy_request.kind in TOLD_TO_RECIPIENTS
+                else None
+            ),
             "channel_labels": [
                 MarketingChannel(c).label
                 for c in privacy_request.marketing_channels

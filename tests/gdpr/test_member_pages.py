@@ -17,6 +17,7 @@ from gdpr.models import (
     DataSubjectRequest,
     MarketingBan,
     MarketingChannel,
+    RecipientNotice,
     RequestChannel,
     RequestEvent,
     RequestKind,
@@ -291,6 +292,44 @@ def test_it_shows_the_progress_of_an_export_being_built(member_client, member):
     assert 'value="3" max="4"' in content
 
 
+def test_the_request_page_reloads_itself_only_while_the_export_is_built(member_client, member):
+    privacy_request = DataSubjectRequestFactory(subject=member, status=RequestStatus.IN_PROGRESS)
+    export = DataExport.objects.create(
+        request=privacy_request, subject=member, status=DataExport.Status.RUNNING, progress=40
+    )
+    assert 'http-equiv="refresh"' in member_client.get(detail_url(privacy_request)).content.decode()
+    DataExport.objects.filter(pk=export.pk).update(
+        status=DataExport.Status.READY, expires_at=timezone.now() + datetime.timedelta(days=7)
+    )
+    assert "refresh" not in member_client.get(detail_url(privacy_request)).content.decode()
+
+
+def test_a_decided_erasure_names_the_recipients_who_were_told(member_client, member):
+    privacy_request = DataSubjectRequestFactory(
+        subject=member, kind=RequestKind.ERASURE, status=RequestStatus.COMPLETED
+    )
+    RecipientNotice.objects.create(
+        request=privacy_request, recipient_name="Lentovakuutus Oy", sent_at=timezone.now()
+    )
+    RecipientNotice.objects.create(
+        request=privacy_request, recipient_name="Malmin Ilmailukerho ry", error="bounced"
+    )
+    content = member_client.get(detail_url(privacy_request)).content.decode()
+    assert 'id="recipients-title"' in content
+    assert "Lentovakuutus Oy" in content
+    assert "Malmin Ilmailukerho ry" in content
+
+
+def test_an_access_request_has_no_recipients_section(member_client, member):
+    privacy_request = DataSubjectRequestFactory(
+        subject=member, kind=RequestKind.ACCESS, status=RequestStatus.COMPLETED
+    )
+    assert (
+        'id="recipients-title"'
+        not in member_client.get(detail_url(privacy_request)).content.decode()
+    )
+
+
 # --- Query budgets ------------------------------------------------------------------------
 
 # Session, user, allauth's session record (read and touched, in a savepoint): what any
@@ -325,13 +364,15 @@ def test_the_privacy_page_query_count_does_not_grow_with_requests(
 def test_the_request_page_query_count_does_not_grow_with_steps(
     client, member, django_assert_max_num_queries
 ):
-    privacy_request = DataSubjectRequestFactory(subject=member)
+    privacy_request = DataSubjectRequestFactory(subject=member, kind=RequestKind.ERASURE)
     DataExport.objects.create(request=privacy_request, subject=member)
     for _step in range(40):
+        RecipientNotice.objects.create(request=privacy_request, recipient_name="Kerho ry")
         request_event_log(privacy_request, RequestEvent.Action.NOTE, actor=member, note="n")
     client.force_login(member)
     client.get(PRIVACY_URL)
-    with django_assert_max_num_queries(PAGE_QUERIES + 2):  # the request with its export, steps
+    # The request with its export, its steps, the recipients told.
+    with django_assert_max_num_queries(PAGE_QUERIES + 3):
         assert client.get(detail_url(privacy_request)).status_code == 200
 
 
