@@ -735,6 +735,26 @@ def _erase(user: User, plan: ErasurePlan, pks: dict[str, list[Any]]) -> dict[str
     }
 
 
+def kept_after_erasure(outcome: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """What an executed erasure kept, for the person's answer: the kind of record, how
+    many, until when and on what legal basis (lazy texts: rendered in their language)."""
+    entries = {entry.label: entry for entry in registered_models()}
+    kept = []
+    for item in ((outcome or {}).get("summary") or {}).get("kept", []):
+        entry = entries.get(item["model"])
+        if entry is None:
+            continue
+        kept.append(
+            {
+                "name": entry.model._meta.verbose_name_plural,
+                "count": item["count"],
+                "until": datetime.date.fromisoformat(item["until"]) if item["until"] else None,
+                "basis": entry.erasure.basis,
+            }
+        )
+    return kept
+
+
 def erasure_preview_record(request: DataSubjectRequest, *, actor: User | None) -> None:
     """Note on an erasure request that its preview was shown (once per person looking)."""
     from .services import request_event_log

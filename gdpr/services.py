@@ -552,8 +552,12 @@ def request_complete(
     locked.save(update_fields=["status", "response", "responded_at", "closed_at"])
     context = {"response": response}
     if locked.kind == RequestKind.ERASURE:
+        from .erasure import kept_after_erasure
+
         # The account is gone or emptied: no page to follow the request on.
         context["request_url"] = ""
+        # Art. 17(3) and 12(4): what was not erased, until when and why.
+        context["kept"] = kept_after_erasure(locked.outcome)
     export = _ready_export(locked)
     if export is not None:
         from .exports import export_download_url

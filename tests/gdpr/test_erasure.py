@@ -37,7 +37,7 @@ from gdpr.models import (
     RequestStatus,
     Suppression,
 )
-from gdpr.services import request_file
+from gdpr.services import request_complete, request_file
 from organizations.models import MemberDataView, Membership
 from tests.billing.factories import bank_account, invoice_for
 from tests.factories import StaffFactory, UserFactory
@@ -102,6 +102,29 @@ def test_it_records_the_outcome_without_personal_data(person, controller):
     assert request.subject is None
     assert request.subject_name == request.subject_email == request.details == ""
     assert request.subject_key == email_key(person.values["accounts.User.email"])
+
+
+def test_the_answer_tells_what_was_kept_until_when_and_why(
+    person, controller, django_capture_on_commit_callbacks, mailoutbox
+):
+    request = erasure_request(person.user)
+    invoices = list(
+        Invoice.objects.filter(membership__user=person.user).values_list("retain_until", flat=True)
+    )
+    erasure_execute(request, actor=controller)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_complete(
+            request,
+            response="Your data has been erased.",
+            actor=controller,
+            notify_to="x.erased@example.fi",
+            notify_language="en",
+        )
+    (message,) = [m for m in mailoutbox if m.to == ["x.erased@example.fi"]]
+    assert "What the law requires us to keep" in message.body
+    assert f"- Invoices: {len(invoices)}, until {max(invoices):%-d.%-m.%Y}." in message.body
+    assert "Accounting Act" in message.body
+    assert "- Consents: 1" in message.body
 
 
 def test_a_second_run_does_nothing(person, controller):
