@@ -5,11 +5,46 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 
 from .models import LoginEvent, ProfileFieldSource, User
 
 RECENT_LOGINS_SHOWN = 20
+
+
+def verified_addresses(user: User) -> set[str]:
+    """The addresses the person has shown to be theirs: rows written to an address before
+    it was linked to the account (an invitation, a letter) belong to them. Unverified ones
+    do not count, or adding someone else's address would reveal that person's data."""
+    rows = {
+        email.lower(): verified
+        for email, verified in EmailAddress.objects.filter(user=user).values_list(
+            "email", "verified"
+        )
+    }
+    addresses = {email for email, verified in rows.items() if verified}
+    # An account made by the controller has its address on the user row only.
+    if user.email and user.email.lower() not in rows:
+        addresses.add(user.email.lower())
+    return addresses
+
+
+def addressed_to(user: User, field: str) -> Q:
+    """Rows whose ``field`` holds one of the person's verified addresses, whatever its
+    case. A subquery, not a list: the registry's lookups are combined and counted many
+    times over (erasure preview), and each must not cost a query of its own."""
+    verified = (
+        EmailAddress.objects.filter(user=user, verified=True)
+        .annotate(address=Lower("email"))
+        .filter(address=Lower(OuterRef(field)))
+    )
+    # The account's own address: allauth makes only a verified address primary, and an
+    # account the controller made has no address rows at all.
+    condition = Q(Exists(verified))
+    if user.email:
+        condition |= Q(**{f"{field}__iexact": user.email})
+    return condition
 
 
 def email_addresses_for_user(*, user: User) -> QuerySet[EmailAddress]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import addressed_to
 from accounts.sources import DataSource
 from gdpr.registry import (
     Category,
@@ -45,7 +47,10 @@ register_category(
 register_model(
     ModelEntry(
         model=CommunicationRecord,
-        person="subject",
+        # Mail sent before the address was linked to an account (an invitation) too.
+        person=lambda user: CommunicationRecord.objects.filter(
+            Q(subject=user) | (Q(subject__isnull=True) & addressed_to(user, "counterpart"))
+        ),
         personal={
             "subject": "communications",
             "counterpart": "communications",

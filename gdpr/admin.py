@@ -363,12 +363,12 @@ class RectificationDecisionForm(forms.Form):
 
 class RequestEventInline(ReadOnlyInline):
     model = RequestEvent
-    fields = ["at", "action", "actor", "note", "internal"]
+    fields = ["at", "action", "actor", "assignee", "note", "internal"]
     readonly_fields = fields
     verbose_name_plural = _("steps")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RequestEvent]:
-        return super().get_queryset(request).select_related("actor")
+        return super().get_queryset(request).select_related("actor", "assignee")
 
 
 class RecipientNoticeInline(ReadOnlyInline):
@@ -975,6 +975,8 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
             # The answer goes where the person can read it, which the erasure removes.
             to = subject_address(obj)
             language = subject_language(obj)
+            # What the answer says of the person is sent, not kept.
+            values = erasure.subject_values(obj.subject)
             with transaction.atomic():
                 try:
                     erasure.erasure_execute(obj, actor=request.user)
@@ -988,6 +990,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
                         actor=request.user,
                         notify_to=to,
                         notify_language=language,
+                        redact=values,
                     )
 
         return self._step(

@@ -108,8 +108,9 @@ def _subject_attname(entry: registry.ModelEntry) -> str | None:
     if isinstance(entry.person, str):
         paths = (entry.person,)
     elif callable(entry.person):
-        # e.g. a contact person found by user or address: the user link, when there is one.
-        paths = ("user",)
+        # e.g. a contact person found by user or address: the link to the account, when
+        # there is one (a foreign key to the user that names no actor).
+        paths = tuple(sorted(entry.subject_fields()))
     for path in paths:
         if "__" in path:
             continue

@@ -597,6 +597,30 @@ def erasure_execute(request: DataSubjectRequest, *, actor: User | None) -> Erasu
     return outcome
 
 
+def subject_values(user: User) -> list[str]:
+    """What names the person in free text: their name, addresses, phone and street
+    address, and the names they have in organizations' registers; longest first."""
+    from accounts.selectors import verified_addresses
+    from organizations.models import Membership
+
+    values = {user.get_full_name(), user.first_name, user.last_name, user.email}
+    values |= {str(user.phone) if user.phone else "", user.street_address}
+    values |= verified_addresses(user)
+    values |= set(Membership.objects.filter(user=user).values_list("name", flat=True))
+    # Shorter strings ("Li") would blank ordinary words around them.
+    return sorted({v.strip() for v in values if v and len(v.strip()) >= 3}, key=len, reverse=True)
+
+
+def redact(text: str, values: Iterable[str]) -> str:
+    """``text`` with each of ``values`` replaced, whatever its case: what is written about
+    an erased person after the erasure (the answer sent to them) keeps no copy of them."""
+    import re
+
+    for value in values:
+        text = re.sub(re.escape(value), _("[erased]"), text, flags=re.IGNORECASE)
+    return text
+
+
 def _count_deleted(counts: dict[str, int], result: tuple[int, dict[str, int]]) -> None:
     for label, n in result[1].items():
         if n:

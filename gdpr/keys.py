@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 import phonenumbers
 from django.conf import settings
 
 
 def _key() -> bytes:
-    # A separate key may be configured so rotating SECRET_KEY does not orphan the hashes.
+    # Production requires a key of its own (settings), so rotating SECRET_KEY does not
+    # orphan the hashes; development falls back to SECRET_KEY.
     return (getattr(settings, "GDPR_HASH_KEY", "") or settings.SECRET_KEY).encode()
 
 
@@ -39,6 +41,12 @@ def phone_key(phone: str) -> str:
     return keyed_hash("phone", normalise_phone(phone))
 
 
+def normalise_address(street_address: str, postal_code: str) -> str:
+    """One form for the ways one address gets typed: "Kenttätie 1 A 5" = "kenttätie 1a5"."""
+    street = re.sub(r"[\s.,\-]+", "", street_address.lower())
+    code = re.sub(r"\s+", "", postal_code)
+    return f"{street}|{code}"
+
+
 def address_key(street_address: str, postal_code: str) -> str:
-    value = f"{street_address.strip().lower()}|{postal_code.strip()}"
-    return keyed_hash("address", value)
+    return keyed_hash("address", normalise_address(street_address, postal_code))

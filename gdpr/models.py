@@ -219,6 +219,16 @@ class RequestEvent(models.Model):
         verbose_name=_("by"),
     )
     action = models.CharField(_("step"), max_length=30, choices=Action.choices)
+    # Who the request was given to (ASSIGNED): a key, not a name in the note, so erasing
+    # that handler's account leaves no copy of their name here.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
     note = models.TextField(_("note"), blank=True)
     # Internal notes are for the controller; the rest shows to the subject.
     internal = models.BooleanField(_("internal"), default=False)

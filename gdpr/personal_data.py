@@ -6,11 +6,13 @@ the law asks (Art. 5(2), 7(1), 21(3)); after erasure they keep only a keyed hash
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import addressed_to, verified_addresses
 from accounts.sources import DataSource
 
-from .keys import email_key, phone_key
+from .keys import address_key, email_key, phone_key
 from .models import (
     AuditEntry,
     Consent,
@@ -111,10 +113,19 @@ register_category(
     )
 )
 
+
+def _requests_of(user):
+    # A request by letter or phone entered before it was linked to the account is theirs.
+    return DataSubjectRequest.objects.filter(
+        Q(subject=user) | (Q(subject__isnull=True) & addressed_to(user, "subject_email"))
+    )
+
+
 register_model(
     ModelEntry(
         model=DataSubjectRequest,
-        person="subject",
+        # A request by letter or phone entered before it was linked to the account.
+        person=lambda user: _requests_of(user),
         personal={
             "subject": "privacy_requests",
             "subject_name": "privacy_requests",
@@ -128,6 +139,8 @@ register_model(
             "letter": "privacy_requests",
             "response": "privacy_requests",
             "refusal_reason": "privacy_requests",
+            # Free text: the reason may speak of the person ("asked for all his flight logs").
+            "extension_reason": "privacy_requests",
             "handler": "actor_trail",
             "identity_verified_by": "actor_trail",
             "created_by": "actor_trail",
@@ -142,7 +155,6 @@ register_model(
                 "received_at",
                 "due_on",
                 "extended_due_on",
-                "extension_reason",
                 "extension_notified_at",
                 "identity_method",
                 "identity_verified_at",
@@ -167,16 +179,17 @@ register_model(
             "letter",
             "response",
             "refusal_reason",
+            "extension_reason",
         ),
     )
 )
 register_model(
     ModelEntry(
         model=RequestEvent,
-        person="request__subject",
-        personal={"note": "privacy_requests", "actor": "actor_trail"},
+        person=lambda user: RequestEvent.objects.filter(request__in=_requests_of(user)),
+        personal={"note": "privacy_requests", "actor": "actor_trail", "assignee": "actor_trail"},
         not_personal=frozenset({"id", "request", "at", "action", "internal"}),
-        actors={"actor": ()},
+        actors={"actor": (), "assignee": ()},
         erasure=Erasure.anonymise("note"),
     )
 )
@@ -242,9 +255,11 @@ register_model(
 
 
 def _suppressions_of(user):
-    keys = [email_key(user.email)]
+    keys = [email_key(address) for address in verified_addresses(user)]
     if user.phone:
         keys.append(phone_key(str(user.phone)))
+    if user.street_address:
+        keys.append(address_key(user.street_address, user.postal_code))
     return Suppression.objects.filter(key__in=keys)
 
 
@@ -340,7 +355,7 @@ register_model(
 register_model(
     ModelEntry(
         model=RecipientNotice,
-        person="request__subject",
+        person=lambda user: RecipientNotice.objects.filter(request__in=_requests_of(user)),
         personal={},
         # Recipients are organizations, partners and authorities, not the person.
         not_personal=frozenset(

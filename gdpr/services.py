@@ -67,12 +67,14 @@ def request_event_log(
     note: str = "",
     internal: bool = False,
     at: datetime.datetime | None = None,
+    assignee: User | None = None,
 ) -> RequestEvent:
     """Append one step to a request's trail (never edited afterwards)."""
     return RequestEvent.objects.create(
         request=request,
         action=action,
         actor=actor,
+        assignee=assignee,
         note=note,
         internal=internal,
         at=at or timezone.now(),
@@ -167,12 +169,6 @@ def _require_status(request: DataSubjectRequest, *allowed: str) -> None:
 
 def _has_event(request: DataSubjectRequest, action: str) -> bool:
     return request.events.filter(action=action).exists()
-
-
-def _person(user: User | None) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.email
 
 
 def entry_errors(
@@ -430,7 +426,7 @@ def request_assign(
         locked,
         RequestEvent.Action.ASSIGNED,
         actor=actor,
-        note=_person(handler) or _("Nobody"),
+        assignee=handler,
         internal=True,
     )
     return _sync(request, locked)
@@ -529,13 +525,15 @@ def request_complete(
     actor: User | None,
     notify_to: str = "",
     notify_language: str = "",
+    redact: Iterable[str] = (),
 ) -> DataSubjectRequest:
     """Send the answer and close the request as completed. What the kind requires must
     have been done first (the export ready, the erasure executed, the correction applied,
     the restriction or ban in force).
 
     ``notify_to``/``notify_language``: where to send the answer when the request no longer
-    holds an address (an erasure blanks it) — taken before the erasure ran."""
+    holds an address (an erasure blanks it) — taken before the erasure ran. ``redact``: the
+    erased person's values, sent in the answer but not kept in the request or its steps."""
     response = response.strip()
     if not response:
         raise RequestError(_("Write the answer to the person."), code="response")
@@ -546,7 +544,10 @@ def request_complete(
         raise RequestError(problem, code="not_done")
     now = timezone.now()
     locked.status = RequestStatus.COMPLETED
-    locked.response = response
+    from .erasure import redact as redacted
+
+    kept_response = redacted(response, redact)
+    locked.response = kept_response
     locked.responded_at = now
     locked.closed_at = now
     locked.save(update_fields=["status", "response", "responded_at", "closed_at"])
@@ -572,7 +573,9 @@ def request_complete(
         # After an erasure, a communication record would bring the address back.
         record=locked.kind != RequestKind.ERASURE,
     )
-    request_event_log(locked, RequestEvent.Action.RESPONDED, actor=actor, note=response, at=now)
+    request_event_log(
+        locked, RequestEvent.Action.RESPONDED, actor=actor, note=kept_response, at=now
+    )
     request_event_log(locked, RequestEvent.Action.COMPLETED, actor=actor, at=now)
     return _sync(request, locked)
 

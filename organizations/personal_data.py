@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import addressed_to
 from accounts.sources import DataSource
 from gdpr.registry import (
     Category,
@@ -31,6 +32,13 @@ from .models import (
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
 )
+
+
+def _memberships_of(user):
+    return Membership.objects.filter(
+        Q(user=user) | (Q(user__isnull=True) & addressed_to(user, "email"))
+    )
+
 
 ADMINS_AND_STAFF = (Recipient.ORGANIZATION_ADMINS, Recipient.CONTROLLER_STAFF)
 
@@ -161,7 +169,7 @@ register_model(
         model=ContactPerson,
         # A contact person need not have an account: match the address too.
         person=lambda user: ContactPerson.objects.filter(
-            Q(user=user) | Q(email__iexact=user.email)
+            Q(user=user) | addressed_to(user, "email")
         ),
         personal={
             "name": "contact_person",
@@ -178,7 +186,8 @@ register_model(
 register_model(
     ModelEntry(
         model=Membership,
-        person="user",
+        # An invitation not yet accepted is the person's too, under their address.
+        person=lambda user: _memberships_of(user),
         personal={
             "user": "membership",
             "member_number": "membership",
@@ -201,7 +210,7 @@ register_model(
 register_model(
     ModelEntry(
         model=Invitation,
-        person="membership__user",
+        person=lambda user: Invitation.objects.filter(membership__in=_memberships_of(user)),
         personal={
             "token_hash": "membership",
             "created_at": "membership",

@@ -338,8 +338,14 @@ if not DEBUG and not SITE_URL:
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
 
 # Data protection. The key of the keyed hashes that outlive erased people (suppression
-# entries, consent proofs); falls back to SECRET_KEY. Rotating it orphans those hashes.
+# entries, consent proofs). Production needs its own: SECRET_KEY gets rotated after a leak,
+# and with it every erased person's marketing ban would silently stop matching.
 GDPR_HASH_KEY = env_str("GDPR_HASH_KEY", "")
+if not DEBUG and not GDPR_HASH_KEY:
+    raise ImproperlyConfigured(
+        "GDPR_HASH_KEY is required when DEBUG is off (it keeps erased people's marketing"
+        " bans in force; never rotate it)"
+    )
 # Days an access/portability export can be downloaded before it is deleted.
 DATA_EXPORT_VALID_DAYS = env_int("DATA_EXPORT_VALID_DAYS", 7)
 # The controller named in access reports (Art. 15) until the controller saves its details

@@ -69,6 +69,20 @@ def test_production_refuses_to_start_without_a_shared_cache():
     assert "REDIS_URL is required" in stderr
 
 
+def test_production_refuses_to_start_without_its_own_hash_key():
+    stderr = _run_settings(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": "x" * 50,
+            "ALLOWED_HOSTS": "registry.example.fi",
+            "ALLOW_LOCAL_CACHE": "true",
+            "EMAIL_HOST": "smtp.example.fi",
+            "SITE_URL": "https://registry.example.fi",
+        }
+    )
+    assert "GDPR_HASH_KEY is required" in stderr
+
+
 def test_production_refuses_a_database_url_that_is_not_postgresql():
     stderr = _run_settings({"DEBUG": "true", "DATABASE_URL": "mysql://root@localhost/x"})
     assert "must point to PostgreSQL" in stderr

@@ -388,6 +388,41 @@ def build_person(tag: str) -> DistinctivePerson:
         changes={"city": ["Espoo", put("gdpr.AuditEntry.changes", t.text())]},
     )
 
+    by_letter.extension_reason = put("gdpr.DataSubjectRequest.extension_reason", t.text())
+    by_letter.save(update_fields=["extension_reason"])
+
+    # --- under the person's address, before it was linked to their account ----------------
+    # Another club has invited them (not yet accepted) and mailed them; a letter came
+    # before anyone linked it to the account. All of it is theirs, in export and erasure.
+    school_admin = UserFactory()
+    school = organization_with_admin(school_admin, name=f"Lentokoulu {tag} Oy")
+    organizations.invitation_create(
+        organization=school,
+        email=user.email.upper(),
+        name=put("organizations.Membership.name#2", t.text()),
+        member_number=put("organizations.Membership.member_number#2", t.text()),
+        acting_user=school_admin,
+    )
+    communication_record(
+        organization=school,
+        subject=None,
+        counterpart=user.email.upper(),
+        channel=CommunicationRecord.Channel.EMAIL,
+        direction=CommunicationRecord.Direction.OUTGOING,
+        subject_line=put("communications.CommunicationRecord.subject_line#2", t.text()),
+        summary=put("communications.CommunicationRecord.summary#2", t.text()),
+        recorded_by=school_admin,
+    )
+    request_file(
+        subject=None,
+        kind=RequestKind.ACCESS,
+        actor=staff,
+        channel=RequestChannel.LETTER,
+        subject_name=put("gdpr.DataSubjectRequest.subject_name#2", t.text()),
+        subject_email=user.email,
+        details=put("gdpr.DataSubjectRequest.details#2", t.text()),
+    )
+
     # --- outside the registry: the Django admin's log names the person ---------------------
     LogEntry.objects.create(
         user=staff,

@@ -754,9 +754,10 @@ def test_the_erasure_runs_for_real_from_the_desk(
     response = controller_client.get(step_url(request, "erasure"))
     assert response.status_code == 200
     assert response.context["show_form"] is True
+    answer = f"Hei {member.first_name.upper()}, tietosi ({address}) on poistettu."
     with django_capture_on_commit_callbacks(execute=True):
         response = controller_client.post(
-            step_url(request, "erasure"), {"response": "Tietosi on poistettu.", "confirm": "on"}
+            step_url(request, "erasure"), {"response": answer, "confirm": "on"}
         )
     assert response.status_code == 302, response.content.decode()[:3000]
     request.refresh_from_db()
@@ -764,6 +765,15 @@ def test_the_erasure_runs_for_real_from_the_desk(
     assert request.events.filter(action=Action.ERASURE_EXECUTED, actor=controller).exists()
     assert not User.objects.filter(email=address).exists()
     assert mailoutbox[-1].to == [address]
+    # The person reads the answer as written; what is kept of it names them no more.
+    assert answer in mailoutbox[-1].body
+    assert request.response == "Hei [erased], tietosi ([erased]) on poistettu."
+    kept = [request.response, *request.events.values_list("note", flat=True)]
+    audit = AuditEntry.objects.filter(model="gdpr.datasubjectrequest", object_id=str(request.pk))
+    kept += [str(entry.changes) for entry in audit]
+    for text in kept:
+        assert member.first_name.lower() not in text.lower()
+        assert address not in text
 
 
 def test_an_erasure_with_grounds_to_refuse_is_not_executed(

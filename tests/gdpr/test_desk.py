@@ -451,6 +451,9 @@ def test_assigning_to_the_same_handler_logs_nothing_new(member, controller):
     services.request_assign(request, handler=controller, actor=controller)
     assert request.handler == controller
     assert actions(request).count(Action.ASSIGNED) == 1
+    # The handler is a key, not a name copied into the note (erasure could not reach it).
+    step = request.events.get(action=Action.ASSIGNED)
+    assert (step.assignee, step.note) == (controller, "")
     services.request_assign(request, handler=None, actor=controller)
     request.refresh_from_db()
     assert request.handler is None
