@@ -26,7 +26,11 @@ from .sources import DataSource
 
 WHILE_ACCOUNT = Retention(
     RetentionKind.WHILE_ACCOUNT_EXISTS,
-    _("As long as the user account exists; erased with the account."),
+    _(
+        "As long as the user account exists; erased with the account. An account whose"
+        " email address is never confirmed is deleted after {signup_days} days."
+    ),
+    numbers=(("signup_days", "UNCONFIRMED_SIGNUP_RETENTION_DAYS"),),
 )
 ADMINS_AND_STAFF = (Recipient.ORGANIZATION_ADMINS, Recipient.CONTROLLER_STAFF)
 
@@ -99,7 +103,7 @@ register_category(
         legal_basis=LegalBasis.LEGITIMATE_INTERESTS,
         retention=Retention(
             RetentionKind.DAYS,
-            _("Sign-ins are kept for a fixed number of days; sessions while they are active."),
+            _("Sign-ins are kept for {days} days; sessions while they are active."),
             days_setting="LOGIN_EVENT_RETENTION_DAYS",
         ),
         sources=(DataSource.SERVICE,),

@@ -42,7 +42,11 @@ register_category(
         legal_basis=LegalBasis.CONTRACT,
         retention=Retention(
             RetentionKind.UNTIL_MEMBERSHIP_ENDS,
-            _("Until the membership ends and the contract is settled."),
+            _(
+                "Until {days} days after the membership ends; what accounting needs is kept"
+                " with the invoices."
+            ),
+            days_setting="ENDED_MEMBERSHIP_RETENTION_DAYS",
         ),
         sources=(DataSource.SUBJECT, DataSource.ORGANIZATION_ADMIN),
         recipients=(Recipient.ORGANIZATION_ADMINS, Recipient.CONTROLLER_STAFF),

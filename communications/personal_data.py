@@ -35,8 +35,9 @@ register_category(
         retention=Retention(
             RetentionKind.WHILE_ACCOUNT_EXISTS,
             _(
-                "While the account exists; correspondence about invoices is kept as long as"
-                " the invoices."
+                "While the account exists; the invoices themselves are kept as accounting"
+                " vouchers. Mail to an address that never became an account (an invitation"
+                " nobody accepted) goes with the invitation."
             ),
         ),
         sources=(DataSource.SUBJECT, DataSource.ORGANIZATION_ADMIN, DataSource.CONTROLLER),

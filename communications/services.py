@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.core.files.uploadedfile import UploadedFile
@@ -86,6 +87,18 @@ def communication_record_rectify(
     if changed:
         record.save(update_fields=changed)
     return record
+
+
+def communications_forget(*, related: Iterable[models.Model]) -> int:
+    """Delete the records about these objects that reached nobody's account (mail to an
+    address that never became one), when the objects themselves are deleted."""
+    keys = [_related(obj) for obj in related]
+    if not keys:
+        return 0
+    # Mail the service logged itself: no attachments to remove.
+    return CommunicationRecord.objects.filter(
+        related_object__in=keys, subject__isnull=True, kind=CommunicationRecord.Kind.AUTOMATIC
+    ).delete()[0]
 
 
 def communications_attach_subject(*, related: models.Model, user: User) -> int:

@@ -602,10 +602,11 @@ def automated_decisions() -> dict[str, Any]:
 
 
 def _retention(retention: registry.Retention) -> dict[str, Any]:
-    days = retention.days
-    if days is None and retention.days_setting:
-        days = getattr(settings, retention.days_setting, None)
-    return {"kind": str(retention.kind), "text": str(retention.text), "days": days}
+    return {
+        "kind": str(retention.kind),
+        "text": retention.describe(),
+        "days": retention.resolved_days(),
+    }
 
 
 def category_info(category: registry.Category) -> dict[str, Any]:

@@ -291,7 +291,7 @@ def notice_content(language: str, facts: dict[str, Any] | None = None) -> dict[s
                     "fields": fields.get(category.key, []),
                     "purposes": [str(p.label) for p in category.purposes],
                     "legal_basis": _basis(category.legal_basis),
-                    "retention": str(category.retention.text),
+                    "retention": category.retention.describe(),
                     "sources": [str(_source_label(s)) for s in category.sources],
                     "recipients": [str(r.label) for r in category.recipients],
                 }
@@ -322,7 +322,7 @@ def _hash(content: dict[str, Any]) -> str:
     ).hexdigest()
 
 
-# (registry generation, controller details, disclosure facts) → (content, hash): building
+# (registry generation, controller details, disclosure facts, periods) → (content, hash): building
 # the notice in three languages takes a noticeable moment, and its inputs rarely change.
 _built: dict[tuple, tuple[dict[str, Any], str]] = {}
 
@@ -337,6 +337,8 @@ def _current_content() -> tuple[dict[str, Any], str]:
         details.name,
         tuple(sorted(facts["kinds"])),
         facts["outside_eea"],
+        # The periods the notice states come from settings an operator may change.
+        tuple(tuple(sorted(c.retention.values().items())) for c in registry.categories()),
     )
     if key not in _built:
         content = {language: notice_content(language, facts) for language in LANGUAGES}

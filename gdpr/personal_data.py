@@ -56,7 +56,14 @@ register_category(
             RetentionKind.WHILE_ACCOUNT_EXISTS,
             _(
                 "While the account exists; after erasure the record of the request is kept"
-                " without readable personal data, to show the request was handled."
+                " without readable personal data, to show the request was handled. A"
+                " request from someone without an account keeps who asked for {years}"
+                " years after it was closed. A copy of the data made for the person is"
+                " deleted {export_days} days after it is ready."
+            ),
+            numbers=(
+                ("years", "PRIVACY_REQUEST_RETENTION_YEARS"),
+                ("export_days", "DATA_EXPORT_VALID_DAYS"),
             ),
         ),
         sources=(DataSource.SUBJECT, DataSource.CONTROLLER, DataSource.SERVICE),
@@ -75,8 +82,9 @@ register_category(
             _(
                 "While the account exists. After erasure a ban is kept as a keyed hash that"
                 " names nobody, so it stays in force; a consent is kept as proof for the"
-                " limitation period of three years."
+                " limitation period of {years} years."
             ),
+            numbers=(("years", "CONSENT_PROOF_YEARS"),),
         ),
         sources=(DataSource.SUBJECT, DataSource.CONTROLLER),
         recipients=CONTROLLER_ONLY,

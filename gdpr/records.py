@@ -54,7 +54,7 @@ def records_of_processing(language: str) -> dict[str, Any]:
                         if facts["outside_eea"]
                         else _("None outside the EU/EEA.")
                     ),
-                    "erasure": [f"{c.label}: {c.retention.text}" for c in serving],
+                    "erasure": [f"{c.label}: {c.retention.describe()}" for c in serving],
                 }
             )
         return {

@@ -112,11 +112,38 @@ class RetentionKind(models.TextChoices):
 
 @dataclass(frozen=True)
 class Retention:
+    """How long, as code acts on it and as the notice says it. ``text`` may name the
+    numbers the retention jobs really use, as ``{days}`` and ``{placeholders}`` filled from
+    settings, so the notice changes when an operator changes a period."""
+
     kind: RetentionKind
     text: LazyText
     # For DAYS: the number of days, or the name of the setting that holds it.
     days: int | None = None
     days_setting: str = ""
+    # Other numbers the text names: (placeholder, setting name) pairs.
+    numbers: tuple[tuple[str, str], ...] = ()
+
+    def resolved_days(self) -> int | None:
+        if self.days is None and self.days_setting:
+            from django.conf import settings
+
+            return getattr(settings, self.days_setting)
+        return self.days
+
+    def values(self) -> dict[str, int]:
+        from django.conf import settings
+
+        values = {name: getattr(settings, setting) for name, setting in self.numbers}
+        days = self.resolved_days()
+        if days is not None:
+            values["days"] = days
+        return values
+
+    def describe(self) -> str:
+        """The text in the active language, with the periods in force filled in."""
+        values = self.values()
+        return str(self.text).format(**values) if values else str(self.text)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ these daily, each run logged, one at a time under an advisory lock):
 - then the anonymised memberships nothing points at any more (an ended membership that
   only the vouchers kept goes with ``organizations.ended_memberships``, which runs after);
 - consents kept as proof, past the end of their proof period;
+- closed requests of people without an account, past the proof period: the facts stay,
+  who asked and what they wrote go;
 - access exports whose download link has expired (also hourly).
 
 Each job is idempotent (what it deletes is gone; a second run finds nothing) and locks the
@@ -21,6 +23,8 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +35,7 @@ from .models import Consent
 VOUCHERS_JOB = "gdpr.vouchers_past_retention"
 CONSENTS_JOB = "gdpr.consent_proofs"
 EXPORTS_JOB = "gdpr.expired_exports"
+REQUESTS_JOB = "gdpr.unlinked_requests"
 
 
 def _add(counts: dict[str, int], deleted: tuple[int, dict[str, int]]) -> None:
@@ -119,6 +124,53 @@ def purge_consent_proofs(now: datetime.datetime) -> dict[str, int]:
     return counts
 
 
+def _unlinked_requests_past_period(now: datetime.datetime):
+    """Closed requests of people without an account, past the proof period, that still
+    hold something about the person."""
+    from . import registry
+    from .models import DataSubjectRequest
+
+    years = settings.PRIVACY_REQUEST_RETENTION_YEARS
+    try:
+        cutoff = now.replace(year=now.year - years)
+    except ValueError:  # 29 February
+        cutoff = now.replace(year=now.year - years, day=28)
+    holds_something = Q()
+    for name in registry.entry_for(DataSubjectRequest).erasure.fields:
+        if name not in ("subject", "marketing_channels"):
+            holds_something |= ~Q(**{name: ""})
+    return DataSubjectRequest.objects.filter(subject__isnull=True, closed_at__lt=cutoff).filter(
+        holds_something
+    )
+
+
+def anonymise_unlinked_requests(now: datetime.datetime) -> dict[str, int]:
+    """A request that never reached an account (a letter from someone not in the register)
+    keeps who asked and what for as long as it may be needed to show it was handled; then
+    it keeps the facts only (kind, dates, outcome), like the request of an erased person."""
+    from . import registry
+    from .models import DataSubjectRequest, RequestEvent
+
+    fields = [
+        name for name in registry.entry_for(DataSubjectRequest).erasure.fields if name != "subject"
+    ]
+    blank = {name: [] if name == "marketing_channels" else "" for name in fields}
+    files: list[tuple] = []
+    with audit_suppressed():
+        due = _unlinked_requests_past_period(now).select_for_update(skip_locked=True)
+        ids = []
+        for request in due:
+            ids.append(request.pk)
+            if request.letter:
+                files.append((request.letter.storage, request.letter.name))
+        DataSubjectRequest.objects.filter(pk__in=ids).update(**blank)
+        RequestEvent.objects.filter(request__in=ids).exclude(note="").update(note="")
+        audit_blank("gdpr.datasubjectrequest", ids)
+    for storage, name in files:
+        transaction.on_commit(lambda s=storage, n=name: s.delete(n))
+    return {"gdpr.DataSubjectRequest": len(ids)} if ids else {}
+
+
 def purge_expired_exports(now: datetime.datetime) -> dict[str, int]:
     """Access exports whose download link has expired: the file goes, the row stays as
     the record that the request was answered."""
@@ -139,6 +191,13 @@ register_job(
         name=VOUCHERS_JOB,
         label=_("Invoices and payments past their accounting retention date"),
         run=purge_vouchers_past_retention,
+    )
+)
+register_job(
+    RetentionJob(
+        name=REQUESTS_JOB,
+        label=_("Requests of people without an account, past the proof period"),
+        run=anonymise_unlinked_requests,
     )
 )
 register_job(

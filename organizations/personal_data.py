@@ -33,6 +33,13 @@ from .models import (
     OrganizationUserObjectPermission,
 )
 
+# What the retention job of ended memberships removes, and when.
+UNTIL_SETTLED = Retention(
+    RetentionKind.UNTIL_MEMBERSHIP_ENDS,
+    _("Until {days} days after the membership ends."),
+    days_setting="ENDED_MEMBERSHIP_RETENTION_DAYS",
+)
+
 
 def _memberships_of(user):
     return Membership.objects.filter(
@@ -51,7 +58,13 @@ register_category(
         legal_basis=LegalBasis.CONTRACT,
         retention=Retention(
             RetentionKind.UNTIL_MEMBERSHIP_ENDS,
-            _("Until the membership ends; what accounting needs is kept with the invoices."),
+            _(
+                "Until {days} days after the membership ends, to settle what is left open;"
+                " what accounting needs is kept with the invoices. An invitation nobody"
+                " accepts is deleted {invitation_days} days after its link expired."
+            ),
+            days_setting="ENDED_MEMBERSHIP_RETENTION_DAYS",
+            numbers=(("invitation_days", "UNACCEPTED_INVITATION_RETENTION_DAYS"),),
         ),
         sources=(DataSource.SUBJECT, DataSource.ORGANIZATION_ADMIN),
         recipients=ADMINS_AND_STAFF,
@@ -83,7 +96,7 @@ register_category(
         label=_("Admin rights in organizations and their history"),
         purposes=(Purpose.SERVICE, Purpose.SECURITY, Purpose.ACCOUNTABILITY),
         legal_basis=LegalBasis.LEGITIMATE_INTERESTS,
-        retention=Retention(RetentionKind.UNTIL_MEMBERSHIP_ENDS, _("Until the membership ends.")),
+        retention=UNTIL_SETTLED,
         sources=(DataSource.ORGANIZATION_ADMIN, DataSource.SERVICE),
         recipients=ADMINS_AND_STAFF,
         subjects=(SubjectKind.ORGANIZATION_ADMINS,),
@@ -95,7 +108,7 @@ register_category(
         label=_("Who has viewed or exported a member's data"),
         purposes=(Purpose.ACCOUNTABILITY, Purpose.SECURITY),
         legal_basis=LegalBasis.LEGAL_OBLIGATION,
-        retention=Retention(RetentionKind.UNTIL_MEMBERSHIP_ENDS, _("Until the membership ends.")),
+        retention=UNTIL_SETTLED,
         sources=(DataSource.SERVICE,),
         recipients=ADMINS_AND_STAFF,
         description=_("GDPR Art. 5(2) and 32: access to member data is logged."),

@@ -54,6 +54,53 @@ def purge_ended_memberships(now: datetime.datetime) -> dict[str, int]:
     return counts
 
 
+def unaccepted_invitations(now: datetime.datetime):
+    """Invitations nobody accepted, whose link expired more than the period ago."""
+    cutoff = now - datetime.timedelta(days=settings.UNACCEPTED_INVITATION_RETENTION_DAYS)
+    return Membership.objects.filter(
+        status=Membership.Status.INVITED, user__isnull=True, invitation__expires_at__lt=cutoff
+    )
+
+
+def purge_unaccepted_invitations(now: datetime.datetime) -> dict[str, int]:
+    """The invited person's name and address, the invitation and the mail logged about it
+    go; the organization can invite them again."""
+    from communications.services import communications_forget
+    from gdpr.audit import audit_blank
+
+    counts = {"organizations.Membership": 0, "organizations.Invitation": 0}
+    communications = 0
+    for membership in unaccepted_invitations(now).iterator(chunk_size=500):
+        with transaction.atomic():
+            # Another run (or the person accepting right now) holds it: leave it be.
+            locked = (
+                Membership.objects.select_for_update(skip_locked=True)
+                .filter(pk=membership.pk, status=Membership.Status.INVITED, user__isnull=True)
+                .first()
+            )
+            if locked is None:
+                continue
+            invitations = list(Invitation.objects.filter(membership=locked))
+            communications += communications_forget(related=invitations)
+            counts["organizations.Invitation"] += len(invitations)
+            try:
+                locked.delete()
+            except ProtectedError:
+                continue
+            counts["organizations.Membership"] += 1
+            audit_blank("organizations.membership", [locked.pk])
+    if communications:
+        counts["communications.CommunicationRecord"] = communications
+    return {label: n for label, n in counts.items() if n}
+
+
+register_job(
+    RetentionJob(
+        name="organizations.unaccepted_invitations",
+        label=_("Invitations nobody accepted, past their period after the link expired"),
+        run=purge_unaccepted_invitations,
+    )
+)
 register_job(
     RetentionJob(
         name="organizations.ended_memberships",

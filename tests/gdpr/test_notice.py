@@ -82,13 +82,37 @@ def test_every_classified_field_is_listed_under_its_category_and_nothing_else():
     assert shown == expected
 
 
+def test_the_periods_stated_are_the_ones_the_retention_jobs_use(settings):
+    """The notice names the numbers in force, so changing a period changes the notice."""
+    settings.ENDED_MEMBERSHIP_RETENTION_DAYS = 500
+    settings.LOGIN_EVENT_RETENTION_DAYS = 45
+    settings.CONSENT_PROOF_YEARS = 4
+    settings.UNACCEPTED_INVITATION_RETENTION_DAYS = 21
+    rows = {row["key"]: row["retention"] for row in notice_content("en")["categories"]}
+    assert "Until 500 days after the membership ends" in rows["membership"]
+    assert "21 days after its link expired" in rows["membership"]
+    assert rows["security_log"].startswith("Sign-ins are kept for 45 days")
+    assert "limitation period of 4 years" in rows["marketing_choices"]
+    assert all("{" not in text for text in rows.values())
+    for language in ("fi", "sv"):  # translations keep the placeholders
+        translated = notice_content(language)["categories"]
+        assert all("{" not in row["retention"] for row in translated)
+        assert any("500" in row["retention"] for row in translated)
+    # A changed period is a new version of the notice.
+    first = notice_publish()
+    settings.ENDED_MEMBERSHIP_RETENTION_DAYS = 400
+    second = notice_publish()
+    assert second.number == first.number + 1
+    assert "Until 400 days" in str(second.content["en"]["categories"])
+
+
 def test_purposes_sources_and_retention_come_from_the_categories():
     content = notice_content("en")
     categories = {c.key: c for c in registry.categories()}
     for row in content["categories"]:
         category = categories[row["key"]]
         with translation.override("en"):
-            assert row["retention"] == str(category.retention.text)
+            assert row["retention"] == category.retention.describe()
             assert row["legal_basis"].endswith(f"({category.legal_basis.article})")
             assert set(row["purposes"]) == {str(p.label) for p in category.purposes}
 

@@ -312,3 +312,105 @@ def test_rows_another_run_holds_are_skipped_not_waited_for():
         thread.join(timeout=30)
     assert "billing.Invoice" not in counts
     assert kept_counts(kept)["invoices"] == 3
+
+
+# --- Invitations nobody accepted --------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_invitation_nobody_accepted_goes_after_its_period_with_its_mail():
+    from communications.models import CommunicationRecord
+    from communications.services import communication_log_email
+    from organizations import services as organizations
+
+    admin = UserFactory()
+    organization = organization_with_admin(admin, name="Kutsukerho ry")
+    pending = organizations.invitation_create(
+        organization=organization, email="ei.vastannut@example.fi", name="Eino", acting_user=admin
+    )
+    fresh = organizations.invitation_create(
+        organization=organization, email="uusi@example.fi", acting_user=admin
+    )
+    for invited in (pending, fresh):
+        communication_log_email(
+            organization=organization,
+            subject=None,
+            counterpart=invited.invitation.membership.email,
+            subject_line="Kutsu",
+            related=invited.invitation,
+        )
+    expired = timezone.now() - datetime.timedelta(days=31)
+    pending.invitation.__class__.objects.filter(pk=pending.invitation.pk).update(expires_at=expired)
+    job = "organizations.unaccepted_invitations"
+    # 30 days after the link expired: still there for the admin to see and invite again.
+    assert run_job(job, now=expired + datetime.timedelta(days=29)).counts == {}
+    assert run_job(job).counts == {
+        "organizations.Membership": 1,
+        "organizations.Invitation": 1,
+        "communications.CommunicationRecord": 1,
+    }
+    assert not Membership.objects.filter(email="ei.vastannut@example.fi").exists()
+    assert Membership.objects.filter(email="uusi@example.fi").exists()
+    assert list(CommunicationRecord.objects.values_list("counterpart", flat=True)) == [
+        "uusi@example.fi"
+    ]
+    assert run_job(job).counts == {}
+
+
+# --- Requests of people without an account ----------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_closed_request_without_an_account_keeps_only_the_facts_after_its_period(
+    settings, monkeypatch, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+
+    from gdpr.models import RequestChannel, RequestEvent
+    from gdpr.retention import REQUESTS_JOB
+    from tests.gdpr.distinctive import use_private_storage
+
+    use_private_storage(monkeypatch, tmp_path)
+    staff = StaffFactory()
+    request = request_file(
+        subject=None,
+        kind=RequestKind.ACCESS,
+        actor=staff,
+        channel=RequestChannel.LETTER,
+        subject_name="Kirjeen Kirjoittaja",
+        subject_email="kirje@example.fi",
+        details="Mitä tietoja minusta on?",
+        letter=ContentFile(b"allekirjoitettu kirje", name="kirje.txt"),
+    )
+    letter = request.letter.name
+    closed = timezone.now() - datetime.timedelta(days=10)
+    DataSubjectRequest.objects.filter(pk=request.pk).update(
+        status=RequestStatus.REFUSED, closed_at=closed, refusal_reason="Kirjoittaja ei vastannut."
+    )
+    RequestEvent.objects.create(request=request, action="note", note="Soitettu Kirjoittajalle")
+    open_one = request_file(
+        subject=None, kind=RequestKind.ERASURE, actor=staff, subject_name="Avoin Pyyntö"
+    )
+    settings.PRIVACY_REQUEST_RETENTION_YEARS = 3
+    three_years_on = closed.replace(year=closed.year + 3)
+    assert run_job(REQUESTS_JOB, now=three_years_on - datetime.timedelta(days=1)).counts == {}
+    with django_capture_on_commit_callbacks(execute=True):
+        run = run_job(REQUESTS_JOB, now=three_years_on + datetime.timedelta(days=1))
+    assert run.counts == {"gdpr.DataSubjectRequest": 1}
+    request.refresh_from_db()
+    assert (request.kind, request.status, request.closed_at) == (
+        RequestKind.ACCESS,
+        RequestStatus.REFUSED,
+        closed,
+    )
+    assert request.subject_name == request.subject_email == request.details == ""
+    assert request.refusal_reason == "" and not request.letter
+    assert not request.letter.storage.exists(letter)
+    assert not request.events.exclude(note="").exists()
+    trail = AuditEntry.objects.filter(model="gdpr.datasubjectrequest", object_id=str(request.pk))
+    assert trail.exists()
+    assert "Kirjoittaja" not in str(list(trail.values_list("changes", flat=True)))
+    open_one.refresh_from_db()
+    assert open_one.subject_name == "Avoin Pyyntö"
+    later = three_years_on + datetime.timedelta(days=2)
+    assert run_job(REQUESTS_JOB, now=later).counts == {}
