@@ -243,6 +243,15 @@ register_model(
         # TOTP secrets, recovery codes and passkeys go with the row.
         erasure=Erasure.delete(),
         secrets=frozenset({"data"}),
+        verbose_name=_("two-factor authenticator"),
+        verbose_name_plural=_("two-factor authenticators"),
+        labels={
+            "user": _("user"),
+            "type": _("type"),
+            "created_at": _("created"),
+            "last_used_at": _("last used"),
+            "data": _("secret key or recovery codes"),
+        },
     )
 )
 register_model(
@@ -261,5 +270,16 @@ register_model(
         not_personal=frozenset({"id"}),
         erasure=Erasure.delete(),
         secrets=frozenset({"session_key", "data"}),
+        verbose_name=_("session"),
+        verbose_name_plural=_("sessions"),
+        labels={
+            "user": _("user"),
+            "created_at": _("started"),
+            "last_seen_at": _("last seen"),
+            "ip": _("IP address"),
+            "user_agent": _("browser"),
+            "session_key": _("session key"),
+            "data": _("session data"),
+        },
     )
 )

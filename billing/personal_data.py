@@ -220,6 +220,7 @@ register_model(
         ),
         actors={"recorded_by": ()},
         erasure=Erasure.keep_until("retain_until", ACCOUNTING_ACT),
+        labels={"bank_entry_reference": _("bank entry reference")},
     )
 )
 register_model(

@@ -67,5 +67,6 @@ register_model(
         not_personal=frozenset({"id", "organization", "kind"}),
         actors={"recorded_by": ()},
         erasure=Erasure.delete(),
+        labels={"related_object": _("what it concerns")},
     )
 )

@@ -43,7 +43,7 @@ from .models import (
     RequestStatus,
     Suppression,
 )
-from .registry import ErasureStrategy, LazyText, ModelEntry, registered_models
+from .registry import ErasureStrategy, LazyText, ModelEntry, entry_for, registered_models
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -258,11 +258,15 @@ def _label(entry: ModelEntry) -> str:
 # Names and bases stay lazy: the same plan renders in the reader's language (the member's
 # page, the controller's admin, the mail to the person).
 def _plural(model: type[models.Model]) -> LazyText:
-    return model._meta.verbose_name_plural
+    entry = entry_for(model)
+    return entry.record_name(plural=True) if entry else model._meta.verbose_name_plural
 
 
 def _field_names(model: type[models.Model], names: Iterable[str]) -> tuple[LazyText, ...]:
-    return tuple(model._meta.get_field(name).verbose_name for name in names)
+    entry = entry_for(model)
+    if entry is None:
+        return tuple(model._meta.get_field(name).verbose_name for name in names)
+    return tuple(entry.field_label(name) for name in names)
 
 
 def _file_fields(model: type[models.Model]) -> list[models.FileField]:
@@ -770,7 +774,7 @@ def kept_after_erasure(outcome: dict[str, Any] | None) -> list[dict[str, Any]]:
             continue
         kept.append(
             {
-                "name": entry.model._meta.verbose_name_plural,
+                "name": entry.record_name(plural=True),
                 "count": item["count"],
                 "until": datetime.date.fromisoformat(item["until"]) if item["until"] else None,
                 "basis": entry.erasure.basis,

@@ -163,7 +163,7 @@ def table_for(entry: registry.ModelEntry) -> Table:
         category = registry.category(key) if key else None
         info = FieldInfo(
             name=name,
-            verbose_name=str(getattr(model_field, "verbose_name", name)),
+            verbose_name=str(entry.field_label(name)),
             kind=_kind(model_field),
             personal=key is not None,
             category=key,
@@ -179,8 +179,8 @@ def table_for(entry: registry.ModelEntry) -> Table:
     return Table(
         entry=entry,
         label=entry.label,
-        verbose_name=str(opts.verbose_name),
-        verbose_name_plural=str(opts.verbose_name_plural),
+        verbose_name=str(entry.record_name()),
+        verbose_name_plural=str(entry.record_name(plural=True)),
         fields=fields,
         withheld=withheld,
     )

@@ -99,11 +99,9 @@ def _fields_by_category() -> dict[str, list[str]]:
     """Category key → the data it covers, as "record: field" in the active language."""
     fields: dict[str, list[str]] = defaultdict(list)
     for entry in registry.registered_models():
-        opts = entry.model._meta
+        record = str(entry.record_name()).capitalize()
         for name, key in entry.personal.items():
-            field = opts.get_field(name)
-            label = str(getattr(field, "verbose_name", name))
-            fields[key].append(f"{str(opts.verbose_name).capitalize()}: {label}")
+            fields[key].append(f"{record}: {entry.field_label(name)}")
     return {key: sorted(set(values)) for key, values in fields.items()}
 
 

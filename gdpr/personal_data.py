@@ -358,6 +358,7 @@ register_model(
         personal={"user": "disclosures"},
         not_personal=frozenset({"id", "disclosure"}),
         erasure=Erasure.delete(),
+        labels={"user": _("person")},
     )
 )
 register_model(

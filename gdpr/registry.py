@@ -230,10 +230,27 @@ class ModelEntry:
     # erasing the actor nulls the key and blanks the copies, and leaves the row.
     actors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     note: LazyText = ""
+    # Names in the reader's language for a model another package owns, whose own names
+    # are untranslated (allauth's sessions and authenticators): field → label, and the
+    # record's name in singular and plural.
+    labels: Mapping[str, LazyText] = field(default_factory=dict)
+    verbose_name: LazyText = ""
+    verbose_name_plural: LazyText = ""
 
     @property
     def label(self) -> str:
         return self.model._meta.label
+
+    def field_label(self, name: str) -> LazyText:
+        if name in self.labels:
+            return self.labels[name]
+        return getattr(self.model._meta.get_field(name), "verbose_name", name)
+
+    def record_name(self, *, plural: bool = False) -> LazyText:
+        opts = self.model._meta
+        if plural:
+            return self.verbose_name_plural or opts.verbose_name_plural
+        return self.verbose_name or opts.verbose_name
 
     def rows_for(self, user: User) -> QuerySet:
         """The rows of this model about ``user``."""
@@ -371,6 +388,10 @@ def classification_problems(entry: ModelEntry) -> list[str]:
             for copy in copies
             if copy not in personal
         ]
+    problems += [
+        f"{label}.{name}: labelled but the model has no such field"
+        for name in sorted(set(entry.labels) - fields)
+    ]
     if entry.subject_fields() and entry.person is None:
         problems.append(f"{label}: has personal fields but no way to find a person's rows")
     return problems

@@ -166,6 +166,7 @@ register_model(
         personal={"user": "admin_rights", "permission": "admin_rights"},
         not_personal=frozenset({"id", "content_object"}),
         erasure=Erasure.delete(),
+        labels={"user": _("user"), "permission": _("right")},
     )
 )
 register_model(
@@ -218,6 +219,7 @@ register_model(
         # Invoices (kept by the Accounting Act) point at the membership, so the row stays
         # and loses what names the person.
         erasure=Erasure.anonymise("name", "email", "sort_name", "search_text", "member_number"),
+        labels={"sort_name": _("name for sorting"), "search_text": _("search words")},
     )
 )
 register_model(
@@ -238,6 +240,7 @@ register_model(
         actors={"created_by": ()},
         erasure=Erasure.delete(),
         secrets=frozenset({"token_hash"}),
+        labels={"token_hash": _("hash of the invitation link")},
     )
 )
 register_model(
