@@ -1516,6 +1516,26 @@ class DisclosureAdmin(admin.ModelAdmin):
                 ngettext("%(count)d person added.", "%(count)d people added.", added)
                 % {"count": added},
             )
+        if obj.kind == Disclosure.Kind.PARTNER:
+            restricted = 0
+            if data.get("people"):
+                restricted += disclosures.restricted_count(data["people"])
+            if data.get("organization") is not None:
+                restricted += disclosures.restricted_count(
+                    disclosures.members_of(data["organization"])
+                )
+            if restricted:
+                messages.warning(
+                    request,
+                    ngettext(
+                        "%(count)d person was left out: the processing of their data is"
+                        " restricted (GDPR Art. 18).",
+                        "%(count)d people were left out: the processing of their data is"
+                        " restricted (GDPR Art. 18).",
+                        restricted,
+                    )
+                    % {"count": restricted},
+                )
 
     def save_related(self, request, form, formsets, change) -> None:
         # The people were added in save_model, through the service.

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from . import registry
 from .audit import acting_as, current_actor_id
-from .models import AuditEntry, Disclosure, DisclosureSubject
+from .models import AuditEntry, Disclosure, DisclosureSubject, ProcessingRestriction
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -158,7 +158,9 @@ def disclosure_add_subjects(
     disclosure: Disclosure, users: Iterable[User] | QuerySet, *, actor: User | None
 ) -> int:
     """Add people to a disclosure; returns how many were new (someone already on it is
-    skipped). One SELECT and two INSERTs per thousand people, whatever the source."""
+    skipped, and so is, for a partner, someone whose processing is restricted: Art. 18(2)
+    leaves only storage, legal claims and duties to authorities). Two SELECTs and two
+    INSERTs per thousand people, whatever the source."""
     # Serialises concurrent additions to the same disclosure, so the "already on it"
     # check below cannot race.
     Disclosure.objects.select_for_update().filter(pk=disclosure.pk).exists()
@@ -170,6 +172,8 @@ def disclosure_add_subjects(
                 "user_id", flat=True
             )
         )
+        if disclosure.kind == Disclosure.Kind.PARTNER:
+            present |= set(restricted_ids(wanted))
         rows = [
             DisclosureSubject(disclosure=disclosure, user_id=user_id)
             for user_id in wanted
@@ -181,6 +185,20 @@ def disclosure_add_subjects(
         added += len(created)
         _audit_created(created, actor=actor)
     return added
+
+
+def restricted_ids(user_ids: Iterable[int]) -> list[int]:
+    """Those of ``user_ids`` whose processing is restricted now."""
+    return list(
+        ProcessingRestriction.objects.filter(user_id__in=list(user_ids), lifted_at__isnull=True)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def restricted_count(users: Iterable[User] | QuerySet) -> int:
+    """How many of ``users`` a partner disclosure leaves out for a restriction."""
+    return sum(len(restricted_ids(batch)) for batch in _batches(_user_ids(users)))
 
 
 def _audit_created(rows: list[DisclosureSubject], *, actor: User | None) -> None:
@@ -205,15 +223,19 @@ def disclosure_add_organization_members(
     disclosure: Disclosure, organization: Organization, *, actor: User | None
 ) -> int:
     """Add every active member (with an account) of ``organization`` to a disclosure."""
+    return disclosure_add_subjects(disclosure, members_of(organization), actor=actor)
+
+
+def members_of(organization: Organization) -> QuerySet:
+    """The active members (with an account) of ``organization``."""
     from django.contrib.auth import get_user_model
 
     from organizations.models import Membership
 
-    users = get_user_model().objects.filter(
+    return get_user_model().objects.filter(
         memberships__organization=organization,
         memberships__status=Membership.Status.ACTIVE,
     )
-    return disclosure_add_subjects(disclosure, users, actor=actor)
 
 
 def disclosures_of(user: User) -> QuerySet[Disclosure]:

@@ -25,6 +25,16 @@ class DeadlineState:
     CLOSED = "closed"
 
 
+def is_restricted(user: User | None) -> bool:
+    """Whether the processing of ``user``'s data is restricted now (Art. 18): the pages
+    that show the person to others say so."""
+    from .models import ProcessingRestriction
+
+    if user is None:
+        return False
+    return ProcessingRestriction.objects.filter(user=user, lifted_at__isnull=True).exists()
+
+
 def with_deadline(queryset: QuerySet[DataSubjectRequest]) -> QuerySet[DataSubjectRequest]:
     """Annotate ``deadline_on``: the extended deadline if there is one, else the first."""
     return queryset.annotate(

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gdpr.selectors import is_restricted
 from registry.csv_download import csv_download
 
 from .. import permissions, selectors, services
@@ -82,6 +83,7 @@ def member_detail(request: HttpRequest, pk: int, membership_pk: int) -> HttpResp
             "membership": membership,
             "member": membership.user if show_profile else None,
             "profile": selectors.member_profile(user=membership.user) if show_profile else [],
+            "restricted": show_profile and is_restricted(membership.user),
         },
     )
 

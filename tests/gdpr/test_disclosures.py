@@ -110,9 +110,9 @@ def test_it_adds_people_in_bulk_from_a_queryset(controller, django_assert_max_nu
     many_users(2500, "massa")
     disclosure = disclosure_record(**partner(), actor=controller)
 
-    # Three batches of a thousand: a SELECT of who is already on it and two INSERTs each,
-    # plus the lock and the streamed read of the people.
-    with django_assert_max_num_queries(14):
+    # Three batches of a thousand: SELECTs of who is already on it and who is restricted
+    # and two INSERTs each, plus the lock and the streamed read of the people.
+    with django_assert_max_num_queries(17):
         added = disclosure_add_subjects(
             disclosure, User.objects.filter(email__startswith="massa"), actor=controller
         )
@@ -130,6 +130,28 @@ def test_it_skips_people_already_on_the_disclosure(controller, member, other_mem
 
     assert added == 1
     assert DisclosureSubject.objects.filter(disclosure=disclosure).count() == 2
+
+
+def test_a_partner_never_gets_a_person_whose_processing_is_restricted(
+    controller, member, other_member
+):
+    from gdpr.disclosures import restricted_count
+    from gdpr.models import ProcessingRestriction
+
+    ProcessingRestriction.objects.create(user=member, reason="Tietojen oikeellisuus kiistetty")
+    lifted = ProcessingRestriction.objects.create(user=other_member, reason="Vanha")
+    lifted.lifted_at = lifted.started_at
+    lifted.save()
+    to_partner = disclosure_record(**partner(), actor=controller)
+    assert disclosure_add_subjects(to_partner, [member, other_member], actor=controller) == 1
+    assert list(to_partner.subjects.all()) == [other_member]
+    assert restricted_count([member, other_member]) == 1
+    # A duty to an authority still applies (Art. 18(2)).
+    to_authority = disclosure_record(
+        **partner(kind=Disclosure.Kind.AUTHORITY, recipient_name="Verohallinto", ends_on=None),
+        actor=controller,
+    )
+    assert disclosure_add_subjects(to_authority, [member], actor=controller) == 1
 
 
 def test_it_records_each_person_added_in_the_audit_trail(controller, member):

@@ -623,3 +623,21 @@ def test_it_exports_only_the_filtered_members_and_logs_only_them(
     assert [row[1] for row in rows[1:]] == ["Mikko Korhonen"]
     assert MemberDataView.objects.filter(subject=people["mikko"].user).count() == 2
     assert MemberDataView.objects.count() == 4
+
+
+def test_the_admin_is_told_when_a_members_processing_is_restricted(
+    admin_client, organization, people
+):
+    from gdpr.models import ProcessingRestriction
+
+    mikko = people["mikko"]
+    url = reverse("organizations:member", args=[organization.pk, mikko.pk])
+    assert admin_client.get(url).context["restricted"] is False
+    restriction = ProcessingRestriction.objects.create(user=mikko.user, reason="Kiistetty")
+    response = admin_client.get(url)
+    assert response.context["restricted"] is True
+    content = response.content.decode()
+    assert "Art. 18" in content or "18 art." in content
+    restriction.lifted_at = restriction.started_at
+    restriction.save()
+    assert admin_client.get(url).context["restricted"] is False
