@@ -1116,6 +1116,11 @@ def _default_response(obj: DataSubjectRequest) -> str:
             )
         case RequestKind.OBJECTION:
             return gettext("You will no longer receive direct marketing from us.")
+        case RequestKind.PROCESSING_OBJECTION:
+            return gettext(
+                "We have stopped using your data for the purposes you objected to. Data the"
+                " law requires us to keep is only stored."
+            )
     return ""
 
 

@@ -552,7 +552,8 @@ def rights() -> list[dict[str, str]]:
             "label": _("Right to object, including to direct marketing"),
             "how": _(
                 "Ban direct marketing per channel or all at once on the marketing page; it"
-                " takes effect at once. Other objections: file a request on your privacy page."
+                " takes effect at once. To object to other processing on our legitimate"
+                " interests (Art. 21(1)), file an objection on your privacy page."
             ),
             "url": _link("gdpr:marketing") or privacy,
         },

@@ -93,6 +93,42 @@ class ObjectionRequestForm(RequestForm):
         return list(self.cleaned_data["channels"])
 
 
+def _objectionable_purposes() -> list[tuple[str, str]]:
+    """The purposes some category serves on the controller's legitimate interests: those
+    the person can object to (Art. 21(1)), from the registry."""
+    from .registry import LegalBasis, Purpose, categories
+
+    used = {
+        purpose
+        for category in categories()
+        if category.legal_basis == LegalBasis.LEGITIMATE_INTERESTS
+        for purpose in category.purposes
+    }
+    return [(p.value, p.label) for p in Purpose if p in used]
+
+
+class ProcessingObjectionForm(RequestForm):
+    kind = RequestKind.PROCESSING_OBJECTION
+    field_order = ["purposes", "details"]
+
+    purposes = forms.MultipleChoiceField(
+        label=_("I object to my data being used for"),
+        choices=_objectionable_purposes,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one purpose.")},
+    )
+    details = _details(
+        required=True,
+        label=_("Your grounds"),
+        help_text=_("What in your own situation makes this processing wrong for you."),
+    )
+
+    def request_details(self) -> str:
+        labels = dict(self.fields["purposes"].choices)
+        chosen = ", ".join(str(labels[p]) for p in self.cleaned_data["purposes"])
+        return f"{chosen}\n\n{self.cleaned_data['details'].strip()}"
+
+
 REQUEST_FORMS: dict[str, type[RequestForm]] = {
     form.kind: form
     for form in (
@@ -100,6 +136,7 @@ REQUEST_FORMS: dict[str, type[RequestForm]] = {
         PortabilityRequestForm,
         RestrictionRequestForm,
         ObjectionRequestForm,
+        ProcessingObjectionForm,
     )
 }
 

@@ -40,6 +40,7 @@ MEMBER_KINDS = (
     RequestKind.PORTABILITY,
     RequestKind.RESTRICTION,
     RequestKind.OBJECTION,
+    RequestKind.PROCESSING_OBJECTION,
 )
 
 

@@ -30,6 +30,9 @@ class RequestKind(models.TextChoices):
     ERASURE = "erasure", _("Erasure (Art. 17)")
     RESTRICTION = "restriction", _("Restriction of processing (Art. 18)")
     OBJECTION = "objection", _("Objection to direct marketing (Art. 21)")
+    # Art. 21(1): to processing on legitimate interests, on grounds of the person's own
+    # situation; the controller stops unless its grounds override them.
+    PROCESSING_OBJECTION = "processing_objection", _("Objection to processing (Art. 21(1))")
 
 
 class RequestStatus(models.TextChoices):

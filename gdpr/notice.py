@@ -3,8 +3,9 @@ personal-data registry — the same one export and erasure read — so they say 
 the database holds.
 
 ``notice_content(language)`` builds the notice as plain data; ``notice_publish()`` stores
-it as a new ``NoticeVersion`` when (and only when) the generated text changed. Pages render
-a stored version, so what a person was shown can be shown again word for word.
+it, with the notice rendered in each language, as a new ``NoticeVersion`` when (and only
+when) the data or the wording changed. Pages show a stored version as it was rendered, so
+what a person was shown can be shown again word for word.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -185,6 +187,16 @@ def _rights() -> list[dict[str, str]]:
             "how": _("Marketing choices page of the service."),
         },
         {
+            "title": _("Right to object to other processing"),
+            "text": _(
+                "Where your data is processed on the controller's legitimate interests, you"
+                " can object on grounds of your own situation. The processing then stops"
+                " unless the controller shows compelling legitimate grounds that override"
+                " yours, or needs the data for a legal claim."
+            ),
+            "how": _("Privacy page of the service: object to other processing."),
+        },
+        {
             "title": _("Withdrawing consent"),
             "text": _(
                 "Where processing is based on your consent you can withdraw it at any time;"
@@ -313,6 +325,8 @@ def _source_label(value: str) -> str:
 
 # --- Versions ------------------------------------------------------------------------------
 
+SECTIONS_TEMPLATE = "gdpr/_notice_sections.html"
+
 
 def _hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(
@@ -340,9 +354,19 @@ def _current_content() -> tuple[dict[str, Any], str]:
     )
     if key not in _built:
         content = {language: notice_content(language, facts) for language in LANGUAGES}
+        for language, notice in content.items():
+            notice["html"] = _render_sections(notice, language)
         _built.clear()
         _built[key] = (content, _hash(content))
     return _built[key]
+
+
+def _render_sections(notice: dict[str, Any], language: str) -> str:
+    """The notice as read, in ``language``: stored with the version, so a version keeps
+    its words when the template's fixed text changes later, and such a change is a new
+    version."""
+    with translation.override(language):
+        return render_to_string(SECTIONS_TEMPLATE, {"notice": notice})
 
 
 def notice_publish() -> NoticeVersion:

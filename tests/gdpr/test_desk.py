@@ -624,3 +624,17 @@ def test_the_account_address_wins_over_the_one_given(controller, mailoutbox):
     person = UserFactory(email="new@example.fi")
     request = DataSubjectRequestFactory(subject=person, subject_email="old@example.fi")
     assert emails.subject_address(request) == "new@example.fi"
+
+
+def test_an_objection_to_processing_is_answered_or_refused_on_its_grounds(member, controller):
+    """Art. 21(1): the controller weighs the grounds; either answer closes the request."""
+    stopped = file_request(member, RequestKind.PROCESSING_OBJECTION, details="Calls logged.")
+    to_in_progress(stopped, controller)
+    services.request_complete(stopped, response="Calls are no longer logged.", actor=controller)
+    assert stopped.status == RequestStatus.COMPLETED
+    kept = file_request(member, RequestKind.PROCESSING_OBJECTION, details="Invoices.")
+    to_in_progress(kept, controller)
+    services.request_refuse(
+        kept, reason="The invoices are needed to collect an open claim.", actor=controller
+    )
+    assert kept.status == RequestStatus.REFUSED

@@ -162,6 +162,31 @@ def test_an_objection_bans_marketing_at_once_and_is_recorded(member_client, memb
     assert "Direct marketing banned" in content
 
 
+def test_it_files_an_objection_to_processing_on_legitimate_interests(member_client, member):
+    page = member_client.get(reverse("gdpr:privacy")).content.decode()
+    # The purposes offered are those some category serves on legitimate interests.
+    assert 'value="customer_relationship"' in page
+    assert 'value="analysis"' not in page  # no category serves it
+    refused = file(
+        member_client, RequestKind.PROCESSING_OBJECTION, purposes=["customer_relationship"]
+    )
+    assert "Tell us why you ask for this." in refused.content.decode()
+    assert not DataSubjectRequest.objects.exists()
+    response = file(
+        member_client,
+        RequestKind.PROCESSING_OBJECTION,
+        purposes=["customer_relationship"],
+        details="I do not want my calls logged while I serve on the board.",
+    )
+    assert response.status_code == 302
+    privacy_request = DataSubjectRequest.objects.get(subject=member)
+    assert privacy_request.kind == RequestKind.PROCESSING_OBJECTION
+    assert privacy_request.details.startswith("Running and developing the customer relationship")
+    assert privacy_request.details.endswith("while I serve on the board.")
+    # The controller decides (Art. 21(1)); nothing is banned at once.
+    assert not MarketingBan.objects.exists()
+
+
 def test_an_invalid_request_keeps_the_form_and_says_what_is_wrong(member_client, member):
     response = file(member_client, RequestKind.RESTRICTION, ground="", details="Kept text")
     content = response.content.decode()

@@ -28,6 +28,25 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def extra_personal_field():
+    yield from _classify_product_descriptions()
+
+
+@pytest.fixture
+def classify_later():
+    """The same override, made when the test says so (after publishing a version)."""
+    added = []
+
+    def classify():
+        generator = _classify_product_descriptions()
+        added.append(generator)
+        return next(generator)
+
+    yield classify
+    for generator in added:
+        next(generator, None)
+
+
+def _classify_product_descriptions():
     """A test-only override: products' descriptions become personal data of a new
     category, as if a developer had classified a new field."""
     original = registry.entry_for(Product)
@@ -162,18 +181,43 @@ def test_an_unchanged_registry_publishes_no_new_version():
 
 
 def test_a_newly_classified_field_changes_the_notice_and_makes_a_new_version(
-    client, extra_personal_field
+    client, classify_later
 ):
-    # A version published before the field was classified.
-    before = NoticeVersion.objects.create(
-        number=1, content_hash="0" * 64, content={"fi": {}, "sv": {}, "en": {}}
-    )
+    before = notice_publish()
+    classify_later()
     version = notice_publish()
     assert version.number == before.number + 1
+    assert notice_publish().pk == version.pk
     client.cookies["django_language"] = "en"
     body = client.get(reverse("gdpr:notice")).content.decode()
     assert "Logged flight hours (test category)" in body
     assert "Product: description" in body
+    old = client.get(reverse("gdpr:notice_version", args=[before.number])).content.decode()
+    assert "Logged flight hours (test category)" not in old
+
+
+def test_a_change_in_the_wording_is_a_new_version_and_the_old_wording_stays(client, monkeypatch):
+    """The fixed text of the notice (headings, the rights' explanations) is part of a
+    version: a later template does not rewrite what an earlier version said."""
+    from gdpr import notice as notice_module
+
+    first = notice_publish()
+    render = notice_module._render_sections
+    monkeypatch.setattr(
+        notice_module,
+        "_render_sections",
+        lambda notice, language: render(notice, language) + "<p>Uusi lause ilmoituksessa.</p>",
+    )
+    notice_module._built.clear()  # as after a deploy: a new process renders anew
+    monkeypatch.setattr(notice_module, "_built", {})  # and the next test starts clean
+    second = notice_publish()
+    assert second.number == first.number + 1
+    assert "Uusi lause ilmoituksessa." in second.content["fi"]["html"]
+    client.cookies["django_language"] = "fi"
+    assert "Uusi lause ilmoituksessa." in client.get(reverse("gdpr:notice")).content.decode()
+    old = client.get(reverse("gdpr:notice_version", args=[first.number])).content.decode()
+    assert "Uusi lause ilmoituksessa." not in old
+    assert "Oikeutesi" in old or "oikeudet" in old.lower()
 
 
 def test_a_change_of_controller_details_is_a_new_version_and_old_ones_stay_readable(client):
