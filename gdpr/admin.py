@@ -300,6 +300,22 @@ class ExtendForm(forms.Form):
             "(its complexity, the number of requests)."
         ),
     )
+    told_by = forms.ChoiceField(
+        label=_("How the person is told"),
+        choices=[
+            ("email", _("By email, now (recorded when the mail has left)")),
+            ("letter", _("I have sent a letter")),
+            ("phone", _("I have told them by phone")),
+        ],
+        initial="email",
+        widget=forms.RadioSelect,
+    )
+    told_note = forms.CharField(
+        label=_("Letter or call"),
+        required=False,
+        max_length=300,
+        help_text=_("For a letter or a call: when, and to which address or number."),
+    )
 
 
 class CompleteForm(forms.Form):
@@ -886,9 +902,14 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
             )
             % {"date": obj.due_on.strftime("%d.%m.%Y")},
             run=lambda obj, data: services.request_extend(
-                obj, months=data["months"], reason=data["reason"], actor=request.user
+                obj,
+                months=data["months"],
+                reason=data["reason"],
+                actor=request.user,
+                told_by=data["told_by"],
+                told_note=data.get("told_note", ""),
             ),
-            done=gettext("Deadline extended; the person has been told."),
+            done=gettext("Deadline extended; the person is being told."),
         )
 
     def complete_view(self, request: HttpRequest, object_id: int) -> HttpResponse:

@@ -86,11 +86,16 @@ def notify_subject(
     to: str = "",
     language: str = "",
     record: bool = True,
+    sent_step: str = "",
 ) -> None:
     """Mail ``templates/gdpr/email/<template>_subject.txt`` and ``_body.txt`` to the
     person, in their language, once the transaction commits; the mail is logged as a
     communication record (unless ``record`` is False: after an erasure the record would
     keep the address the erasure removed).
+
+    ``sent_step``: a step of the request recorded only once the mail has really left
+    (e.g. that the person was told of an extension); a mail that finally fails is a step
+    of its own, so the desk sees it.
 
     ``to``/``language`` override the request's own, for mail sent after an erasure.
     Without any address there is nobody to mail (nothing happens)."""
@@ -113,17 +118,20 @@ def notify_subject(
             reply_to=reply_to,
             summary=template if record else "",
             record=record,
+            sent_step=sent_step,
         )
     )
 
 
 @shared_task(
+    bind=True,
     name="gdpr.emails.send_subject_email",
     autoretry_for=(OSError,),
     retry_backoff=True,
     max_retries=5,
 )
 def send_subject_email(
+    self,
     *,
     request_id: int,
     to: str,
@@ -132,12 +140,21 @@ def send_subject_email(
     reply_to: str = "",
     summary: str = "",
     record: bool = True,
+    sent_step: str = "",
 ) -> None:
     """Send one rendered mail and log it (SMTP errors are OSErrors: retried)."""
     message = EmailMessage(
         subject=subject_line, body=body, to=[to], reply_to=[reply_to] if reply_to else None
     )
-    message.send()
+    try:
+        message.send()
+    except OSError as error:
+        if self.request.retries >= self.max_retries:
+            # Every retry spent: the request's trail says so, where the handler looks.
+            _record_failed(request_id, subject_line, error)
+        raise
+    if sent_step:
+        _record_sent(request_id, sent_step, to)
     if not record:
         return
     from communications.services import communication_log_email
@@ -151,3 +168,30 @@ def send_subject_email(
         summary=summary,
         related=request,
     )
+
+
+def _record_sent(request_id: int, step: str, to: str) -> None:
+    """The step a mail stands for, once it has left; once, however often the task runs."""
+    from django.utils import timezone
+
+    from .models import RequestEvent
+
+    if step == RequestEvent.Action.EXTENSION_NOTIFIED:
+        told = DataSubjectRequest.objects.filter(
+            pk=request_id, extension_notified_at__isnull=True
+        ).update(extension_notified_at=timezone.now())
+        if not told:
+            return
+    RequestEvent.objects.create(request_id=request_id, action=step, note=to, internal=True)
+
+
+def _record_failed(request_id: int, subject_line: str, error: Exception) -> None:
+    from .models import RequestEvent
+
+    if DataSubjectRequest.objects.filter(pk=request_id).exists():
+        RequestEvent.objects.create(
+            request_id=request_id,
+            action=RequestEvent.Action.MAIL_FAILED,
+            note=f"{subject_line}: {error}"[:500],
+            internal=True,
+        )

@@ -207,6 +207,7 @@ class RequestEvent(models.Model):
         MARKETING_BANNED = "marketing_banned", _("Direct marketing banned")
         RECIPIENTS_NOTIFIED = "recipients_notified", _("Recipients notified")
         LETTER_DELETED = "letter_deleted", _("Letter deleted")
+        MAIL_FAILED = "mail_failed", _("Mail to the person could not be sent")
         RESPONDED = "responded", _("Response sent")
         COMPLETED = "completed", _("Completed")
         REFUSED = "refused", _("Refused")

@@ -445,13 +445,26 @@ def request_note(request: DataSubjectRequest, *, note: str, actor: User) -> Requ
     )
 
 
+EXTENSION_NOTICE_WAYS = ("email", "letter", "phone")
+
+
 @transaction.atomic
 def request_extend(
-    request: DataSubjectRequest, *, months: int, reason: str, actor: User
+    request: DataSubjectRequest,
+    *,
+    months: int,
+    reason: str,
+    actor: User,
+    told_by: str = "email",
+    told_note: str = "",
 ) -> DataSubjectRequest:
     """Extend the deadline by one or two further months (Art. 12(3)): once, before the
-    first deadline has passed, with reasons the person is told at once."""
+    first deadline has passed, with reasons the person is told at once — by email (the
+    request records it when the mail has left), or, for someone without an address, by
+    the letter or call the handler states they made."""
     reason = reason.strip()
+    if told_by not in EXTENSION_NOTICE_WAYS:
+        raise RequestError(_("Say how the person is told of the extension."), code="told_by")
     if not reason:
         raise RequestError(_("Give the reasons for the extension."), code="reason")
     if months not in (1, 2):
@@ -465,9 +478,12 @@ def request_extend(
             _("The deadline has already been extended; it can be extended only once."),
             code="extended",
         )
-    if not subject_address(locked):
+    if told_by == "email" and not subject_address(locked):
         raise RequestError(
-            _("The request has no email address: the person cannot be told of the extension."),
+            _(
+                "The request has no email address: tell the person by letter or phone, and"
+                " say so here."
+            ),
             code="no_address",
         )
     today = timezone.localdate()
@@ -480,22 +496,30 @@ def request_extend(
     now = timezone.now()
     locked.extended_due_on = extended_due_date(timezone.localdate(locked.received_at), months)
     locked.extension_reason = reason
-    locked.extension_notified_at = now
-    locked.save(update_fields=["extended_due_on", "extension_reason", "extension_notified_at"])
+    fields = ["extended_due_on", "extension_reason"]
+    if told_by != "email":
+        locked.extension_notified_at = now
+        fields.append("extension_notified_at")
+    locked.save(update_fields=fields)
     request_event_log(locked, RequestEvent.Action.EXTENDED, actor=actor, note=reason, at=now)
-    notify_subject(
-        locked,
-        template="extended",
-        context={"months": months, "reason": reason, "new_deadline": locked.extended_due_on},
-    )
-    request_event_log(
-        locked,
-        RequestEvent.Action.EXTENSION_NOTIFIED,
-        actor=actor,
-        note=subject_address(locked),
-        internal=True,
-        at=now,
-    )
+    if told_by == "email":
+        notify_subject(
+            locked,
+            template="extended",
+            context={"months": months, "reason": reason, "new_deadline": locked.extended_due_on},
+            sent_step=RequestEvent.Action.EXTENSION_NOTIFIED,
+        )
+    else:
+        way = _("By letter") if told_by == "letter" else _("By phone")
+        note = f"{way}: {told_note.strip()}" if told_note.strip() else str(way)
+        request_event_log(
+            locked,
+            RequestEvent.Action.EXTENSION_NOTIFIED,
+            actor=actor,
+            note=note,
+            internal=True,
+            at=now,
+        )
     return _sync(request, locked)
 
 

@@ -638,7 +638,9 @@ def test_assign_to_me_note_extend_and_refuse(
     assert request.events.get(action=Action.NOTE).note == "Soitin takaisin."
 
     with django_capture_on_commit_callbacks(execute=True):
-        controller_client.post(step_url(request, "extend"), {"months": "2", "reason": "Laaja."})
+        controller_client.post(
+            step_url(request, "extend"), {"months": "2", "reason": "Laaja.", "told_by": "email"}
+        )
     request.refresh_from_db()
     assert request.extended_due_on is not None
     # Extended once: the button is gone and a second try is refused on the form.
@@ -646,7 +648,9 @@ def test_assign_to_me_note_extend_and_refuse(
         step_url(request, "extend")
         not in controller_client.get(change_url(request)).content.decode()
     )
-    response = controller_client.post(step_url(request, "extend"), {"months": "1", "reason": "X"})
+    response = controller_client.post(
+        step_url(request, "extend"), {"months": "1", "reason": "X", "told_by": "email"}
+    )
     assert "only once" in response.content.decode()
 
     response = controller_client.post(step_url(request, "refuse"), {"reason": ""})
@@ -906,3 +910,15 @@ def test_the_export_admin_links_a_ready_export(controller_client, member):
     html = controller_client.get(changelist_url(DataExport)).content.decode()
     assert reverse("gdpr:export_download", kwargs={"export_id": export.pk}) in html
     assert '<progress class="gdpr-progress"' in html
+
+
+def test_the_desk_warns_while_the_extension_notice_has_not_left(controller_client, member):
+    request = DataSubjectRequestFactory(subject=member)
+    DataSubjectRequest.objects.filter(pk=request.pk).update(
+        extended_due_on=request.due_on + datetime.timedelta(days=30), extension_reason="Laaja."
+    )
+    page = controller_client.get(change_url(request)).content.decode()
+    assert "has not yet been told of the extension" in page
+    DataSubjectRequest.objects.filter(pk=request.pk).update(extension_notified_at=timezone.now())
+    page = controller_client.get(change_url(request)).content.decode()
+    assert "has not yet been told of the extension" not in page

@@ -143,8 +143,13 @@ def received_request(db, staff):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("months", "due"), [(1, D(2025, 3, 31)), (2, D(2025, 4, 30))])
-def test_the_service_extends_by_one_or_two_months(received_request, staff, months, due):
-    with time_machine.travel(datetime.datetime(2025, 2, 20, 12, tzinfo=HELSINKI)):
+def test_the_service_extends_by_one_or_two_months(
+    received_request, staff, months, due, django_capture_on_commit_callbacks
+):
+    with (
+        time_machine.travel(datetime.datetime(2025, 2, 20, 12, tzinfo=HELSINKI)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         request_extend(received_request, months=months, reason="Many requests.", actor=staff)
     received_request.refresh_from_db()
     assert received_request.due_on == D(2025, 2, 28)

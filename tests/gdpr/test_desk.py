@@ -150,7 +150,9 @@ def test_every_step_is_logged_with_its_actor_and_time(member, controller):
         services.request_verify_identity(
             request, method=IdentityMethod.PHONE_CALLBACK, note="Called back.", actor=handler
         )
-        services.request_extend(request, months=1, reason="Many requests.", actor=handler)
+        services.request_extend(
+            request, months=1, reason="Many requests.", actor=handler, told_by="phone"
+        )
         services.request_start(request, actor=handler)
     steps = list(request.events.exclude(action=Action.RECEIVED).order_by("pk"))
     assert [s.action for s in steps] == [
@@ -566,9 +568,62 @@ def test_the_extension_mail_gives_the_reasons_and_the_new_deadline(
     assert message.to == [member.email]
     assert "Records from three clubs." in message.body
     assert "30.4.2026" in message.body
+    # Recorded once the mail has left, not when it was queued.
     notified = request.events.get(action=Action.EXTENSION_NOTIFIED)
     assert notified.note == member.email
+    request.refresh_from_db()
     assert request.extension_notified_at is not None
+
+
+def test_an_extension_is_not_recorded_as_told_until_the_mail_leaves(
+    member, controller, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.core.mail import EmailMessage
+
+    def refuse(self, *args, **kwargs):
+        raise OSError("SMTP down")
+
+    from gdpr.emails import send_subject_email
+
+    monkeypatch.setattr(EmailMessage, "send", refuse)
+    monkeypatch.setattr(send_subject_email, "max_retries", 0)  # the last retry, at once
+    request = file_request(member)
+    with pytest.raises(OSError), django_capture_on_commit_callbacks(execute=True):
+        services.request_extend(request, months=1, reason="Many requests.", actor=controller)
+    request.refresh_from_db()
+    assert request.extended_due_on is not None
+    assert request.extension_notified_at is None
+    assert not request.events.filter(action=Action.EXTENSION_NOTIFIED).exists()
+    failed = request.events.get(action=Action.MAIL_FAILED)
+    assert failed.internal and "SMTP down" in failed.note
+
+
+def test_someone_without_an_address_is_told_of_an_extension_by_letter(
+    controller, django_capture_on_commit_callbacks, mailoutbox
+):
+    request = services.request_file(
+        subject=None,
+        kind=RequestKind.ACCESS,
+        actor=controller,
+        channel=RequestChannel.LETTER,
+        subject_name="Kirje Kirjoittaja",
+    )
+    with pytest.raises(RequestError, match="by letter or phone"):
+        services.request_extend(request, months=1, reason="Laaja.", actor=controller)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_extend(
+            request,
+            months=1,
+            reason="Laaja.",
+            actor=controller,
+            told_by="letter",
+            told_note="Kirje postitettu 3.12.",
+        )
+    assert mailoutbox == []
+    assert request.extension_notified_at is not None
+    told = request.events.get(action=Action.EXTENSION_NOTIFIED)
+    assert told.actor == controller
+    assert told.note.endswith("Kirje postitettu 3.12.")
 
 
 def test_no_mail_leaves_before_the_step_commits(member, controller, mailoutbox):
