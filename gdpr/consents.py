@@ -136,7 +136,13 @@ def _language(language: str) -> str:
 
 @transaction.atomic
 def consent_give(
-    user: User, *, purpose: str, language: str, source: str, actor: User | None
+    user: User,
+    *,
+    purpose: str,
+    language: str,
+    source: str,
+    actor: User | None,
+    notice_shown: object = None,
 ) -> Consent:
     """Record ``user``'s consent to ``purpose`` with the exact text shown in ``language``.
 
@@ -154,7 +160,9 @@ def consent_give(
             consent.withdrawn_at = timezone.now()
             consent.save(update_fields=["withdrawn_at"])
         # The privacy notice is shown beside the consent: record which version it was.
-        shown = notice_acknowledge(user, context=NoticeAcknowledgement.Context.CONSENT)
+        shown = notice_acknowledge(
+            user, context=NoticeAcknowledgement.Context.CONSENT, shown=notice_shown
+        )
         consent = Consent.objects.create(
             user=user,
             subject_key=email_key(user.email),

@@ -157,6 +157,8 @@ class MarketingChoiceForm(forms.Form):
     purpose = forms.CharField(required=False, max_length=40)
     # The version of the consent text on the page: the record must name what was read.
     version = forms.CharField(required=False, max_length=40)
+    # The privacy notice version the page linked (recorded with a consent).
+    notice_version = forms.CharField(required=False, max_length=10)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -168,3 +170,21 @@ class MarketingChoiceForm(forms.Form):
         }:
             raise forms.ValidationError(_("Unknown consent."), code="purpose")
         return data
+
+
+class SignupNoticeForm(forms.Form):
+    """Added to allauth's signup form (ACCOUNT_SIGNUP_FORM_CLASS): the number of the
+    privacy notice version the signup page links, so the new account records the version
+    the person was shown, not one published while they typed."""
+
+    notice_version = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from .notice import notice_publish
+
+        self.fields["notice_version"].initial = notice_publish().number
+
+    def signup(self, request, user) -> None:
+        # Recorded by gdpr.signals on user_signed_up, with the rest of the signup.
+        return None

@@ -21,6 +21,7 @@ from registry.csv_download import csv_download
 from .. import consents, marketing
 from ..forms import MarketingChoiceForm
 from ..models import MarketingChannel, Suppression
+from ..notice import notice_publish
 
 
 @login_required
@@ -58,6 +59,8 @@ def marketing_choices(request: HttpRequest) -> HttpResponse:
                 for channel in MarketingChannel
             ],
             "all_banned": all(state.values()),
+            # The consent forms carry it: the consent records the version linked here.
+            "notice_version": notice_publish().number,
             "consents": [
                 {"purpose": p, "text": p.text_in(language), "consent": live.get(p.key)}
                 for p in consents.consent_purposes()
@@ -94,6 +97,7 @@ def _apply(data: dict, user) -> str | None:
             language=get_language() or user.preferred_language,
             source=source,
             actor=user,
+            notice_shown=data.get("notice_version"),
         )
         return _("Your consent was recorded: %(purpose)s.") % {"purpose": purpose.label}
     consents.consent_withdraw(user, purpose=purpose.key, actor=user)

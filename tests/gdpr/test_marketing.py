@@ -326,6 +326,30 @@ def test_the_page_gives_and_withdraws_a_consent(english_client, english_member):
     assert consent.withdrawn_at is not None
 
 
+def test_a_consent_records_the_notice_version_its_page_linked(english_client, english_member):
+    from gdpr.models import NoticeVersion
+    from gdpr.notice import notice_publish
+
+    page = english_client.get(MARKETING_URL).content.decode()
+    shown = notice_publish()
+    assert f'name="notice_version" value="{shown.number}"' in page
+    newer = NoticeVersion.objects.create(
+        number=shown.number + 1, content_hash="f" * 64, content=shown.content
+    )
+    purpose = consents.consent_purpose(consents.EMAIL_OFFERS)
+    english_client.post(
+        MARKETING_URL,
+        {
+            "action": "consent",
+            "purpose": purpose.key,
+            "version": purpose.text_version,
+            "notice_version": str(shown.number),
+        },
+    )
+    consent = Consent.objects.get(user=english_member)
+    assert consent.notice_version == shown != newer
+
+
 def test_a_consent_to_a_text_no_longer_shown_is_not_recorded(english_client, english_member):
     response = english_client.post(
         MARKETING_URL,
@@ -363,8 +387,9 @@ def test_the_marketing_page_query_count_is_fixed(
         marketing.marketing_ban(english_member, channels=[channel], source="subject", actor=None)
     client.force_login(english_member)
     client.get(MARKETING_URL)
-    # The page's 7, bans, suppressions, live consents.
-    with django_assert_max_num_queries(10):
+    # The page's 7, bans, suppressions, live consents, and the notice version it links
+    # (the latest version and the disclosure facts it is built from).
+    with django_assert_max_num_queries(13):
         assert client.get(MARKETING_URL).status_code == 200
 
 

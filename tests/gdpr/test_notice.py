@@ -173,6 +173,27 @@ def test_signup_links_the_notice_and_records_the_version_shown(client):
     assert acknowledgement.version == NoticeVersion.objects.order_by("-number").first()
 
 
+def test_signup_records_the_version_its_page_linked_even_if_a_newer_one_came_since(
+    client, classify_later
+):
+    page = client.get(reverse("account_signup")).content.decode()
+    shown = notice_publish()
+    assert f'name="notice_version" value="{shown.number}"' in page
+    classify_later()  # a new version is published while the person types
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "hidas@example.fi",
+            "password1": "pitkä-salasana-77",
+            "password2": "pitkä-salasana-77",
+            "notice_version": str(shown.number),
+        },
+    )
+    assert notice_publish().number == shown.number + 1
+    acknowledgement = NoticeAcknowledgement.objects.get(user__email="hidas@example.fi")
+    assert acknowledgement.version == shown
+
+
 def test_an_unchanged_registry_publishes_no_new_version():
     first = notice_publish()
     again = notice_publish()
