@@ -15,8 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 from .models import RetentionRun
 
@@ -66,6 +68,42 @@ def _take_lock(name: str) -> bool:
         return bool(cursor.fetchone()[0])
 
 
+# No job runs this long: an older run still marked running lost its worker.
+INTERRUPTED_AFTER = datetime.timedelta(hours=6)
+
+
+def _close_interrupted(name: str, *, before: RetentionRun) -> None:
+    """Runs of this job left "running" by a worker that stopped mid-run: they did not
+    finish (their work was rolled back), and the admin should see it."""
+    RetentionRun.objects.filter(
+        job=name,
+        status=RetentionRun.Status.RUNNING,
+        pk__lt=before.pk,
+        started_at__lt=before.started_at - INTERRUPTED_AFTER,
+    ).update(
+        status=RetentionRun.Status.FAILED,
+        error=_("Interrupted: the worker stopped before the run finished."),
+        finished_at=before.started_at,
+    )
+
+
+def failing_jobs() -> list[str]:
+    """Jobs whose latest finished run failed (two queries, however many runs)."""
+    latest = (
+        RetentionRun.objects.filter(
+            status__in=[RetentionRun.Status.DONE, RetentionRun.Status.FAILED]
+        )
+        .values("job")
+        .annotate(last=Max("pk"))
+        .values_list("last", flat=True)
+    )
+    return sorted(
+        RetentionRun.objects.filter(
+            pk__in=list(latest), status=RetentionRun.Status.FAILED
+        ).values_list("job", flat=True)
+    )
+
+
 def run_job(
     name: str, *, now: datetime.datetime | None = None, raise_errors: bool = True
 ) -> RetentionRun:
@@ -81,6 +119,7 @@ def run_job(
                 run.status = RetentionRun.Status.SKIPPED
                 counts: dict[str, int] = {}
             else:
+                _close_interrupted(name, before=run)
                 counts = {label: n for label, n in retention_job.run(now).items() if n}
                 run.status = RetentionRun.Status.DONE
     except Exception as error:

@@ -46,7 +46,15 @@ def purge_ended_memberships(now: datetime.datetime) -> dict[str, int]:
     for membership in ended.iterator(chunk_size=500):
         try:
             with transaction.atomic():
-                membership.delete()
+                # Another job (vouchers of erased people) may hold or have taken it.
+                locked = (
+                    Membership.objects.select_for_update(skip_locked=True)
+                    .filter(pk=membership.pk)
+                    .first()
+                )
+                if locked is None:
+                    continue
+                locked.delete()
         except ProtectedError:
             continue  # invoices (kept by the Accounting Act) still point at it
         deleted += 1

@@ -11,6 +11,18 @@ from ..selectors import desk_counts
 register = template.Library()
 
 
+@register.inclusion_tag("admin/gdpr/_retention_alert.html", takes_context=True)
+def gdpr_retention_alert(context: template.Context) -> dict[str, Any]:
+    """Jobs whose last run failed: data past its period is not being purged."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.has_perm("gdpr.view_retentionrun"):
+        return {"failing": []}
+    from ..jobs import failing_jobs
+
+    return {"failing": failing_jobs()}
+
+
 @register.inclusion_tag("admin/gdpr/_desk_counts.html", takes_context=True)
 def gdpr_desk_counts(context: template.Context) -> dict[str, Any]:
     request = context.get("request")

@@ -922,3 +922,18 @@ def test_the_desk_warns_while_the_extension_notice_has_not_left(controller_clien
     DataSubjectRequest.objects.filter(pk=request.pk).update(extension_notified_at=timezone.now())
     page = controller_client.get(change_url(request)).content.decode()
     assert "has not yet been told of the extension" not in page
+
+
+def test_the_admin_home_flags_a_retention_job_whose_last_run_failed(controller_client):
+    from gdpr.models import RetentionRun
+
+    home = reverse("admin:index")
+    assert "gdpr-retention-alert" not in controller_client.get(home).content.decode()
+    RetentionRun.objects.create(
+        job="accounts.login_events", status=RetentionRun.Status.FAILED, error="disk full"
+    )
+    page = controller_client.get(home).content.decode()
+    assert "gdpr-retention-alert" in page
+    assert "accounts.login_events" in page
+    RetentionRun.objects.create(job="accounts.login_events", status=RetentionRun.Status.DONE)
+    assert "gdpr-retention-alert" not in controller_client.get(home).content.decode()

@@ -74,6 +74,63 @@ def test_signups_never_confirmed_go_after_the_period(settings):
     assert not User.objects.filter(pk=stale.pk).exists()
     assert not EmailAddress.objects.filter(email="stale@example.fi").exists()
     assert User.objects.filter(pk__in=[fresh.pk, confirmed.pk, staff.pk]).count() == 3
+    assert run_job("accounts.unconfirmed_signups", now=NOW).counts == {}
+
+
+def test_an_unconfirmed_signup_something_protects_does_not_stop_the_others(settings, monkeypatch):
+    from django.db.models import ProtectedError
+
+    settings.UNCONFIRMED_SIGNUP_RETENTION_DAYS = 30
+    kept = User.objects.create_user("kept@example.fi", "x-pass-1234")
+    gone = User.objects.create_user("gone@example.fi", "x-pass-1234")
+    User.objects.filter(pk__in=[kept.pk, gone.pk]).update(
+        date_joined=NOW - datetime.timedelta(days=31)
+    )
+    delete = User.delete
+
+    def protected(self, *args, **kwargs):
+        if self.pk == kept.pk:
+            raise ProtectedError("an invoice points at it", set())
+        return delete(self, *args, **kwargs)
+
+    monkeypatch.setattr(User, "delete", protected)
+    run = run_job("accounts.unconfirmed_signups", now=NOW)
+    assert run.status == RetentionRun.Status.DONE
+    assert run.counts == {"accounts.User": 1}
+    assert list(User.objects.filter(email__in=["kept@example.fi", "gone@example.fi"])) == [kept]
+
+
+def test_a_run_left_running_by_a_stopped_worker_is_closed_and_failures_are_flagged():
+    from django.utils import timezone
+
+    from gdpr.jobs import failing_jobs
+
+    dead = RetentionRun.objects.create(
+        job="accounts.login_events", started_at=timezone.now() - datetime.timedelta(hours=7)
+    )
+    running = RetentionRun.objects.create(
+        job="accounts.login_events", started_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    assert run_job("accounts.login_events", now=NOW).status == RetentionRun.Status.DONE
+    dead.refresh_from_db()
+    assert dead.status == RetentionRun.Status.FAILED
+    assert dead.error
+    running.refresh_from_db()  # recent enough to be alive somewhere: left alone
+    assert running.status == RetentionRun.Status.RUNNING
+    # The failure is history: the latest run succeeded.
+    assert failing_jobs() == []
+
+    def broken(now):
+        raise RuntimeError("disk full")
+
+    register_job(RetentionJob(name="aaa.broken", label="Broken", run=broken))
+    try:
+        run_job("aaa.broken", now=NOW, raise_errors=False)
+        assert failing_jobs() == ["aaa.broken"]
+    finally:
+        from gdpr import jobs
+
+        jobs._jobs.pop("aaa.broken")
 
 
 @pytest.fixture
