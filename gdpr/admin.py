@@ -1356,6 +1356,8 @@ DISCLOSURE_RECORD_FIELDS = [
     "starts_on",
     "ends_on",
     "outside_eea",
+    "destination_country",
+    "transfer_safeguards",
 ]
 
 
@@ -1425,6 +1427,9 @@ class DisclosureForm(DisclosureSubjectsForm):
                 categories=list(cleaned.get("categories") or []),
                 starts_on=cleaned.get("starts_on"),
                 ends_on=cleaned.get("ends_on"),
+                outside_eea=bool(cleaned.get("outside_eea")),
+                destination_country=cleaned.get("destination_country") or "",
+                transfer_safeguards=cleaned.get("transfer_safeguards") or "",
             )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
@@ -1520,6 +1525,8 @@ class DisclosureAdmin(admin.ModelAdmin):
                     starts_on=data["starts_on"],
                     ends_on=data.get("ends_on"),
                     outside_eea=data.get("outside_eea", False),
+                    destination_country=data.get("destination_country", ""),
+                    transfer_safeguards=data.get("transfer_safeguards", ""),
                     subjects=None,
                     actor=request.user,
                 )

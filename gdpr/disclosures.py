@@ -44,6 +44,9 @@ def disclosure_validate(
     categories: list[str],
     starts_on: datetime.date | None,
     ends_on: datetime.date | None,
+    outside_eea: bool = False,
+    destination_country: str = "",
+    transfer_safeguards: str = "",
 ) -> None:
     """Raise DisclosureError naming each field that breaks a rule (shared by the admin
     form, so it shows the rules the service enforces)."""
@@ -81,6 +84,13 @@ def disclosure_validate(
         add("ends_on", _("The end date cannot be before the start date."))
     if kind == Disclosure.Kind.AUTHORITY and not legal_basis.strip():
         add("legal_basis", _("A disclosure to an authority needs the provision that requires it."))
+    if outside_eea and not destination_country.strip():
+        add("destination_country", _("Name the country the data is transferred to."))
+    if outside_eea and not transfer_safeguards.strip():
+        add(
+            "transfer_safeguards",
+            _("A transfer outside the EU/EEA needs its safeguard (GDPR Art. 44 to 46)."),
+        )
     if errors:
         raise DisclosureError(errors)
 
@@ -101,6 +111,8 @@ def disclosure_record(
     starts_on: datetime.date,
     ends_on: datetime.date | None = None,
     outside_eea: bool = False,
+    destination_country: str = "",
+    transfer_safeguards: str = "",
     subjects: Iterable[User] | QuerySet | None = None,
     actor: User | None,
 ) -> Disclosure:
@@ -120,6 +132,9 @@ def disclosure_record(
         categories=categories,
         starts_on=starts_on,
         ends_on=ends_on,
+        outside_eea=outside_eea,
+        destination_country=destination_country,
+        transfer_safeguards=transfer_safeguards,
     )
     with acting_as(actor):
         disclosure = Disclosure.objects.create(
@@ -132,6 +147,9 @@ def disclosure_record(
             starts_on=starts_on,
             ends_on=ends_on,
             outside_eea=outside_eea,
+            # Only a transfer has a destination to name.
+            destination_country=destination_country.strip() if outside_eea else "",
+            transfer_safeguards=transfer_safeguards.strip() if outside_eea else "",
             recorded_by=actor,
         )
     if subjects is not None:

@@ -252,6 +252,8 @@ def disclosure_details(disclosure: Disclosure) -> dict[str, Any]:
             {"key": key, "label": labels.get(key, key)} for key in disclosure.categories or []
         ],
         "outside_eea": disclosure.outside_eea,
+        "destination_country": disclosure.destination_country,
+        "transfer_safeguards": disclosure.transfer_safeguards,
         "starts_on": plain(disclosure.starts_on),
         "ends_on": plain(disclosure.ends_on),
         "recorded_at": plain(disclosure.recorded_at),

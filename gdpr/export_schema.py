@@ -171,6 +171,8 @@ SCHEMA: dict[str, Any] = {
                 "legal_basis": _TEXT,
                 "categories": {"type": "array", "items": _KEYED_LABEL},
                 "outside_eea": {"type": "boolean"},
+                "destination_country": _TEXT,
+                "transfer_safeguards": _TEXT,
                 "starts_on": {"type": "string", "format": "date"},
                 "ends_on": {"type": ["string", "null"]},
                 "recorded_at": {"type": ["string", "null"]},

@@ -477,6 +477,21 @@ class Disclosure(models.Model):
     # gdpr.registry category keys.
     categories = models.JSONField(_("data categories"), default=list)
     outside_eea = models.BooleanField(_("transfer outside the EU/EEA"), default=False)
+    # Art. 30(1)(e), 13(1)(f): where a transfer goes and what protects the data there.
+    destination_country = models.CharField(
+        _("country of the recipient"),
+        max_length=100,
+        blank=True,
+        help_text=_("For a transfer outside the EU/EEA: the country the data goes to."),
+    )
+    transfer_safeguards = models.TextField(
+        _("safeguards for the transfer"),
+        blank=True,
+        help_text=_(
+            "For a transfer outside the EU/EEA: an adequacy decision (Art. 45), standard"
+            " contractual clauses or another safeguard (Art. 46), and where a copy can be had."
+        ),
+    )
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"), null=True, blank=True)
     subjects = models.ManyToManyField(

@@ -245,10 +245,30 @@ def _security() -> list[str]:
     ]
 
 
+def _transfers() -> list[dict[str, str]]:
+    """Each recorded transfer outside the EU/EEA: to whom, where, under what safeguard."""
+    rows = (
+        Disclosure.objects.filter(outside_eea=True)
+        .order_by("destination_country", "recipient_name")
+        .values_list("recipient_name", "destination_country", "transfer_safeguards")
+        .distinct()
+    )
+    return [
+        {"recipient": name, "country": country, "safeguards": safeguards}
+        for name, country, safeguards in rows
+    ]
+
+
 def notice_facts() -> dict[str, Any]:
-    """What the notice needs from the database (2 queries), shared by all languages."""
+    """What the notice needs from the database (2 queries; 3 once data has gone outside
+    the EU/EEA), shared by all languages."""
     kinds, outside_eea = _disclosure_facts()
-    return {"details": controller_details(), "kinds": kinds, "outside_eea": outside_eea}
+    return {
+        "details": controller_details(),
+        "kinds": kinds,
+        "outside_eea": outside_eea,
+        "transfers": _transfers() if outside_eea else [],
+    }
 
 
 def notice_content(language: str, facts: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -311,6 +331,7 @@ def notice_content(language: str, facts: dict[str, Any] | None = None) -> dict[s
             "recipients": recipients,
             "disclosure_kinds": disclosure_kinds,
             "outside_eea": outside_eea,
+            "transfers": facts.get("transfers", []),
             "kept_on_erasure": _kept_records(),
             "rights": _rights(),
             "security": _security(),
@@ -349,6 +370,7 @@ def _current_content() -> tuple[dict[str, Any], str]:
         details.name,
         tuple(sorted(facts["kinds"])),
         facts["outside_eea"],
+        tuple(tuple(sorted(t.items())) for t in facts["transfers"]),
         # The periods the notice states come from settings an operator may change.
         tuple(tuple(sorted(c.retention.values().items())) for c in registry.categories()),
     )

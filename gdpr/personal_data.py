@@ -340,6 +340,8 @@ register_model(
                 "legal_basis",
                 "categories",
                 "outside_eea",
+                "destination_country",
+                "transfer_safeguards",
                 "starts_on",
                 "ends_on",
                 "recorded_at",

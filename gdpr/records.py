@@ -50,7 +50,10 @@ def records_of_processing(language: str) -> dict[str, Any]:
                     "data": [str(c.label) for c in serving],
                     "recipients": recipients + disclosure_kinds,
                     "transfers": (
-                        _("Recorded disclosures outside the EU/EEA exist; see disclosures.")
+                        "; ".join(
+                            f"{t['recipient']}, {t['country']}: {t['safeguards']}"
+                            for t in facts["transfers"]
+                        )
                         if facts["outside_eea"]
                         else _("None outside the EU/EEA.")
                     ),
@@ -82,6 +85,30 @@ def records_csv(records: dict[str, Any]) -> Iterator[str]:
         _("Transfers outside the EU/EEA"),
         _("Time limits for erasure"),
     ]
+    # Art. 30(1)(a): who keeps the records, first.
+    controller = records["controller"]
+    contact = controller.get("privacy_contact") or {}
+    dpo = controller.get("dpo") or {}
+    for label, value in (
+        (_("Controller"), controller.get("name", "")),
+        (_("Business ID"), controller.get("business_id", "")),
+        (_("Address"), controller.get("address", "")),
+        (_("Email"), controller.get("email", "")),
+        (_("Phone"), controller.get("phone", "")),
+        (
+            _("Contact for register matters"),
+            ", ".join(
+                v for v in (contact.get("name"), contact.get("email"), contact.get("phone")) if v
+            ),
+        ),
+        (
+            _("Data protection officer"),
+            ", ".join(v for v in (dpo.get("name"), dpo.get("email"), dpo.get("phone")) if v),
+        ),
+    ):
+        if value:
+            writer.writerow([label, value])
+    writer.writerow([])
     writer.writerow(headers)
     for activity in records["activities"]:
         writer.writerow(

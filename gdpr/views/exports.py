@@ -1,5 +1,6 @@
-"""Downloading an access/portability export: the subject (after re-authenticating) or the
-controller's staff with the view permission; everyone else gets 404."""
+"""Downloading an access/portability export: the subject or the controller's staff with
+the view permission, each after re-authenticating; everyone else gets 404 (before being
+asked for anything)."""
 
 from __future__ import annotations
 
@@ -17,14 +18,12 @@ from ..models import DataExport
 @require_safe
 def export_download(request: HttpRequest, export_id) -> HttpResponse:
     export = exports.export_for_user(request.user, export_id)
-    if export.subject_id == request.user.pk:
-        return _subject_download(request, export)
-    return _download(request, export)
+    return _reauthenticated_download(request, export)
 
 
-# The subject proves again that it is them: the ZIP holds everything about them.
+# Whoever downloads proves again that it is them: the ZIP holds everything about a person.
 @reauthentication_required
-def _subject_download(request: HttpRequest, export: DataExport) -> HttpResponse:
+def _reauthenticated_download(request: HttpRequest, export: DataExport) -> HttpResponse:
     return _download(request, export)
 
 

@@ -99,6 +99,24 @@ def test_it_refuses_a_disclosure_that_breaks_a_rule(controller, member, override
     assert not Disclosure.objects.exists()
 
 
+def test_a_transfer_outside_the_eea_needs_its_country_and_safeguard(controller, member):
+    with pytest.raises(DisclosureError) as error:
+        disclosure_record(**partner(outside_eea=True), subjects=[member], actor=controller)
+    assert set(error.value.message_dict) == {"destination_country", "transfer_safeguards"}
+    disclosure = disclosure_record(
+        **partner(
+            outside_eea=True,
+            destination_country="Kanada",
+            transfer_safeguards="Komission tietosuojan riittävyyttä koskeva päätös",
+        ),
+        actor=controller,
+    )
+    assert disclosure.destination_country == "Kanada"
+    # Inside the EU/EEA there is no destination to keep.
+    inside = disclosure_record(**partner(destination_country="Ruotsi"), actor=controller)
+    assert inside.destination_country == ""
+
+
 def test_it_names_the_unknown_categories(controller):
     with pytest.raises(DisclosureError) as caught:
         disclosure_record(**partner(categories=["membership", "shoe_size"]), actor=controller)

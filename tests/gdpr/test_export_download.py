@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from gdpr import export_archive, exports
 from gdpr.models import DataExport, ExportDownload, RequestEvent, RequestKind
-from tests.factories import UserFactory
+from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 from .distinctive import use_private_storage
 from .factories import DataSubjectRequestFactory
@@ -128,6 +128,10 @@ def test_a_non_staff_user_with_the_permission_gets_404(client, export):
 
 def test_staff_with_the_permission_download_it_and_it_is_logged(client, allowed_staff, export):
     client.force_login(allowed_staff)
+    # The controller's staff prove it is them again too.
+    response = client.get(url(export))
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    reauthenticate(client, DEFAULT_PASSWORD)
     response = client.get(url(export))
     assert response.status_code == 200
     assert body(response).startswith(b"PK")
@@ -152,6 +156,7 @@ def test_an_unknown_export_is_404(client, allowed_staff):
 def test_an_export_being_built_is_404(client, allowed_staff, export, status):
     DataExport.objects.filter(pk=export.pk).update(status=status)
     client.force_login(allowed_staff)
+    reauthenticate(client, DEFAULT_PASSWORD)
     assert client.get(url(export)).status_code == 404
 
 

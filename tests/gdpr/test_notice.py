@@ -264,11 +264,35 @@ def test_recorded_disclosures_and_transfers_appear_in_the_notice():
         purpose="Tax audit",
         legal_basis="Act on Assessment Procedure",
         starts_on="2026-01-01",
+    )
+    Disclosure.objects.create(
+        kind=Disclosure.Kind.PARTNER,
+        recipient_name="Logbook Inc.",
+        purpose="Flight logbook service",
+        legal_basis="Consent",
+        starts_on="2026-01-01",
+        ends_on="2026-12-31",
         outside_eea=True,
+        destination_country="United States",
+        transfer_safeguards="EU-US Data Privacy Framework (adequacy decision)",
     )
     content = notice_content("en")
-    assert content["disclosure_kinds"] == ["Authority"]
+    assert content["disclosure_kinds"] == ["Authority", "Partner"]
     assert content["outside_eea"] is True
+    # Art. 13(1)(f): to whom, where, and under what safeguard.
+    assert content["transfers"] == [
+        {
+            "recipient": "Logbook Inc.",
+            "country": "United States",
+            "safeguards": "EU-US Data Privacy Framework (adequacy decision)",
+        }
+    ]
+    from gdpr.records import records_of_processing
+
+    transfers = {a["transfers"] for a in records_of_processing("en")["activities"]}
+    assert transfers == {
+        "Logbook Inc., United States: EU-US Data Privacy Framework (adequacy decision)"
+    }
 
 
 def test_the_pdf_opens(client):

@@ -58,8 +58,11 @@ def test_the_page_the_csv_and_the_pdf(controller_client):
 
     response = controller_client.get(reverse("gdpr_records_csv"))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0][0] == "Purpose"
-    assert len([r for r in rows[1:] if r]) == len(records_of_processing("en")["activities"]) + 1
+    # Art. 30(1)(a) first: the controller and its contacts, then the activities.
+    assert rows[0][0] == "Controller"
+    header = next(i for i, row in enumerate(rows) if row and row[0] == "Purpose")
+    activities = [r for r in rows[header + 1 :] if r]
+    assert len(activities) == len(records_of_processing("en")["activities"]) + 1
 
     pdf = controller_client.get(reverse("gdpr_records_pdf"))
     assert pdf.content.startswith(b"%PDF")
