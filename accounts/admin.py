@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.admin_tools import EstimatedCountPaginator
 
-from .events import profile_changed
+from .events import profile_changed, profile_viewed
 from .models import LoginEvent, User
 from .services import PROFILE_FIELDS, profile_sources_record
 from .sources import DataSource
@@ -70,6 +70,18 @@ class UserAdmin(DjangoUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
         (_("Source of the changes"), {"fields": ("data_source", "source_note")}),
     )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        # Opening someone's record shows their data: it goes in their "who has seen my
+        # data" log (a page that only answered 404 or a redirect showed nothing).
+        if request.method == "GET" and response.status_code == 200:
+            subject = (
+                User.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+            )
+            if subject is not None and subject.pk != request.user.pk:
+                profile_viewed.send(sender=User, user=subject, viewer=request.user)
+        return response
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)

@@ -330,14 +330,22 @@ class AdminRightChange(models.Model):
 
 
 class MemberDataView(models.Model):
-    """One organization admin seeing one member's data: the "who has seen my data" log."""
+    """One organization admin (or one of the controller's staff) seeing one person's data:
+    the "who has seen my data" log."""
 
     class Channel(models.TextChoices):
         DETAIL = "detail", _("Opened the member's details")
         EXPORT = "export", _("Exported the member list")
+        CONTROLLER = "controller", _("Opened the person's record in the controller's admin")
 
+    # Empty for the controller's staff, who see everyone's data, not an organization's.
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+        Organization,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organization"),
     )
     subject = models.ForeignKey(
         settings.AUTH_USER_MODEL,

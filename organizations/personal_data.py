@@ -108,7 +108,14 @@ register_category(
         label=_("Who has viewed or exported a member's data"),
         purposes=(Purpose.ACCOUNTABILITY, Purpose.SECURITY),
         legal_basis=LegalBasis.LEGAL_OBLIGATION,
-        retention=UNTIL_SETTLED,
+        retention=Retention(
+            RetentionKind.UNTIL_MEMBERSHIP_ENDS,
+            _(
+                "Views by an organization's admins: until {days} days after the membership"
+                " ends. Views by the controller's staff: while the account exists."
+            ),
+            days_setting="ENDED_MEMBERSHIP_RETENTION_DAYS",
+        ),
         sources=(DataSource.SERVICE,),
         recipients=ADMINS_AND_STAFF,
         description=_("GDPR Art. 5(2) and 32: access to member data is logged."),

@@ -181,7 +181,8 @@ def organization_with_details(*, pk: int) -> Organization:
 
 
 def data_views_for_subject(*, user: User, limit: int = 50) -> tuple[list[MemberDataView], int]:
-    """The latest views of the user's data by organization admins, and how many in all."""
+    """The latest views of the user's data by organization admins and the controller's
+    staff, and how many in all."""
     views = MemberDataView.objects.filter(subject=user)
     latest = list(views.select_related("organization").order_by("-viewed_at")[:limit])
     return latest, views.count()

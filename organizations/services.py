@@ -603,6 +603,19 @@ def member_data_view_record(*, viewer: User, membership: Membership) -> None:
     )
 
 
+def controller_data_view_record(*, viewer: User, subject: User) -> None:
+    """One of the controller's staff opened ``subject``'s record (not their own)."""
+    if subject.pk == viewer.pk:
+        return
+    MemberDataView.objects.create(
+        organization=None,
+        subject=subject,
+        viewer=viewer,
+        viewer_name=viewer.get_full_name() or viewer.email,
+        channel=MemberDataView.Channel.CONTROLLER,
+    )
+
+
 def member_export_record(*, viewer: User, memberships: QuerySet[Membership]) -> int:
     """Log an export of every member in ``memberships`` with one INSERT … SELECT."""
     source = (

@@ -83,3 +83,26 @@ def test_the_admin_never_shows_an_authenticator_secret(mfa_staff_client, member)
     ).content.decode()
     assert str(member) in page
     assert secret not in page
+
+
+def test_staff_opening_a_persons_record_is_in_that_persons_access_log(
+    mfa_staff_client, staff, member, client
+):
+    from organizations.models import MemberDataView
+
+    url = reverse("admin:accounts_user_change", args=[member.pk])
+    assert mfa_staff_client.get(url).status_code == 200
+    view = MemberDataView.objects.get(subject=member)
+    assert (view.viewer, view.organization, view.channel) == (
+        staff,
+        None,
+        MemberDataView.Channel.CONTROLLER,
+    )
+    # Their own record, a save, or a record that is not there: nothing seen to log.
+    mfa_staff_client.get(reverse("admin:accounts_user_change", args=[staff.pk]))
+    mfa_staff_client.get(reverse("admin:accounts_user_change", args=[999999]))
+    assert MemberDataView.objects.count() == 1
+    # The person reads it on their My data page.
+    client.force_login(member)
+    page = client.get(reverse("accounts:my_data")).content.decode()
+    assert staff.get_full_name() in page
