@@ -39,11 +39,13 @@ def addressed_to(user: User, field: str) -> Q:
         .annotate(address=Lower("email"))
         .filter(address=Lower(OuterRef(field)))
     )
-    # The account's own address: allauth makes only a verified address primary, and an
-    # account the controller made has no address rows at all.
+    # The account's own address counts without a verified row only when the account has
+    # no address rows at all (one the controller made), as in verified_addresses().
     condition = Q(Exists(verified))
     if user.email:
-        condition |= Q(**{f"{field}__iexact": user.email})
+        condition |= Q(**{f"{field}__iexact": user.email}) & ~Q(
+            Exists(EmailAddress.objects.filter(user=user))
+        )
     return condition
 
 

@@ -318,6 +318,11 @@ class ExtendForm(forms.Form):
     )
 
 
+class TellExtensionForm(forms.Form):
+    told_by = ExtendForm.base_fields["told_by"]
+    told_note = ExtendForm.base_fields["told_note"]
+
+
 class CompleteForm(forms.Form):
     response = forms.CharField(
         label=_("Answer to the person"),
@@ -712,6 +717,8 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
         if obj.is_open:
             if obj.extended_due_on is None and timezone.localdate() <= obj.due_on:
                 steps.append(("extend", gettext("Extend the deadline")))
+            elif obj.extended_due_on is not None and obj.extension_notified_at is None:
+                steps.append(("tell_extension", gettext("Tell the person of the extension")))
             steps.append(("assign", gettext("Assign")))
             steps.append(("refuse", gettext("Refuse")))
         steps.append(("note", gettext("Add an internal note")))
@@ -738,6 +745,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
             "assign",
             "note",
             "extend",
+            "tell_extension",
             "complete",
             "refuse",
             "delete_letter",
@@ -910,6 +918,27 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
                 told_note=data.get("told_note", ""),
             ),
             done=gettext("Deadline extended; the person is being told."),
+        )
+
+    def tell_extension_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        obj = self._request_or_404(request, object_id)
+        return self._step(
+            request,
+            object_id,
+            obj=obj,
+            title=gettext("Tell the person of the extension"),
+            form_class=TellExtensionForm,
+            intro=gettext(
+                "The notice of the extension has not reached the person. Send it again, or"
+                " tell them by letter or phone and record it here."
+            ),
+            run=lambda obj, data: services.request_extension_tell(
+                obj,
+                told_by=data["told_by"],
+                told_note=data.get("told_note", ""),
+                actor=request.user,
+            ),
+            done=gettext("Recorded; the person is being told."),
         )
 
     def complete_view(self, request: HttpRequest, object_id: int) -> HttpResponse:

@@ -621,7 +621,9 @@ def redact(text: str, values: Iterable[str]) -> str:
     import re
 
     for value in values:
-        text = re.sub(re.escape(value), _("[erased]"), text, flags=re.IGNORECASE)
+        # Whole words only: a first name "Ann" leaves "annual" alone.
+        pattern = rf"(?<!\w){re.escape(value)}(?!\w)"
+        text = re.sub(pattern, _("[erased]"), text, flags=re.IGNORECASE)
     return text
 
 

@@ -50,3 +50,11 @@ def normalise_address(street_address: str, postal_code: str) -> str:
 
 def address_key(street_address: str, postal_code: str) -> str:
     return keyed_hash("address", normalise_address(street_address, postal_code))
+
+
+def address_keys(street_address: str, postal_code: str) -> list[str]:
+    """Every key a postal ban on this address may be kept under: the current form, and
+    the form used before spaces and punctuation were ignored (the addresses behind those
+    hashes are gone, so they cannot be keyed again)."""
+    legacy = keyed_hash("address", f"{street_address.strip().lower()}|{postal_code.strip()}")
+    return list(dict.fromkeys([address_key(street_address, postal_code), legacy]))

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .audit import acting_as
 from .consents import purposes_for_channel
-from .keys import address_key, email_key, phone_key
+from .keys import address_keys, email_key, phone_key
 from .models import (
     Consent,
     MarketingBan,
@@ -122,7 +122,7 @@ def suppression_keys(user: User) -> dict[str, list[str]]:
     erasure keeps bans this way; the audience checks them)."""
     emails = [email_key(user.email)] if user.email else []
     phones = [phone_key(str(user.phone))] if user.phone else []
-    addresses = [address_key(user.street_address, user.postal_code)] if user.street_address else []
+    addresses = address_keys(user.street_address, user.postal_code) if user.street_address else []
     return {
         MarketingChannel.EMAIL: emails,
         MarketingChannel.POST: addresses,

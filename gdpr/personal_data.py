@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.selectors import addressed_to, verified_addresses
 from accounts.sources import DataSource
 
-from .keys import address_key, email_key, phone_key
+from .keys import email_key, phone_key
 from .models import (
     AuditEntry,
     Consent,
@@ -266,8 +266,7 @@ def _suppressions_of(user):
     keys = [email_key(address) for address in verified_addresses(user)]
     if user.phone:
         keys.append(phone_key(str(user.phone)))
-    if user.street_address:
-        keys.append(address_key(user.street_address, user.postal_code))
+    # Not the street address: a housemate's or an earlier resident's ban is theirs.
     return Suppression.objects.filter(key__in=keys)
 
 

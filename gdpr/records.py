@@ -51,7 +51,8 @@ def records_of_processing(language: str) -> dict[str, Any]:
                     "recipients": recipients + disclosure_kinds,
                     "transfers": (
                         "; ".join(
-                            f"{t['recipient']}, {t['country']}: {t['safeguards']}"
+                            ", ".join(v for v in (t["recipient"], t["country"]) if v)
+                            + (f": {t['safeguards']}" if t["safeguards"] else "")
                             for t in facts["transfers"]
                         )
                         if facts["outside_eea"]

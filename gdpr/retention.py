@@ -166,6 +166,10 @@ def anonymise_unlinked_requests(now: datetime.datetime) -> dict[str, int]:
         DataSubjectRequest.objects.filter(pk__in=ids).update(**blank)
         RequestEvent.objects.filter(request__in=ids).exclude(note="").update(note="")
         audit_blank("gdpr.datasubjectrequest", ids)
+        # The mail sent about them (acknowledgement, answer) holds the address too.
+        from communications.services import communications_forget
+
+        communications_forget(related=list(DataSubjectRequest.objects.filter(pk__in=ids)))
     for storage, name in files:
         transaction.on_commit(lambda s=storage, n=name: s.delete(n))
     return {"gdpr.DataSubjectRequest": len(ids)} if ids else {}

@@ -496,30 +496,69 @@ def request_extend(
     now = timezone.now()
     locked.extended_due_on = extended_due_date(timezone.localdate(locked.received_at), months)
     locked.extension_reason = reason
-    fields = ["extended_due_on", "extension_reason"]
-    if told_by != "email":
-        locked.extension_notified_at = now
-        fields.append("extension_notified_at")
-    locked.save(update_fields=fields)
+    locked.save(update_fields=["extended_due_on", "extension_reason"])
     request_event_log(locked, RequestEvent.Action.EXTENDED, actor=actor, note=reason, at=now)
+    _tell_of_extension(locked, told_by=told_by, told_note=told_note, actor=actor, at=now)
+    return _sync(request, locked)
+
+
+def _tell_of_extension(
+    request: DataSubjectRequest,
+    *,
+    told_by: str,
+    told_note: str,
+    actor: User,
+    at: datetime.datetime,
+) -> None:
     if told_by == "email":
+        one_month = extended_due_date(timezone.localdate(request.received_at), 1)
         notify_subject(
-            locked,
+            request,
             template="extended",
-            context={"months": months, "reason": reason, "new_deadline": locked.extended_due_on},
+            context={
+                "months": 2 if request.extended_due_on > one_month else 1,
+                "reason": request.extension_reason,
+                "new_deadline": request.extended_due_on,
+            },
             sent_step=RequestEvent.Action.EXTENSION_NOTIFIED,
         )
-    else:
-        way = _("By letter") if told_by == "letter" else _("By phone")
-        note = f"{way}: {told_note.strip()}" if told_note.strip() else str(way)
-        request_event_log(
-            locked,
-            RequestEvent.Action.EXTENSION_NOTIFIED,
-            actor=actor,
-            note=note,
-            internal=True,
-            at=now,
+        return
+    request.extension_notified_at = at
+    request.save(update_fields=["extension_notified_at"])
+    way = _("By letter") if told_by == "letter" else _("By phone")
+    note = f"{way}: {told_note.strip()}" if told_note.strip() else str(way)
+    request_event_log(
+        request,
+        RequestEvent.Action.EXTENSION_NOTIFIED,
+        actor=actor,
+        note=note,
+        internal=True,
+        at=at,
+    )
+
+
+@transaction.atomic
+def request_extension_tell(
+    request: DataSubjectRequest, *, told_by: str, told_note: str = "", actor: User
+) -> DataSubjectRequest:
+    """Tell the person of an extension again when the first notice did not reach them
+    (the mail failed): by email once more, or by the letter or call the handler made."""
+    if told_by not in EXTENSION_NOTICE_WAYS:
+        raise RequestError(_("Say how the person is told of the extension."), code="told_by")
+    locked = _lock(request)
+    if locked.extended_due_on is None or locked.extension_notified_at is not None:
+        raise RequestError(
+            _("There is no extension the person still has to be told of."), code="told"
         )
+    if told_by == "email" and not subject_address(locked):
+        raise RequestError(
+            _(
+                "The request has no email address: tell the person by letter or phone, and"
+                " say so here."
+            ),
+            code="no_address",
+        )
+    _tell_of_extension(locked, told_by=told_by, told_note=told_note, actor=actor, at=timezone.now())
     return _sync(request, locked)
 
 

@@ -79,24 +79,27 @@ def purge_unaccepted_invitations(now: datetime.datetime) -> dict[str, int]:
     counts = {"organizations.Membership": 0, "organizations.Invitation": 0}
     communications = 0
     for membership in unaccepted_invitations(now).iterator(chunk_size=500):
-        with transaction.atomic():
-            # Another run (or the person accepting right now) holds it: leave it be.
-            locked = (
-                Membership.objects.select_for_update(skip_locked=True)
-                .filter(pk=membership.pk, status=Membership.Status.INVITED, user__isnull=True)
-                .first()
-            )
-            if locked is None:
-                continue
-            invitations = list(Invitation.objects.filter(membership=locked))
-            communications += communications_forget(related=invitations)
-            counts["organizations.Invitation"] += len(invitations)
-            try:
+        try:
+            # One savepoint each: all of a person's invitation goes, or none of it.
+            with transaction.atomic():
+                # Another run (or the person accepting right now) holds it: leave it be.
+                locked = (
+                    Membership.objects.select_for_update(skip_locked=True)
+                    .filter(pk=membership.pk, status=Membership.Status.INVITED, user__isnull=True)
+                    .first()
+                )
+                if locked is None:
+                    continue
+                pk = locked.pk
+                invitations = list(Invitation.objects.filter(membership=locked))
+                forgotten = communications_forget(related=invitations)
                 locked.delete()
-            except ProtectedError:
-                continue
-            counts["organizations.Membership"] += 1
-            audit_blank("organizations.membership", [locked.pk])
+        except ProtectedError:
+            continue
+        communications += forgotten
+        counts["organizations.Invitation"] += len(invitations)
+        counts["organizations.Membership"] += 1
+        audit_blank("organizations.membership", [pk])
     if communications:
         counts["communications.CommunicationRecord"] = communications
     return {label: n for label, n in counts.items() if n}

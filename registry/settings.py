@@ -345,7 +345,8 @@ GDPR_HASH_KEY = env_str("GDPR_HASH_KEY", "")
 if not DEBUG and not GDPR_HASH_KEY:
     raise ImproperlyConfigured(
         "GDPR_HASH_KEY is required when DEBUG is off (it keeps erased people's marketing"
-        " bans in force; never rotate it)"
+        " bans in force; never rotate it). An existing installation sets it to the"
+        " SECRET_KEY it has used so far, or the bans it keeps stop matching."
     )
 # Days an access/portability export can be downloaded before it is deleted.
 DATA_EXPORT_VALID_DAYS = env_int("DATA_EXPORT_VALID_DAYS", 7)

@@ -919,9 +919,15 @@ def test_the_desk_warns_while_the_extension_notice_has_not_left(controller_clien
     )
     page = controller_client.get(change_url(request)).content.decode()
     assert "has not yet been told of the extension" in page
-    DataSubjectRequest.objects.filter(pk=request.pk).update(extension_notified_at=timezone.now())
+    assert step_url(request, "tell_extension") in page
+    response = controller_client.post(
+        step_url(request, "tell_extension"),
+        {"told_by": "letter", "told_note": "Kirje postitettu 3.12."},
+    )
+    assert response.status_code == 302
     page = controller_client.get(change_url(request)).content.decode()
     assert "has not yet been told of the extension" not in page
+    assert step_url(request, "tell_extension") not in page
 
 
 def test_the_admin_home_flags_a_retention_job_whose_last_run_failed(controller_client):

@@ -693,3 +693,30 @@ def test_an_objection_to_processing_is_answered_or_refused_on_its_grounds(member
         kept, reason="The invoices are needed to collect an open claim.", actor=controller
     )
     assert kept.status == RequestStatus.REFUSED
+
+
+def test_a_failed_extension_notice_is_sent_again_or_told_by_letter(
+    member, controller, django_capture_on_commit_callbacks, monkeypatch, mailoutbox
+):
+    from django.core.mail import EmailMessage
+
+    from gdpr.emails import send_subject_email
+
+    send = EmailMessage.send
+
+    def refuse(self, *args, **kwargs):
+        raise OSError("SMTP down")
+
+    monkeypatch.setattr(EmailMessage, "send", refuse)
+    monkeypatch.setattr(send_subject_email, "max_retries", 0)
+    request = file_request(member)
+    with pytest.raises(OSError), django_capture_on_commit_callbacks(execute=True):
+        services.request_extend(request, months=2, reason="Many requests.", actor=controller)
+    monkeypatch.setattr(EmailMessage, "send", send)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_extension_tell(request, told_by="email", actor=controller)
+    request.refresh_from_db()
+    assert request.extension_notified_at is not None
+    assert "Many requests." in mailoutbox[-1].body
+    with pytest.raises(RequestError, match="no extension"):
+        services.request_extension_tell(request, told_by="letter", actor=controller)

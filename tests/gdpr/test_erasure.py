@@ -316,3 +316,14 @@ def test_the_plan_costs_the_same_queries_however_much_the_person_holds(controlle
             acting_user=None,
         )
     assert queries() == before
+
+
+def test_what_is_kept_of_an_answer_loses_the_persons_values_but_not_other_words():
+    from django.utils import translation
+
+    from gdpr.erasure import redact
+
+    text = "Dear ANN, your annual fee and ann@example.fi were erased, Ann."
+    with translation.override("en"):
+        kept = redact(text, ["ann@example.fi", "Ann"])
+    assert kept == "Dear [erased], your annual fee and [erased] were erased, [erased]."

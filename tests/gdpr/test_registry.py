@@ -181,3 +181,24 @@ def test_it_looks_a_date_path_up_through_relations():
     assert registry._is_date_path(InvoiceLine, "invoice__retain_until")
     assert not registry._is_date_path(InvoiceLine, "invoice__reference")
     assert not registry._is_date_path(InvoiceLine, "invoice__nothing")
+
+
+@pytest.mark.django_db
+def test_an_unverified_address_pulls_nobody_elses_rows_into_an_export():
+    """Rows under an address count as the person's only once they have shown it is theirs."""
+    from allauth.account.models import EmailAddress
+
+    from organizations.models import Membership
+    from tests.factories import UserFactory
+    from tests.organizations.factories import organization_with_admin
+
+    admin = UserFactory()
+    club = organization_with_admin(admin, name="Osoitekerho ry")
+    Membership.objects.create(
+        organization=club, status=Membership.Status.INVITED, email="toinen@example.fi"
+    )
+    intruder = UserFactory(email="toinen@example.fi", verified_email=False)
+    entry = registry.entry_for(Membership)
+    assert not entry.rows_for(intruder).exists()
+    EmailAddress.objects.filter(user=intruder).update(verified=True)
+    assert entry.rows_for(intruder).count() == 1

@@ -383,6 +383,16 @@ def test_a_closed_request_without_an_account_keeps_only_the_facts_after_its_peri
         letter=ContentFile(b"allekirjoitettu kirje", name="kirje.txt"),
     )
     letter = request.letter.name
+    from communications.models import CommunicationRecord
+    from communications.services import communication_log_email
+
+    communication_log_email(
+        organization=None,
+        subject=None,
+        counterpart="kirje@example.fi",
+        subject_line="Pyyntösi on vastaanotettu",
+        related=request,
+    )
     closed = timezone.now() - datetime.timedelta(days=10)
     DataSubjectRequest.objects.filter(pk=request.pk).update(
         status=RequestStatus.REFUSED, closed_at=closed, refusal_reason="Kirjoittaja ei vastannut."
@@ -407,6 +417,7 @@ def test_a_closed_request_without_an_account_keeps_only_the_facts_after_its_peri
     assert request.refusal_reason == "" and not request.letter
     assert not request.letter.storage.exists(letter)
     assert not request.events.exclude(note="").exists()
+    assert not CommunicationRecord.objects.filter(counterpart="kirje@example.fi").exists()
     trail = AuditEntry.objects.filter(model="gdpr.datasubjectrequest", object_id=str(request.pk))
     assert trail.exists()
     assert "Kirjoittaja" not in str(list(trail.values_list("changes", flat=True)))
