@@ -1563,41 +1563,31 @@ class DisclosureAdmin(admin.ModelAdmin):
                     setattr(obj, field.attname, getattr(created, field.attname))
                 obj._state.adding = False
                 obj._state.db = created._state.db
-            added = 0
+            done = disclosures.Added()
             if data.get("people"):
-                added += disclosures.disclosure_add_subjects(
-                    obj, data["people"], actor=request.user
-                )
+                done += disclosures.disclosure_add_subjects(obj, data["people"], actor=request.user)
             if data.get("organization") is not None:
-                added += disclosures.disclosure_add_organization_members(
+                done += disclosures.disclosure_add_organization_members(
                     obj, data["organization"], actor=request.user
                 )
-        if added:
+        if done.added:
             messages.info(
                 request,
-                ngettext("%(count)d person added.", "%(count)d people added.", added)
-                % {"count": added},
+                ngettext("%(count)d person added.", "%(count)d people added.", done.added)
+                % {"count": done.added},
             )
-        if obj.kind == Disclosure.Kind.PARTNER:
-            restricted = 0
-            if data.get("people"):
-                restricted += disclosures.restricted_count(data["people"])
-            if data.get("organization") is not None:
-                restricted += disclosures.restricted_count(
-                    disclosures.members_of(data["organization"])
+        if done.restricted:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)d person was left out: the processing of their data is"
+                    " restricted (GDPR Art. 18).",
+                    "%(count)d people were left out: the processing of their data is"
+                    " restricted (GDPR Art. 18).",
+                    done.restricted,
                 )
-            if restricted:
-                messages.warning(
-                    request,
-                    ngettext(
-                        "%(count)d person was left out: the processing of their data is"
-                        " restricted (GDPR Art. 18).",
-                        "%(count)d people were left out: the processing of their data is"
-                        " restricted (GDPR Art. 18).",
-                        restricted,
-                    )
-                    % {"count": restricted},
-                )
+                % {"count": done.restricted},
+            )
 
     def save_related(self, request, form, formsets, change) -> None:
         # The people were added in save_model, through the service.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -171,18 +172,30 @@ def _batches(ids: Iterator[int]) -> Iterator[list[int]]:
         yield batch
 
 
+@dataclass(frozen=True)
+class Added:
+    """What adding people to a disclosure did: how many were new, and how many were left
+    out because the processing of their data is restricted."""
+
+    added: int = 0
+    restricted: int = 0
+
+    def __add__(self, other: Added) -> Added:
+        return Added(self.added + other.added, self.restricted + other.restricted)
+
+
 @transaction.atomic
 def disclosure_add_subjects(
     disclosure: Disclosure, users: Iterable[User] | QuerySet, *, actor: User | None
-) -> int:
-    """Add people to a disclosure; returns how many were new (someone already on it is
-    skipped, and so is, for a partner, someone whose processing is restricted: Art. 18(2)
-    leaves only storage, legal claims and duties to authorities). Two SELECTs and two
-    INSERTs per thousand people, whatever the source."""
+) -> Added:
+    """Add people to a disclosure. Someone already on it is skipped, and so is, for a
+    partner, someone whose processing is restricted (Art. 18(2) leaves only storage, legal
+    claims and duties to authorities). Two SELECTs and two INSERTs per thousand people,
+    whatever the source."""
     # Serialises concurrent additions to the same disclosure, so the "already on it"
     # check below cannot race.
     Disclosure.objects.select_for_update().filter(pk=disclosure.pk).exists()
-    added = 0
+    added = restricted = 0
     for batch in _batches(_user_ids(users)):
         wanted = list(dict.fromkeys(batch))
         present = set(
@@ -191,7 +204,13 @@ def disclosure_add_subjects(
             )
         )
         if disclosure.kind == Disclosure.Kind.PARTNER:
-            present |= set(restricted_ids(wanted))
+            held = set(
+                ProcessingRestriction.objects.in_force()
+                .filter(user_id__in=wanted)
+                .values_list("user_id", flat=True)
+            )
+            restricted += len(held - present)
+            present |= held
         rows = [
             DisclosureSubject(disclosure=disclosure, user_id=user_id)
             for user_id in wanted
@@ -202,21 +221,7 @@ def disclosure_add_subjects(
         created = DisclosureSubject.objects.bulk_create(rows)
         added += len(created)
         _audit_created(created, actor=actor)
-    return added
-
-
-def restricted_ids(user_ids: Iterable[int]) -> list[int]:
-    """Those of ``user_ids`` whose processing is restricted now."""
-    return list(
-        ProcessingRestriction.objects.filter(user_id__in=list(user_ids), lifted_at__isnull=True)
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
-
-
-def restricted_count(users: Iterable[User] | QuerySet) -> int:
-    """How many of ``users`` a partner disclosure leaves out for a restriction."""
-    return sum(len(restricted_ids(batch)) for batch in _batches(_user_ids(users)))
+    return Added(added, restricted)
 
 
 def _audit_created(rows: list[DisclosureSubject], *, actor: User | None) -> None:
@@ -239,21 +244,17 @@ def _audit_created(rows: list[DisclosureSubject], *, actor: User | None) -> None
 
 def disclosure_add_organization_members(
     disclosure: Disclosure, organization: Organization, *, actor: User | None
-) -> int:
+) -> Added:
     """Add every active member (with an account) of ``organization`` to a disclosure."""
-    return disclosure_add_subjects(disclosure, members_of(organization), actor=actor)
-
-
-def members_of(organization: Organization) -> QuerySet:
-    """The active members (with an account) of ``organization``."""
     from django.contrib.auth import get_user_model
 
     from organizations.models import Membership
 
-    return get_user_model().objects.filter(
+    users = get_user_model().objects.filter(
         memberships__organization=organization,
         memberships__status=Membership.Status.ACTIVE,
     )
+    return disclosure_add_subjects(disclosure, users, actor=actor)
 
 
 def disclosures_of(user: User) -> QuerySet[Disclosure]:

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
-from .models import DataSubjectRequest
+from .models import DataSubjectRequest, RequestEvent
 from .notice import controller_contact
 
 logger = logging.getLogger(__name__)
@@ -170,24 +170,25 @@ def send_subject_email(
     )
 
 
+# Steps a mail stands for that the request also stamps, by the field it stamps.
+SENT_STEP_STAMPS = {RequestEvent.Action.EXTENSION_NOTIFIED: "extension_notified_at"}
+
+
 def _record_sent(request_id: int, step: str, to: str) -> None:
     """The step a mail stands for, once it has left; once, however often the task runs."""
     from django.utils import timezone
 
-    from .models import RequestEvent
-
-    if step == RequestEvent.Action.EXTENSION_NOTIFIED:
-        told = DataSubjectRequest.objects.filter(
-            pk=request_id, extension_notified_at__isnull=True
-        ).update(extension_notified_at=timezone.now())
-        if not told:
+    stamp = SENT_STEP_STAMPS.get(step)
+    if stamp is not None:
+        first = DataSubjectRequest.objects.filter(
+            pk=request_id, **{f"{stamp}__isnull": True}
+        ).update(**{stamp: timezone.now()})
+        if not first:
             return
     RequestEvent.objects.create(request_id=request_id, action=step, note=to, internal=True)
 
 
 def _record_failed(request_id: int, subject_line: str, error: Exception) -> None:
-    from .models import RequestEvent
-
     if DataSubjectRequest.objects.filter(pk=request_id).exists():
         RequestEvent.objects.create(
             request_id=request_id,

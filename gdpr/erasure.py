@@ -526,7 +526,7 @@ def _blank_value(model: type[models.Model], name: str) -> Any:
     return ""
 
 
-def _delete_files_on_commit(names_by_storage: list[tuple[Any, str]]) -> None:
+def delete_files_on_commit(names_by_storage: list[tuple[Any, str]]) -> None:
     def delete() -> None:
         for storage, name in names_by_storage:
             storage.delete(name)
@@ -545,6 +545,15 @@ def _collect_files(entry: ModelEntry, pks: list[Any]) -> list[tuple[Any, str]]:
         )
         found += [(file_field.storage, name) for name in names if name]
     return found
+
+
+def anonymise_rows(entry: ModelEntry, pks: list[Any], files: list[tuple[Any, str]]) -> int:
+    """Blank the fields the entry's erasure names in these rows; the files they held are
+    added to ``files``, for deleting once the transaction commits."""
+    files += _collect_files(entry, pks)
+    return _by_pk(entry.model, pks).update(
+        **{name: _blank_value(entry.model, name) for name in entry.erasure.fields}
+    )
 
 
 def _by_pk(model: type[models.Model], pks: list[Any]) -> models.QuerySet:
@@ -705,10 +714,7 @@ def _erase(user: User, plan: ErasurePlan, pks: dict[str, list[Any]]) -> dict[str
     for key, entry in by_label.items():
         if key in _SPECIAL or entry.erasure.strategy is not ErasureStrategy.ANONYMISE:
             continue
-        files += _collect_files(entry, pks[key])
-        n = _by_pk(entry.model, pks[key]).update(
-            **{name: _blank_value(entry.model, name) for name in entry.erasure.fields}
-        )
+        n = anonymise_rows(entry, pks[key], files)
         if n:
             anonymised[entry.label] = n
     for key, entry in by_label.items():
@@ -723,7 +729,7 @@ def _erase(user: User, plan: ErasurePlan, pks: dict[str, list[Any]]) -> dict[str
     user.is_active = False
     user.save(update_fields=["password", "is_active"])
     _count_deleted(deleted, user.delete())
-    _delete_files_on_commit(files)
+    delete_files_on_commit(files)
 
     registered = {e.label for e in registered_models()}
     kept = []

@@ -165,7 +165,7 @@ def audience_queryset(memberships: QuerySet[Membership], *, channel: str) -> Que
     (channel,) = _channels([channel])
     person = OuterRef("user")
     banned = MarketingBan.objects.filter(user=person, channel=channel, lifted_at__isnull=True)
-    restricted = ProcessingRestriction.objects.filter(user=person, lifted_at__isnull=True)
+    restricted = ProcessingRestriction.objects.in_force().filter(user=person)
     queryset = (
         memberships.filter(_reachable(channel))
         .filter(Q(user__isnull=True) | Q(user__is_active=True))

@@ -426,9 +426,14 @@ class Consent(models.Model):
         return f"{self.purpose} {self.given_at:%Y-%m-%d}"
 
 
+class RestrictionQuerySet(models.QuerySet):
+    def in_force(self) -> RestrictionQuerySet:
+        return self.filter(lifted_at__isnull=True)
+
+
 class ProcessingRestriction(models.Model):
     """Art. 18: while it is in force the person's data is only stored — left out of
-    marketing and not changed by organization admins."""
+    marketing and partner disclosures, and shown as restricted to organization admins."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -447,6 +452,8 @@ class ProcessingRestriction(models.Model):
     reason = models.TextField(_("reason"))
     started_at = models.DateTimeField(_("from"), default=timezone.now)
     lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+
+    objects = RestrictionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("restriction of processing")

@@ -133,7 +133,7 @@ register_model(
     ModelEntry(
         model=DataSubjectRequest,
         # A request by letter or phone entered before it was linked to the account.
-        person=lambda user: _requests_of(user),
+        person=_requests_of,
         personal={
             "subject": "privacy_requests",
             "subject_name": "privacy_requests",

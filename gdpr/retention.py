@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -147,32 +146,28 @@ def _unlinked_requests_past_period(now: datetime.datetime):
 def anonymise_unlinked_requests(now: datetime.datetime) -> dict[str, int]:
     """A request that never reached an account (a letter from someone not in the register)
     keeps who asked and what for as long as it may be needed to show it was handled; then
-    it keeps the facts only (kind, dates, outcome), like the request of an erased person."""
+    it keeps the facts only (kind, dates, outcome), like the request of an erased person:
+    the registry's erasure of requests and their steps, applied to these rows."""
+    from communications.services import communications_forget
+
     from . import registry
+    from .erasure import anonymise_rows, delete_files_on_commit
     from .models import DataSubjectRequest, RequestEvent
 
-    fields = [
-        name for name in registry.entry_for(DataSubjectRequest).erasure.fields if name != "subject"
-    ]
-    blank = {name: [] if name == "marketing_channels" else "" for name in fields}
     files: list[tuple] = []
     with audit_suppressed():
         due = _unlinked_requests_past_period(now).select_for_update(skip_locked=True)
-        ids = []
-        for request in due:
-            ids.append(request.pk)
-            if request.letter:
-                files.append((request.letter.storage, request.letter.name))
-        DataSubjectRequest.objects.filter(pk__in=ids).update(**blank)
-        RequestEvent.objects.filter(request__in=ids).exclude(note="").update(note="")
-        audit_blank("gdpr.datasubjectrequest", ids)
+        ids = list(due.values_list("pk", flat=True))
+        if not ids:
+            return {}
         # The mail sent about them (acknowledgement, answer) holds the address too.
-        from communications.services import communications_forget
-
         communications_forget(related=list(DataSubjectRequest.objects.filter(pk__in=ids)))
-    for storage, name in files:
-        transaction.on_commit(lambda s=storage, n=name: s.delete(n))
-    return {"gdpr.DataSubjectRequest": len(ids)} if ids else {}
+        anonymise_rows(registry.entry_for(DataSubjectRequest), ids, files)
+        steps = list(RequestEvent.objects.filter(request__in=ids).values_list("pk", flat=True))
+        anonymise_rows(registry.entry_for(RequestEvent), steps, files)
+        audit_blank("gdpr.datasubjectrequest", ids)
+    delete_files_on_commit(files)
+    return {"gdpr.DataSubjectRequest": len(ids)}
 
 
 def purge_expired_exports(now: datetime.datetime) -> dict[str, int]:

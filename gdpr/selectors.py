@@ -32,7 +32,7 @@ def is_restricted(user: User | None) -> bool:
 
     if user is None:
         return False
-    return ProcessingRestriction.objects.filter(user=user, lifted_at__isnull=True).exists()
+    return ProcessingRestriction.objects.in_force().filter(user=user).exists()
 
 
 def with_deadline(queryset: QuerySet[DataSubjectRequest]) -> QuerySet[DataSubjectRequest]:

@@ -463,8 +463,6 @@ def request_extend(
     request records it when the mail has left), or, for someone without an address, by
     the letter or call the handler states they made."""
     reason = reason.strip()
-    if told_by not in EXTENSION_NOTICE_WAYS:
-        raise RequestError(_("Say how the person is told of the extension."), code="told_by")
     if not reason:
         raise RequestError(_("Give the reasons for the extension."), code="reason")
     if months not in (1, 2):
@@ -478,14 +476,7 @@ def request_extend(
             _("The deadline has already been extended; it can be extended only once."),
             code="extended",
         )
-    if told_by == "email" and not subject_address(locked):
-        raise RequestError(
-            _(
-                "The request has no email address: tell the person by letter or phone, and"
-                " say so here."
-            ),
-            code="no_address",
-        )
+    _check_how_told(locked, told_by)
     today = timezone.localdate()
     if today > locked.due_on:
         raise RequestError(
@@ -500,6 +491,19 @@ def request_extend(
     request_event_log(locked, RequestEvent.Action.EXTENDED, actor=actor, note=reason, at=now)
     _tell_of_extension(locked, told_by=told_by, told_note=told_note, actor=actor, at=now)
     return _sync(request, locked)
+
+
+def _check_how_told(request: DataSubjectRequest, told_by: str) -> None:
+    if told_by not in EXTENSION_NOTICE_WAYS:
+        raise RequestError(_("Say how the person is told of the extension."), code="told_by")
+    if told_by == "email" and not subject_address(request):
+        raise RequestError(
+            _(
+                "The request has no email address: tell the person by letter or phone, and"
+                " say so here."
+            ),
+            code="no_address",
+        )
 
 
 def _tell_of_extension(
@@ -543,21 +547,12 @@ def request_extension_tell(
 ) -> DataSubjectRequest:
     """Tell the person of an extension again when the first notice did not reach them
     (the mail failed): by email once more, or by the letter or call the handler made."""
-    if told_by not in EXTENSION_NOTICE_WAYS:
-        raise RequestError(_("Say how the person is told of the extension."), code="told_by")
     locked = _lock(request)
     if locked.extended_due_on is None or locked.extension_notified_at is not None:
         raise RequestError(
             _("There is no extension the person still has to be told of."), code="told"
         )
-    if told_by == "email" and not subject_address(locked):
-        raise RequestError(
-            _(
-                "The request has no email address: tell the person by letter or phone, and"
-                " say so here."
-            ),
-            code="no_address",
-        )
+    _check_how_told(locked, told_by)
     _tell_of_extension(locked, told_by=told_by, told_note=told_note, actor=actor, at=timezone.now())
     return _sync(request, locked)
 
@@ -677,7 +672,7 @@ def request_refuse(
 
 
 def _restrict(request: DataSubjectRequest, *, actor: User | None) -> ProcessingRestriction:
-    existing = ProcessingRestriction.objects.filter(request=request, lifted_at__isnull=True).first()
+    existing = ProcessingRestriction.objects.in_force().filter(request=request).first()
     if existing is not None:
         return existing
     from .audit import acting_as

@@ -208,7 +208,7 @@ register_model(
     ModelEntry(
         model=Membership,
         # An invitation not yet accepted is the person's too, under their address.
-        person=lambda user: _memberships_of(user),
+        person=_memberships_of,
         personal={
             "user": "membership",
             "member_number": "membership",
