@@ -396,6 +396,7 @@ class InvitationAdmin(admin.ModelAdmin):
         "expires_at",
         "sent_at",
         "accepted_at",
+        "accepted_email",
         "revoked_at",
     ]
     readonly_fields = ["email", "organization"]

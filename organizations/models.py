@@ -277,6 +277,9 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    # The verified address of the account that accepted: the membership's own address
+    # follows the account afterwards, so this keeps which address the link was used with.
+    accepted_email = models.EmailField(_("accepted with address"), blank=True, default="")
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:

@@ -239,6 +239,7 @@ register_model(
             "expires_at": "membership",
             "sent_at": "membership",
             "accepted_at": "membership",
+            "accepted_email": "membership",
             "revoked_at": "membership",
             "created_by": "actor_trail",
         },

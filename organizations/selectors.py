@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import CharField, Prefetch, QuerySet
 from django.db.models.functions import Cast
+
+from accounts.selectors import email_addresses_for_user, verified_addresses
 
 from .models import AdminRightChange, Invitation, MemberDataView, Membership, Organization
 
@@ -198,6 +201,36 @@ def open_invitations(*, organization: Organization) -> QuerySet[Invitation]:
         .select_related("membership", "created_by")
         .order_by("-created_at")
     )
+
+
+def accepted_invitations(*, organization: Organization, limit: int = 20) -> list[Invitation]:
+    """The latest accepted invitations, with the address each was accepted with."""
+    return list(
+        Invitation.objects.filter(membership__organization=organization, accepted_at__isnull=False)
+        .select_related("membership")
+        .order_by("-accepted_at")[:limit]
+    )
+
+
+class InvitedAddress(enum.StrEnum):
+    """Where the address an invitation was sent to stands on an account."""
+
+    VERIFIED = "verified"
+    UNVERIFIED = "unverified"
+    ABSENT = "absent"
+
+
+def invited_address_on_account(*, invitation: Invitation, user: User) -> InvitedAddress:
+    """Whether ``user`` holds the invited address, and verified: only then may they accept.
+
+    The link alone proves nothing (it can be forwarded); a verified address does.
+    """
+    invited = invitation.membership.email.lower()
+    if invited and invited in verified_addresses(user):
+        return InvitedAddress.VERIFIED
+    if invited and email_addresses_for_user(user=user).filter(email__iexact=invited).exists():
+        return InvitedAddress.UNVERIFIED
+    return InvitedAddress.ABSENT
 
 
 def admin_right_changes(*, organization: Organization, limit: int = 50) -> list[AdminRightChange]:

@@ -30,6 +30,7 @@ from .models import (
     Organization,
 )
 from .permissions import ADMINISTER_CODENAME
+from .selectors import InvitedAddress, invited_address_on_account
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -517,20 +518,48 @@ def invitation_for_token(*, token: str) -> Invitation | None:
     )
 
 
+# Refusals where the link is fine but the account is not the invited one: the invitation
+# page tells the person how to go on instead of calling the link unusable.
+INVITATION_FOR_ANOTHER_ADDRESS = "invitation_for_another_address"
+INVITATION_ADDRESS_UNVERIFIED = "invitation_address_unverified"
+
+
 @transaction.atomic
 def invitation_accept(*, token: str, user: User) -> Membership:
-    """Accept an invitation as ``user``: the membership becomes active."""
+    """Accept an invitation as ``user``, who must hold the invited address verified:
+    the membership becomes active."""
     found = invitation_for_token(token=token)
     if found is None:
         raise RuleError(_("This invitation link is not valid."))
     invitation = Invitation.objects.select_for_update().get(pk=found.pk)
     membership = Membership.objects.select_related("organization").get(pk=invitation.membership_id)
+    invitation.membership = membership
     if invitation.accepted_at is not None:
         raise RuleError(_("This invitation has already been used."))
     if invitation.revoked_at is not None:
         raise RuleError(_("This invitation has been withdrawn."))
     if invitation.is_expired:
         raise RuleError(_("This invitation has expired. Ask the organization for a new one."))
+    # A link can be forwarded or leaked: only the owner of the invited address may take the
+    # membership (and its number, and the mail sent about it). Nothing is written before.
+    match invited_address_on_account(invitation=invitation, user=user):
+        case InvitedAddress.UNVERIFIED:
+            raise RuleError(
+                _(
+                    "Verify the email address this invitation was sent to before accepting"
+                    " it. Then open the invitation link again."
+                ),
+                code=INVITATION_ADDRESS_UNVERIFIED,
+            )
+        case InvitedAddress.ABSENT:
+            raise RuleError(
+                _(
+                    "This invitation was sent to another email address. Only an account on"
+                    " which that address is verified can accept it."
+                ),
+                code=INVITATION_FOR_ANOTHER_ADDRESS,
+            )
+    invited_email = membership.email
     if Membership.objects.filter(
         organization=membership.organization, user=user, status=Membership.Status.ACTIVE
     ).exists():
@@ -542,7 +571,8 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         Membership.objects.filter(organization=membership.organization, user=user), user=None
     )
     invitation.accepted_at = timezone.now()
-    invitation.save(update_fields=["accepted_at"])
+    invitation.accepted_email = invited_email
+    invitation.save(update_fields=["accepted_at", "accepted_email"])
     membership.user = user
     membership.source = DataSource.SUBJECT
     membership.status = Membership.Status.ACTIVE

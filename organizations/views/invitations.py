@@ -46,6 +46,7 @@ def invitation_list(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "import_form": InvitationImportForm(),
             "invitations": selectors.open_invitations(organization=organization),
+            "accepted": selectors.accepted_invitations(organization=organization),
         },
     )
 
@@ -117,32 +118,49 @@ def _invitation_problem(invitation: Invitation | None) -> str:
     return ""
 
 
+# The service's refusals of the account rather than the link, as the page explains them.
+_ADDRESS_REFUSALS = {
+    services.INVITATION_ADDRESS_UNVERIFIED: selectors.InvitedAddress.UNVERIFIED,
+    services.INVITATION_FOR_ANOTHER_ADDRESS: selectors.InvitedAddress.ABSENT,
+}
+
+
 def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
-    """The invitee's page: what the organization will see, then accept (after sign-in)."""
+    """The invitee's page: what the organization will see, then accept (after sign-in).
+
+    Only an account with the invited address verified can accept; any other is told how
+    to go on (another account, or adding and verifying the address) without being shown
+    the address it does not hold.
+    """
     invitation = services.invitation_for_token(token=token)
     problem = _invitation_problem(invitation)
-    refused = False
+    address = None
+    status = 200
+    if problem:
+        status = 410 if invitation is not None else 404
+    elif request.user.is_authenticated:
+        address = selectors.invited_address_on_account(invitation=invitation, user=request.user)
     if request.method == "POST" and not problem:
         if not request.user.is_authenticated:
             return redirect(f"{_login_url()}?next={request.path}")
         try:
             membership = services.invitation_accept(token=token, user=request.user)
         except services.RuleError as error:
-            # The link is fine but this account cannot take it (e.g. already a member).
-            problem = " ".join(error.messages)
-            refused = True
+            code = getattr(error, "code", None)
+            if code in _ADDRESS_REFUSALS:
+                # The page then shows the ways on rather than a dead end.
+                address = _ADDRESS_REFUSALS[code]
+                status = 403
+            else:
+                # The link is fine but this account cannot take it (e.g. already a member).
+                problem = " ".join(error.messages)
+                status = 409
         else:
             messages.success(
                 request,
                 _("Welcome to %(organization)s!") % {"organization": membership.organization.name},
             )
             return redirect("organizations:detail", pk=membership.organization_id)
-    if refused:
-        status = 409
-    elif problem:
-        status = 410 if invitation is not None else 404
-    else:
-        status = 200
     return render(
         request,
         "organizations/invitations/respond.html",
@@ -150,6 +168,13 @@ def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
             "invitation": invitation if not problem else None,
             "organization": invitation.membership.organization if invitation else None,
             "problem": problem,
+            "address": address,
+            # Shown only to the account that holds it (not yet verified).
+            "invited_email": (
+                invitation.membership.email
+                if address == selectors.InvitedAddress.UNVERIFIED
+                else ""
+            ),
             "visible_fields": selectors.visible_profile_labels(),
         },
         status=status,

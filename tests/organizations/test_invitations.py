@@ -7,6 +7,7 @@ import re
 
 import pytest
 import time_machine
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,12 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from communications.models import CommunicationRecord
 from organizations import services
 from organizations.models import Invitation, Membership, Organization
 from organizations.tasks import send_invitation
 from tests.factories import UserFactory
 
-from .factories import add_member
+from .factories import add_member, organization_with_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -139,6 +141,7 @@ def test_it_makes_the_signed_in_invitee_an_active_member(client, admin, organiza
     assert membership.name == "Ville Kutsuttu"
     new.invitation.refresh_from_db()
     assert new.invitation.accepted_at is not None
+    assert new.invitation.accepted_email == "ville.invitee@example.fi"
 
     detail = client.get(response["Location"])
     assert detail.status_code == 200
@@ -195,7 +198,8 @@ def test_it_brings_the_invitee_back_after_signing_in(
 
 def test_it_refuses_an_active_member_a_second_membership(client, admin, organization, invitee):
     own = add_member(organization, invitee, member_number="7")
-    # Invited under another address, e.g. a work email.
+    # Invited under another address of theirs, e.g. a work email.
+    EmailAddress.objects.create(user=invitee, email="ville@work.example", verified=True)
     new = invite(organization, admin, email="ville@work.example")
     client.force_login(invitee)
     response = client.post(invitation_url(new.token))
@@ -218,6 +222,192 @@ def test_it_lets_a_former_member_rejoin(client, admin, organization, invitee):
     assert Membership.objects.get(user=invitee).pk == new.invitation.membership_id
     former.refresh_from_db()
     assert former.status == Membership.Status.ENDED
+
+
+# --- Only the invited address --------------------------------------------------------------
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """Someone the invitation mail was forwarded to."""
+    return UserFactory(email="olli.outsider@example.fi", preferred_language="en")
+
+
+def sent(organization: Organization, admin: User, **fields) -> services.NewInvitation:
+    """An invitation whose mail went out and was logged, unattached, about it."""
+    new = invite(organization, admin, **fields)
+    services.invitation_send(invitation_id=new.invitation.pk, token=new.token, language="en")
+    assert CommunicationRecord.objects.filter(subject__isnull=True).count() == 1
+    return new
+
+
+def assert_still_open(new: services.NewInvitation, member_number: str = "") -> None:
+    invitation = Invitation.objects.select_related("membership").get(pk=new.invitation.pk)
+    assert invitation.accepted_at is None
+    assert invitation.accepted_email == ""
+    assert invitation.is_open
+    membership = invitation.membership
+    assert membership.status == Membership.Status.INVITED
+    assert membership.user is None
+    assert membership.email == "ville.invitee@example.fi"
+    assert membership.member_number == member_number
+    # The mail about the invitation is attached to nobody yet.
+    assert CommunicationRecord.objects.filter(subject__isnull=False).count() == 0
+
+
+def test_it_refuses_an_outsider_with_a_forwarded_link_and_changes_nothing(
+    client, admin, organization, invitee, outsider
+):
+    new = sent(organization, admin, member_number="42")
+    client.force_login(outsider)
+    response = client.post(invitation_url(new.token))
+
+    assert response.status_code == 403
+    content = response.content.decode()
+    assert "this invitation was sent to another email" in content
+    # The invited address is not revealed to whoever holds the link.
+    assert "ville.invitee@example.fi" not in content
+    assert memberships_of(outsider) == []
+    assert_still_open(new, member_number="42")
+    with pytest.raises(services.RuleError) as refused:
+        services.invitation_accept(token=new.token, user=outsider)
+    assert refused.value.code == services.INVITATION_FOR_ANOTHER_ADDRESS
+    assert refused.value.messages == [
+        "This invitation was sent to another email address. Only an account on which that"
+        " address is verified can accept it."
+    ]
+    assert_still_open(new, member_number="42")
+
+    # The invitee can still take it.
+    client.force_login(invitee)
+    assert client.post(invitation_url(new.token)).status_code == 302
+    membership = Membership.objects.get(pk=new.invitation.membership_id)
+    assert membership.user == invitee
+    assert membership.member_number == "42"
+    assert CommunicationRecord.objects.get().subject == invitee
+
+
+def test_it_refuses_an_admin_of_another_organization(client, admin, organization):
+    other_admin = UserFactory(email="toinen.admin@example.fi", preferred_language="en")
+    other = organization_with_admin(other_admin, name="Toinen Kerho ry")
+    new = sent(organization, admin)
+    client.force_login(other_admin)
+    assert client.post(invitation_url(new.token)).status_code == 403
+    assert memberships_of(other_admin) == [(other.pk, Membership.Status.ACTIVE)]
+    assert_still_open(new)
+    assert client.get(reverse("organizations:detail", args=[organization.pk])).status_code == 404
+
+
+def test_it_offers_the_ways_on_to_an_account_with_another_address(
+    client, admin, organization, outsider
+):
+    new = invite(organization, admin)
+    path = invitation_url(new.token)
+    client.force_login(outsider)
+    response = client.get(path)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Malmin Ilmailukerho ry" in content
+    assert "You are signed in as olli.outsider@example.fi, but this invitation" in content
+    assert "Accept the invitation" not in content
+    assert "ville.invitee@example.fi" not in content
+    # (a) Sign out and come back here to sign in or sign up with the invited address.
+    assert f'action="{reverse("account_logout")}"' in content
+    assert f'name="next" value="{path}"' in content
+    # (b) Add the invited address to this account and verify it.
+    assert f'href="{reverse("account_email")}"' in content
+
+    signed_out = client.post(reverse("account_logout"), {"next": path})
+    assert signed_out.status_code == 302
+    assert signed_out["Location"] == path
+    content = client.get(path).content.decode()
+    assert f'href="{reverse("account_login")}?next={path}"' in content
+    assert f'href="{reverse("account_signup")}?next={path}"' in content
+
+
+def test_it_refuses_the_invited_address_until_it_is_verified(
+    client, admin, organization, django_capture_on_commit_callbacks
+):
+    person = UserFactory(email="ville@home.example", preferred_language="en")
+    added = EmailAddress.objects.create(
+        user=person, email="ville.invitee@example.fi", verified=False
+    )
+    new = sent(organization, admin)
+    path = invitation_url(new.token)
+    client.force_login(person)
+
+    page = client.get(path)
+    assert page.status_code == 200
+    content = " ".join(page.content.decode().split())
+    # Their own address, so it may be named.
+    assert "The invitation was sent to ville.invitee@example.fi." in content
+    assert "on your account but not verified yet" in content
+    assert "Accept the invitation" not in content
+    assert f'<form method="post" action="{reverse("account_email")}"' in content
+    assert 'name="email" value="ville.invitee@example.fi"' in content
+    assert 'name="action_send"' in content
+
+    response = client.post(path)
+    assert response.status_code == 403
+    assert "not verified yet" in " ".join(response.content.decode().split())
+    assert_still_open(new)
+    with pytest.raises(services.RuleError) as refused:
+        services.invitation_accept(token=new.token, user=person)
+    assert refused.value.code == services.INVITATION_ADDRESS_UNVERIFIED
+
+    # The page's resend button asks allauth for a new verification mail.
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("account_email"), {"email": "ville.invitee@example.fi", "action_send": ""}
+        )
+    assert [message.to for message in mail.outbox] == [["ville.invitee@example.fi"]]
+
+    # Once verified, the same link is accepted.
+    added.verified = True
+    added.save()
+    assert client.post(path).status_code == 302
+    invitation = Invitation.objects.get(pk=new.invitation.pk)
+    assert invitation.accepted_email == "ville.invitee@example.fi"
+    assert invitation.membership.user == person
+
+
+def test_it_accepts_with_a_verified_secondary_address_in_any_case(client, admin, organization):
+    person = UserFactory(email="ville@home.example", preferred_language="en")
+    EmailAddress.objects.create(user=person, email="Ville.Invitee@Example.FI", verified=True)
+    new = sent(organization, admin, member_number="42")
+    client.force_login(person)
+    assert client.post(invitation_url(new.token)).status_code == 302
+
+    invitation = Invitation.objects.select_related("membership").get(pk=new.invitation.pk)
+    assert invitation.accepted_email == "ville.invitee@example.fi"
+    assert invitation.membership.user == person
+    assert invitation.membership.member_number == "42"
+    # The register follows the account's primary address from now on.
+    assert invitation.membership.email == "ville@home.example"
+    assert CommunicationRecord.objects.get().subject == person
+
+
+def test_it_shows_the_admin_which_address_accepted(admin_client, admin, organization):
+    person = UserFactory(
+        email="ville@home.example", first_name="Ville", last_name="K", preferred_language="en"
+    )
+    EmailAddress.objects.create(user=person, email="ville.invitee@example.fi", verified=True)
+    new = invite(organization, admin)
+    services.invitation_accept(token=new.token, user=person)
+
+    member_page = admin_client.get(
+        reverse("organizations:member", args=[organization.pk, new.invitation.membership_id])
+    )
+    content = " ".join(member_page.content.decode().split())
+    assert "Invitation accepted" in content
+    assert "by the account with the verified address ville.invitee@example.fi" in content
+
+    listing = admin_client.get(reverse("organizations:invitations", args=[organization.pk]))
+    content = " ".join(listing.content.decode().split())
+    assert "Recently accepted invitations" in content
+    assert "<td>ville.invitee@example.fi</td>" in content
+    assert "No open invitations." in content
 
 
 # --- Links that cannot be used -------------------------------------------------------------
@@ -258,12 +448,12 @@ def test_it_refuses_a_revoked_link(client, admin, organization, invitee):
 
 def test_it_refuses_a_used_link(client, admin, organization, invitee):
     new = invite(organization, admin)
-    first = UserFactory(preferred_language="en")
-    client.force_login(first)
-    assert client.post(invitation_url(new.token)).status_code == 302
     client.force_login(invitee)
-    assert_refused(client, new.token, 410, "This invitation has already been used.", invitee)
-    assert Membership.objects.get(pk=new.invitation.membership_id).user == first
+    assert client.post(invitation_url(new.token)).status_code == 302
+    later = UserFactory(preferred_language="en")
+    client.force_login(later)
+    assert_refused(client, new.token, 410, "This invitation has already been used.", later)
+    assert Membership.objects.get(pk=new.invitation.membership_id).user == invitee
 
 
 @pytest.mark.parametrize("token", ["garbage", "a" * 43, "x" * 500, "Ä-ö"])
