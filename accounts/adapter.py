@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.utils import translation
 from django.utils.translation import gettext
 
+from .client_ip import client_ip
 from .models import User
 
 
@@ -20,6 +22,14 @@ class AccountAdapter(DefaultAccountAdapter):
         if language in User.Language.values:
             user.preferred_language = language
         return super().save_user(request, user, form, commit=commit)
+
+    def get_client_ip(self, request) -> str:
+        # Rate limits and sessions count the person behind the trusted proxies, with the
+        # same address the sign-in history records.
+        ip = client_ip(request)
+        if ip is None:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
 
     def format_email_subject(self, subject: str) -> str:
         # The product name in the recipient's language rather than a fixed prefix.

@@ -1,3 +1,5 @@
+from functools import partial
+
 from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
 from allauth.account.models import EmailAddress
 from allauth.mfa.admin import AuthenticatorAdmin as AllauthAuthenticatorAdmin
@@ -5,7 +7,7 @@ from allauth.mfa.models import Authenticator
 from allauth.usersessions.admin import UserSessionAdmin as AllauthUserSessionAdmin
 from allauth.usersessions.models import UserSession
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.db import transaction
@@ -15,7 +17,13 @@ from registry.admin_tools import EstimatedCountPaginator
 
 from .events import profile_changed, profile_viewed
 from .models import LoginEvent, User
-from .services import PROFILE_FIELDS, profile_sources_record
+from .services import (
+    PROFILE_FIELDS,
+    StaffChangeRefused,
+    profile_sources_record,
+    user_grant_staff,
+    user_revoke_staff,
+)
 from .sources import DataSource
 
 
@@ -41,7 +49,18 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["email", "first_name", "last_name", "city", "is_staff", "is_active"]
     list_filter = ["is_staff", "is_superuser", "is_active", "preferred_language"]
     search_fields = ["email", "first_name", "last_name"]
-    readonly_fields = ["last_login", "date_joined", "profile_updated_at"]
+    # Staff rights change only through the actions below (the grant needs a second factor
+    # first), never by ticking a box on the form.
+    readonly_fields = [
+        "last_login",
+        "date_joined",
+        "profile_updated_at",
+        "is_staff",
+        "is_superuser",
+        "staff_granted_at",
+        "staff_granted_by",
+    ]
+    actions = ["grant_staff", "grant_superuser", "revoke_staff"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     fieldsets = (
@@ -65,11 +84,59 @@ class UserAdmin(DjangoUserAdmin):
         ),
         (
             _("Permissions"),
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "staff_granted_at",
+                    "staff_granted_by",
+                    "groups",
+                    "user_permissions",
+                ),
+                "description": _(
+                    "Staff rights are granted and revoked with the actions of the user list;"
+                    " they can be granted only to a person who has enabled two-factor"
+                    " authentication."
+                ),
+            },
         ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
         (_("Source of the changes"), {"fields": ("data_source", "source_note")}),
     )
+
+    def has_staff_rights_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def _change_staff_rights(self, request, queryset, change, done: str) -> None:
+        for user in queryset:
+            try:
+                change(user=user, acting_user=request.user)
+            except StaffChangeRefused as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+            else:
+                self.message_user(request, done % {"user": user}, messages.SUCCESS)
+
+    @admin.action(description=_("Grant staff rights"), permissions=["staff_rights"])
+    def grant_staff(self, request, queryset) -> None:
+        self._change_staff_rights(
+            request, queryset, user_grant_staff, _("%(user)s now has staff rights.")
+        )
+
+    @admin.action(description=_("Grant staff and superuser rights"), permissions=["staff_rights"])
+    def grant_superuser(self, request, queryset) -> None:
+        self._change_staff_rights(
+            request,
+            queryset,
+            partial(user_grant_staff, superuser=True),
+            _("%(user)s now has staff and superuser rights."),
+        )
+
+    @admin.action(description=_("Revoke staff rights"), permissions=["staff_rights"])
+    def revoke_staff(self, request, queryset) -> None:
+        self._change_staff_rights(
+            request, queryset, user_revoke_staff, _("%(user)s no longer has staff rights.")
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)

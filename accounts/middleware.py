@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext as _
+
+from .selectors import staff_may_use_admin
 
 
 def language_for_request(request: HttpRequest) -> str:
@@ -48,7 +47,13 @@ class UserLanguageMiddleware:
 
 
 class StaffMFAMiddleware:
-    """Staff must have MFA enabled before the Django admin opens for them."""
+    """The Django admin opens only to staff whose second factor existed when their staff
+    rights were granted (``selectors.staff_may_use_admin``).
+
+    Anyone else who is staff is refused outright, not sent to enroll a factor: a factor
+    enrolled by whoever holds only the password must not open the admin. Another member
+    of staff granting the rights again fixes a genuine case.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -59,11 +64,7 @@ class StaffMFAMiddleware:
             user.is_authenticated
             and user.is_staff
             and request.path.startswith(reverse("admin:index"))
-            and not is_mfa_enabled(user)
+            and not staff_may_use_admin(user=user)
         ):
-            messages.warning(
-                request,
-                _("Enable two-factor authentication before using the administration."),
-            )
-            return redirect("mfa_index")
+            return render(request, "accounts/admin_refused.html", status=403)
         return self.get_response(request)

@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,11 +31,12 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra_fields)
 
     def create_superuser(self, email: str, password: str | None = None, **extra_fields) -> User:
-        extra_fields.setdefault("is_staff", True)
-        extra_fields.setdefault("is_superuser", True)
-        if not extra_fields["is_staff"] or not extra_fields["is_superuser"]:
-            raise ValueError("A superuser must have is_staff and is_superuser set")
-        return self._create_user(email, password, **extra_fields)
+        # A new account has no second factor, and staff rights need one: the first
+        # superuser is made by ``manage.py create_controller``, which enrolls TOTP first.
+        raise ValidationError(
+            "A superuser made with a password alone could open the admin. Use"
+            " `manage.py create_controller`: it enrolls two-factor authentication too."
+        )
 
 
 class User(AbstractUser):
@@ -61,6 +63,17 @@ class User(AbstractUser):
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     phone = PhoneNumberField(_("phone number"), blank=True)
     profile_updated_at = models.DateTimeField(_("profile updated"), null=True, blank=True)
+    # Staff rights open the admin only if a second factor existed when they were granted
+    # (accounts.selectors.staff_may_use_admin): a password alone never gets in.
+    staff_granted_at = models.DateTimeField(_("staff rights granted"), null=True, blank=True)
+    staff_granted_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff rights granted by"),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -162,10 +162,13 @@ register_model(
             "is_active": "account",
             "is_staff": "account",
             "is_superuser": "account",
+            "staff_granted_at": "account",
+            "staff_granted_by": "actor_trail",
             "groups": "account",
             "user_permissions": "account",
         },
         not_personal=frozenset({"id"}),
+        actors={"staff_granted_by": ()},
         # The row goes once nothing kept for a legal obligation points at it any more.
         erasure=Erasure.delete(),
         secrets=frozenset({"password"}),

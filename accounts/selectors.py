@@ -90,3 +90,24 @@ def profile_sources_for_user(*, user: User) -> list[dict[str, object]]:
         for row in rows
         if row.field in {f.name for f in User._meta.get_fields()}
     ]
+
+
+# What allauth asks for at sign-in; recovery codes only come with one of these.
+SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+
+
+def staff_may_use_admin(*, user: User) -> bool:
+    """Whether the admin opens for ``user``: active staff whose second factor already
+    existed when the rights were granted.
+
+    A factor enrolled later does not count: whoever holds only the password could enroll
+    one, so a password-only staff account stays out until another member of staff grants
+    the rights again.
+    """
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    if user.staff_granted_at is None:
+        return False
+    return Authenticator.objects.filter(
+        user_id=user.pk, type__in=SECOND_FACTORS, created_at__lte=user.staff_granted_at
+    ).exists()

@@ -64,6 +64,9 @@ if not DEBUG and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # First, so that its createsuperuser (refused: a password alone must never make an
+    # administrator) replaces django.contrib.auth's.
+    "accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -79,7 +82,6 @@ INSTALLED_APPS = [
     "guardian",
     "phonenumber_field",
     "django_countries",
-    "accounts",
     "organizations",
     "communications",
     "billing",
@@ -216,6 +218,17 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
 }
+
+# Behind reverse proxies every request arrives from the proxy's address: the rate limits
+# would count everyone as one client, and the sign-in history and download log would name
+# the proxy. allauth takes the client from X-Forwarded-For, counting this many trusted
+# proxies from the right, or from a header the proxy sets (e.g. X-Real-IP); the same
+# address is recorded everywhere (accounts.client_ip). With neither, the header is ignored:
+# anyone can write it.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if ALLAUTH_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_str("TRUSTED_CLIENT_IP_HEADER") or None
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False

@@ -4,9 +4,11 @@ import datetime
 
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
+from accounts.services import user_grant_staff
 
 DEFAULT_PASSWORD = "kiitorata-4455"
 
@@ -44,5 +46,26 @@ class UserFactory(DjangoModelFactory[User]):
 
 
 class StaffFactory(UserFactory):
-    is_staff = True
+    """The controller's staff, made the only way the admin accepts: an authenticator app
+    (TOTP) first, then the grant of staff rights.
+
+    ``totp`` is the app's secret (one is generated; the instance keeps it as
+    ``totp_secret``); ``totp=False`` makes the refused kind, staff with a password alone.
+    ``is_superuser`` says which rights are granted.
+    """
+
     is_superuser = True
+
+    @factory.post_generation
+    def totp(obj: User, create: bool, extracted: str | bool | None, **kwargs) -> None:
+        if not create:
+            return
+        if extracted is False:
+            # Made by hand: staff rights without a grant, as older installations had them.
+            obj.is_staff = True
+            obj.save(update_fields=["is_staff"])
+            return
+        obj.totp_secret = extracted or generate_totp_secret()
+        TOTP.activate(obj, obj.totp_secret)
+        user_grant_staff(user=obj, acting_user=None, superuser=obj.is_superuser)
+        obj.refresh_from_db()

@@ -93,3 +93,27 @@ def test_private_files_have_no_url():
 
     with pytest.raises(NotImplementedError):
         storages["private"].url("communications/1/letter.pdf")
+
+
+def test_trusted_proxies_come_from_the_environment():
+    import subprocess
+    import sys
+
+    def read(env: dict[str, str]) -> str:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import registry.settings as s;"
+                "print(s.ALLAUTH_TRUSTED_PROXY_COUNT, s.ALLAUTH_TRUSTED_CLIENT_IP_HEADER)",
+            ],
+            env={"PATH": "/usr/bin:/bin", "DEBUG": "true", **env},
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+
+    assert read({}) == "0 None"
+    assert read({"TRUSTED_PROXY_COUNT": "2", "TRUSTED_CLIENT_IP_HEADER": "X-Real-IP"}) == (
+        "2 X-Real-IP"
+    )

@@ -10,6 +10,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from accounts.client_ip import client_ip
+
 from .. import exports
 from ..models import DataExport
 
@@ -29,9 +31,7 @@ def _reauthenticated_download(request: HttpRequest, export: DataExport) -> HttpR
 
 def _download(request: HttpRequest, export: DataExport) -> HttpResponse:
     try:
-        handle = exports.export_open(
-            export, user=request.user, ip=request.META.get("REMOTE_ADDR") or None
-        )
+        handle = exports.export_open(export, user=request.user, ip=client_ip(request))
     except exports.ExportExpired:
         response = render(request, "gdpr/export_expired.html", {"export": export}, status=410)
         response["Cache-Control"] = "no-store"

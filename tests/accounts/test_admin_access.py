@@ -1,28 +1,81 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.urls import reverse
+
+from accounts.services import user_grant_staff
+from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
+REFUSED = "accounts/admin_refused.html"
 
-def test_staff_without_mfa_are_sent_to_enable_it(client, staff):
+
+def refused(response) -> bool:
+    return response.status_code == 403 and REFUSED in [t.name for t in response.templates]
+
+
+def current_code(secret: str) -> str:
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def test_it_refuses_staff_with_a_password_alone_on_every_admin_page(client):
+    staff = StaffFactory(totp=False, preferred_language="sv")
     client.force_login(staff)
-    response = client.get(reverse("admin:index"))
+    for url in (
+        reverse("admin:index"),
+        reverse("admin:accounts_user_changelist"),
+        reverse("gdpr_records"),
+    ):
+        response = client.get(url)
+        assert refused(response), url
+        # Told in their own language, and not sent to enroll a factor as a way in.
+        assert response["Content-Language"] == "sv"
+        assert reverse("mfa_activate_totp") not in response.content.decode()
+
+
+def test_totp_enrolled_by_whoever_holds_the_password_does_not_open_the_admin(client, password):
+    staff = StaffFactory(totp=False, email="vanha.staff@example.fi")
+    response = client.post(reverse("account_login"), {"login": staff.email, "password": password})
     assert response.status_code == 302
-    assert response["Location"] == reverse("mfa_index")
+    assert refused(client.get(reverse("admin:index")))
+
+    # They enroll an authenticator app themselves, through allauth's own page.
+    # allauth asks for the password again, which they have.
+    client.post(reverse("account_reauthenticate"), {"password": password})
+    page = client.get(reverse("mfa_activate_totp"))
+    assert page.status_code == 200, page.get("Location")
+    secret = client.session["mfa.totp.secret"]
+    client.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
+    assert Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).exists()
+
+    assert refused(client.get(reverse("admin:index")))
+    assert refused(client.get(reverse("admin:accounts_user_changelist")))
 
 
-def test_staff_without_mfa_cannot_open_any_admin_page(client, staff):
+def test_it_opens_the_admin_once_another_superuser_grants_the_rights_again(client):
+    staff = StaffFactory(totp=False)
+    TOTP.activate(staff, "JBSWY3DPEHPK3PXP")
     client.force_login(staff)
-    response = client.get(reverse("admin:accounts_user_changelist"))
-    assert response.status_code == 302
-    assert response["Location"] == reverse("mfa_index")
+    assert refused(client.get(reverse("admin:index")))
+
+    user_grant_staff(user=staff, acting_user=StaffFactory(), superuser=True)
+    assert client.get(reverse("admin:index")).status_code == 200
 
 
-def test_staff_with_mfa_can_use_the_admin(client, staff):
-    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
+def test_a_factor_enrolled_again_after_the_grant_closes_the_admin(client, staff):
+    client.force_login(staff)
+    assert client.get(reverse("admin:index")).status_code == 200
+    Authenticator.objects.filter(user=staff).delete()
+    TOTP.activate(staff, "JBSWY3DPEHPK3PXP")
+    assert refused(client.get(reverse("admin:index")))
+
+
+def test_staff_granted_with_mfa_can_use_the_admin(client, staff):
     client.force_login(staff)
     assert client.get(reverse("admin:index")).status_code == 200
     assert client.get(reverse("admin:accounts_user_changelist")).status_code == 200
@@ -53,7 +106,6 @@ def test_staff_logins_are_rate_limited(client, staff, password):
 
 @pytest.fixture
 def mfa_staff_client(client, staff):
-    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
     client.force_login(staff)
     return client
 

@@ -151,9 +151,6 @@ def test_it_records_the_member_as_the_source_of_what_they_changed(member_client,
 
 
 def test_the_controllers_corrections_record_their_source_and_show_on_my_data(client, member, staff):
-    from allauth.mfa.models import Authenticator
-
-    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
     client.force_login(staff)
     url = reverse("admin:accounts_user_change", args=[member.pk])
     form = client.get(url).context["adminform"].form

@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Callable
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.mfa.totp.internal.auth import generate_totp_secret
 from django.urls import reverse
 from django.utils import translation
 from django.utils.text import capfirst
@@ -102,9 +102,8 @@ def controller_page(new_context, authenticator_app) -> Callable[[list[str]], Pag
     in a browser of their own whose console errors go to the list given."""
 
     def _open(errors: list[str]) -> Page:
-        staff = StaffFactory(email=STAFF_EMAIL, preferred_language=LANGUAGE)
         secret = generate_totp_secret()
-        TOTP.activate(staff, secret)
+        StaffFactory(email=STAFF_EMAIL, preferred_language=LANGUAGE, totp=secret)
         context = new_context()
         context.set_default_timeout(5_000)
         watch_console(context, errors)

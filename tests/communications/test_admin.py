@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -39,7 +38,6 @@ def private_storage(monkeypatch, tmp_path) -> FileSystemStorage:
 @pytest.fixture
 def controller(db) -> User:
     user = StaffFactory(email="laura.controller@example.fi", preferred_language="en")
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
     return user
 
 
@@ -249,8 +247,8 @@ def test_it_counts_a_big_table_from_the_estimate(controller):
     assert model_admin.has_add_permission(request)
 
 
-def test_it_sends_staff_without_mfa_to_set_it_up(client):
-    client.force_login(StaffFactory(preferred_language="en"))
+def test_it_refuses_staff_with_a_password_alone(client):
+    client.force_login(StaffFactory(preferred_language="en", totp=False))
     response = client.get(reverse(ADD))
-    assert response.status_code == 302
-    assert response["Location"] == reverse("mfa_index")
+    assert response.status_code == 403
+    assert "accounts/admin_refused.html" in [t.name for t in response.templates]

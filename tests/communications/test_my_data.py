@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.urls import reverse
 
 from accounts.models import User
@@ -70,7 +69,6 @@ def test_it_shows_records_made_by_hand_and_automatically(
         },
     )
     staff = StaffFactory(preferred_language="en")
-    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
     client.force_login(staff)
     client.post(
         reverse("admin:communications_communicationrecord_add"),

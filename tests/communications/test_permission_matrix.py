@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -120,7 +119,6 @@ def world(db) -> World:
     add_member(organization, member)
     other_member = add_member(other_organization).user
     staff = StaffFactory(first_name="Laura", last_name="Staff", preferred_language="en")
-    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
     return World(
         organization=organization,
         other_organization=other_organization,

@@ -10,7 +10,6 @@ import sys
 import types
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
@@ -67,14 +66,9 @@ def private_storage(monkeypatch, tmp_path) -> FileSystemStorage:
     return storage
 
 
-def with_mfa(user: User) -> User:
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    return user
-
-
 @pytest.fixture
 def controller(db) -> User:
-    return with_mfa(StaffFactory(email="laura.controller@example.fi", preferred_language="en"))
+    return StaffFactory(email="laura.controller@example.fi", preferred_language="en")
 
 
 @pytest.fixture
@@ -191,18 +185,18 @@ def test_members_and_anonymous_visitors_are_kept_out(client, member_client, memb
     assert request.status == RequestStatus.RECEIVED
 
 
-def test_staff_without_mfa_are_sent_to_enable_it(client, member):
-    client.force_login(StaffFactory())
+def test_staff_with_a_password_alone_are_refused(client, member):
+    client.force_login(StaffFactory(totp=False))
     request = DataSubjectRequestFactory(subject=member)
     response = client.get(step_url(request, "verify"))
-    assert response.status_code == 302
-    assert response["Location"] == reverse("mfa_index")
+    assert response.status_code == 403
+    assert "accounts/admin_refused.html" in [t.name for t in response.templates]
 
 
 @pytest.fixture
 def clerk_client(client) -> tuple:
     """Staff who may look at requests but not handle them."""
-    clerk = with_mfa(StaffFactory(is_superuser=False))
+    clerk = StaffFactory(is_superuser=False)
     clerk.user_permissions.add(Permission.objects.get(codename="view_datasubjectrequest"))
     client.force_login(clerk)
     return client
@@ -223,7 +217,7 @@ def test_staff_who_may_only_view_cannot_take_steps(clerk_client, member):
 
 
 def test_staff_with_no_gdpr_permission_see_no_request(client, member):
-    other = with_mfa(StaffFactory(is_superuser=False))
+    other = StaffFactory(is_superuser=False)
     client.force_login(other)
     request = DataSubjectRequestFactory(subject=member, letter="gdpr/letters/x.pdf")
     assert client.get(changelist_url(DataSubjectRequest)).status_code == 403

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from gdpr import export_archive, exports
 from gdpr.models import DataExport, ExportDownload, RequestEvent, RequestKind
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 
 from .distinctive import use_private_storage
 from .factories import DataSubjectRequestFactory
@@ -60,9 +60,8 @@ def body(response) -> bytes:
 
 @pytest.fixture
 def allowed_staff():
-    user = UserFactory(is_staff=True)
+    user = StaffFactory(is_superuser=False)
     user.user_permissions.add(Permission.objects.get(codename="view_dataexport"))
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
     return user
 
 
@@ -99,6 +98,25 @@ def test_every_download_is_logged_with_who_and_from_where(client, member, passwo
         request=export.request, action=RequestEvent.Action.EXPORT_DOWNLOADED
     )
     assert [e.actor for e in logged] == [member, member]
+
+
+# The client 198.51.100.7 wrote a false X-Forwarded-For of its own (203.0.113.66); each
+# proxy appends the address it was reached from, and the app sees the last proxy.
+THROUGH_PROXIES = [
+    (1, "203.0.113.66, 198.51.100.7", "10.0.0.1"),
+    (2, "203.0.113.66, 198.51.100.7, 10.0.0.1", "10.0.0.2"),
+]
+
+
+@pytest.mark.parametrize(("proxies", "forwarded_for", "proxy"), THROUGH_PROXIES)
+def test_the_log_records_the_client_behind_trusted_proxies(
+    client, member, password, export, settings, proxies, forwarded_for, proxy
+):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = proxies
+    client.force_login(member)
+    reauthenticate(client, password)
+    body(client.get(url(export), REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=forwarded_for))
+    assert ExportDownload.objects.get().ip_address == "198.51.100.7"
 
 
 def test_another_user_gets_404(client, other_member, password, export):

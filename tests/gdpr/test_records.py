@@ -6,7 +6,6 @@ import csv
 import io
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import translation
@@ -20,14 +19,9 @@ pytestmark = pytest.mark.django_db
 URLS = ("gdpr_records", "gdpr_records_csv", "gdpr_records_pdf")
 
 
-def with_mfa(user):
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    return user
-
-
 @pytest.fixture
 def controller_client(client):
-    client.force_login(with_mfa(StaffFactory(preferred_language="en")))
+    client.force_login(StaffFactory(preferred_language="en"))
     return client
 
 
@@ -77,7 +71,7 @@ def test_anonymous_and_members_are_sent_to_the_admin_login(client, member, name)
 
 @pytest.mark.parametrize("name", URLS)
 def test_staff_without_the_permission_get_404(client, name):
-    user = with_mfa(StaffFactory(is_superuser=False))
+    user = StaffFactory(is_superuser=False)
     client.force_login(user)
     assert client.get(reverse(name)).status_code == 404
     user.user_permissions.add(Permission.objects.get(codename="view_controllerdetails"))

@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from allauth.mfa.models import Authenticator
-
 from accounts.models import User
 from billing.models import Invoice
 from communications import services as communications
@@ -86,7 +84,6 @@ def build_world() -> World:
         last_name="Staff",
         preferred_language="en",
     )
-    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
     invoice = invoice_for(membership, issue_date=datetime.date(2026, 3, 2))
     invoice.status = Invoice.Status.SENT
     invoice.save(update_fields=["status"])

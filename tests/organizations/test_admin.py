@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
@@ -66,7 +65,6 @@ def messages_of(response) -> list[str]:
 def controller(db) -> User:
     # English, so that the assertions read the source strings, translated or not.
     user = StaffFactory(email="laura.controller@example.fi", preferred_language="en")
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
     return user
 
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 import datetime
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import decrypt
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import User
+from accounts.selectors import staff_may_use_admin
+from accounts.services import TotpEnrollment, user_grant_staff, user_totp_enroll
+
+from .create_controller import write_enrollment
 
 DEMO_PASSWORD = "lentokone-2026"  # noqa: S105  (printed for the quick start on purpose)
 
@@ -101,26 +108,36 @@ class Command(BaseCommand):
             self._verify(user)
 
         staff, was_created = User.objects.get_or_create(
-            email=STAFF[0],
-            defaults={
-                "first_name": STAFF[1],
-                "last_name": STAFF[2],
-                "is_staff": True,
-                "is_superuser": True,
-            },
+            email=STAFF[0], defaults={"first_name": STAFF[1], "last_name": STAFF[2]}
         )
         if was_created:
             staff.set_password(DEMO_PASSWORD)
             staff.save(update_fields=["password"])
             created += 1
         self._verify(staff)
+        # The controller is made the only way the admin accepts: an authenticator app
+        # first, then the staff rights.
+        totp = Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).first()
+        if totp is None:
+            enrollment = user_totp_enroll(user=staff)
+        else:
+            secret = decrypt(totp.data["secret"])
+            enrollment = TotpEnrollment(
+                secret=secret,
+                uri=get_mfa_adapter().build_totp_url(staff, secret),
+                recovery_codes=[],
+            )
+        if not staff_may_use_admin(user=staff) or not staff.is_superuser:
+            user_grant_staff(user=staff, acting_user=None, superuser=True)
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new accounts)."))
         self.stdout.write("Open http://127.0.0.1:8000 and sign in with any of:")
         for row in MEMBERS:
             self.stdout.write(f"  member      {row[0]}")
-        self.stdout.write(f"  controller  {STAFF[0]}  (admin at /admin/ after enabling MFA)")
+        self.stdout.write(f"  controller  {STAFF[0]}  (the admin at /admin/)")
         self.stdout.write(f"Password for all demo accounts: {DEMO_PASSWORD}")
+        self.stdout.write("The controller also needs a code from an authenticator app at sign-in.")
+        write_enrollment(self.stdout, enrollment, recovery_codes=False)
 
     @staticmethod
     def _verify(user: User) -> None:
