@@ -523,7 +523,7 @@ def _export(client, organization: Organization, **params) -> list[list[str]]:
     response = client.get(reverse("organizations:members_export", args=[organization.pk]), params)
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "no-store, private"
     assert response["Content-Disposition"].startswith(
         'attachment; filename="malmin-ilmailukerho-ry-'
     )
