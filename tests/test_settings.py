@@ -93,3 +93,21 @@ def test_private_files_have_no_url():
 
     with pytest.raises(NotImplementedError):
         storages["private"].url("communications/1/letter.pdf")
+
+
+def test_private_files_are_readable_by_their_owner_only(tmp_path):
+    import stat
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    from registry.storage import PrivateFileSystemStorage
+
+    assert isinstance(storages["private"], PrivateFileSystemStorage)
+    storage = PrivateFileSystemStorage(location=tmp_path / "private")
+    name = storage.save("exports/2026/12/export.zip", ContentFile(b"personal data"))
+
+    path = tmp_path / "private" / name
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    for folder in (path.parent, path.parent.parent, path.parent.parent.parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
