@@ -431,8 +431,8 @@ def _check_storable(entry: ReferencePayment) -> None:
     if entry.amount.quantize(money.CENT, rounding=ROUND_HALF_UP) >= limit:
         raise RuleError(
             _(
-                "The payment %(entry)s in the file is of %(amount)s, more than the register "
-                "can hold. Nothing was imported."
+                "The amount %(amount)s of payment %(entry)s in the file is more than the "
+                "register can hold. Nothing was imported."
             )
             % {"entry": entry.entry_reference, "amount": entry.amount}
         )

@@ -203,8 +203,8 @@ def test_it_refuses_another_accounts_file_and_writes_nothing(organization, invoi
     [
         (
             {"amount": "10000000000.00", "entry_reference": "ARCHIVE1"},
-            "The payment ARCHIVE1 in the file is of 10000000000.00, more than the register can "
-            "hold. Nothing was imported.",
+            "The amount 10000000000.00 of payment ARCHIVE1 in the file is more than the "
+            "register can hold. Nothing was imported.",
         ),
         (
             {"booking_date": datetime.date(9999, 12, 31), "entry_reference": "ARCHIVE1"},
