@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 __all__ = ["Camt054Error", "ReferencePayment", "build_camt054", "parse_camt054"]
@@ -37,6 +38,8 @@ _AMOUNT_RE = re.compile(r"\d{1,18}(\.\d{1,5})?")  # ISO 20022 amounts: no sign, 
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME_RE = re.compile(r"(\d{4}-\d{2}-\d{2})T")
+# ISO 20022's Max35Text, and the length of the column the reference is stored in.
+MAX_REFERENCE_LENGTH = 35
 
 NOT_XML = _("The file is not a valid XML document.")
 UNSAFE_XML = _(
@@ -50,6 +53,9 @@ BAD_AMOUNT = _("Entry %(entry)s in the file has an invalid amount “%(value)s�
 BAD_CURRENCY = _("Entry %(entry)s in the file has an invalid currency “%(value)s”.")
 BAD_DATE = _("Entry %(entry)s in the file has an invalid date “%(value)s”.")
 BAD_INDICATOR = _("Entry %(entry)s in the file is neither a credit nor a debit.")
+BAD_REFERENCE = _(
+    "Entry %(entry)s in the file has a reference longer than %(limit)s characters: “%(value)s”."
+)
 DUPLICATE_ENTRY = _("Two payments in the file have the same bank reference “%(reference)s”.")
 
 AMOUNT = _("amount")
@@ -240,6 +246,15 @@ def _entry_payments(
                 is_credit = _is_credit(indicator, number=number)
             key = reader.text(transaction, "Refs/AcctSvcrRef")
             reference = _reference(reader, transaction)
+            if len(reference) > MAX_REFERENCE_LENGTH:
+                raise Camt054Error(
+                    BAD_REFERENCE,
+                    {
+                        "entry": number,
+                        "limit": MAX_REFERENCE_LENGTH,
+                        "value": Truncator(reference).chars(50),
+                    },
+                )
             # Dbtr/Nm up to .07, Dbtr/Pty/Nm from .08 on.
             payer_name = " ".join(
                 reader.text(transaction, "RltdPties/Dbtr/Nm", "RltdPties/Dbtr/Pty/Nm").split()

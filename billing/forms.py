@@ -15,13 +15,11 @@ from organizations.models import Membership, Organization
 from organizations.selectors import MemberFilter, member_list
 
 from . import money
-from .models import Invoice, Product
+from .models import FIRST_YEAR, LAST_YEAR, Invoice, Product
 from .money import VatRate
 from .selectors import invoice_by_number
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"]
-# Barcodes carry two-digit years and retention dates add years: keep dates in this century.
-FIRST_YEAR, LAST_YEAR = 2000, 2099
 PAYMENT_DAYS = 14
 MEMBER_CHOICES_LIMIT = 200
 MAX_LINES = 50

@@ -19,6 +19,8 @@ from organizations.models import Membership, Organization
 from .money import VatRate
 
 VAT_RATES = VatRate.choices
+# Barcodes carry two-digit years and retention dates add years: keep dates in this century.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
 class Product(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -17,8 +17,18 @@ from organizations.models import Membership, Organization
 from organizations.services import RuleError
 
 from . import money, numbers
-from .camt054 import parse_camt054
-from .models import Contract, ContractEvent, Invoice, InvoiceLine, Payment, Product, Reminder
+from .camt054 import ReferencePayment, parse_camt054
+from .models import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    Contract,
+    ContractEvent,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Product,
+    Reminder,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -366,6 +376,8 @@ def payments_import(
             )
             % {"iban": ", ".join(foreign)}
         )
+    for entry in payments:
+        _check_storable(entry)
     summary = ImportSummary()
     invoices = _invoices_by_reference(organization, (p.reference for p in payments))
     for entry in payments:
@@ -405,6 +417,38 @@ def payments_import(
         else:
             summary.unmatched.append(payment)
     return summary
+
+
+def _check_storable(entry: ReferencePayment) -> None:
+    """Refuse a payment the database cannot hold, before anything of the file is written.
+
+    PostgreSQL would refuse the row, SQLite would store it silently; a booking date in the
+    far future would also overflow its retention date.
+    """
+    amount_field = Payment._meta.get_field("amount")
+    limit = Decimal(10) ** (amount_field.max_digits - amount_field.decimal_places)
+    # Rounded as the column rounds it: 9999999999.999 becomes 10000000000.00.
+    if entry.amount.quantize(money.CENT, rounding=ROUND_HALF_UP) >= limit:
+        raise RuleError(
+            _(
+                "The amount %(amount)s of payment %(entry)s in the file is more than the "
+                "register can hold. Nothing was imported."
+            )
+            % {"entry": entry.entry_reference, "amount": entry.amount}
+        )
+    if not FIRST_YEAR <= entry.booking_date.year <= LAST_YEAR:
+        raise RuleError(
+            _(
+                "The payment %(entry)s in the file was booked on %(date)s, outside the years "
+                "%(first)s to %(last)s. Nothing was imported."
+            )
+            % {
+                "entry": entry.entry_reference,
+                "date": entry.booking_date.isoformat(),
+                "first": FIRST_YEAR,
+                "last": LAST_YEAR,
+            }
+        )
 
 
 def _invoices_by_reference(organization: Organization, references: Iterable[str]) -> dict:

@@ -1109,7 +1109,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
         if obj is None or not self.has_view_permission(request, obj) or not obj.letter:
             raise Http404
         response = FileResponse(obj.letter.open("rb"), as_attachment=True)
-        response["Cache-Control"] = "no-store"
+        response["Cache-Control"] = "no-store, private"
         return response
 
 

@@ -9,7 +9,6 @@ is kept in memory.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import shutil
@@ -23,6 +22,8 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
+
+from registry.csv_download import SafeWriter
 
 from . import export_data
 from .export_schema import SCHEMA
@@ -96,7 +97,7 @@ def write_archive(
                     csv_entry = archive.open(entry(f"tables/{table.label}.csv"), "w")
                     # A byte-order mark, so spreadsheet programs read the file as UTF-8.
                     csv_text = io.TextIOWrapper(csv_entry, encoding="utf-8-sig", newline="")
-                    csv_rows = csv.writer(csv_text)
+                    csv_rows = SafeWriter(csv_text)
                     csv_rows.writerow(table.csv_columns())
                     header = json.dumps(table.header(), ensure_ascii=False)
                     records.write(("" if first_table else ",") + "\n")
@@ -105,7 +106,7 @@ def write_archive(
                 else:
                     records.write(",\n")
                 records.write(json.dumps(data, ensure_ascii=False))
-                csv_rows.writerow([_csv_safe(cell) for cell in flat])
+                csv_rows.writerow(flat)
                 report.rows.append(readable)
                 ids.add(data.get("id"))
             if csv_text is not None:
@@ -184,18 +185,6 @@ def _copy_attachments(
             item["missing"] = True
         listed.append(item)
     return listed
-
-
-def _csv_safe(value: Any) -> str:
-    """A cell that a spreadsheet cannot read as a formula (as the member-list CSV)."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_phone_number(text):
-        text = "'" + text
-    return text
-
-
-def _is_phone_number(text: str) -> bool:
-    return text.startswith("+") and text[1:].isdigit()
 
 
 def _stylesheet() -> str:

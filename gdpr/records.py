@@ -4,13 +4,14 @@ subjects and data, recipients, transfers, erasure time limits and security measu
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from typing import Any
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from registry.csv_download import SafeWriter
 
 from . import registry
 from .notice import _controller, _security, notice_facts
@@ -76,7 +77,7 @@ CSV_COLUMNS = ("purpose", "legal_bases", "subjects", "data", "recipients", "tran
 def records_csv(records: dict[str, Any]) -> Iterator[str]:
     """The activities as CSV rows (lists joined with "; "), header first."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeWriter(buffer)
     headers = [
         _("Purpose"),
         _("Legal basis"),

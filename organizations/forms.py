@@ -4,6 +4,7 @@ import csv
 import io
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
@@ -190,6 +191,8 @@ class InvitationImportForm(forms.Form):
                     continue
         if not text.strip():
             raise forms.ValidationError(_("Paste a list or choose a file."))
+        # A file is refused for the same character as the pasted list (whose field checks it).
+        ProhibitNullCharactersValidator()(text)
         rows = parse_invitation_rows(text)
         if not rows:
             raise forms.ValidationError(_("No people found in the list."))
@@ -211,15 +214,37 @@ def _is_header(cells: list[str]) -> bool:
 
 
 def parse_invitation_rows(text: str) -> list[ImportRow]:
-    """Read name, email, member number per line; the delimiter is sniffed."""
+    """Read name, email, member number per line; the delimiter is sniffed.
+
+    Raises ``ValidationError`` for a list the csv module cannot read.
+    """
     lines = text.splitlines()
     sample = "\n".join(lines[:20])
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
+    # newline="": lines may end in CR LF, LF or a lone CR (old Mac files), and a quoted cell
+    # may hold a line break.
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
     rows: list[ImportRow] = []
-    for number, fields in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
+    number = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            # In practice a cell over the csv module's limit (128 KiB), which an unclosed
+            # quotation mark makes of the rest of the file.
+            raise forms.ValidationError(
+                _(
+                    "Line %(line)s could not be read: a cell is too long, or a quotation "
+                    "mark is not closed."
+                ),
+                params={"line": number + 1},
+            ) from error
+        number += 1
         cells = [cell.strip() for cell in fields]
         if not any(cells):
             continue

@@ -19,6 +19,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.sources import DataSource
 from communications.services import communication_log_email, communications_attach_subject
+from registry.user_input import NUL_MESSAGE, has_nul, max_length
 
 from .models import (
     AdminRightChange,
@@ -368,8 +369,36 @@ class NewInvitation:
     token: str
 
 
-def _check_invitee(organization: Organization, *, email: str, member_number: str) -> list[str]:
+def _check_invitee_shape(*, email: str, name: str, member_number: str) -> list[str]:
+    """What the database would refuse (PostgreSQL does; SQLite would store it silently)."""
+    if has_nul(email, name, member_number):
+        return [str(NUL_MESSAGE)]
     problems = []
+    limit = max_length(Membership, "email")
+    if len(email) > limit:
+        problems.append(
+            _("The email address is too long (at most %(limit)s characters).") % {"limit": limit}
+        )
+    limit = max_length(Membership, "name")
+    if len(name) > limit:
+        problems.append(
+            _("The name is too long (at most %(limit)s characters).") % {"limit": limit}
+        )
+    limit = max_length(Membership, "member_number")
+    if len(member_number) > limit:
+        problems.append(
+            _("The member number is too long (at most %(limit)s characters).") % {"limit": limit}
+        )
+    return problems
+
+
+def _check_invitee(
+    organization: Organization, *, email: str, name: str = "", member_number: str
+) -> list[str]:
+    problems = _check_invitee_shape(email=email, name=name, member_number=member_number)
+    if problems:
+        # Looking the values up would fail on PostgreSQL as well.
+        return problems
     email_taken = Membership.objects.filter(
         organization=organization,
         email__iexact=email,
@@ -400,14 +429,15 @@ def invitation_create(
 ) -> NewInvitation:
     """Invite a person by email; the link is mailed after the transaction commits."""
     email = email.strip().lower()
-    problems = _check_invitee(organization, email=email, member_number=member_number)
+    name = name.strip()
+    problems = _check_invitee(organization, email=email, name=name, member_number=member_number)
     if problems:
         raise RuleError(problems)
     membership = Membership(
         organization=organization,
         status=Membership.Status.INVITED,
         member_number=member_number,
-        name=name.strip(),
+        name=name,
         email=email,
         source=DataSource.ORGANIZATION_ADMIN,
     )
@@ -468,9 +498,6 @@ def invitations_import(
             continue
         if number and number in seen_numbers:
             result.errors.append((row.line, _("The same member number appears twice in the list.")))
-            continue
-        if len(number) > 20:
-            result.errors.append((row.line, _("The member number is too long.")))
             continue
         seen_emails.add(email)
         if number:

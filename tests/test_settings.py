@@ -117,3 +117,78 @@ def test_trusted_proxies_come_from_the_environment():
     assert read({"TRUSTED_PROXY_COUNT": "2", "TRUSTED_CLIENT_IP_HEADER": "X-Real-IP"}) == (
         "2 X-Real-IP"
     )
+
+
+def test_private_files_are_readable_by_their_owner_only(tmp_path):
+    import stat
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    from registry.storage import PrivateFileSystemStorage
+
+    assert isinstance(storages["private"], PrivateFileSystemStorage)
+    storage = PrivateFileSystemStorage(location=tmp_path / "private")
+    name = storage.save("exports/2026/12/export.zip", ContentFile(b"personal data"))
+
+    path = tmp_path / "private" / name
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    for folder in (path.parent, path.parent.parent, path.parent.parent.parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "test-" + "k" * 50,
+    "GDPR_HASH_KEY": "test-" + "h" * 50,
+    "ALLOWED_HOSTS": "registry.example.fi",
+    "SITE_URL": "https://registry.example.fi",
+    # Never contacted by the checks: a closed port, not a shared server.
+    "REDIS_URL": "redis://127.0.0.1:1/0",
+}
+
+
+def _check_deploy(env: dict[str, str]):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={"PATH": "/usr/bin:/bin", **PRODUCTION, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("mail", ["file", "smtp"])
+def test_the_deployment_checks_pass_with_either_mail_setting(tmp_path, mail):
+    """README offers EMAIL_FILE_PATH instead of EMAIL_HOST in production."""
+    env = {"EMAIL_FILE_PATH": str(tmp_path)} if mail == "file" else {"EMAIL_HOST": "smtp.example"}
+    result = _check_deploy(env)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_it_silences_the_mail_check_only_for_the_file_backend(tmp_path):
+    """With SMTP, Django's check of the mail backend stays on."""
+    import subprocess
+    import sys
+
+    def silenced(env: dict[str, str]) -> str:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import registry.settings as s; print(getattr(s, 'SILENCED_SYSTEM_CHECKS', []))",
+            ],
+            env={"PATH": "/usr/bin:/bin", **PRODUCTION, **env},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+
+    assert silenced({"EMAIL_HOST": "smtp.example"}) == "[]"
+    assert silenced({"EMAIL_FILE_PATH": str(tmp_path)}) == "['mail.E001']"

@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from registry.user_input import query_text
+
 from .. import permissions, selectors, services
 from ..forms import ContractOpenForm, ContractTerminateForm
 from .invoices import paginate
@@ -28,7 +30,7 @@ def contract_list(request: HttpRequest, pk: int) -> HttpResponse:
 def contract_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Subscribe an active member to a product; ``?member_q=`` narrows the member list."""
     organization = permissions.get_organization_for_admin(request.user, pk)
-    member_query = request.GET.get("member_q", "")[:200]
+    member_query = query_text(request.GET, "member_q")
     form = ContractOpenForm(
         request.POST or None, organization=organization, member_query=member_query
     )

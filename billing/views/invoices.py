@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from registry.user_input import query_text
+
 from .. import pdf, permissions, selectors, services
 from ..forms import (
     EXTRA_LINES,
@@ -94,7 +96,7 @@ def invoice_create(request: HttpRequest, pk: int) -> HttpResponse:
     more empty rows and changes nothing.
     """
     organization = permissions.get_organization_for_admin(request.user, pk)
-    member_query = request.GET.get("member_q", "")[:200]
+    member_query = query_text(request.GET, "member_q")
     products = selectors.products_on_sale(organization=organization)
     adding_lines = request.method == "POST" and "add_lines" in request.POST
     if adding_lines:

@@ -34,7 +34,7 @@ def _download(request: HttpRequest, export: DataExport) -> HttpResponse:
         handle = exports.export_open(export, user=request.user, ip=client_ip(request))
     except exports.ExportExpired:
         response = render(request, "gdpr/export_expired.html", {"export": export}, status=410)
-        response["Cache-Control"] = "no-store"
+        response["Cache-Control"] = "no-store, private"
         return response
     except exports.ExportNotReady as error:
         raise Http404 from error
@@ -44,5 +44,5 @@ def _download(request: HttpRequest, export: DataExport) -> HttpResponse:
         filename=exports.export_filename(export),
         content_type="application/zip",
     )
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "no-store, private"
     return response

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import re
+from unittest import mock
 
 import pytest
+from django.contrib.auth.hashers import get_hasher
 from django.core import mail
 from django.urls import reverse
 
@@ -60,3 +62,17 @@ def test_a_password_reset_mail_is_sent_only_to_known_addresses_but_the_page_is_t
     a = client.post(reverse("account_reset_password"), {"email": "nobody@example.fi"})
     assert a.status_code == 302
     assert a["Location"] == reverse("account_reset_password_done")
+
+
+def test_signing_up_with_a_taken_address_hashes_the_password_like_a_new_one(client, member):
+    """Equal work either way, so the answer's timing does not tell who has an account."""
+    hasher = type(get_hasher())
+    with mock.patch.object(hasher, "encode", autospec=True, side_effect=hasher.encode) as encode:
+        new = signup(client, email="new.member@example.fi")
+        for_new = encode.call_count
+        encode.reset_mock()
+        taken = signup(client, email=member.email)
+        for_taken = encode.call_count
+
+    assert new["Location"] == taken["Location"] == reverse("account_email_verification_sent")
+    assert for_new == for_taken == 1

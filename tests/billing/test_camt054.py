@@ -416,6 +416,21 @@ def test_it_rejects_an_entry_without_a_booking_date():
     assert str(_error(data)) == "Entry 1 in the file has no booking date."
 
 
+def test_it_rejects_a_reference_longer_than_iso_allows():
+    """Max35Text in ISO 20022, and the length of the column it is stored in."""
+    data = _built(_payment(reference="1" * 36))
+
+    assert str(_error(data)) == (
+        f"Entry 1 in the file has a reference longer than 35 characters: “{'1' * 36}”."
+    )
+
+
+def test_it_reads_a_reference_of_35_characters():
+    [payment] = parse_camt054(_built(_payment(reference="RF" + "1" * 33)))
+
+    assert payment.reference == "RF" + "1" * 33
+
+
 @pytest.mark.parametrize("value", ["2025-02-30", "3.3.2025", "20250303"])
 def test_it_rejects_a_bad_date(value):
     data = _built().replace(b"<Dt>2025-03-03</Dt>", f"<Dt>{value}</Dt>".encode(), 1)

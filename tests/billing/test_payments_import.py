@@ -198,6 +198,38 @@ def test_it_refuses_another_accounts_file_and_writes_nothing(organization, invoi
     assert _state() == before
 
 
+@pytest.mark.parametrize(
+    ("payment", "message"),
+    [
+        (
+            {"amount": "10000000000.00", "entry_reference": "ARCHIVE1"},
+            "The amount 10000000000.00 of payment ARCHIVE1 in the file is more than the "
+            "register can hold. Nothing was imported.",
+        ),
+        (
+            {"booking_date": datetime.date(9999, 12, 31), "entry_reference": "ARCHIVE1"},
+            "The payment ARCHIVE1 in the file was booked on 9999-12-31, outside the years 2000 "
+            "to 2099. Nothing was imported.",
+        ),
+    ],
+    ids=["amount-over-the-column", "booking-date-9999"],
+)
+def test_it_refuses_a_payment_the_database_cannot_hold_and_writes_nothing(
+    organization, invoices, payment, message
+):
+    before = _state()
+    data = _file(_payment(invoices[0].reference), _payment("1234561", **payment))
+    with pytest.raises(RuleError) as excinfo:
+        _import(organization, data)
+    assert excinfo.value.messages == [message]
+    assert _state() == before
+
+
+def test_it_imports_the_largest_amount_the_register_holds(organization, invoices):
+    _import(organization, _file(_payment("1234561", amount="9999999999.99")))
+    assert Payment.objects.get().amount == Decimal("9999999999.99")
+
+
 def test_it_matches_only_the_importing_organizations_invoices(organization, invoices):
     other = organization_with_admin(UserFactory(), name="Vaasan Lentokerho ry")
     BankAccountFactory(organization=other, iban=OTHER_ACCOUNT)
@@ -279,3 +311,26 @@ def test_it_explains_a_file_of_another_account(admin_client, organization, invoi
     assert OTHER_ACCOUNT in error
     assert "Nothing was imported" in error
     assert not Payment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("payment", "message"),
+    [
+        ({"amount": "12345678901.00"}, "more than the register can hold"),
+        ({"booking_date": datetime.date(9999, 12, 31)}, "outside the years 2000 to 2099"),
+        ({"reference": "1" * 36}, "has a reference longer than 35 characters"),
+    ],
+    ids=["amount", "booking-date", "reference"],
+)
+def test_it_explains_a_payment_the_register_cannot_hold(
+    admin_client, organization, invoices, payment, message
+):
+    before = _state()
+    response = _upload(
+        admin_client, organization, _file(_payment(**{"reference": "1234561", **payment}))
+    )
+    assert response.status_code == 200
+    [error] = response.context["form"].errors["file"]
+    assert message in error
+    assert "nothing was imported" in error.lower()
+    assert _state() == before

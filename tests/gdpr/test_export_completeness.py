@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ import pytest
 from gdpr import export_archive, exports
 from gdpr.models import DataExport, RequestKind
 from gdpr.services import request_file
+from registry.csv_download import safe_cell
 
 from .distinctive import DistinctivePerson, build_person, use_private_storage
 
@@ -52,12 +54,20 @@ def contains(content: bytes, value: str) -> bool:
     return value.encode() in content or as_json(value).encode() in content
 
 
-def build(monkeypatch, tmp_path, *, real_pdf: bool = False) -> Built:
+def build(
+    monkeypatch,
+    tmp_path,
+    *,
+    real_pdf: bool = False,
+    prepare: Callable[[DistinctivePerson], None] | None = None,
+) -> Built:
     use_private_storage(monkeypatch, tmp_path / "private")
     if not real_pdf:
         monkeypatch.setattr(export_archive, "html_to_pdf", lambda html: b"%PDF-1.7 test")
     x = build_person("X")
     y = build_person("Y")
+    if prepare is not None:
+        prepare(x)
     request = request_file(subject=x.user, kind=RequestKind.ACCESS, actor=x.user)
     export = DataExport.objects.create(
         request=request, subject=x.user, language=x.user.preferred_language
@@ -205,12 +215,35 @@ def test_fields_carry_their_metadata_and_secrets_are_withheld(monkeypatch, tmp_p
     assert "organization__label" in header
 
 
-def test_csv_cells_cannot_run_as_spreadsheet_formulas():
-    assert export_archive._csv_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert export_archive._csv_safe("@SUM(A1)") == "'@SUM(A1)"
-    assert export_archive._csv_safe("-2+3") == "'-2+3"
-    assert export_archive._csv_safe("+358401234567") == "+358401234567"
-    assert export_archive._csv_safe("Aino") == "Aino"
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-2+3", "'-2+3"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\r=1+1"),
+        ("+358401234567", "+358401234567"),
+        ("+358 40 123 4567", "'+358 40 123 4567"),
+        ("+1234567890123456", "'+1234567890123456"),
+        ("Aino", "Aino"),
+        (None, ""),
+    ],
+)
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(value, written):
+    assert safe_cell(value) == written
+
+
+def test_the_csv_tables_hold_no_formula(monkeypatch, tmp_path):
+    def formulas(x: DistinctivePerson) -> None:
+        x.user.city = "=HYPERLINK(1)"
+        x.user.street_address = "\t=1+1"
+        x.user.save(update_fields=["city", "street_address"])
+
+    built = build(monkeypatch, tmp_path, prepare=formulas)
+    [row] = csv.DictReader(io.StringIO(built.text("tables/accounts.User.csv")))
+    assert (row["city"], row["street_address"]) == ("'=HYPERLINK(1)", "'\t=1+1")
+    assert row["phone"] == built.x.user.phone.as_e164  # a phone number is no formula
 
 
 # --- The JSON Schema ------------------------------------------------------------------------

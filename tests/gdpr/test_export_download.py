@@ -72,7 +72,7 @@ def test_the_subject_downloads_the_zip_after_re_authenticating(client, member, p
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"].startswith("attachment; filename=")
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "no-store, private"
     archive = zipfile.ZipFile(io.BytesIO(body(response)))
     assert "data.json" in archive.namelist()
 
@@ -189,7 +189,7 @@ def test_an_expired_link_explains_itself_and_the_file_is_gone(
     reauthenticate(client, password)
     response = client.get(url(export))
     assert response.status_code == 410
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "no-store, private"
     # In the member's language (Finnish).
     assert "Latauslinkki on vanhentunut" in response.content.decode()
     assert "tekemällä uuden pääsypyynnön" in response.content.decode()

@@ -628,3 +628,106 @@ def test_it_asks_for_a_list_when_nothing_was_given(admin_client, organization):
     assert response.status_code == 200
     assert "Paste a list or choose a file." in response.content.decode()
     assert not Invitation.objects.exists()
+
+
+# --- Lists the database would refuse ---------------------------------------------------------
+
+# Valid in form (Django accepts addresses up to 320 characters) but longer than the column.
+LONG_EMAIL = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".fi"
+
+
+def test_it_reads_lines_ending_in_a_lone_carriage_return(admin_client, organization):
+    text = "Name;Email;Number\rAino;aino@example.fi;1\rElina;elina@example.fi;2\r"
+    upload = SimpleUploadedFile("mac.csv", text.encode(), content_type="text/csv")
+    response = admin_client.post(import_url(organization), {"file": upload})
+    assert response.status_code == 302
+    invited = Membership.objects.filter(organization=organization, status="invited")
+    assert sorted(invited.values_list("email", "member_number")) == [
+        ("aino@example.fi", "1"),
+        ("elina@example.fi", "2"),
+    ]
+
+
+def test_it_reads_a_pasted_list_with_lone_carriage_returns(admin_client, organization):
+    response = admin_client.post(
+        import_url(organization), {"rows": "aino@example.fi\relina@example.fi\r"}
+    )
+    assert response.status_code == 302
+    assert Invitation.objects.count() == 2
+
+
+@pytest.mark.parametrize("how", ["file", "rows"])
+def test_it_refuses_a_list_with_a_cell_over_the_csv_limit(admin_client, organization, how):
+    text = "Aino;aino@example.fi;1\n" + '"' + "x" * 140_000 + ";elina@example.fi;2\n"
+    if how == "file":
+        data = {"file": SimpleUploadedFile("big.csv", text.encode(), content_type="text/csv")}
+    else:
+        data = {"rows": text}
+    response = admin_client.post(import_url(organization), data)
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "Line 2 could not be read: a cell is too long, or a quotation mark is not closed."
+    ]
+    assert not Invitation.objects.exists()
+    assert not Membership.objects.filter(status=Membership.Status.INVITED).exists()
+
+
+def test_it_refuses_a_file_with_a_nul_character_like_a_pasted_list(admin_client, organization):
+    text = "Aino\x00;aino@example.fi;1\nElina;elina@example.fi;2\n"
+    upload = SimpleUploadedFile("nul.csv", text.encode(), content_type="text/csv")
+    from_file = admin_client.post(import_url(organization), {"file": upload})
+    pasted = admin_client.post(import_url(organization), {"rows": text})
+    assert from_file.status_code == pasted.status_code == 200
+    assert "Null characters are not allowed." in from_file.context["form"].non_field_errors()
+    assert "Null characters are not allowed." in pasted.context["form"].errors["rows"]
+    assert not Invitation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (("Aino\x00", "aino@example.fi", "1"), "Null characters are not allowed."),
+        (("Aino", "aino@example.fi", "1\x00"), "Null characters are not allowed."),
+        (("Aino", LONG_EMAIL, "1"), "The email address is too long (at most 254 characters)."),
+        (("Aino", "aino@example.fi", "1" * 21), "The member number is too long (at most 20 "),
+    ],
+    ids=["nul-in-name", "nul-in-number", "long-email", "long-number"],
+)
+def test_it_reports_a_row_the_database_would_refuse_and_imports_the_rest(
+    admin, organization, row, message
+):
+    name, email, number = row
+    result = services.invitations_import(
+        organization=organization,
+        rows=[
+            services.ImportRow(line=2, name=name, email=email, member_number=number),
+            services.ImportRow(line=3, name="Elina", email="elina@example.fi", member_number="2"),
+        ],
+        acting_user=admin,
+    )
+    [(line, reason)] = result.errors
+    assert line == 2
+    assert message in reason
+    assert list(
+        Membership.objects.filter(organization=organization, status="invited").values_list(
+            "email", flat=True
+        )
+    ) == ["elina@example.fi"]
+
+
+def test_it_refuses_an_invitation_to_an_address_longer_than_the_column(admin_client, organization):
+    response = admin_client.post(
+        reverse("organizations:invitations", args=[organization.pk]),
+        {"name": "Aino", "email": LONG_EMAIL},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "The email address is too long (at most 254 characters)."
+    ]
+    assert not Invitation.objects.exists()
+
+
+def test_it_refuses_to_create_an_invitation_with_a_nul_character(admin, organization):
+    with pytest.raises(services.RuleError, match="Null characters are not allowed"):
+        invite(organization, admin, name="Ai\x00no")
+    assert not Invitation.objects.exists()

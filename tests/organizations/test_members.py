@@ -523,7 +523,7 @@ def _export(client, organization: Organization, **params) -> list[list[str]]:
     response = client.get(reverse("organizations:members_export", args=[organization.pk]), params)
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "no-store, private"
     assert response["Content-Disposition"].startswith(
         'attachment; filename="malmin-ilmailukerho-ry-'
     )
@@ -602,6 +602,17 @@ def test_it_guards_cells_against_formula_injection(admin_client, organization, f
     assert row[1] == "'" + first_name
     assert row[7] == "'=1+1"
     assert row[11] == "+358401234567"  # a phone number is no formula
+
+
+@pytest.mark.parametrize("address", ["\t=1+1", "\r=1+1"], ids=["tab", "carriage-return"])
+def test_it_guards_cells_starting_with_a_tab_or_carriage_return(
+    admin_client, organization, address
+):
+    add_member(organization, UserFactory(street_address=address), member_number="X-1")
+
+    row = next(row for row in _export(admin_client, organization)[1:] if row[0] == "X-1")
+
+    assert row[7] == "'" + address
 
 
 def test_it_exports_only_the_filtered_members_and_logs_only_them(
