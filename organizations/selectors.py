@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 from django.db.models import CharField, Prefetch, QuerySet
 from django.db.models.functions import Cast
 
-from .models import AdminRightChange, Invitation, MemberDataView, Membership, Organization
+from .models import (
+    AdminRightChange,
+    Invitation,
+    MemberDataView,
+    Membership,
+    Organization,
+    OrganizationClaim,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -206,3 +213,16 @@ def admin_right_changes(*, organization: Organization, limit: int = 50) -> list[
         .select_related("membership", "changed_by")
         .order_by("-changed_at")[:limit]
     )
+
+
+def claims_for_claimant(*, user: User) -> list[OrganizationClaim]:
+    """The user's own claims to organizations, newest first (1 query)."""
+    return list(
+        OrganizationClaim.objects.filter(claimant=user)
+        .select_related("organization")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def organization_by_business_id(*, business_id: str) -> Organization | None:
+    return Organization.objects.filter(business_id=business_id).first()
