@@ -26,6 +26,7 @@ from organizations.models import (
     MemberDataView,
     Membership,
     Organization,
+    OrganizationClaim,
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
 )
@@ -51,6 +52,7 @@ ORGANIZATION_MODELS = [
     MemberDataView,
     OrganizationUserObjectPermission,
     OrganizationGroupObjectPermission,
+    OrganizationClaim,
 ]
 
 
@@ -106,6 +108,9 @@ def populate(count: int) -> None:
         BankAccountFactory(organization=organization)
         ContactPersonFactory(organization=organization)
         assign_perm(ADMINISTER_CODENAME, group, organization)
+        OrganizationClaim.objects.create(
+            organization=organization, claimant=UserFactory(), statement="Olen puheenjohtaja."
+        )
 
 
 def post_action(client, model, action: str, objects) -> object:
@@ -462,6 +467,7 @@ def test_it_searches_and_filters_invitations(controller_client, invitation, club
         OrganizationUserObjectPermission,
         OrganizationGroupObjectPermission,
         Invitation,
+        OrganizationClaim,
     ],
 )
 def test_it_keeps_the_records_read_only(controller_client, controller, model):
