@@ -16,18 +16,28 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.urls import reverse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from accounts.sources import DataSource
 from registry.admin_tools import EstimatedCountPaginator, ReadOnlyAdmin, search_text_results
 
 from . import services
-from .forms import BankAccountForm, ContactPersonForm, OrganizationForm
+from .forms import (
+    BankAccountForm,
+    ClaimDecisionForm,
+    ContactPersonForm,
+    OrganizationForm,
+    OrganizationVerifyForm,
+)
 from .models import (
     AdminRightChange,
     BankAccount,
@@ -36,6 +46,7 @@ from .models import (
     MemberDataView,
     Membership,
     Organization,
+    OrganizationClaim,
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
 )
@@ -112,23 +123,84 @@ class ContactPersonInline(admin.StackedInline):
     extra = 0
 
 
+class VerifiedFilter(admin.SimpleListFilter):
+    title = _("verified")
+    parameter_name = "verified"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Verified")), ("no", _("Unverified"))]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "yes":
+                return queryset.filter(verified_at__isnull=False)
+            case "no":
+                return queryset.filter(verified_at__isnull=True)
+        return queryset
+
+
+def _admins_html(organization: Organization) -> str:
+    memberships = Membership.objects.filter(
+        organization=organization, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+    ).order_by("sort_name", "pk")
+    if not memberships:
+        return _("No admins.")
+    return format_html(
+        "<ul>{}</ul>",
+        format_html_join(
+            "",
+            '<li><a href="{}">{}</a> &lt;{}&gt;</li>',
+            (
+                (
+                    reverse("admin:organizations_membership_change", args=[m.pk]),
+                    m.name or m.email,
+                    m.email,
+                )
+                for m in memberships
+            ),
+        ),
+    )
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     form = OrganizationForm
     add_form = OrganizationAddForm
     inlines = [BankAccountInline, ContactPersonInline]
-    list_display = ["name", "kind", "business_id", "city", "email", "created_at"]
-    list_filter = ["kind"]
+    list_display = ["name", "kind", "business_id", "verified", "city", "email", "created_at"]
+    list_filter = [VerifiedFilter, "kind"]
     search_fields = ["name", "business_id", "city"]
     fieldsets = [
         *ORGANIZATION_FIELDSETS,
+        (
+            _("Verification"),
+            {
+                "fields": [
+                    "verification",
+                    "verified_at",
+                    "verified_by",
+                    "verification_evidence",
+                ]
+            },
+        ),
         (_("Admins"), {"fields": ["admins"]}),
         (_("Record"), {"fields": ["records", "created_at", "created_by"]}),
     ]
     # The first admin is named when the organization is added; after that, admin rights
     # change through the membership actions, which keep the last-admin rule.
     add_fieldsets = [(None, {"fields": ["first_admin"]}), *ORGANIZATION_FIELDSETS]
-    readonly_fields = ["admins", "records", "created_at", "created_by"]
+    # Verification is recorded only through its own page (organization_verify), which
+    # asks for the evidence.
+    readonly_fields = [
+        "verification",
+        "verified_at",
+        "verified_by",
+        "verification_evidence",
+        "admins",
+        "records",
+        "created_at",
+        "created_by",
+    ]
 
     def get_fieldsets(self, request: HttpRequest, obj: Organization | None = None):
         return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
@@ -189,28 +261,72 @@ class OrganizationAdmin(admin.ModelAdmin):
         else:  # pragma: no cover - every inline is handled above
             raise NotImplementedError(formset.model)
 
+    @admin.display(description=_("verified"), boolean=True, ordering="verified_at")
+    def verified(self, obj: Organization) -> bool:
+        return obj.is_verified
+
+    @admin.display(description=_("Status"))
+    def verification(self, obj: Organization) -> str:
+        state = _("Verified") if obj.is_verified else _("Unverified")
+        label = _("Verify again…") if obj.is_verified else _("Verify the organization…")
+        return format_html(
+            '{} <a class="button" href="{}">{}</a>',
+            state,
+            reverse("admin:organizations_organization_verify", args=[obj.pk]),
+            label,
+        )
+
+    def has_verify_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("organizations.change_organization")
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:object_id>/verify/",
+                self.admin_site.admin_view(self.verify_view),
+                name="organizations_organization_verify",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def verify_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Record that the controller verified the organization, and on what evidence."""
+        if not self.has_verify_permission(request):
+            raise PermissionDenied
+        organization = self.get_object(request, str(object_id))
+        if organization is None:
+            raise Http404
+        change_url = reverse("admin:organizations_organization_change", args=[organization.pk])
+        form = OrganizationVerifyForm(
+            request.POST or None, initial={"evidence": organization.verification_evidence}
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.organization_verify(
+                    organization=organization,
+                    evidence=form.cleaned_data["evidence"],
+                    acting_user=request.user,
+                )
+            except services.RuleError as error:
+                form.add_error(None, error.messages)
+            else:
+                self.log_change(request, organization, gettext("Verified the organization."))
+                messages.success(request, gettext("The organization is verified."))
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": organization,
+            "title": gettext("Verify the organization"),
+            "form": form,
+            "change_url": change_url,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/organizations/organization/verify.html", context)
+
     @admin.display(description=_("Admins"))
     def admins(self, obj: Organization) -> str:
-        memberships = Membership.objects.filter(
-            organization=obj, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
-        ).order_by("sort_name", "pk")
-        if not memberships:
-            return _("No admins.")
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join(
-                "",
-                '<li><a href="{}">{}</a> &lt;{}&gt;</li>',
-                (
-                    (
-                        reverse("admin:organizations_membership_change", args=[m.pk]),
-                        m.name or m.email,
-                        m.email,
-                    )
-                    for m in memberships
-                ),
-            ),
-        )
+        return _admins_html(obj)
 
     @admin.display(description=_("Lists"))
     def records(self, obj: Organization) -> str:
@@ -218,6 +334,7 @@ class OrganizationAdmin(admin.ModelAdmin):
             (Membership, _("Members")),
             (AdminRightChange, _("Admin right changes")),
             (MemberDataView, _("Member data views")),
+            (OrganizationClaim, _("Claims")),
         ]
         return format_html_join(
             " · ",
@@ -227,6 +344,130 @@ class OrganizationAdmin(admin.ModelAdmin):
                 for model, label in links
             ),
         )
+
+
+# --- Claims ---------------------------------------------------------------------------------
+
+
+@admin.register(OrganizationClaim)
+class OrganizationClaimAdmin(admin.ModelAdmin):
+    """The controller decides claims here: the record is read-only, and the decision goes
+    through ``services`` (approve transfers the organization, reject tells the claimant)."""
+
+    list_display = ["created_at", "organization", "claimant", "status", "decided_at"]
+    list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["organization", "claimant"]
+    search_fields = ["organization__name", "organization__business_id", "claimant__email"]
+    search_help_text = _("The organization's name or business ID, or the claimant's email.")
+    ordering = ["-id"]
+    fields = [
+        "organization",
+        "business_id",
+        "organization_verified",
+        "current_admins",
+        "claimant",
+        "claimant_email",
+        "statement",
+        "status",
+        "created_at",
+        "decided_at",
+        "decided_by",
+        "decision_note",
+        "filed_notice_sent_at",
+        "decision_notice_sent_at",
+    ]
+    readonly_fields = fields
+    change_form_template = "admin/organizations/organizationclaim/change_form.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Claims are filed by people in the service, who are the claimants.
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The claim is the evidence an approved transfer rests on.
+        return False
+
+    def has_manage_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("organizations.change_organizationclaim")
+
+    @admin.display(description=_("business ID (Y-tunnus)"))
+    def business_id(self, obj: OrganizationClaim) -> str:
+        return obj.organization.business_id
+
+    @admin.display(description=_("verified"), boolean=True)
+    def organization_verified(self, obj: OrganizationClaim) -> bool:
+        return obj.organization.is_verified
+
+    @admin.display(description=_("email address"))
+    def claimant_email(self, obj: OrganizationClaim) -> str:
+        return obj.claimant.email
+
+    @admin.display(description=_("Current admins"))
+    def current_admins(self, obj: OrganizationClaim) -> str:
+        return _admins_html(obj.organization)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if obj is not None and obj.is_pending and self.has_manage_permission(request):
+            extra["decision_form"] = ClaimDecisionForm()
+            extra["decide_url"] = reverse(
+                "admin:organizations_organizationclaim_decide", args=[obj.pk]
+            )
+        return super().change_view(request, object_id, form_url, extra)
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:object_id>/decide/",
+                self.admin_site.admin_view(require_POST(self.decide_view)),
+                name="organizations_organizationclaim_decide",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def decide_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Approve (and transfer) or reject the claim, as the button pressed says."""
+        if not self.has_manage_permission(request):
+            raise PermissionDenied
+        claim = self.get_object(request, str(object_id))
+        if claim is None:
+            raise Http404
+        change_url = reverse("admin:organizations_organizationclaim_change", args=[claim.pk])
+        form = ClaimDecisionForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return HttpResponseRedirect(change_url)
+        note = form.cleaned_data["note"]
+        try:
+            if "approve" in request.POST:
+                services.organization_claim_approve(
+                    claim=claim,
+                    acting_user=request.user,
+                    note=note,
+                    remove_previous_admins=form.cleaned_data["remove_previous_admins"],
+                )
+                done = gettext(
+                    "Claim approved: the claimant is now an admin of the organization, which "
+                    "is verified. Both sides are being told."
+                )
+            elif "reject" in request.POST:
+                services.organization_claim_reject(claim=claim, acting_user=request.user, note=note)
+                done = gettext("Claim rejected; the claimant is being told.")
+            else:
+                messages.error(request, gettext("Choose to approve or to reject the claim."))
+                return HttpResponseRedirect(change_url)
+        except services.RuleError as error:
+            messages.error(request, " ".join(error.messages))
+            return HttpResponseRedirect(change_url)
+        self.log_change(request, claim, done)
+        messages.success(request, done)
+        return HttpResponseRedirect(change_url)
 
 
 # --- Memberships --------------------------------------------------------------------------

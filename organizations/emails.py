@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .models import Invitation
+from gdpr.notice import controller_contact
+
+from .models import Invitation, Membership, OrganizationClaim
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def site_url(path: str) -> str:
@@ -34,4 +42,55 @@ def send_invitation_email(*, invitation: Invitation, token: str, language: str) 
         body = render_to_string("organizations/email/invitation.txt", context)
     message = EmailMultiAlternatives(subject=subject, body=body, to=[membership.email])
     message.send()
+    return subject
+
+
+CLAIM_SUBJECTS = {
+    "claim_filed_claimant": gettext_lazy(
+        "[%(site)s] Your claim to %(organization)s went to the controller"
+    ),
+    "claim_filed_admin": gettext_lazy(
+        "[%(site)s] Someone has claimed to represent %(organization)s"
+    ),
+    "claim_decided_claimant": gettext_lazy(
+        "[%(site)s] Your claim to %(organization)s has been decided"
+    ),
+    "claim_approved_admin": gettext_lazy("[%(site)s] %(organization)s has passed to a new admin"),
+}
+
+
+def _language(user: User) -> str:
+    language = getattr(user, "preferred_language", "")
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def send_claim_email(*, claim: OrganizationClaim, template: str, to: User | None = None) -> str:
+    """Mail one notice about ``claim`` to ``to`` (the claimant by default), in their
+    language; returns the subject line (for the communication log)."""
+    recipient = to or claim.claimant
+    organization = claim.organization
+    with translation.override(_language(recipient)):
+        context = {
+            "claim": claim,
+            "organization": organization,
+            "name": recipient.get_full_name(),
+            "status": claim.get_status_display(),
+            "claim_url": site_url(reverse("organizations:claim", args=[claim.pk])),
+            "organization_url": site_url(reverse("organizations:detail", args=[organization.pk])),
+            "mine_url": site_url(reverse("organizations:mine")),
+            "still_admin": organization.memberships.filter(
+                user=recipient, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+            ).exists(),
+            "new_admin": claim.claimant.get_full_name() or claim.claimant.email,
+        }
+        subject = str(CLAIM_SUBJECTS[template]) % {
+            "site": _("Aviation registry"),
+            "organization": organization.name,
+        }
+        body = render_to_string(f"organizations/email/{template}.txt", context)
+    # Replies go to the controller, who decides the claim.
+    reply_to = controller_contact()["email"]
+    EmailMultiAlternatives(
+        subject=subject, body=body, to=[recipient.email], reply_to=[reply_to] if reply_to else None
+    ).send()
     return subject

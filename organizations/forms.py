@@ -10,14 +10,19 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.fi import ytunnus
 
 from accounts.forms import FINNISH_POSTAL_CODE
 
-from .models import BankAccount, ContactPerson, Membership, Organization
+from .models import (
+    BankAccount,
+    ContactPerson,
+    Membership,
+    Organization,
+    OrganizationClaim,
+    business_id_normalise,
+)
 from .selectors import DEFAULT_MEMBER_SORT, MEMBER_SORTS
-from .services import ImportRow
+from .services import ImportRow, bank_account_iban_problem, business_id_holder
 
 PHONE_ERROR = _("Enter a valid phone number, e.g. 040 123 4567 or +46 70 123 4567.")
 MAX_IMPORT_ROWS = 5000
@@ -59,20 +64,18 @@ class OrganizationForm(forms.ModelForm):
             "financial_period_end_month",
         ]
 
+    # The organization already registered under the business ID typed, if any: a new
+    # registration of it becomes a claim (organizations.views.organization_create).
+    registered_organization: Organization | None = None
+
     def clean_business_id(self) -> str:
-        value = self.cleaned_data["business_id"].strip()
-        if not value:
-            return ""
-        try:
-            normalised = ytunnus.format(ytunnus.validate(value))
-        except StdnumError as error:
+        normalised = business_id_normalise(self.cleaned_data["business_id"])
+        taken = business_id_holder(normalised, exclude=self.instance)
+        if taken is not None:
+            self.registered_organization = taken
             raise forms.ValidationError(
-                _("%(value)s is not a valid business ID (Y-tunnus), e.g. 2468823-3."),
-                params={"value": value},
-            ) from error
-        taken = Organization.objects.filter(business_id=normalised).exclude(pk=self.instance.pk)
-        if taken.exists():
-            raise forms.ValidationError(_("An organization with this business ID already exists."))
+                _("An organization with this business ID already exists."), code="registered"
+            )
         return normalised
 
     def clean_postal_code(self) -> str:
@@ -106,9 +109,11 @@ class BankAccountForm(forms.ModelForm):
                 params={"value": raw},
             ) from error
         value = iban.compact
-        duplicates = BankAccount.objects.filter(organization=self.organization, iban=value)
-        if duplicates.exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(_("This account is already registered."))
+        problem = bank_account_iban_problem(
+            organization=self.organization, iban=value, account_pk=self.instance.pk
+        )
+        if problem:
+            raise forms.ValidationError(problem, code="iban_taken")
         self.parsed_iban = iban
         return value
 
@@ -140,6 +145,45 @@ class BankAccountForm(forms.ModelForm):
             cleaned["bic"] = str(derived)
         cleaned["bank_name"] = iban.bank_name or ""
         return cleaned
+
+
+class OrganizationClaimForm(forms.ModelForm):
+    class Meta:
+        model = OrganizationClaim
+        fields = ["statement"]
+        widgets = {"statement": forms.Textarea(attrs={"rows": 6})}
+
+
+class OrganizationVerifyForm(forms.Form):
+    """The controller's record of what a verification rests on."""
+
+    evidence = forms.CharField(
+        label=_("Evidence"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "E.g. 'Trade register extract of 3.2.2026, checked against the YTJ service'. "
+            "Name the documents, not people."
+        ),
+    )
+
+
+class ClaimDecisionForm(forms.Form):
+    note = forms.CharField(
+        label=_("Decision note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Sent to the claimant with the decision."),
+    )
+    remove_previous_admins = forms.BooleanField(
+        label=_("Remove the previous admins' rights"),
+        required=False,
+        help_text=_(
+            "On approval. Their memberships stay; only their admin rights go. The claimant "
+            "becomes an admin either way."
+        ),
+    )
 
 
 class ContactPersonForm(forms.ModelForm):

@@ -4,14 +4,59 @@ import calendar
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from phonenumber_field.modelfields import PhoneNumberField
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.fi import ytunnus
 
 from accounts.sources import DataSource
+
+
+def business_id_normalise(value: str) -> str:
+    """The Y-tunnus written as the register keeps it (2468823-3); "" for none.
+
+    Raises ``ValidationError`` when the check digit is wrong: the uniqueness of business
+    IDs only holds if every one is written the same way.
+    """
+    value = value.strip()
+    if not value:
+        return ""
+    try:
+        return ytunnus.format(ytunnus.validate(value))
+    except StdnumError as error:
+        raise ValidationError(
+            _("%(value)s is not a valid business ID (Y-tunnus), e.g. 2468823-3."),
+            code="invalid",
+            params={"value": value},
+        ) from error
+
+
+def validate_business_id(value: str) -> None:
+    """Model-level check: a valid Y-tunnus, in its written form."""
+    normalised = business_id_normalise(value)
+    if normalised != value:
+        raise ValidationError(
+            _("Write the business ID as %(value)s."), code="format", params={"value": normalised}
+        )
+
+
+def iban_normalise(value: str) -> str:
+    """The IBAN in its compact form (what is stored and compared); ValidationError if bad."""
+    try:
+        return IBAN(value).compact
+    except SchwiftyException as error:
+        raise ValidationError(
+            _("%(value)s is not a valid IBAN. Check the country code and the digits."),
+            code="invalid",
+            params={"value": value},
+        ) from error
 
 
 class Organization(models.Model):
@@ -28,7 +73,11 @@ class Organization(models.Model):
         _("kind"), max_length=20, choices=Kind.choices, default=Kind.FLYING_CLUB
     )
     business_id = models.CharField(
-        _("business ID (Y-tunnus)"), max_length=9, blank=True, help_text=_("E.g. 2468823-3.")
+        _("business ID (Y-tunnus)"),
+        max_length=9,
+        blank=True,
+        help_text=_("E.g. 2468823-3."),
+        validators=[validate_business_id],
     )
     association_register_number = models.CharField(
         _("register number of the association"), max_length=20, blank=True
@@ -59,6 +108,25 @@ class Organization(models.Model):
         related_name="+",
         verbose_name=_("created by"),
     )
+    # Anyone may register an organization and use it at once; the controller verifies
+    # that the people behind it really represent it (organization_verify). Until then a
+    # registration proves nothing, and someone else may claim the business ID.
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True, editable=False)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    verification_evidence = models.TextField(
+        _("evidence of verification"),
+        blank=True,
+        editable=False,
+        help_text=_("What the verification rests on, e.g. a trade register extract and its date."),
+    )
 
     class Meta:
         verbose_name = _("organization")
@@ -77,6 +145,10 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
     def financial_period_end(self, day: datetime.date) -> datetime.date:
         """The last day of the financial period that ``day`` falls in."""
@@ -126,9 +198,9 @@ class BankAccount(models.Model):
         verbose_name_plural = _("bank accounts")
         ordering = ["-is_primary", "iban"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "iban"], name="bankaccount_org_iban_unique"
-            ),
+            # An account belongs to one organization: payments to it are matched to that
+            # organization's invoices, so a second organization must not register it.
+            models.UniqueConstraint(fields=["iban"], name="bankaccount_iban_unique"),
         ]
 
     def __str__(self) -> str:
@@ -378,3 +450,80 @@ class MemberDataView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer_name} → {self.subject_id} ({self.viewed_at:%Y-%m-%d})"
+
+
+class OrganizationClaim(models.Model):
+    """A person's claim to represent an organization already registered under its business
+    ID: the controller approves it (the organization passes to the claimant) or rejects it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the controller")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="claims",
+        verbose_name=_("organization"),
+    )
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="organization_claims",
+        verbose_name=_("claimant"),
+    )
+    statement = models.TextField(
+        _("statement"),
+        help_text=_(
+            "Who you are in the organization and how you can show it, e.g. the trade "
+            "register extract naming you, or the board's minutes."
+        ),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("filed"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decision_note = models.TextField(_("decision note"), blank=True)
+    # Set once the mail has left: a task delivered twice sends nothing the second time.
+    filed_notice_sent_at = models.DateTimeField(
+        _("filing notices sent"), null=True, blank=True, editable=False
+    )
+    decision_notice_sent_at = models.DateTimeField(
+        _("decision notices sent"), null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("organization claim")
+        verbose_name_plural = _("organization claims")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "claimant"],
+                condition=models.Q(status="pending"),
+                name="organizationclaim_one_open",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="organizationclaim_status_idx"),
+            models.Index(fields=["claimant", "-created_at"], name="organizationclaim_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return _("Claim no. %(number)s to %(organization)s") % {
+            "number": self.pk,
+            "organization": self.organization.name,
+        }
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

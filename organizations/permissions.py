@@ -13,7 +13,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
-from .models import Membership, Organization
+from .models import Membership, Organization, OrganizationClaim
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -106,3 +106,18 @@ def get_owned_object[ModelT: Model](objects: QuerySet[ModelT], pk: int | None) -
     if found is None:
         raise Http404
     return found
+
+
+def get_claim_for_claimant(user: User | AnonymousUser, pk: int) -> OrganizationClaim:
+    """A claim to an organization, for the person who filed it only; 404 for anyone else
+    (the organization's admins included: the controller decides, not they)."""
+    if not user.is_authenticated:
+        raise Http404
+    claim = (
+        OrganizationClaim.objects.select_related("organization")
+        .filter(pk=pk, claimant=user)
+        .first()
+    )
+    if claim is None:
+        raise Http404
+    return claim

@@ -29,6 +29,7 @@ from .models import (
     MemberDataView,
     Membership,
     Organization,
+    OrganizationClaim,
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
 )
@@ -123,14 +124,37 @@ register_category(
     )
 )
 
+register_category(
+    Category(
+        key="organization_claims",
+        label=_(
+            "Claims to represent an organization (the claimant, their statement and the "
+            "controller's decision)"
+        ),
+        purposes=(Purpose.SERVICE, Purpose.SECURITY, Purpose.CUSTOMER_SERVICE),
+        # The register must not let anyone take over an organization: whoever claims one
+        # is checked before it passes to them.
+        legal_basis=LegalBasis.LEGITIMATE_INTERESTS,
+        retention=Retention(
+            RetentionKind.WHILE_ACCOUNT_EXISTS, _("While the claimant's account exists.")
+        ),
+        sources=(DataSource.SUBJECT, DataSource.CONTROLLER),
+        # The organization's admins are told that a claim was filed, never by whom.
+        recipients=(Recipient.CONTROLLER_STAFF,),
+        subjects=(SubjectKind.USERS, SubjectKind.ORGANIZATION_ADMINS),
+    )
+)
+
 register_model(
     ModelEntry(
         model=Organization,
         # The organization is a legal person: its address, phone and email are its own and
         # are published on its invoices. The natural people behind it are its contact
-        # persons (ContactPerson) and members; only who created the record names a person.
+        # persons (ContactPerson) and members; only who created the record and who
+        # verified it name a person. The evidence names documents, not people (its help
+        # text says so).
         person=None,
-        personal={"created_by": "actor_trail"},
+        personal={"created_by": "actor_trail", "verified_by": "actor_trail"},
         not_personal=frozenset(
             {
                 "id",
@@ -148,9 +172,11 @@ register_model(
                 "e_invoice_operator",
                 "financial_period_end_month",
                 "created_at",
+                "verified_at",
+                "verification_evidence",
             }
         ),
-        actors={"created_by": ()},
+        actors={"created_by": (), "verified_by": ()},
         erasure=Erasure.none(),
     )
 )
@@ -278,6 +304,28 @@ register_model(
         },
         not_personal=frozenset({"id", "organization"}),
         actors={"viewer": ("viewer_name",)},
+        erasure=Erasure.delete(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=OrganizationClaim,
+        person="claimant",
+        personal={
+            "claimant": "organization_claims",
+            "statement": "organization_claims",
+            "status": "organization_claims",
+            "created_at": "organization_claims",
+            "decided_at": "organization_claims",
+            "decision_note": "organization_claims",
+            "filed_notice_sent_at": "organization_claims",
+            "decision_notice_sent_at": "organization_claims",
+            "decided_by": "actor_trail",
+        },
+        not_personal=frozenset({"id", "organization"}),
+        actors={"decided_by": ()},
+        # An approved claim has done its work (the organization is verified and the
+        # claimant's rights are logged as admin-right changes); nothing of it need stay.
         erasure=Erasure.delete(),
     )
 )

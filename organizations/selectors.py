@@ -11,7 +11,14 @@ from django.db.models.functions import Cast
 
 from accounts.selectors import email_addresses_for_user, verified_addresses
 
-from .models import AdminRightChange, Invitation, MemberDataView, Membership, Organization
+from .models import (
+    AdminRightChange,
+    Invitation,
+    MemberDataView,
+    Membership,
+    Organization,
+    OrganizationClaim,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -239,3 +246,16 @@ def admin_right_changes(*, organization: Organization, limit: int = 50) -> list[
         .select_related("membership", "changed_by")
         .order_by("-changed_at")[:limit]
     )
+
+
+def claims_for_claimant(*, user: User) -> list[OrganizationClaim]:
+    """The user's own claims to organizations, newest first (1 query)."""
+    return list(
+        OrganizationClaim.objects.filter(claimant=user)
+        .select_related("organization")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def organization_by_business_id(*, business_id: str) -> Organization | None:
+    return Organization.objects.filter(business_id=business_id).first()

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -19,6 +21,8 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.sources import DataSource
 from communications.services import communication_log_email, communications_attach_subject
+from gdpr.audit import acting_as
+from gdpr.notice import controller_contact
 from registry.user_input import NUL_MESSAGE, has_nul, max_length
 
 from .models import (
@@ -29,6 +33,9 @@ from .models import (
     MemberDataView,
     Membership,
     Organization,
+    OrganizationClaim,
+    business_id_normalise,
+    iban_normalise,
 )
 from .permissions import ADMINISTER_CODENAME
 from .selectors import InvitedAddress, invited_address_on_account
@@ -53,8 +60,33 @@ ORGANIZATION_FIELDS = (
 )
 
 
+logger = logging.getLogger(__name__)
+
+
 class RuleError(ValidationError):
     """A request that breaks a rule of the register (e.g. removing the last admin)."""
+
+
+def _business_id(value: str) -> str:
+    """The Y-tunnus as stored, or RuleError: a service is not trusting its caller's form."""
+    try:
+        return business_id_normalise(value or "")
+    except ValidationError as error:
+        raise RuleError(error.messages, code="invalid") from error
+
+
+def business_id_holder(business_id: str, *, exclude: Organization | None = None):
+    """The organization already registered under ``business_id`` (normalised), if any."""
+    if not business_id:
+        return None
+    organizations = Organization.objects.filter(business_id=business_id)
+    if exclude is not None and exclude.pk is not None:
+        organizations = organizations.exclude(pk=exclude.pk)
+    return organizations.first()
+
+
+def _registered_error() -> RuleError:
+    return RuleError(_("An organization with this business ID already exists."), code="registered")
 
 
 # --- Denormalised member fields ---------------------------------------------------------
@@ -152,11 +184,21 @@ def _revoke_admin(*, membership: Membership, acting_user: User | None) -> None:
 def organization_create(
     *, data: Mapping[str, Any], first_admin: User, acting_user: User | None
 ) -> Organization:
-    """Register an organization; ``first_admin`` becomes its first member and admin."""
-    organization = Organization.objects.create(
-        **{name: data[name] for name in ORGANIZATION_FIELDS if name in data},
-        created_by=acting_user,
-    )
+    """Register an organization; ``first_admin`` becomes its first member and admin.
+
+    The organization is usable at once but unverified until the controller verifies it.
+    A business ID already registered is refused (the person files a claim instead).
+    """
+    values = {name: data[name] for name in ORGANIZATION_FIELDS if name in data}
+    values["business_id"] = _business_id(values.get("business_id", ""))
+    if business_id_holder(values["business_id"]) is not None:
+        raise _registered_error()
+    try:
+        # A savepoint: two registrations of one business ID at once meet the constraint.
+        with transaction.atomic():
+            organization = Organization.objects.create(**values, created_by=acting_user)
+    except IntegrityError as error:
+        raise _registered_error() from error
     membership = Membership(
         organization=organization,
         user=first_admin,
@@ -176,11 +218,55 @@ def organization_update(*, organization: Organization, data: Mapping[str, Any]) 
     # Compare with the stored row, not the caller's instance: a ModelForm has already
     # copied the new values onto the instance it was given.
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    data = dict(data)
+    if "business_id" in data:
+        data["business_id"] = _business_id(data["business_id"])
+        if business_id_holder(data["business_id"], exclude=organization) is not None:
+            raise _registered_error()
     changed = [n for n in ORGANIZATION_FIELDS if n in data and getattr(organization, n) != data[n]]
     for name in changed:
         setattr(organization, name, data[name])
+    if "business_id" in changed and organization.is_verified:
+        # The verification vouched for the organization under its business ID: under
+        # another one it vouches for nothing, and the controller looks again.
+        logger.info(
+            "Organization %s changed its business ID; its verification was withdrawn",
+            organization.pk,
+        )
+        organization.verified_at = None
+        organization.verified_by = None
+        organization.verification_evidence = ""
+        changed += ["verified_at", "verified_by", "verification_evidence"]
     if changed:
-        organization.save(update_fields=changed)
+        try:
+            with transaction.atomic():
+                organization.save(update_fields=changed)
+        except IntegrityError as error:
+            raise _registered_error() from error
+    return organization
+
+
+@transaction.atomic
+def organization_verify(
+    *, organization: Organization, evidence: str, acting_user: User | None
+) -> Organization:
+    """The controller confirms that the organization is who it says it is, naming the
+    evidence (e.g. a trade register extract). Verifying again replaces the evidence."""
+    evidence = evidence.strip()
+    if not evidence:
+        raise RuleError(_("Name the evidence the verification rests on."), code="evidence")
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    organization.verified_at = timezone.now()
+    organization.verified_by = acting_user
+    organization.verification_evidence = evidence
+    # The audit trail records who verified (verified_by is an actor field).
+    with acting_as(acting_user):
+        organization.save(update_fields=["verified_at", "verified_by", "verification_evidence"])
+    logger.info(
+        "Organization %s verified by user %s",
+        organization.pk,
+        getattr(acting_user, "pk", None),
+    )
     return organization
 
 
@@ -188,17 +274,64 @@ def organization_update(*, organization: Organization, data: Mapping[str, Any]) 
 def bank_account_save(
     *, organization: Organization, account: BankAccount | None, data: Mapping[str, Any]
 ) -> BankAccount:
-    """Add or change a bank account; one primary account at most."""
+    """Add or change a bank account; one primary account at most, and an IBAN belongs to
+    one organization only."""
     account = account or BankAccount(organization=organization)
+    data = dict(data)
+    if "iban" in data:
+        try:
+            data["iban"] = iban_normalise(data["iban"])
+        except ValidationError as error:
+            raise RuleError(error.messages, code="invalid") from error
     for name in ("iban", "bic", "bank_name", "description", "is_primary"):
         if name in data:
             setattr(account, name, data[name])
+    problem = bank_account_iban_problem(
+        organization=organization, iban=account.iban, account_pk=account.pk
+    )
+    if problem:
+        raise RuleError(problem, code="iban_taken")
     if account.is_primary:
         organization.bank_accounts.exclude(pk=account.pk).update(is_primary=False)
     elif not organization.bank_accounts.exclude(pk=account.pk).filter(is_primary=True).exists():
         account.is_primary = True
-    account.save()
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError as error:
+        # Another organization registered the same account a moment earlier.
+        raise RuleError(iban_taken_message(), code="iban_taken") from error
     return account
+
+
+def iban_taken_message() -> str:
+    contact = controller_contact()
+    controller = contact["name"]
+    if contact["email"]:
+        controller = f"{controller} ({contact['email']})"
+    return _(
+        "This account is already registered to another organization. If it belongs to your "
+        "organization, contact the controller of the register, %(controller)s."
+    ) % {"controller": controller}
+
+
+def bank_account_iban_problem(
+    *, organization: Organization | None, iban: str, account_pk: int | None = None
+) -> str:
+    """Why ``iban`` (compact) cannot be this organization's account; "" if it can.
+
+    Compared in compact form, the way accounts are stored, so "FI21 1234…" and
+    "fi211234…" are one account.
+    """
+    holders = BankAccount.objects.filter(iban=iban)
+    if account_pk is not None:
+        holders = holders.exclude(pk=account_pk)
+    holder = holders.values_list("organization_id", flat=True).first()
+    if holder is None:
+        return ""
+    if organization is not None and holder == organization.pk:
+        return _("This account is already registered.")
+    return iban_taken_message()
 
 
 @transaction.atomic
@@ -231,6 +364,227 @@ def contact_person_save(
 
 def contact_person_delete(*, contact: ContactPerson) -> None:
     contact.delete()
+
+
+# --- Claims ----------------------------------------------------------------------------------
+
+CLAIM_FILED = "filed"
+CLAIM_DECIDED = "decided"
+
+
+def _notify_claim(claim: OrganizationClaim, event: str, previous_admins: list[int]) -> None:
+    from .tasks import send_claim_notices
+
+    transaction.on_commit(lambda: send_claim_notices.delay(claim.pk, event, previous_admins))
+
+
+@transaction.atomic
+def organization_claim_file(
+    *, business_id: str, claimant: User, statement: str
+) -> OrganizationClaim:
+    """A person claims to represent the organization registered under ``business_id``.
+
+    The controller decides; the claimant and the organization's admins are mailed (the
+    admins learn that a claim was filed, not by whom).
+    """
+    business_id = _business_id(business_id)
+    statement = statement.strip()
+    if not statement:
+        raise RuleError(_("Tell the controller how you represent the organization."))
+    organization = business_id_holder(business_id)
+    if organization is None:
+        raise RuleError(_("No organization is registered with this business ID."))
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if Membership.objects.filter(
+        organization=organization,
+        user=claimant,
+        role=Membership.Role.ADMIN,
+        status=Membership.Status.ACTIVE,
+    ).exists():
+        raise RuleError(_("You are already an admin of this organization."), code="admin")
+    if OrganizationClaim.objects.filter(
+        organization=organization, claimant=claimant, status=OrganizationClaim.Status.PENDING
+    ).exists():
+        raise RuleError(
+            _("You already have a claim to this organization waiting for the controller."),
+            code="open",
+        )
+    claim = OrganizationClaim.objects.create(
+        organization=organization, claimant=claimant, statement=statement
+    )
+    logger.info("Claim %s to organization %s filed", claim.pk, organization.pk)
+    _notify_claim(claim, CLAIM_FILED, [])
+    return claim
+
+
+def _pending_claim(claim: OrganizationClaim) -> OrganizationClaim:
+    # of=("self",): PostgreSQL cannot lock the nullable side of the join to decided_by.
+    claim = (
+        OrganizationClaim.objects.select_for_update(of=("self",))
+        .select_related("organization", "claimant")
+        .get(pk=claim.pk)
+    )
+    if not claim.is_pending:
+        raise RuleError(_("The claim has already been decided."), code="decided")
+    return claim
+
+
+def _decide(claim: OrganizationClaim, status: str, *, acting_user: User | None, note: str) -> None:
+    claim.status = status
+    claim.decided_at = timezone.now()
+    claim.decided_by = acting_user
+    claim.decision_note = note.strip()
+    with acting_as(acting_user):
+        claim.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
+
+
+@transaction.atomic
+def organization_claim_approve(
+    *,
+    claim: OrganizationClaim,
+    acting_user: User | None,
+    note: str = "",
+    remove_previous_admins: bool = False,
+) -> OrganizationClaim:
+    """Hand the organization to the claimant: they become an admin (a member first, if
+    need be), the organization becomes verified with the claim as its evidence, and, if
+    the controller so chooses, the previous admins lose their rights (their memberships
+    stay). The claimant is the admin left, so the organization always keeps one."""
+    claim = _pending_claim(claim)
+    organization = claim.organization
+    claimant = claim.claimant
+    if not claimant.is_active:
+        raise RuleError(_("The claimant's account is not active."), code="inactive")
+    # Lock the admin rows, as revoking does, so no admin change runs alongside.
+    previous = list(
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("organization", "user")
+        .filter(
+            organization=organization,
+            role=Membership.Role.ADMIN,
+            status=Membership.Status.ACTIVE,
+        )
+        .exclude(user=claimant)
+    )
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("organization", "user")
+        .filter(organization=organization, user=claimant)
+        .first()
+    )
+    if membership is None:
+        membership = membership_add(
+            organization=organization, user=claimant, source=DataSource.CONTROLLER
+        )
+    elif membership.status != Membership.Status.ACTIVE:
+        # A former member comes back: the same row, as an invitation accepted again does.
+        membership.status = Membership.Status.ACTIVE
+        membership.joined_on = timezone.localdate()
+        membership.ended_on = None
+        for name, value in _member_fields_from_user(claimant).items():
+            setattr(membership, name, value)
+        _search_fields(membership)
+        membership.save()
+    with acting_as(acting_user):
+        if membership.role != Membership.Role.ADMIN:
+            _grant_admin(membership=membership, acting_user=acting_user)
+        if remove_previous_admins:
+            for old in previous:
+                _revoke_admin(membership=old, acting_user=acting_user)
+    _decide(claim, OrganizationClaim.Status.APPROVED, acting_user=acting_user, note=note)
+    organization_verify(
+        organization=organization,
+        evidence=_("Claim no. %(number)s approved by the controller on %(date)s.")
+        % {"number": claim.pk, "date": timezone.localdate().strftime("%d.%m.%Y")},
+        acting_user=acting_user,
+    )
+    logger.info(
+        "Claim %s approved: organization %s passed to user %s (previous admins %s)",
+        claim.pk,
+        organization.pk,
+        claimant.pk,
+        "removed" if remove_previous_admins else "kept",
+    )
+    _notify_claim(claim, CLAIM_DECIDED, [m.user_id for m in previous])
+    return claim
+
+
+@transaction.atomic
+def organization_claim_reject(
+    *, claim: OrganizationClaim, acting_user: User | None, note: str = ""
+) -> OrganizationClaim:
+    """Turn a claim down; the claimant is told, with the controller's note."""
+    claim = _pending_claim(claim)
+    _decide(claim, OrganizationClaim.Status.REJECTED, acting_user=acting_user, note=note)
+    logger.info("Claim %s rejected", claim.pk)
+    _notify_claim(claim, CLAIM_DECIDED, [])
+    return claim
+
+
+@transaction.atomic
+def organization_claim_notify(
+    *, claim_id: int, event: str, previous_admin_ids: Iterable[int] = ()
+) -> bool:
+    """Mail the claim's notices once per event. Returns False when there was nothing to send.
+
+    Filed: the claimant (it went to the controller) and the organization's admins.
+    Decided: the claimant, and on approval the admins it was taken from.
+    The row stays locked while mailing, so a task delivered twice finds the stamp set.
+    """
+    claim = (
+        OrganizationClaim.objects.select_for_update(of=("self",))
+        .select_related("organization", "claimant")
+        .filter(pk=claim_id)
+        .first()
+    )
+    stamp = {CLAIM_FILED: "filed_notice_sent_at", CLAIM_DECIDED: "decision_notice_sent_at"}[event]
+    if claim is None or getattr(claim, stamp) is not None:
+        return False
+    if event == CLAIM_DECIDED and claim.is_pending:
+        return False
+    from . import emails
+
+    organization = claim.organization
+    sent: list[tuple[Organization | None, User, str]] = []
+    if event == CLAIM_FILED:
+        line = emails.send_claim_email(claim=claim, template="claim_filed_claimant")
+        sent.append((None, claim.claimant, line))
+        for admin in _active_admin_users(organization):
+            line = emails.send_claim_email(claim=claim, template="claim_filed_admin", to=admin)
+            sent.append((organization, admin, line))
+    else:
+        line = emails.send_claim_email(claim=claim, template="claim_decided_claimant")
+        sent.append((None, claim.claimant, line))
+        previous = get_user_model().objects.filter(pk__in=list(previous_admin_ids), is_active=True)
+        for admin in previous:
+            line = emails.send_claim_email(claim=claim, template="claim_approved_admin", to=admin)
+            sent.append((organization, admin, line))
+    setattr(claim, stamp, timezone.now())
+    claim.save(update_fields=[stamp])
+    for logged_organization, user, line in sent:
+        # The claimant's mail is not in the organization's log: its admins must not learn
+        # from it who filed a claim.
+        communication_log_email(
+            organization=logged_organization,
+            subject=user,
+            counterpart=user.email,
+            subject_line=line,
+            related=claim,
+        )
+    return True
+
+
+def _active_admin_users(organization: Organization) -> list[User]:
+    return [
+        m.user
+        for m in Membership.objects.filter(
+            organization=organization,
+            role=Membership.Role.ADMIN,
+            status=Membership.Status.ACTIVE,
+            user__isnull=False,
+        ).select_related("user")
+        if m.user.email
+    ]
 
 
 # --- Admin rights and memberships ---------------------------------------------------------

@@ -4,31 +4,97 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import permissions, selectors, services
-from ..forms import BankAccountForm, ContactPersonForm, OrganizationForm
+from ..forms import BankAccountForm, ContactPersonForm, OrganizationClaimForm, OrganizationForm
+from ..models import business_id_normalise
 
 
 @login_required
 def my_organizations(request: HttpRequest) -> HttpResponse:
     memberships = selectors.organizations_for_member(user=request.user)
-    return render(request, "organizations/mine.html", {"memberships": memberships})
+    claims = selectors.claims_for_claimant(user=request.user)
+    return render(
+        request, "organizations/mine.html", {"memberships": memberships, "claims": claims}
+    )
+
+
+def _add_rule_errors(form, error: services.RuleError, field: str | None = None) -> None:
+    form.add_error(field, error.messages)
 
 
 @login_required
 def organization_create(request: HttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        organization = services.organization_create(
-            data=form.cleaned_data, first_admin=request.user, acting_user=request.user
-        )
-        messages.success(request, _("The organization was registered. You are its admin."))
-        return redirect("organizations:detail", pk=organization.pk)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                organization = services.organization_create(
+                    data=form.cleaned_data, first_admin=request.user, acting_user=request.user
+                )
+            except services.RuleError as error:
+                _add_rule_errors(form, error, "business_id")
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "The organization was registered. You are its admin. It is shown as "
+                        "unverified until the controller of the register has verified it."
+                    ),
+                )
+                return redirect("organizations:detail", pk=organization.pk)
+        if form.registered_organization is not None:
+            # Registered already: perhaps by someone with no right to it. The person may
+            # claim it; the controller decides.
+            return redirect(
+                "organizations:claim_new", business_id=form.registered_organization.business_id
+            )
     return render(request, "organizations/create.html", {"form": form})
+
+
+@login_required
+def claim_new(request: HttpRequest, business_id: str) -> HttpResponse:
+    """File a claim to an organization registered under ``business_id``."""
+    try:
+        business_id = business_id_normalise(business_id)
+    except ValidationError as error:
+        raise Http404 from error
+    organization = selectors.organization_by_business_id(business_id=business_id)
+    if organization is None:
+        raise Http404
+    form = OrganizationClaimForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim = services.organization_claim_file(
+                business_id=business_id,
+                claimant=request.user,
+                statement=form.cleaned_data["statement"],
+            )
+        except services.RuleError as error:
+            _add_rule_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your claim went to the controller of the register. You will get an "
+                    "email when it has been decided."
+                ),
+            )
+            return redirect("organizations:claim", claim_pk=claim.pk)
+    return render(
+        request, "organizations/claim_new.html", {"form": form, "organization": organization}
+    )
+
+
+@login_required
+def claim_detail(request: HttpRequest, claim_pk: int) -> HttpResponse:
+    claim = permissions.get_claim_for_claimant(request.user, claim_pk)
+    return render(request, "organizations/claim_detail.html", {"claim": claim})
 
 
 @login_required
@@ -72,9 +138,13 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
     organization = permissions.get_organization_for_admin(request.user, pk)
     form = OrganizationForm(request.POST or None, instance=organization)
     if request.method == "POST" and form.is_valid():
-        services.organization_update(organization=organization, data=form.cleaned_data)
-        messages.success(request, _("The organization's details were saved."))
-        return redirect("organizations:detail", pk=pk)
+        try:
+            services.organization_update(organization=organization, data=form.cleaned_data)
+        except services.RuleError as error:
+            _add_rule_errors(form, error, "business_id")
+        else:
+            messages.success(request, _("The organization's details were saved."))
+            return redirect("organizations:detail", pk=pk)
     organization = selectors.organization_with_details(pk=pk)
     return render(request, "organizations/edit.html", {"form": form, "organization": organization})
 
@@ -85,11 +155,15 @@ def bank_account_edit(request: HttpRequest, pk: int, account_pk: int | None = No
     account = permissions.get_owned_object(organization.bank_accounts.all(), account_pk)
     form = BankAccountForm(request.POST or None, instance=account, organization=organization)
     if request.method == "POST" and form.is_valid():
-        services.bank_account_save(
-            organization=organization, account=account, data=form.cleaned_data
-        )
-        messages.success(request, _("The bank account was saved."))
-        return redirect("organizations:edit", pk=pk)
+        try:
+            services.bank_account_save(
+                organization=organization, account=account, data=form.cleaned_data
+            )
+        except services.RuleError as error:
+            _add_rule_errors(form, error, "iban")
+        else:
+            messages.success(request, _("The bank account was saved."))
+            return redirect("organizations:edit", pk=pk)
     return render(
         request,
         "organizations/bank_account_form.html",

@@ -31,6 +31,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.utils import timezone
+from stdnum.fi import ytunnus
 
 from accounts.models import LoginEvent, User
 from accounts.services import profile_sources_record
@@ -119,6 +120,15 @@ class _Tokens:
 
     def date(self) -> datetime.date:
         return datetime.date(1920 + self.seed % 60, 1 + self.seed % 12, 1 + self.seed % 28)
+
+    def business_id(self) -> str:
+        # Some bases have no valid check digit (remainder 1): the next base has one.
+        return next(
+            f"{base:07d}-{digit}"
+            for base in range(1_000_000 + self.seed % 8_000_000, 10_000_000)
+            for digit in range(10)
+            if ytunnus.is_valid(f"{base:07d}-{digit}")
+        )
 
 
 def build_person(tag: str) -> DistinctivePerson:
@@ -402,6 +412,19 @@ def build_person(tag: str) -> DistinctivePerson:
         name=put("organizations.Membership.name#2", t.text()),
         member_number=put("organizations.Membership.member_number#2", t.text()),
         acting_user=school_admin,
+    )
+    # They claimed to represent the school (registered by someone else); the controller
+    # turned the claim down with a note.
+    organizations.organization_update(organization=school, data={"business_id": t.business_id()})
+    claim = organizations.organization_claim_file(
+        business_id=t.business_id(),
+        claimant=user,
+        statement=put("organizations.OrganizationClaim.statement", t.text()),
+    )
+    organizations.organization_claim_reject(
+        claim=claim,
+        acting_user=staff,
+        note=put("organizations.OrganizationClaim.decision_note", t.text()),
     )
     communication_record(
         organization=school,

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 
 import factory
 from factory.django import DjangoModelFactory
+from schwifty import IBAN
 
 from accounts.models import User
 from organizations import services
@@ -21,12 +23,23 @@ class OrganizationFactory(DjangoModelFactory[Organization]):
     city = "Helsinki"
 
 
+def free_iban() -> str:
+    """FI21 1234 5600 0007 85 (what tests print and compare) unless an organization has
+    it already; then the next valid Finnish IBAN nobody has: an account belongs to one
+    organization."""
+    for n in itertools.count():
+        iban = IBAN.generate("FI", bank_code="123", account_code=f"{4560000078 + n:010d}").compact
+        if not BankAccount.objects.filter(iban=iban).exists():
+            return iban
+    raise AssertionError("unreachable")
+
+
 class BankAccountFactory(DjangoModelFactory[BankAccount]):
     class Meta:
         model = BankAccount
 
     organization = factory.SubFactory(OrganizationFactory)
-    iban = "FI2112345600000785"
+    iban = factory.LazyFunction(free_iban)
     bic = "NDEAFIHH"
     bank_name = "Nordea"
     is_primary = True

@@ -25,6 +25,7 @@ from organizations.models import (
     MemberDataView,
     Membership,
     Organization,
+    OrganizationClaim,
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
 )
@@ -50,6 +51,7 @@ ORGANIZATION_MODELS = [
     MemberDataView,
     OrganizationUserObjectPermission,
     OrganizationGroupObjectPermission,
+    OrganizationClaim,
 ]
 
 
@@ -104,6 +106,9 @@ def populate(count: int) -> None:
         BankAccountFactory(organization=organization)
         ContactPersonFactory(organization=organization)
         assign_perm(ADMINISTER_CODENAME, group, organization)
+        OrganizationClaim.objects.create(
+            organization=organization, claimant=UserFactory(), statement="Olen puheenjohtaja."
+        )
 
 
 def post_action(client, model, action: str, objects) -> object:
@@ -460,6 +465,7 @@ def test_it_searches_and_filters_invitations(controller_client, invitation, club
         OrganizationUserObjectPermission,
         OrganizationGroupObjectPermission,
         Invitation,
+        OrganizationClaim,
     ],
 )
 def test_it_keeps_the_records_read_only(controller_client, controller, model):

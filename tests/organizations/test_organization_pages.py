@@ -367,9 +367,10 @@ def test_it_lists_memberships_within_a_fixed_query_budget(client, page_url):
         client.force_login(member_in(memberships))
         counts.append(queries_for(client, page_url))
     assert counts[0] == counts[1]
-    # Session and user lookups included; the memberships take two queries on either page.
+    # Session and user lookups included; the memberships take two queries on either page,
+    # and "My organizations" reads the person's claims to organizations in one more.
     if page_url == MINE_URL:
-        assert counts[1] <= 9
+        assert counts[1] <= 10
     else:
         assert counts[1] <= PAGE_QUERIES + my_data.query_budget()
 
@@ -393,9 +394,7 @@ def test_it_shows_an_organization_within_a_fixed_query_budget(client, as_admin):
                 changed_by=user,
             )
             ContactPersonFactory(organization=organization, name=f"Yhteyshenkilö {i}")
-            BankAccountFactory(
-                organization=organization, iban=f"FI21123456000007{i:02d}", is_primary=i == 0
-            )
+            BankAccountFactory(organization=organization, is_primary=i == 0)
         client.force_login(user)
         counts.append(queries_for(client, url("detail", organization.pk)))
     assert counts[0] == counts[1]

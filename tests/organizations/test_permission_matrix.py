@@ -14,7 +14,14 @@ from django.urls import reverse
 
 from accounts.models import User
 from organizations import services
-from organizations.models import BankAccount, ContactPerson, Invitation, Membership, Organization
+from organizations.models import (
+    BankAccount,
+    ContactPerson,
+    Invitation,
+    Membership,
+    Organization,
+    OrganizationClaim,
+)
 from organizations.urls import urlpatterns
 from tests.factories import StaffFactory, UserFactory
 
@@ -43,10 +50,17 @@ ADMIN_ACTION = {
     "post": {"member": 404, "admin": 302, "other_admin": 404, "outsider": 404, "staff": 404},
 }
 PUBLIC = {"get": dict.fromkeys(ROLES, 200)}
+# A claim to an organization is seen by the person who filed it (the outsider) and nobody
+# else: not the organization's admins, whom the controller decides against.
+CLAIMANT_PAGE = {
+    "get": {"member": 404, "admin": 404, "other_admin": 404, "outsider": 200, "staff": 404},
+}
 
 MATRIX = {
     "mine": PERSONAL,
     "create": PERSONAL,
+    "claim_new": PERSONAL,
+    "claim": CLAIMANT_PAGE,
     "detail": MEMBER_PAGE,
     "leave": MEMBER_ACTION,
     "edit": ADMIN_PAGE,
@@ -95,6 +109,8 @@ class World:
     other_account: BankAccount
     other_contact: ContactPerson
     other_invitation: Invitation
+    # The outsider's claim to the organization.
+    claim: OrganizationClaim
 
     def kwargs(self, name: str, *, swap: bool = False) -> dict[str, object]:
         """The URL's arguments: this organization's objects, or (swap) the other one's."""
@@ -106,6 +122,8 @@ class World:
             "contact_pk": (self.other_contact if swap else self.contact).pk,
             "invitation_pk": (self.other_invitation if swap else self.invitation).pk,
             "token": self.token,
+            "business_id": self.organization.business_id,
+            "claim_pk": self.claim.pk,
         }
         names = pattern.pattern.converters.keys()
         unknown = set(names) - set(values)
@@ -121,8 +139,11 @@ def world(db) -> World:
     admin = UserFactory(first_name="Anna", last_name="Admin")
     member = UserFactory(first_name="Aino", last_name="Jäsen")
     other_admin = UserFactory(first_name="Bertta", last_name="Bossi")
-    organization = organization_with_admin(admin, name="Malmin Ilmailukerho ry")
+    organization = organization_with_admin(
+        admin, name="Malmin Ilmailukerho ry", business_id="2468823-3"
+    )
     other_organization = organization_with_admin(other_admin, name="Vaasan Lentokerho ry")
+    outsider = UserFactory(first_name="Ulla", last_name="Ulkopuolinen")
     new = services.invitation_create(
         organization=organization, email="kutsuttu@example.fi", acting_user=admin
     )
@@ -137,7 +158,7 @@ def world(db) -> World:
             "member": member,
             "admin": admin,
             "other_admin": other_admin,
-            "outsider": UserFactory(first_name="Ulla", last_name="Ulkopuolinen"),
+            "outsider": outsider,
             "staff": StaffFactory(first_name="Laura", last_name="Staff"),
         },
         membership=add_member(organization, member, member_number="1"),
@@ -149,6 +170,9 @@ def world(db) -> World:
         other_account=BankAccountFactory(organization=other_organization),
         other_contact=ContactPersonFactory(organization=other_organization),
         other_invitation=other_new.invitation,
+        claim=services.organization_claim_file(
+            business_id="2468823-3", claimant=outsider, statement="Olen kerhon puheenjohtaja."
+        ),
     )
 
 

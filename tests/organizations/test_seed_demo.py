@@ -24,3 +24,12 @@ def test_it_creates_demo_organizations_once():
     assert is_organization_admin(admin.user, club)
     assert "101" in admin.search_text
     assert club.bank_accounts.get().bic == "NDEAFIHH"
+    # The controller has verified the demo organizations, on named evidence, once.
+    for organization in Organization.objects.all():
+        assert organization.is_verified
+        assert organization.verification_evidence
+        assert organization.verified_by.email == "rekisterinpitaja@example.fi"
+    verified_at = club.verified_at
+    call_command("seed_demo_organizations")
+    club.refresh_from_db()
+    assert club.verified_at == verified_at

@@ -67,17 +67,29 @@ def test_it_refuses_a_business_id_with_a_wrong_check_digit(admin_client):
     assert Organization.objects.count() == before
 
 
-def test_it_refuses_a_business_id_that_is_already_registered(admin_client):
+def test_it_turns_a_second_registration_of_a_business_id_into_a_claim(admin_client):
     OrganizationFactory(name="Kerho jolla tunnus on", business_id="2468823-3")
     before = Organization.objects.count()
     # Typed differently from the stored form: it is compared after normalising.
     response = admin_client.post(CREATE_URL, organization_data(business_id="24688233"))
+    assert response.status_code == 302
+    assert response.url == reverse("organizations:claim_new", args=["2468823-3"])
+    assert Organization.objects.count() == before
+
+
+def test_it_refuses_to_change_a_business_id_to_one_already_registered(admin_client, organization):
+    OrganizationFactory(name="Kerho jolla tunnus on", business_id="2468823-3")
+    response = admin_client.post(
+        reverse("organizations:edit", args=[organization.pk]),
+        organization_data(name=organization.name, business_id="24688233"),
+    )
     assert response.status_code == 200
     assert errors(response, "business_id") == [
         "An organization with this business ID already exists."
     ]
     assert 'value="24688233"' in response.content.decode()
-    assert Organization.objects.count() == before
+    organization.refresh_from_db()
+    assert organization.business_id == ""
 
 
 def test_it_lets_an_organization_keep_its_own_business_id(admin_client, organization):
@@ -201,12 +213,38 @@ def test_it_refuses_the_same_account_twice(admin_client, organization):
     assert BankAccount.objects.filter(organization=organization).count() == 1
 
 
-def test_it_lets_another_organization_register_the_same_account(admin_client, organization):
-    # Two clubs may share a treasurer's account; uniqueness is per organization.
+def test_it_refuses_an_account_another_organization_has_registered(
+    admin_client, organization, settings
+):
+    # Payments to an account are matched to its organization's invoices: one owner only.
+    settings.CONTROLLER_NAME = "Ilmailurekisteri"
+    settings.CONTROLLER_EMAIL = "rekisteri@example.fi"
     BankAccountFactory(organization=OrganizationFactory(), iban="FI2112345600000785")
-    response = admin_client.post(bank_account_url(organization), {"iban": GOOD_IBAN})
+    response = admin_client.post(
+        bank_account_url(organization), {"iban": "fi21 1234 5600 0007 85", "description": "Oma"}
+    )
+    assert response.status_code == 200
+    assert errors(response, "iban") == [
+        "This account is already registered to another organization. If it belongs to your "
+        "organization, contact the controller of the register, Ilmailurekisteri "
+        "(rekisteri@example.fi)."
+    ]
+    # The rest of the form is kept; nothing is stored.
+    assert 'value="Oma"' in response.content.decode()
+    assert BankAccount.objects.filter(iban="FI2112345600000785").count() == 1
+    assert not organization.bank_accounts.exists()
+
+
+def test_it_lets_an_organization_save_its_own_account_again(admin_client, organization):
+    account = BankAccountFactory(organization=organization, iban="FI2112345600000785")
+    response = admin_client.post(
+        reverse("organizations:bank_account_edit", args=[organization.pk, account.pk]),
+        {"iban": GOOD_IBAN, "description": "Käyttötili"},
+    )
     assert response.status_code == 302
-    assert BankAccount.objects.filter(iban="FI2112345600000785").count() == 2
+    account.refresh_from_db()
+    assert account.description == "Käyttötili"
+    assert account.iban == "FI2112345600000785"
 
 
 def test_it_keeps_an_account_unchanged_when_an_edit_is_refused(admin_client, organization):
@@ -295,7 +333,10 @@ def test_it_explains_refused_business_ids_and_accounts_in_the_users_language(
     assert errors(response, "business_id") == [expected["business_id"]]
     assert escape(expected["business_id"]) in response.content.decode()
 
-    response = client.post(CREATE_URL, organization_data(business_id="2468823-3"))
+    response = client.post(
+        reverse("organizations:edit", args=[organization.pk]),
+        organization_data(name=organization.name, business_id="2468823-3"),
+    )
     assert errors(response, "business_id") == [expected["business_id_taken"]]
 
     response = client.post(bank_account_url(organization), {"iban": BAD_CHECKSUM_IBAN})

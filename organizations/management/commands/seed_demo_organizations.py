@@ -15,6 +15,9 @@ from accounts.models import User
 from organizations import services
 from organizations.models import ContactPerson, Membership, Organization
 
+# The controller's staff account that seed_demo creates.
+CONTROLLER_EMAIL = "rekisterinpitaja@example.fi"
+
 CLUBS = [
     {
         "data": {
@@ -36,6 +39,7 @@ CLUBS = [
         ],
         "iban": "FI2112345600000785",
         "contact": ("Aino Virtanen", "Puheenjohtaja", "aino.virtanen@example.fi"),
+        "evidence": "Yhdistysrekisteriote 2.1.2026, hallituksen jäsenet tarkistettu (esimerkki).",
     },
     {
         "data": {
@@ -49,6 +53,7 @@ CLUBS = [
         "members": [("elina.nieminen@example.fi", "S-17")],
         "iban": "FI4950009420028730",
         "contact": ("Johan Lindqvist", "Koulutuspäällikkö", "johan.lindqvist@example.fi"),
+        "evidence": "Kaupparekisteriote 2.1.2026, nimenkirjoittajat tarkistettu (esimerkki).",
     },
 ]
 
@@ -78,6 +83,14 @@ class Command(BaseCommand):
                     organization=organization,
                     account=None,
                     data={"iban": iban.compact, "bic": str(iban.bic), "bank_name": iban.bank_name},
+                )
+            if not organization.is_verified:
+                # The controller has checked the demo organizations, so they look as real
+                # ones do once verified.
+                services.organization_verify(
+                    organization=organization,
+                    evidence=club["evidence"],
+                    acting_user=users.get(CONTROLLER_EMAIL),
                 )
             name, role, email = club["contact"]
             ContactPerson.objects.get_or_create(
