@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -495,7 +496,7 @@ def organization_claim_approve(
     organization_verify(
         organization=organization,
         evidence=_("Claim no. %(number)s approved by the controller on %(date)s.")
-        % {"number": claim.pk, "date": timezone.localdate().strftime("%d.%m.%Y")},
+        % {"number": claim.pk, "date": date_format(timezone.localdate(), "SHORT_DATE_FORMAT")},
         acting_user=acting_user,
     )
     logger.info(

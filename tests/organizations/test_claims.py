@@ -8,7 +8,6 @@ instead; the controller approves it (the organization passes to the claimant) or
 from __future__ import annotations
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -48,7 +47,6 @@ def claimant(db) -> User:
 @pytest.fixture
 def controller(db) -> User:
     user = StaffFactory(email="laura.controller@example.fi", preferred_language="en")
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
     return user
 
 
@@ -157,8 +155,7 @@ def test_it_verifies_in_the_admin_with_the_evidence(controller_client, controlle
 
 
 def test_it_lets_only_staff_who_may_change_organizations_verify(client, club):
-    clerk = UserFactory(is_staff=True)
-    Authenticator.objects.create(user=clerk, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    clerk = StaffFactory(is_superuser=False)
     clerk.user_permissions.add(Permission.objects.get(codename="view_organization"))
     client.force_login(clerk)
     url = reverse("admin:organizations_organization_verify", args=[club.pk])
@@ -387,7 +384,7 @@ def test_it_transfers_the_organization_on_approval_keeping_the_old_admins(
     club.refresh_from_db()
     assert club.is_verified
     assert club.verified_by == controller
-    assert f"Claim no. {claim.pk} approved" in club.verification_evidence
+    assert f"hakemuksen nro {claim.pk}" in club.verification_evidence
     grant = AdminRightChange.objects.get(membership=membership)
     assert (grant.action, grant.changed_by) == (AdminRightChange.Action.GRANT, controller)
 
@@ -505,8 +502,7 @@ def test_it_rejects_a_claim_in_the_admin(controller_client, club, claimant):
 
 def test_it_lets_only_staff_who_may_decide_claims_decide(client, club, claimant):
     claim = file_claim(club, claimant)
-    clerk = UserFactory(is_staff=True)
-    Authenticator.objects.create(user=clerk, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    clerk = StaffFactory(is_superuser=False)
     clerk.user_permissions.add(Permission.objects.get(codename="view_organizationclaim"))
     client.force_login(clerk)
     change_url = reverse("admin:organizations_organizationclaim_change", args=[claim.pk])
@@ -529,7 +525,7 @@ def test_it_refuses_another_organizations_account_in_the_service(club):
         services.bank_account_save(
             organization=club, account=None, data={"iban": "FI21 1234 5600 0007 85"}
         )
-    assert "contact the controller" in refused.value.messages[0]
+    assert "ota yhteyttä rekisterinpitäjään" in refused.value.messages[0]
     assert not club.bank_accounts.exists()
 
 
