@@ -30,6 +30,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.selectors import staff_may_use_admin
 from accounts.sources import DataSource
 
 from . import registry
@@ -450,7 +451,8 @@ def may_decide(user: User, request: DataSubjectRequest) -> bool:
     ones about their organization's own records."""
     from organizations.permissions import administered_organizations
 
-    if user.is_staff and user.has_perm("gdpr.change_datasubjectrequest"):
+    # The same bar as the admin: staff whose second factor predates their rights.
+    if staff_may_use_admin(user=user) and user.has_perm("gdpr.change_datasubjectrequest"):
         return True
     # Nobody decides about their own data: another admin or the controller does.
     if request.organization_id is None or request.subject_id == user.pk:

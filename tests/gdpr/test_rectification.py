@@ -19,13 +19,14 @@ from gdpr.models import (
 )
 from gdpr.rectification import (
     RectificationError,
+    may_decide,
     rectifiable_data,
     rectification_decide,
     rectification_file,
 )
 from gdpr.services import request_enter, request_verify_identity
 from organizations.models import Membership
-from tests.factories import UserFactory
+from tests.factories import StaffFactory, UserFactory
 from tests.organizations.factories import add_member, organization_with_admin
 
 from .test_rectification_world import World, build_world
@@ -472,3 +473,17 @@ def test_a_membership_cannot_be_corrected_to_end_before_it_began(world):
 
     world.membership.refresh_from_db()
     assert world.membership.ended_on == datetime.date(2026, 1, 31)
+
+
+def test_staff_with_a_password_alone_cannot_decide(world):
+    """Deciding outside the admin asks the same of staff as the admin does."""
+    request = rectification_file(
+        world.member,
+        target=world.key("member_number"),
+        value="A-42",
+        details="",
+        actor=world.member,
+    )
+    password_only = StaffFactory(totp=False)
+    assert may_decide(world.staff, request)
+    assert not may_decide(password_only, request)
