@@ -211,7 +211,9 @@ def ask(method: str, url: str, session_key: str | None) -> Answer:
         where = f"{frame.filename.rsplit('/', 2)[-1]}:{frame.lineno}"
         return Answer(status=500, error=f"{type(error).__name__}: {error} ({where})")
     if getattr(response, "streaming", False):
-        response.close()
+        # Read to the end through the test client's wrapper: closing the response directly
+        # would fire request_finished, which closes the test's connection on PostgreSQL.
+        b"".join(response.streaming_content)
     return Answer(status=response.status_code, location=response.get("Location", ""))
 
 
