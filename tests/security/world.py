@@ -237,15 +237,28 @@ def _side(name: str, letter: str) -> Side:
 def build_world() -> World:
     a = _side("Malmin Ilmailukerho ry", "a")
     b = _side("Vaasan Lentokerho ry", "b")
+    # Each side's member claims the other side's organization: a claim is its claimant's
+    # alone (not even the claimed organization's admins see it).
+    for side, business_id in ((a, "2468823-3"), (b, "1572860-0")):
+        Organization.objects.filter(pk=side.organization.pk).update(business_id=business_id)
+        side.organization.business_id = business_id
+    for side, other in ((a, b), (b, a)):
+        side.objects["business_id"] = side.organization.business_id
+        side.objects["claim_pk"] = organizations.organization_claim_file(
+            business_id=other.organization.business_id,
+            claimant=side.member,
+            statement="Olen yhdistyksen puheenjohtaja.",
+        )
     outsider = UserFactory(
         email="outsider@example.fi",
         first_name="Ulla",
         last_name="Outsider",
         preferred_language="en",
     )
-    staff_no_mfa = StaffFactory(email="staff.nomfa@example.fi", preferred_language="en")
-    limited = UserFactory(
-        email="staff.limited@example.fi", is_staff=True, is_superuser=False, preferred_language="en"
+    # Staff rights on a password alone (superuser flags even): the admin must stay shut.
+    staff_no_mfa = StaffFactory(email="staff.nomfa@example.fi", preferred_language="en", totp=False)
+    limited = StaffFactory(
+        email="staff.limited@example.fi", is_superuser=False, preferred_language="en"
     )
     for label in LIMITED_STAFF_PERMISSIONS:
         app_label, codename = label.split(".")
@@ -253,8 +266,6 @@ def build_world() -> World:
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
         )
     superuser = StaffFactory(email="staff.super@example.fi", preferred_language="en")
-    for user in (limited, superuser):
-        Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
 
     # A person with a row in every model that holds personal data (in a third club), so
     # that every changelist and change page of the admin has something to show.
