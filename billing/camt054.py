@@ -165,7 +165,9 @@ def _parse_xml(data: bytes) -> ET.Element:
         return defused_fromstring(data, forbid_dtd=True, forbid_entities=True)
     except DefusedXmlException as error:
         raise Camt054Error(UNSAFE_XML) from error
-    except (ET.ParseError, TypeError, ValueError) as error:
+    # LookupError: the declaration names an encoding Python does not know ("klingon") or
+    # one that is no text encoding ("hex"); expat raises it before reading anything.
+    except (ET.ParseError, TypeError, ValueError, LookupError) as error:
         raise Camt054Error(NOT_XML) from error
 
 

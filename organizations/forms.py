@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 
@@ -226,13 +227,14 @@ class InvitationImportForm(forms.Form):
         if upload is not None:
             if upload.size > MAX_IMPORT_BYTES:
                 raise forms.ValidationError(_("The file is too large (at most 2 MB)."))
-            content = upload.read()
-            for encoding in ("utf-8-sig", "cp1252"):
-                try:
-                    text = content.decode(encoding)
-                    break
-                except UnicodeDecodeError:
-                    continue
+            text = _decode_upload(upload.read())
+            if text is None:
+                raise forms.ValidationError(
+                    _(
+                        "The file could not be read as text. Save it as CSV (separated by"
+                        " commas or semicolons) and upload it again."
+                    )
+                )
         if not text.strip():
             raise forms.ValidationError(_("Paste a list or choose a file."))
         # A file is refused for the same character as the pasted list (whose field checks it).
@@ -246,6 +248,23 @@ class InvitationImportForm(forms.Form):
             )
         cleaned["parsed_rows"] = rows
         return cleaned
+
+
+def _decode_upload(content: bytes) -> str | None:
+    """The file as text, or ``None`` for a file that is no text (e.g. an Excel workbook).
+
+    Excel saves CSV as UTF-8 (with a byte order mark) or Windows-1252, and "Unicode text"
+    as UTF-16 with a byte order mark: read as bytes, that one is full of NUL characters.
+    """
+    encodings = ["utf-8-sig", "cp1252"]
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings.insert(0, "utf-16")
+    for encoding in encodings:
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 # A first-line cell that starts with one of these (and is no address) marks a header line:

@@ -319,6 +319,13 @@ def test_it_rejects_what_is_not_xml(data):
     assert _error(data).message is NOT_XML
 
 
+@pytest.mark.parametrize("encoding", [b"klingon", b"hex"])
+def test_it_rejects_a_declared_encoding_that_is_no_text_encoding(encoding):
+    data = b'<?xml version="1.0" encoding="' + encoding + b'"?><Document/>'
+
+    assert _error(data).message is NOT_XML
+
+
 @pytest.mark.parametrize(
     "data",
     [

@@ -613,6 +613,30 @@ def test_it_reads_a_utf8_csv_with_a_byte_order_mark(admin_client, organization):
     assert Membership.objects.get(email="soren@example.fi").name == "Äijälä Sören"
 
 
+def test_it_reads_a_utf16_file_as_excel_saves_unicode_text(admin_client, organization):
+    text = "Nimi\tSähköposti\tJäsennumero\r\nÄijälä Sören\tsoren@example.fi\t7\r\n"
+    upload = SimpleUploadedFile("jasenet.txt", text.encode("utf-16"), content_type="text/plain")
+    response = admin_client.post(import_url(organization), {"file": upload})
+    assert response.status_code == 302
+    membership = Membership.objects.get(organization=organization, email="soren@example.fi")
+    assert membership.name == "Äijälä Sören"
+    assert membership.member_number == "7"
+
+
+def test_it_says_so_when_the_file_is_not_text(admin_client, organization):
+    # Bytes no text encoding the form tries can read (0x81 is unassigned in Windows-1252).
+    upload = SimpleUploadedFile(
+        "jasenet.xlsx", b"PK\x03\x04\x81\x8d\x90" * 50, content_type="application/zip"
+    )
+    response = admin_client.post(import_url(organization), {"rows": "", "file": upload})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "The file could not be read as text. Save it as CSV (separated by commas or"
+        " semicolons) and upload it again."
+    ]
+    assert not Invitation.objects.exists()
+
+
 def test_it_imports_a_plain_list_of_addresses(admin_client, organization):
     response = admin_client.post(
         import_url(organization), {"rows": "aino@example.fi\nelina@example.fi\n"}
