@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -45,7 +46,7 @@ profile_posts = fz.post_data(
 )
 
 
-@fuzz_settings(700)
+@fuzz_settings(550)
 @given(data=profile_posts)
 def test_it_saves_or_refuses_any_profile(admin_client, admin, data):
     url = reverse("accounts:profile")
@@ -74,7 +75,7 @@ signup_posts = fz.post_data(
 )
 
 
-@fuzz_settings(600)
+@fuzz_settings(500)
 @given(data=signup_posts)
 def test_it_signs_up_or_refuses_any_input(client, admin, data):
     url = reverse("account_signup")
@@ -85,7 +86,11 @@ def test_it_signs_up_or_refuses_any_input(client, admin, data):
             email = data["email"].strip()
             assert User.objects.filter(email__iexact=email).count() == 1
         else:
-            assert has_errors(response)
+            notice_version = data.get("notice_version", "")
+            if len(notice_version.strip()) > 10 or "\x00" in notice_version:
+                # A forged hidden field: refused without a visible message (no person
+                # typed it), but refused all the same.
+                data = {}
             assert_refused_cleanly(response, before, data)
 
 
@@ -106,6 +111,6 @@ def test_it_switches_the_language_or_ignores_any_input(admin_client, admin, data
         response = admin_client.post(url, data)
         assert response.status_code == 302
         # Never off the site, whatever ``next`` says.
-        assert response["Location"].startswith("/") and not response["Location"].startswith("//")
+        assert url_has_allowed_host_and_scheme(response["Location"], {"testserver"})
         after = User.objects.get(pk=admin.pk).preferred_language
         assert after == (data["language"] if data.get("language") in ("fi", "sv", "en") else before)

@@ -137,7 +137,7 @@ def invoice_posts(draw, members, goods) -> dict:
     return data
 
 
-@fuzz_settings(600)
+@fuzz_settings(500)
 @given(data=st.data())
 def test_it_creates_an_invoice_or_refuses_any_input(
     admin_client, organization, members, goods, data
@@ -427,7 +427,7 @@ LIST_PAGES = [
 ]
 
 
-@fuzz_settings(700)
+@fuzz_settings(600)
 @given(name=st.sampled_from(LIST_PAGES), params=list_params)
 def test_it_lists_for_any_parameters(admin_client, organization, sent_invoice, name, params):
     # fixed separately: member_q (and other search params) containing NUL on PostgreSQL

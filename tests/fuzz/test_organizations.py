@@ -55,7 +55,7 @@ def _organization_values(pk: int) -> dict:
     return Organization.objects.filter(pk=pk).values().get()
 
 
-@fuzz_settings(500)
+@fuzz_settings(400)
 @given(data=organization_posts)
 def test_it_registers_an_organization_or_refuses_any_input(admin_client, data):
     url = reverse("organizations:create")
@@ -104,7 +104,7 @@ bank_account_posts = fz.post_data(
 )
 
 
-@fuzz_settings(500)
+@fuzz_settings(400)
 @given(data=bank_account_posts)
 def test_it_adds_a_bank_account_or_refuses_any_input(admin_client, organization, data):
     url = reverse("organizations:bank_account_add", args=[organization.pk])
@@ -205,7 +205,7 @@ def _check_import(response, before: dict[str, int]) -> None:
         assert not changed_tables(before, row_counts())
 
 
-@fuzz_settings(500)
+@fuzz_settings(450)
 @given(text=invitation_lists())
 def test_it_imports_a_pasted_list_or_refuses_it(admin_client, organization, members, text):
     _assume_not_fixed_separately(text)
@@ -220,7 +220,7 @@ def test_it_imports_a_pasted_list_or_refuses_it(admin_client, organization, memb
 ENCODINGS = ["utf-8", "utf-8-sig", "cp1252", "latin-1"]
 
 
-@fuzz_settings(500)
+@fuzz_settings(450)
 @given(
     text=invitation_lists(),
     encoding=st.sampled_from(ENCODINGS),
@@ -257,7 +257,7 @@ def _assume_no_nul_in_search(params: dict) -> None:
     assume(not any("\x00" in value for value in params.values()))
 
 
-@fuzz_settings(800)
+@fuzz_settings(650)
 @given(params=member_list_params)
 def test_it_lists_members_for_any_parameters(admin_client, organization, members, params):
     _assume_no_nul_in_search(params)
