@@ -4,7 +4,7 @@ service only ever sees well-formed data and every message about a typo comes fro
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -80,6 +80,16 @@ class AmountField(forms.DecimalField):
         return super().to_python(value)
 
 
+def _vat_rate(value: str) -> Decimal:
+    # Decimal() refuses a tampered value ("x") with InvalidOperation, which TypedChoiceField
+    # does not catch (a 500 from has_changed() of an extra invoice line); as a ValueError it
+    # is the field's "not one of the choices" error.
+    try:
+        return Decimal(value)
+    except InvalidOperation as error:
+        raise ValueError(value) from error
+
+
 class VatRateField(forms.TypedChoiceField):
     def __init__(self, *, blank_label: str | None = None, rates=None, **kwargs) -> None:
         rates = list(VatRate) if rates is None else rates
@@ -87,7 +97,7 @@ class VatRateField(forms.TypedChoiceField):
         if blank_label is not None:
             choices.insert(0, ("", blank_label))
         kwargs.setdefault("label", _("VAT rate"))
-        super().__init__(choices=choices, coerce=Decimal, empty_value=None, **kwargs)
+        super().__init__(choices=choices, coerce=_vat_rate, empty_value=None, **kwargs)
 
 
 class MemberChoiceField(forms.ModelChoiceField):

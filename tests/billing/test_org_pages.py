@@ -474,6 +474,21 @@ def test_it_survives_a_tampered_line_form(admin_client, organization, membership
     assert not Invoice.objects.exists()
 
 
+@pytest.mark.parametrize("add_lines", [False, True])
+def test_it_refuses_a_line_whose_vat_rate_is_no_number(
+    admin_client, organization, membership, add_lines
+):
+    # Only the rate: has_changed() looks at it when no other field of the line was filled.
+    data = _invoice_data(membership, {"vat_rate": ":"})
+    if add_lines:
+        data["add_lines"] = "1"
+    response = admin_client.post(url("invoice_create", organization), data)
+    assert response.status_code == 200
+    if not add_lines:
+        assert "Select a valid choice" in response.content.decode()
+    assert not Invoice.objects.exists()
+
+
 def test_it_asks_for_a_bank_account_before_invoicing(admin, client):
     organization = organization_with_admin(admin, name="Tilitön Kerho ry")
     membership = add_member(organization)

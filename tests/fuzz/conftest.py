@@ -1,0 +1,122 @@
+"""Fuzz tests: Hypothesis settings profiles, shared personas, and the count of inputs.
+
+Profiles (``HYPOTHESIS_PROFILE``):
+
+- ``ci`` (the default): derandomized, so every CI run tries the same inputs and a failure
+  is reproducible from the log alone; no example database is written. The tests' budgets
+  add up to more than ``CI_MINIMUM_INPUTS`` inputs, which ``test_zz_total`` checks.
+- ``nightly``: ten times the examples, random each run, failures replayed from the local
+  example database the next time.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.storage import FileSystemStorage
+from django.template.base import Template
+from django.test import utils as test_utils
+from django.utils import translation
+from hypothesis import settings
+
+from communications.models import CommunicationRecord
+from organizations.models import Organization
+from tests.billing.factories import bank_account
+from tests.factories import UserFactory
+from tests.organizations.factories import add_member, organization_with_admin
+
+from .support import DESELECTED, INPUTS, PROFILE
+
+settings.register_profile("ci", deadline=None, derandomize=True, database=None, print_blob=True)
+settings.register_profile("nightly", deadline=None, print_blob=True)
+settings.load_profile(PROFILE)
+
+
+def pytest_deselected(items) -> None:
+    DESELECTED.update(item.nodeid for item in items if "tests/fuzz/" in item.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not INPUTS:
+        return
+    terminalreporter.section(f"fuzz inputs generated (profile {PROFILE})")
+    for name, count in sorted(INPUTS.items()):
+        terminalreporter.write_line(f"{count:>7}  {name}")
+    terminalreporter.write_line(f"{sum(INPUTS.values()):>7}  total")
+
+
+@pytest.fixture(autouse=True)
+def _uninstrumented_templates(monkeypatch):
+    """Templates render as in production: the test client's copy of every context (one per
+    widget of a 250-country select) would double the cost of each example; the tests read
+    the HTML instead (``support.has_errors``)."""
+    monkeypatch.setattr(Template, "_render", test_utils._TestState.saved_data.template_render)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Error messages are matched in English nowhere, but one language keeps runs comparable.
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(monkeypatch, tmp_path):
+    """Attachments of accepted examples go to a throwaway folder."""
+    storage = FileSystemStorage(location=tmp_path / "private", base_url=None)
+    field = CommunicationRecord._meta.get_field("attachment")
+    monkeypatch.setattr(field, "storage", storage)
+    return storage
+
+
+@pytest.fixture(autouse=True)
+def _notice_published(db):
+    """The privacy notice's version is published the first time a page shows it: before the
+    examples, so that no example's row count includes it."""
+    from gdpr.notice import notice_publish
+
+    notice_publish()
+
+
+@pytest.fixture
+def admin(db):
+    return UserFactory(
+        email="aila.admin@example.fi", first_name="Aila", last_name="Admin", preferred_language="en"
+    )
+
+
+@pytest.fixture
+def organization(admin) -> Organization:
+    organization = organization_with_admin(admin, name="Malmin Ilmailukerho ry")
+    bank_account(organization, iban="FI2112345600000785")
+    return organization
+
+
+@pytest.fixture
+def members(organization):
+    """Three active members and an ended one."""
+    made = [
+        add_member(
+            organization, UserFactory(first_name="Aino", last_name="Virtanen"), member_number="17"
+        ),
+        add_member(organization, UserFactory(first_name="Åsa", last_name="Öhman")),
+        add_member(
+            organization, UserFactory(first_name="Mikko", last_name="Korhonen"), member_number="3"
+        ),
+    ]
+    add_member(organization, status="ended")
+    return made
+
+
+@pytest.fixture
+def admin_client(client, admin, organization):
+    client.force_login(admin)
+    # The first request writes the session's bookkeeping, outside any example.
+    client.get("/")
+    return client
+
+
+@pytest.fixture
+def member_client(client, members):
+    client.force_login(members[0].user)
+    client.get("/")
+    return client

@@ -1,0 +1,136 @@
+"""Fuzzing the member's privacy pages under /privacy/: requests, marketing choices,
+rectification and erasure."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gdpr import consents, rectification
+from gdpr.models import DataSubjectRequest
+
+from . import strategies as fz
+from .support import assert_refused_cleanly, changed_tables, example, fuzz_settings, row_counts
+
+pytestmark = pytest.mark.django_db
+
+KINDS = [
+    "access",
+    "portability",
+    "restriction",
+    "objection",
+    "processing_objection",
+    "erasure",
+    "rectification",
+]
+GROUNDS = ["accuracy", "unlawful", "legal_claims", "objection"]
+CHANNELS = ["email", "post", "phone", "sms"]
+
+
+@st.composite
+def request_posts(draw) -> dict:
+    kind = draw(fz.optional(fz.choice(KINDS)))
+    data = {} if kind is None else {"kind": kind}
+    # The kind as typed, mostly: the fields are posted under it (prefix).
+    prefix = draw(st.sampled_from([kind, kind, "access", ""])) if kind in KINDS else ""
+    fields = draw(
+        fz.post_data(
+            details=fz.optional(fz.field(st.just("Tarkistakaa syntymäaikani."), max_size=2100)),
+            ground=fz.optional(fz.choice(GROUNDS)),
+            channels=fz.optional(st.lists(fz.choice(CHANNELS), max_size=5)),
+            purposes=fz.optional(
+                st.lists(fz.choice(["service", "marketing", "billing"]), max_size=3)
+            ),
+        )
+    )
+    data.update({f"{prefix}-{key}" if prefix else key: value for key, value in fields.items()})
+    return data
+
+
+@fuzz_settings(500)
+@given(data=request_posts())
+def test_it_files_a_privacy_request_or_refuses_any_input(member_client, members, data):
+    user = members[0].user
+    with example("gdpr: privacy requests"):
+        before = row_counts()
+        response = member_client.post(reverse("gdpr:privacy"), data)
+        if response.status_code == 302:
+            filed = DataSubjectRequest.objects.filter(subject=user).latest("pk")
+            assert filed.kind == data["kind"]
+            details = data.get(f"{data['kind']}-details", "").strip()
+            assert details in filed.details
+        else:
+            assert_refused_cleanly(response, before, data)
+
+
+@fuzz_settings(500)
+@given(
+    data=fz.post_data(
+        action=fz.optional(fz.choice(["ban", "lift", "ban_all", "consent", "withdraw"])),
+        channel=fz.optional(fz.choice(CHANNELS)),
+        purpose=fz.optional(fz.choice(["email_offers", "sms_offers"])),
+        version=fz.optional(fz.text(50)),
+        notice_version=fz.optional(fz.field(st.sampled_from(["1", "0", "-1", "99999999999"]))),
+    ),
+    right_version=st.booleans(),
+)
+def test_it_applies_a_marketing_choice_or_refuses_any_input(
+    member_client, members, data, right_version
+):
+    if right_version and data.get("purpose") in ("email_offers", "sms_offers"):
+        data["version"] = consents.consent_purpose(data["purpose"]).text_version
+    with example("gdpr: marketing choices"):
+        before = row_counts()
+        response = member_client.post(reverse("gdpr:marketing"), data, follow=False)
+        assert response.status_code in (200, 302)
+        if response.status_code == 200:
+            assert_refused_cleanly(response, before, data)
+        else:
+            page = member_client.get(reverse("gdpr:marketing"))
+            if b"message-error" in page.content:
+                # Refused after the redirect (a consent text changed): nothing written.
+                assert not changed_tables(before, row_counts())
+
+
+@fuzz_settings(300)
+@given(data=st.data())
+def test_it_files_a_rectification_or_refuses_any_input(member_client, members, data):
+    user = members[0].user
+    targets = [datum.key for datum in rectification.rectifiable_data(user)]
+    posted = data.draw(
+        fz.post_data(
+            target=fz.optional(fz.choice(targets or ["x"])),
+            value=fz.optional(
+                fz.field(st.sampled_from(["Aino Virtanen", "18", "15.3.1990"]), max_size=2100)
+            ),
+            details=fz.optional(fz.text(2100)),
+        )
+    )
+    with example("gdpr: rectification"):
+        before = row_counts()
+        response = member_client.post(reverse("gdpr:rectification_new"), posted)
+        if response.status_code != 302:
+            assert response.status_code in (200, 400)
+            assert not changed_tables(before, row_counts())
+
+
+@fuzz_settings(200)
+@given(
+    data=fz.post_data(
+        confirm=fz.optional(fz.choice(["on", "true", "1", "false", ""])),
+        details=fz.optional(fz.text(2100)),
+    )
+)
+def test_it_files_an_erasure_request_or_refuses_any_input(client, members, password, data):
+    user = members[0].user
+    client.force_login(user)
+    client.post(reverse("account_reauthenticate"), {"password": password})
+    with example("gdpr: erasure request"):
+        before = row_counts()
+        response = client.post(reverse("gdpr:erasure_request"), data)
+        if response.status_code == 302:
+            assert not response["Location"].startswith(reverse("account_reauthenticate"))
+        else:
+            assert_refused_cleanly(response, before, data)
