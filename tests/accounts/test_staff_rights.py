@@ -46,7 +46,7 @@ def with_totp(member) -> User:
 def test_it_refuses_to_grant_staff_without_a_second_factor(member, superuser):
     # Recovery codes alone are not a factor anyone signs in with.
     Authenticator.objects.create(user=member, type=Authenticator.Type.RECOVERY_CODES, data={})
-    with pytest.raises(StaffChangeRefused, match="two-factor"):
+    with pytest.raises(StaffChangeRefused, match="kaksivaiheista tunnistautumista"):
         user_grant_staff(user=member, acting_user=superuser)
     member.refresh_from_db()
     assert (member.is_staff, member.is_superuser, member.staff_granted_at) == (False, False, None)
@@ -77,9 +77,9 @@ def test_nobody_changes_their_own_staff_rights(superuser):
 
 def test_only_a_superuser_grants_or_revokes_staff_rights(with_totp, staff):
     clerk = StaffFactory(is_superuser=False)
-    with pytest.raises(StaffChangeRefused, match="superuser"):
+    with pytest.raises(StaffChangeRefused, match="superkäyttäjä"):
         user_grant_staff(user=with_totp, acting_user=clerk)
-    with pytest.raises(StaffChangeRefused, match="superuser"):
+    with pytest.raises(StaffChangeRefused, match="superkäyttäjä"):
         user_revoke_staff(user=staff, acting_user=clerk)
 
 
@@ -128,7 +128,7 @@ def test_the_grant_action_refuses_a_person_without_mfa_with_a_message(client, st
         CHANGELIST, {"action": "grant_staff", "_selected_action": [member.pk]}, follow=True
     )
     text = [str(m) for m in get_messages(response.wsgi_request)]
-    assert any("two-factor" in line for line in text), text
+    assert any("kaksivaiheista tunnistautumista" in line for line in text), text
     member.refresh_from_db()
     assert not member.is_staff
 
