@@ -111,7 +111,7 @@ class UserAdmin(DjangoUserAdmin):
     def _change_staff_rights(self, request, queryset, change, done: str) -> None:
         for user in queryset:
             try:
-                change(user=user, acting_user=request.user)
+                change(user=user, actor=request.user)
             except StaffChangeRefused as refusal:
                 self.message_user(request, str(refusal), messages.ERROR)
             else:
@@ -159,7 +159,7 @@ class UserAdmin(DjangoUserAdmin):
                 user=obj,
                 fields=changed,
                 source=form.cleaned_data["data_source"],
-                acting_user=request.user,
+                actor=request.user,
                 note=form.cleaned_data.get("source_note", ""),
             )
             transaction.on_commit(lambda: profile_changed.send(sender=User, user=obj))

@@ -49,13 +49,13 @@ def profile_update(
     user: User,
     data: Mapping[str, Any],
     source: DataSource = DataSource.SUBJECT,
-    acting_user: User | None = None,
+    actor: User | None = None,
     note: str = "",
 ) -> User:
     """Save profile fields (already validated by a form) and record where they came from.
 
     By default the member changes their own data; the controller passes its source (its
-    own staff, or e.g. a public register) and itself as ``acting_user``.
+    own staff, or e.g. a public register) and itself as ``actor``.
 
     Compares against the stored row, not the instance: a bound ModelForm has already
     copied the new values onto the instance it was given.
@@ -70,7 +70,7 @@ def profile_update(
         stored.profile_updated_at = timezone.now()
         stored.save(update_fields=[*changed, "profile_updated_at"])
         profile_sources_record(
-            user=stored, fields=changed, source=source, acting_user=acting_user or stored, note=note
+            user=stored, fields=changed, source=source, actor=actor or stored, note=note
         )
         transaction.on_commit(lambda: profile_changed.send(sender=User, user=stored))
     return stored
@@ -81,7 +81,7 @@ def profile_sources_record(
     user: User,
     fields: Iterable[str],
     source: DataSource,
-    acting_user: User | None,
+    actor: User | None,
     note: str = "",
 ) -> None:
     """Remember where the current value of each of ``fields`` came from (two queries)."""
@@ -94,7 +94,7 @@ def profile_sources_record(
             field=name,
             source=source,
             recorded_at=now,
-            recorded_by=acting_user,
+            recorded_by=actor,
             note=note,
         )
         for name in fields
@@ -136,23 +136,23 @@ class StaffChangeRefused(Exception):
     """Staff rights were not granted or revoked; the message says why, to whoever asked."""
 
 
-def _check_staff_change(*, user: User, acting_user: User | None) -> None:
-    # ``acting_user`` None is the command line: whoever runs it already holds the server.
-    if acting_user is None:
+def _check_staff_change(*, user: User, actor: User | None) -> None:
+    # ``actor`` None is the command line: whoever runs it already holds the server.
+    if actor is None:
         return
-    if acting_user.pk == user.pk:
+    if actor.pk == user.pk:
         raise StaffChangeRefused(
             _("You cannot change your own staff rights: ask another member of staff.")
         )
-    if not acting_user.is_superuser:
+    if not actor.is_superuser:
         raise StaffChangeRefused(_("Only a superuser can grant or revoke staff rights."))
 
 
 @transaction.atomic
-def user_grant_staff(*, user: User, acting_user: User | None, superuser: bool = False) -> User:
+def user_grant_staff(*, user: User, actor: User | None, superuser: bool = False) -> User:
     """Make ``user`` staff (and superuser if asked), refused unless they already have a
     second factor: the admin opens only to factors older than the grant."""
-    _check_staff_change(user=user, acting_user=acting_user)
+    _check_staff_change(user=user, actor=actor)
     stored = User.objects.select_for_update().get(pk=user.pk)
     if not stored.is_active:
         raise StaffChangeRefused(
@@ -169,8 +169,8 @@ def user_grant_staff(*, user: User, acting_user: User | None, superuser: bool = 
     stored.is_staff = True
     stored.is_superuser = superuser
     stored.staff_granted_at = timezone.now()
-    stored.staff_granted_by = acting_user
-    with acting_as(acting_user):
+    stored.staff_granted_by = actor
+    with acting_as(actor):
         stored.save(
             update_fields=["is_staff", "is_superuser", "staff_granted_at", "staff_granted_by"]
         )
@@ -178,28 +178,28 @@ def user_grant_staff(*, user: User, acting_user: User | None, superuser: bool = 
         "Staff rights (superuser: %s) granted to user %s by %s",
         superuser,
         stored.pk,
-        acting_user.pk if acting_user else "the command line",
+        actor.pk if actor else "the command line",
     )
     return stored
 
 
 @transaction.atomic
-def user_revoke_staff(*, user: User, acting_user: User | None) -> User:
+def user_revoke_staff(*, user: User, actor: User | None) -> User:
     """Take away ``user``'s staff and superuser rights."""
-    _check_staff_change(user=user, acting_user=acting_user)
+    _check_staff_change(user=user, actor=actor)
     stored = User.objects.select_for_update().get(pk=user.pk)
     stored.is_staff = False
     stored.is_superuser = False
     stored.staff_granted_at = None
     stored.staff_granted_by = None
-    with acting_as(acting_user):
+    with acting_as(actor):
         stored.save(
             update_fields=["is_staff", "is_superuser", "staff_granted_at", "staff_granted_by"]
         )
     logger.info(
         "Staff rights revoked from user %s by %s",
         stored.pk,
-        acting_user.pk if acting_user else "the command line",
+        actor.pk if actor else "the command line",
     )
     return stored
 

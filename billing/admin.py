@@ -195,7 +195,7 @@ class ContractAdmin(ReadOnlyAdmin):
                 contract=c,
                 terminated_on=today,
                 reason=str(_("Terminated by the controller")),
-                acting_user=request.user,
+                actor=request.user,
             ),
             label=lambda c: f"{c.membership.name or c.membership.email} / {c.product_id}",
             done=lambda n: (
@@ -341,7 +341,7 @@ class InvoiceAdmin(VoucherAdmin):
         _run_for_each(
             request,
             queryset,
-            lambda i: services.invoice_send(invoice=i, acting_user=request.user),
+            lambda i: services.invoice_send(invoice=i, actor=request.user),
             label=lambda i: _("Invoice %(number)s") % {"number": i.number},
             done=lambda n: (
                 ngettext("%(count)d invoice sent.", "%(count)d invoices sent.", n) % {"count": n}
@@ -353,7 +353,7 @@ class InvoiceAdmin(VoucherAdmin):
         _run_for_each(
             request,
             queryset,
-            lambda i: services.invoice_credit(invoice=i, acting_user=request.user),
+            lambda i: services.invoice_credit(invoice=i, actor=request.user),
             label=lambda i: _("Invoice %(number)s") % {"number": i.number},
             done=lambda n: (
                 ngettext("%(count)d invoice credited.", "%(count)d invoices credited.", n)
@@ -442,7 +442,7 @@ class PaymentAdmin(VoucherAdmin):
         if invoice is None:
             return
         try:
-            matched = services.payment_match(payment=obj, invoice=invoice, acting_user=request.user)
+            matched = services.payment_match(payment=obj, invoice=invoice, actor=request.user)
         except RuleError as error:
             # Matched by someone else meanwhile: the form was valid when it was sent.
             messages.error(request, " ".join(error.messages))

@@ -45,7 +45,7 @@ def product_save(
     organization: Organization,
     product: Product | None,
     data: dict,
-    acting_user: User | None,
+    actor: User | None,
 ) -> Product:
     """Add a product to the organization's price list or change one.
 
@@ -75,7 +75,7 @@ def contract_open(
     product: Product,
     opened_on: datetime.date,
     quantity: Decimal = Decimal(1),
-    acting_user: User | None,
+    actor: User | None,
 ) -> Contract:
     """Subscribe an active member to one of the organization's products."""
     if product.organization_id != membership.organization_id:
@@ -91,15 +91,13 @@ def contract_open(
         quantity=quantity,
         opened_on=opened_on,
     )
-    ContractEvent.objects.create(
-        contract=contract, kind=ContractEvent.Kind.OPENED, actor=acting_user
-    )
+    ContractEvent.objects.create(contract=contract, kind=ContractEvent.Kind.OPENED, actor=actor)
     return contract
 
 
 @transaction.atomic
 def contract_terminate(
-    *, contract: Contract, terminated_on: datetime.date, reason: str, acting_user: User | None
+    *, contract: Contract, terminated_on: datetime.date, reason: str, actor: User | None
 ) -> Contract:
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     if contract.terminated_on is not None:
@@ -107,11 +105,11 @@ def contract_terminate(
     if terminated_on < contract.opened_on:
         raise RuleError(_("A contract cannot end before it opened."))
     contract.terminated_on = terminated_on
-    contract.terminated_by = acting_user
+    contract.terminated_by = actor
     contract.termination_reason = reason
     contract.save(update_fields=["terminated_on", "terminated_by", "termination_reason"])
     ContractEvent.objects.create(
-        contract=contract, kind=ContractEvent.Kind.TERMINATED, note=reason, actor=acting_user
+        contract=contract, kind=ContractEvent.Kind.TERMINATED, note=reason, actor=actor
     )
     return contract
 
@@ -154,7 +152,7 @@ def invoice_create(
     issue_date: datetime.date,
     due_date: datetime.date,
     notes: str = "",
-    acting_user: User | None,
+    actor: User | None,
     credit_note_for: Invoice | None = None,
 ) -> Invoice:
     """Issue an invoice (a draft until sent) with its number, reference and totals."""
@@ -202,7 +200,7 @@ def invoice_create(
         total=totals.gross,
         notes=notes,
         retain_until=organization.voucher_retention_until(issue_date),
-        created_by=acting_user,
+        created_by=actor,
     )
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
@@ -223,7 +221,7 @@ def invoice_create(
 
 
 @transaction.atomic
-def invoice_credit(*, invoice: Invoice, acting_user: User | None, reason: str = "") -> Invoice:
+def invoice_credit(*, invoice: Invoice, actor: User | None, reason: str = "") -> Invoice:
     """Cancel a sent invoice with a credit note carrying the same lines negated."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.is_credit_note:
@@ -250,7 +248,7 @@ def invoice_credit(*, invoice: Invoice, acting_user: User | None, reason: str = 
         issue_date=today,
         due_date=today,
         notes=reason or _("Credit note for invoice %(number)s") % {"number": invoice.number},
-        acting_user=acting_user,
+        actor=actor,
         credit_note_for=invoice,
     )
     credit_note.status = Invoice.Status.CREDITED
@@ -290,7 +288,7 @@ def payment_record(
     invoice: Invoice | None = None,
     reference: str = "",
     payer_name: str = "",
-    acting_user: User | None,
+    actor: User | None,
 ) -> Payment:
     """Record a payment by hand; with an invoice it counts towards that invoice at once."""
     if amount <= 0:
@@ -308,7 +306,7 @@ def payment_record(
         payer_name=payer_name,
         source=Payment.Source.MANUAL,
         matched_at=timezone.now() if invoice else None,
-        recorded_by=acting_user,
+        recorded_by=actor,
         retain_until=organization.voucher_retention_until(paid_on),
     )
     if invoice is not None:
@@ -317,7 +315,7 @@ def payment_record(
 
 
 @transaction.atomic
-def payment_match(*, payment: Payment, invoice: Invoice, acting_user: User | None) -> Payment:
+def payment_match(*, payment: Payment, invoice: Invoice, actor: User | None) -> Payment:
     """Attach an unmatched payment to an invoice by hand."""
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.invoice_id is not None:
@@ -328,7 +326,7 @@ def payment_match(*, payment: Payment, invoice: Invoice, acting_user: User | Non
         raise RuleError(_("A payment cannot be counted towards a credit note."))
     payment.invoice = invoice
     payment.matched_at = timezone.now()
-    payment.recorded_by = payment.recorded_by or acting_user
+    payment.recorded_by = payment.recorded_by or actor
     payment.save(update_fields=["invoice", "matched_at", "recorded_by"])
     _apply_payment(invoice, payment.amount)
     return payment
@@ -353,7 +351,7 @@ def _national_reference(value: str) -> str:
 
 @transaction.atomic
 def payments_import(
-    *, organization: Organization, data: bytes, acting_user: User | None
+    *, organization: Organization, data: bytes, actor: User | None
 ) -> ImportSummary:
     """Import a camt.054 reference-payment file; each bank entry counts once, ever.
 
@@ -404,7 +402,7 @@ def payments_import(
                     source=Payment.Source.BANK_FILE,
                     bank_entry_reference=entry_key,
                     matched_at=timezone.now() if invoice else None,
-                    recorded_by=acting_user,
+                    recorded_by=actor,
                     retain_until=organization.voucher_retention_until(entry.booking_date),
                 )
         except IntegrityError:
@@ -461,7 +459,7 @@ def _invoices_by_reference(organization: Organization, references: Iterable[str]
 
 
 @transaction.atomic
-def invoice_send(*, invoice: Invoice, acting_user: User | None) -> Invoice:
+def invoice_send(*, invoice: Invoice, actor: User | None) -> Invoice:
     """Send a draft: it gets status "sent" now and is mailed once, after commit."""
     invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
     if invoice.status != Invoice.Status.DRAFT:
@@ -476,7 +474,7 @@ def invoice_send(*, invoice: Invoice, acting_user: User | None) -> Invoice:
 
 @transaction.atomic
 def reminder_record(
-    *, invoice: Invoice, sent_on: datetime.date, fee: Decimal, acting_user: User | None
+    *, invoice: Invoice, sent_on: datetime.date, fee: Decimal, actor: User | None
 ) -> Reminder:
     invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
     if invoice.status not in (
@@ -487,14 +485,12 @@ def reminder_record(
         raise RuleError(_("Only an unpaid sent invoice can be reminded of."))
     if fee < 0:
         raise RuleError(_("The reminder fee cannot be negative."))
-    return Reminder.objects.create(
-        invoice=invoice, sent_on=sent_on, fee=fee, recorded_by=acting_user
-    )
+    return Reminder.objects.create(invoice=invoice, sent_on=sent_on, fee=fee, recorded_by=actor)
 
 
 @transaction.atomic
 def invoice_hand_over_to_collection(
-    *, invoice: Invoice, handed_over_on: datetime.date, agency: str, acting_user: User | None
+    *, invoice: Invoice, handed_over_on: datetime.date, agency: str, actor: User | None
 ) -> Invoice:
     invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
     # The daily job may not have marked a sent invoice overdue yet: its due date decides.

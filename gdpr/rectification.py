@@ -588,7 +588,7 @@ def _membership_apply(obj, field: str, value: Any, *, actor: User, reason: str) 
     from organizations.services import membership_rectify
 
     membership_rectify(
-        membership=obj, field=field, value=value, acting_user=actor, source=DataSource.SUBJECT
+        membership=obj, field=field, value=value, actor=actor, source=DataSource.SUBJECT
     )
 
 
@@ -704,7 +704,7 @@ def _invoice_apply(obj, field: str, value: Any, *, actor: User, reason: str) -> 
         membership=obj.membership,
         field={"recipient_name": "name", "recipient_email": "email"}[field],
         value=value,
-        acting_user=actor,
+        actor=actor,
         source=DataSource.SUBJECT,
     )
 

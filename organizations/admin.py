@@ -224,7 +224,7 @@ class OrganizationAdmin(admin.ModelAdmin):
         created = services.organization_create(
             data=form.cleaned_data,
             first_admin=form.cleaned_data["first_admin"],
-            acting_user=request.user,
+            actor=request.user,
         )
         # The admin goes on with ``obj`` (inlines, the log entry, the redirect).
         obj.pk = created.pk
@@ -305,7 +305,7 @@ class OrganizationAdmin(admin.ModelAdmin):
                 services.organization_verify(
                     organization=organization,
                     evidence=form.cleaned_data["evidence"],
-                    acting_user=request.user,
+                    actor=request.user,
                 )
             except services.RuleError as error:
                 form.add_error(None, error.messages)
@@ -448,7 +448,7 @@ class OrganizationClaimAdmin(admin.ModelAdmin):
             if "approve" in request.POST:
                 services.organization_claim_approve(
                     claim=claim,
-                    acting_user=request.user,
+                    actor=request.user,
                     note=note,
                     remove_previous_admins=form.cleaned_data["remove_previous_admins"],
                 )
@@ -457,7 +457,7 @@ class OrganizationClaimAdmin(admin.ModelAdmin):
                     "is verified. Both sides are being told."
                 )
             elif "reject" in request.POST:
-                services.organization_claim_reject(claim=claim, acting_user=request.user, note=note)
+                services.organization_claim_reject(claim=claim, actor=request.user, note=note)
                 done = gettext("Claim rejected; the claimant is being told.")
             else:
                 messages.error(request, gettext("Choose to approve or to reject the claim."))
@@ -539,7 +539,7 @@ class MembershipAdmin(admin.ModelAdmin):
         _run_for_each(
             request,
             queryset.select_related("organization", "user"),
-            lambda m: services.membership_admin_grant(membership=m, acting_user=request.user),
+            lambda m: services.membership_admin_grant(membership=m, actor=request.user),
             done=lambda n: (
                 ngettext(
                     "Admin rights granted to %(count)d member.",
@@ -555,7 +555,7 @@ class MembershipAdmin(admin.ModelAdmin):
         _run_for_each(
             request,
             queryset.select_related("organization", "user"),
-            lambda m: services.membership_admin_revoke(membership=m, acting_user=request.user),
+            lambda m: services.membership_admin_revoke(membership=m, actor=request.user),
             done=lambda n: (
                 ngettext(
                     "Admin rights revoked from %(count)d member.",
@@ -571,7 +571,7 @@ class MembershipAdmin(admin.ModelAdmin):
         _run_for_each(
             request,
             queryset.select_related("organization", "user"),
-            lambda m: services.membership_end(membership=m, acting_user=request.user),
+            lambda m: services.membership_end(membership=m, actor=request.user),
             done=lambda n: (
                 ngettext("%(count)d membership ended.", "%(count)d memberships ended.", n)
                 % {"count": n}
@@ -677,7 +677,7 @@ class InvitationAdmin(admin.ModelAdmin):
         _run_for_each(
             request,
             queryset.select_related("membership"),
-            lambda i: services.invitation_revoke(invitation=i, acting_user=request.user),
+            lambda i: services.invitation_revoke(invitation=i, actor=request.user),
             done=lambda n: (
                 ngettext("%(count)d invitation revoked.", "%(count)d invitations revoked.", n)
                 % {"count": n}

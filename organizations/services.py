@@ -157,7 +157,7 @@ def membership_add(
 # --- Organizations ------------------------------------------------------------------------
 
 
-def _grant_admin(*, membership: Membership, acting_user: User | None) -> None:
+def _grant_admin(*, membership: Membership, actor: User | None) -> None:
     assign_perm(ADMINISTER_CODENAME, membership.user, membership.organization)
     membership.role = Membership.Role.ADMIN
     membership.save(update_fields=["role", "updated_at"])
@@ -165,11 +165,11 @@ def _grant_admin(*, membership: Membership, acting_user: User | None) -> None:
         organization=membership.organization,
         membership=membership,
         action=AdminRightChange.Action.GRANT,
-        changed_by=acting_user,
+        changed_by=actor,
     )
 
 
-def _revoke_admin(*, membership: Membership, acting_user: User | None) -> None:
+def _revoke_admin(*, membership: Membership, actor: User | None) -> None:
     remove_perm(ADMINISTER_CODENAME, membership.user, membership.organization)
     membership.role = Membership.Role.MEMBER
     membership.save(update_fields=["role", "updated_at"])
@@ -177,13 +177,13 @@ def _revoke_admin(*, membership: Membership, acting_user: User | None) -> None:
         organization=membership.organization,
         membership=membership,
         action=AdminRightChange.Action.REVOKE,
-        changed_by=acting_user,
+        changed_by=actor,
     )
 
 
 @transaction.atomic
 def organization_create(
-    *, data: Mapping[str, Any], first_admin: User, acting_user: User | None
+    *, data: Mapping[str, Any], first_admin: User, actor: User | None
 ) -> Organization:
     """Register an organization; ``first_admin`` becomes its first member and admin.
 
@@ -197,7 +197,7 @@ def organization_create(
     try:
         # A savepoint: two registrations of one business ID at once meet the constraint.
         with transaction.atomic():
-            organization = Organization.objects.create(**values, created_by=acting_user)
+            organization = Organization.objects.create(**values, created_by=actor)
     except IntegrityError as error:
         raise _registered_error() from error
     membership = Membership(
@@ -209,7 +209,7 @@ def organization_create(
     )
     _search_fields(membership)
     membership.save()
-    _grant_admin(membership=membership, acting_user=acting_user)
+    _grant_admin(membership=membership, actor=actor)
     return organization
 
 
@@ -249,7 +249,7 @@ def organization_update(*, organization: Organization, data: Mapping[str, Any]) 
 
 @transaction.atomic
 def organization_verify(
-    *, organization: Organization, evidence: str, acting_user: User | None
+    *, organization: Organization, evidence: str, actor: User | None
 ) -> Organization:
     """The controller confirms that the organization is who it says it is, naming the
     evidence (e.g. a trade register extract). Verifying again replaces the evidence."""
@@ -258,15 +258,15 @@ def organization_verify(
         raise RuleError(_("Name the evidence the verification rests on."), code="evidence")
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     organization.verified_at = timezone.now()
-    organization.verified_by = acting_user
+    organization.verified_by = actor
     organization.verification_evidence = evidence
     # The audit trail records who verified (verified_by is an actor field).
-    with acting_as(acting_user):
+    with acting_as(actor):
         organization.save(update_fields=["verified_at", "verified_by", "verification_evidence"])
     logger.info(
         "Organization %s verified by user %s",
         organization.pk,
-        getattr(acting_user, "pk", None),
+        getattr(actor, "pk", None),
     )
     return organization
 
@@ -430,12 +430,12 @@ def _pending_claim(claim: OrganizationClaim) -> OrganizationClaim:
     return claim
 
 
-def _decide(claim: OrganizationClaim, status: str, *, acting_user: User | None, note: str) -> None:
+def _decide(claim: OrganizationClaim, status: str, *, actor: User | None, note: str) -> None:
     claim.status = status
     claim.decided_at = timezone.now()
-    claim.decided_by = acting_user
+    claim.decided_by = actor
     claim.decision_note = note.strip()
-    with acting_as(acting_user):
+    with acting_as(actor):
         claim.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
 
 
@@ -443,7 +443,7 @@ def _decide(claim: OrganizationClaim, status: str, *, acting_user: User | None, 
 def organization_claim_approve(
     *,
     claim: OrganizationClaim,
-    acting_user: User | None,
+    actor: User | None,
     note: str = "",
     remove_previous_admins: bool = False,
 ) -> OrganizationClaim:
@@ -486,18 +486,18 @@ def organization_claim_approve(
             setattr(membership, name, value)
         _search_fields(membership)
         membership.save()
-    with acting_as(acting_user):
+    with acting_as(actor):
         if membership.role != Membership.Role.ADMIN:
-            _grant_admin(membership=membership, acting_user=acting_user)
+            _grant_admin(membership=membership, actor=actor)
         if remove_previous_admins:
             for old in previous:
-                _revoke_admin(membership=old, acting_user=acting_user)
-    _decide(claim, OrganizationClaim.Status.APPROVED, acting_user=acting_user, note=note)
+                _revoke_admin(membership=old, actor=actor)
+    _decide(claim, OrganizationClaim.Status.APPROVED, actor=actor, note=note)
     organization_verify(
         organization=organization,
         evidence=_("Claim no. %(number)s approved by the controller on %(date)s.")
         % {"number": claim.pk, "date": date_format(timezone.localdate(), "SHORT_DATE_FORMAT")},
-        acting_user=acting_user,
+        actor=actor,
     )
     logger.info(
         "Claim %s approved: organization %s passed to user %s (previous admins %s)",
@@ -512,11 +512,11 @@ def organization_claim_approve(
 
 @transaction.atomic
 def organization_claim_reject(
-    *, claim: OrganizationClaim, acting_user: User | None, note: str = ""
+    *, claim: OrganizationClaim, actor: User | None, note: str = ""
 ) -> OrganizationClaim:
     """Turn a claim down; the claimant is told, with the controller's note."""
     claim = _pending_claim(claim)
-    _decide(claim, OrganizationClaim.Status.REJECTED, acting_user=acting_user, note=note)
+    _decide(claim, OrganizationClaim.Status.REJECTED, actor=actor, note=note)
     logger.info("Claim %s rejected", claim.pk)
     _notify_claim(claim, CLAIM_DECIDED, [])
     return claim
@@ -598,7 +598,7 @@ def _active_admin_count(organization: Organization) -> int:
 
 
 @transaction.atomic
-def membership_admin_grant(*, membership: Membership, acting_user: User) -> Membership:
+def membership_admin_grant(*, membership: Membership, actor: User) -> Membership:
     """Make an active member an admin of their organization."""
     # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to the user.
     membership = (
@@ -609,12 +609,12 @@ def membership_admin_grant(*, membership: Membership, acting_user: User) -> Memb
     if membership.status != Membership.Status.ACTIVE or membership.user is None:
         raise RuleError(_("Only an active member can be made an admin."))
     if membership.role != Membership.Role.ADMIN:
-        _grant_admin(membership=membership, acting_user=acting_user)
+        _grant_admin(membership=membership, actor=actor)
     return membership
 
 
 @transaction.atomic
-def membership_admin_revoke(*, membership: Membership, acting_user: User) -> Membership:
+def membership_admin_revoke(*, membership: Membership, actor: User) -> Membership:
     """Take admin rights away; the organization always keeps at least one admin."""
     # Lock the organization's admin rows so two admins cannot revoke each other at once.
     list(
@@ -627,12 +627,12 @@ def membership_admin_revoke(*, membership: Membership, acting_user: User) -> Mem
         return membership
     if _active_admin_count(membership.organization) <= 1:
         raise RuleError(_("The organization must keep at least one admin."))
-    _revoke_admin(membership=membership, acting_user=acting_user)
+    _revoke_admin(membership=membership, actor=actor)
     return membership
 
 
 @transaction.atomic
-def membership_end(*, membership: Membership, acting_user: User) -> Membership:
+def membership_end(*, membership: Membership, actor: User) -> Membership:
     """End a membership (the member leaves or an admin ends it); the record stays."""
     list(
         Membership.objects.select_for_update()
@@ -647,7 +647,7 @@ def membership_end(*, membership: Membership, acting_user: User) -> Membership:
     if membership.role == Membership.Role.ADMIN:
         if _active_admin_count(membership.organization) <= 1:
             raise RuleError(_("The last admin cannot leave. Make another member an admin first."))
-        _revoke_admin(membership=membership, acting_user=acting_user)
+        _revoke_admin(membership=membership, actor=actor)
     membership.status = Membership.Status.ENDED
     membership.ended_on = timezone.localdate()
     membership.save(update_fields=["status", "ended_on", "updated_at"])
@@ -663,7 +663,7 @@ def membership_rectify(
     membership: Membership,
     field: str,
     value: Any,
-    acting_user: User | None,
+    actor: User | None,
     source: DataSource = DataSource.SUBJECT,
 ) -> Membership:
     """Correct one datum of a member record on the person's request (GDPR Art. 16).
@@ -675,8 +675,8 @@ def membership_rectify(
         raise ValueError(f"{field} is not a rectifiable membership field")
     if field == "role":
         if value == Membership.Role.ADMIN:
-            return membership_admin_grant(membership=membership, acting_user=acting_user)
-        return membership_admin_revoke(membership=membership, acting_user=acting_user)
+            return membership_admin_grant(membership=membership, actor=actor)
+        return membership_admin_revoke(membership=membership, actor=actor)
     membership = (
         Membership.objects.select_for_update(of=("self",))
         .select_related("user")
@@ -780,7 +780,7 @@ def invitation_create(
     email: str,
     name: str = "",
     member_number: str = "",
-    acting_user: User,
+    actor: User,
 ) -> NewInvitation:
     """Invite a person by email; the link is mailed after the transaction commits."""
     email = email.strip().lower()
@@ -802,7 +802,7 @@ def invitation_create(
     invitation = Invitation.objects.create(
         membership=membership,
         token_hash=_token_hash(token),
-        created_by=acting_user,
+        created_by=actor,
         expires_at=timezone.now() + _invitation_lifetime(),
     )
     from .tasks import send_invitation
@@ -827,7 +827,7 @@ class ImportResult:
 
 
 def invitations_import(
-    *, organization: Organization, rows: Iterable[ImportRow], acting_user: User
+    *, organization: Organization, rows: Iterable[ImportRow], actor: User
 ) -> ImportResult:
     """Invite every good row; report each bad row with its line number and reason.
 
@@ -863,7 +863,7 @@ def invitations_import(
                 email=email,
                 name=row.name[:300],
                 member_number=number,
-                acting_user=acting_user,
+                actor=actor,
             )
         except RuleError as error:
             result.errors.append((row.line, " ".join(error.messages)))
@@ -873,7 +873,7 @@ def invitations_import(
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, acting_user: User) -> Invitation:
+def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
     invitation = (
         Invitation.objects.select_for_update().select_related("membership").get(pk=invitation.pk)
     )

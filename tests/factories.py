@@ -67,5 +67,5 @@ class StaffFactory(UserFactory):
             return
         obj.totp_secret = extracted or generate_totp_secret()
         TOTP.activate(obj, obj.totp_secret)
-        user_grant_staff(user=obj, acting_user=None, superuser=obj.is_superuser)
+        user_grant_staff(user=obj, actor=None, superuser=obj.is_superuser)
         obj.refresh_from_db()

@@ -41,7 +41,7 @@ def test_it_keeps_the_invitation_an_anonymous_visitor_opens_out_of_every_cache(c
     """The link is all it takes to open the page, which tells whom the invitation is from."""
     organization = organization_with_admin(member)
     new = organization_services.invitation_create(
-        organization=organization, email="ville@example.fi", name="Ville", acting_user=member
+        organization=organization, email="ville@example.fi", name="Ville", actor=member
     )
     response = client.get(reverse("organizations:invitation", args=[new.token]))
     assert response.status_code == 200

@@ -41,7 +41,7 @@ def contract_open(request: HttpRequest, pk: int) -> HttpResponse:
                 product=form.cleaned_data["product"],
                 opened_on=form.cleaned_data["opened_on"],
                 quantity=form.cleaned_data["quantity"],
-                acting_user=request.user,
+                actor=request.user,
             )
         except services.RuleError as error:
             for message in error.messages:
@@ -83,7 +83,7 @@ def contract_terminate(request: HttpRequest, pk: int, contract_pk: int) -> HttpR
                 contract=contract,
                 terminated_on=form.cleaned_data["terminated_on"],
                 reason=form.cleaned_data["reason"],
-                acting_user=request.user,
+                actor=request.user,
             )
         except services.RuleError as error:
             for message in error.messages:

@@ -132,7 +132,7 @@ def invoice_create(request: HttpRequest, pk: int) -> HttpResponse:
                     issue_date=form.cleaned_data["issue_date"],
                     due_date=form.cleaned_data["due_date"],
                     notes=form.cleaned_data["notes"],
-                    acting_user=request.user,
+                    actor=request.user,
                 )
             except services.RuleError as error:
                 for message in error.messages:
@@ -216,7 +216,7 @@ def invoice_send(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse
     organization = permissions.get_organization_for_admin(request.user, pk)
     invoice = permissions.get_invoice_for_admin(organization, invoice_pk)
     try:
-        services.invoice_send(invoice=invoice, acting_user=request.user)
+        services.invoice_send(invoice=invoice, actor=request.user)
     except services.RuleError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -291,7 +291,7 @@ def invoice_credit(request: HttpRequest, pk: int, invoice_pk: int) -> HttpRespon
         invoice_pk,
         form_class=CreditForm,
         perform=lambda invoice, data: services.invoice_credit(
-            invoice=invoice, reason=data["reason"], acting_user=request.user
+            invoice=invoice, reason=data["reason"], actor=request.user
         ),
         done=_("The invoice was credited: here is the credit note."),
         title=_("Credit the invoice"),
@@ -307,7 +307,7 @@ def invoice_reminder(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResp
         invoice_pk,
         form_class=ReminderForm,
         perform=lambda invoice, data: services.reminder_record(
-            invoice=invoice, sent_on=data["sent_on"], fee=data["fee"], acting_user=request.user
+            invoice=invoice, sent_on=data["sent_on"], fee=data["fee"], actor=request.user
         ),
         done=_("The reminder was recorded."),
         title=_("Record a payment reminder"),
@@ -326,7 +326,7 @@ def invoice_collection(request: HttpRequest, pk: int, invoice_pk: int) -> HttpRe
             invoice=invoice,
             handed_over_on=data["handed_over_on"],
             agency=data["agency"],
-            acting_user=request.user,
+            actor=request.user,
         ),
         done=_("The invoice was marked as handed over to collection."),
         title=_("Hand over to collection"),
@@ -347,7 +347,7 @@ def invoice_payment(request: HttpRequest, pk: int, invoice_pk: int) -> HttpRespo
             amount=data["amount"],
             paid_on=data["paid_on"],
             payer_name=data["payer_name"],
-            acting_user=request.user,
+            actor=request.user,
         )
 
     return _invoice_action(

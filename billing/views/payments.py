@@ -53,7 +53,7 @@ def payment_import(request: HttpRequest, pk: int) -> HttpResponse:
             summary = services.payments_import(
                 organization=organization,
                 data=form.cleaned_data["file"],
-                acting_user=request.user,
+                actor=request.user,
             )
         except Camt054Error as error:
             form.add_error(
@@ -79,7 +79,7 @@ def payment_match(request: HttpRequest, pk: int, payment_pk: int) -> HttpRespons
     form = PaymentMatchForm(request.POST or None, organization=organization)
     if request.method == "POST" and form.is_valid():
         try:
-            services.payment_match(payment=payment, invoice=form.invoice, acting_user=request.user)
+            services.payment_match(payment=payment, invoice=form.invoice, actor=request.user)
         except services.RuleError as error:
             for message in error.messages:
                 form.add_error(None, message)

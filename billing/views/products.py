@@ -39,7 +39,7 @@ def product_edit(request: HttpRequest, pk: int, product_pk: int | None = None) -
                 organization=organization,
                 product=product,
                 data=form.cleaned_data,
-                acting_user=request.user,
+                actor=request.user,
             )
         except services.RuleError as error:
             for message in error.messages:

@@ -27,7 +27,7 @@ def invitation_list(request: HttpRequest, pk: int) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 name=form.cleaned_data["name"],
                 member_number=form.cleaned_data["member_number"],
-                acting_user=request.user,
+                actor=request.user,
             )
         except services.RuleError as error:
             for message in error.messages:
@@ -61,7 +61,7 @@ def invitation_import(request: HttpRequest, pk: int) -> HttpResponse:
         result = services.invitations_import(
             organization=organization,
             rows=form.cleaned_data["parsed_rows"],
-            acting_user=request.user,
+            actor=request.user,
         )
         if result.invited:
             messages.success(
@@ -97,7 +97,7 @@ def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> Http
         messages.error(request, _("The invitation is no longer open."))
         return redirect("organizations:invitations", pk=pk)
     try:
-        services.invitation_revoke(invitation=invitation, acting_user=request.user)
+        services.invitation_revoke(invitation=invitation, actor=request.user)
     except services.RuleError as error:
         for message in error.messages:
             messages.error(request, message)

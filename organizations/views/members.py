@@ -94,7 +94,7 @@ def member_end(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespons
     organization = permissions.get_organization_for_admin(request.user, pk)
     membership = permissions.get_membership_for_admin(request.user, organization, membership_pk)
     try:
-        services.membership_end(membership=membership, acting_user=request.user)
+        services.membership_end(membership=membership, actor=request.user)
     except services.RuleError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -114,13 +114,13 @@ def member_admin_rights(request: HttpRequest, pk: int, membership_pk: int) -> Ht
     action = request.POST.get("action")
     try:
         if action == "grant":
-            services.membership_admin_grant(membership=membership, acting_user=request.user)
+            services.membership_admin_grant(membership=membership, actor=request.user)
             messages.success(
                 request,
                 _("%(name)s is now an admin.") % {"name": membership.name or membership.email},
             )
         elif action == "revoke":
-            services.membership_admin_revoke(membership=membership, acting_user=request.user)
+            services.membership_admin_revoke(membership=membership, actor=request.user)
             messages.success(
                 request,
                 _("%(name)s is no longer an admin.")

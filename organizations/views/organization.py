@@ -35,7 +35,7 @@ def organization_create(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 organization = services.organization_create(
-                    data=form.cleaned_data, first_admin=request.user, acting_user=request.user
+                    data=form.cleaned_data, first_admin=request.user, actor=request.user
                 )
             except services.RuleError as error:
                 _add_rule_errors(form, error, "business_id")
@@ -120,7 +120,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def organization_leave(request: HttpRequest, pk: int) -> HttpResponse:
     own = permissions.get_own_membership(request.user, pk)
     try:
-        services.membership_end(membership=own, acting_user=request.user)
+        services.membership_end(membership=own, actor=request.user)
     except services.RuleError as error:
         for message in error.messages:
             messages.error(request, message)

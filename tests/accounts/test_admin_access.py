@@ -63,7 +63,7 @@ def test_it_opens_the_admin_once_another_superuser_grants_the_rights_again(clien
     client.force_login(staff)
     assert refused(client.get(reverse("admin:index")))
 
-    user_grant_staff(user=staff, acting_user=StaffFactory(), superuser=True)
+    user_grant_staff(user=staff, actor=StaffFactory(), superuser=True)
     assert client.get(reverse("admin:index")).status_code == 200
 
 

@@ -47,7 +47,7 @@ def test_it_refuses_to_grant_staff_without_a_second_factor(member, superuser):
     # Recovery codes alone are not a factor anyone signs in with.
     Authenticator.objects.create(user=member, type=Authenticator.Type.RECOVERY_CODES, data={})
     with pytest.raises(StaffChangeRefused, match="kaksivaiheista tunnistautumista"):
-        user_grant_staff(user=member, acting_user=superuser)
+        user_grant_staff(user=member, actor=superuser)
     member.refresh_from_db()
     assert (member.is_staff, member.is_superuser, member.staff_granted_at) == (False, False, None)
 
@@ -55,7 +55,7 @@ def test_it_refuses_to_grant_staff_without_a_second_factor(member, superuser):
 def test_it_grants_staff_to_a_person_with_a_second_factor_and_records_who_and_when(
     with_totp, superuser, client
 ):
-    user = user_grant_staff(user=with_totp, acting_user=superuser)
+    user = user_grant_staff(user=with_totp, actor=superuser)
     assert (user.is_staff, user.is_superuser, user.staff_granted_by) == (True, False, superuser)
     assert user.staff_granted_at is not None
     entry = AuditEntry.objects.filter(model="accounts.user", object_id=str(user.pk)).latest("at")
@@ -69,23 +69,23 @@ def test_nobody_changes_their_own_staff_rights(superuser):
     Authenticator.objects.filter(user=superuser).delete()
     TOTP.activate(superuser, "JBSWY3DPEHPK3PXP")
     with pytest.raises(StaffChangeRefused):
-        user_grant_staff(user=superuser, acting_user=superuser, superuser=True)
+        user_grant_staff(user=superuser, actor=superuser, superuser=True)
     with pytest.raises(StaffChangeRefused):
-        user_revoke_staff(user=superuser, acting_user=superuser)
+        user_revoke_staff(user=superuser, actor=superuser)
     assert not staff_may_use_admin(user=superuser)
 
 
 def test_only_a_superuser_grants_or_revokes_staff_rights(with_totp, staff):
     clerk = StaffFactory(is_superuser=False)
     with pytest.raises(StaffChangeRefused, match="superkäyttäjä"):
-        user_grant_staff(user=with_totp, acting_user=clerk)
+        user_grant_staff(user=with_totp, actor=clerk)
     with pytest.raises(StaffChangeRefused, match="superkäyttäjä"):
-        user_revoke_staff(user=staff, acting_user=clerk)
+        user_revoke_staff(user=staff, actor=clerk)
 
 
 def test_revoking_takes_every_staff_right_away(staff, client):
     other = StaffFactory()
-    user_revoke_staff(user=other, acting_user=staff)
+    user_revoke_staff(user=other, actor=staff)
     other.refresh_from_db()
     assert (other.is_staff, other.is_superuser, other.staff_granted_at) == (False, False, None)
     client.force_login(other)

@@ -78,7 +78,7 @@ def invoice_for(
     issue_date: datetime.date = ISSUE_DATE,
     due_date: datetime.date = DUE_DATE,
     notes: str = "",
-    acting_user: User | None = None,
+    actor: User | None = None,
 ) -> Invoice:
     """An invoice to ``membership`` (a draft unless ``send``), one 100 € + 25.5 % line default.
 
@@ -95,10 +95,10 @@ def invoice_for(
         issue_date=issue_date,
         due_date=due_date,
         notes=notes,
-        acting_user=acting_user,
+        actor=actor,
     )
     if send:
-        invoice = services.invoice_send(invoice=invoice, acting_user=acting_user)
+        invoice = services.invoice_send(invoice=invoice, actor=actor)
     return invoice
 
 
@@ -108,7 +108,7 @@ def contract_for(
     *,
     opened_on: datetime.date = datetime.date(2026, 1, 1),
     quantity: Decimal | int = 1,
-    acting_user: User | None = None,
+    actor: User | None = None,
 ) -> Contract:
     """An open contract of an active member for ``product_`` (a new product if not given)."""
     return services.contract_open(
@@ -116,5 +116,5 @@ def contract_for(
         product=product_ or product(membership.organization),
         opened_on=opened_on,
         quantity=Decimal(quantity),
-        acting_user=acting_user,
+        actor=actor,
     )

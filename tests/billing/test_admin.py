@@ -85,12 +85,12 @@ def membership(club) -> Membership:
 
 @pytest.fixture
 def draft(membership, club_admin) -> Invoice:
-    return invoice_for(membership, acting_user=club_admin)
+    return invoice_for(membership, actor=club_admin)
 
 
 @pytest.fixture
 def sent(membership, club_admin) -> Invoice:
-    return invoice_for(membership, send=True, acting_user=club_admin)
+    return invoice_for(membership, send=True, actor=club_admin)
 
 
 def populate(count: int) -> None:
@@ -99,30 +99,30 @@ def populate(count: int) -> None:
         organization = organization_with_admin(name=f"Kerho {Organization.objects.count()}")
         admin_user = organization.memberships.get().user
         member = add_member(organization)
-        contract_for(member, acting_user=admin_user)
-        invoice = invoice_for(member, send=True, acting_user=admin_user)
+        contract_for(member, actor=admin_user)
+        invoice = invoice_for(member, send=True, actor=admin_user)
         services.payment_record(
             organization=organization,
             amount=Decimal("10.00"),
             paid_on=datetime.date(2026, 3, 10),
             invoice=invoice,
-            acting_user=admin_user,
+            actor=admin_user,
         )
         services.payment_record(
             organization=organization,
             amount=Decimal("5.00"),
             paid_on=datetime.date(2026, 3, 11),
             reference="RF00",
-            acting_user=admin_user,
+            actor=admin_user,
         )
         services.reminder_record(
             invoice=invoice,
             sent_on=datetime.date(2026, 3, 20),
             fee=Decimal("5.00"),
-            acting_user=admin_user,
+            actor=admin_user,
         )
-        credited = invoice_for(member, send=True, acting_user=admin_user)
-        services.invoice_credit(invoice=credited, acting_user=admin_user)
+        credited = invoice_for(member, send=True, actor=admin_user)
+        services.invoice_credit(invoice=credited, actor=admin_user)
 
 
 # --- Changelists ----------------------------------------------------------------------------
@@ -282,7 +282,7 @@ def test_it_credits_an_invoice(controller_client, controller, sent):
 
 
 def test_it_will_not_credit_a_credit_note(controller_client, sent, club_admin):
-    credit_note = services.invoice_credit(invoice=sent, acting_user=club_admin)
+    credit_note = services.invoice_credit(invoice=sent, actor=club_admin)
     response = post_action(controller_client, Invoice, "credit_invoices", [credit_note])
     assert messages_of(response) == [
         f"Invoice {credit_note.number}: A credit note cannot be credited."
@@ -291,7 +291,7 @@ def test_it_will_not_credit_a_credit_note(controller_client, sent, club_admin):
 
 
 def test_it_filters_invoices_and_credit_notes(controller_client, sent, club_admin):
-    credit_note = services.invoice_credit(invoice=sent, acting_user=club_admin)
+    credit_note = services.invoice_credit(invoice=sent, actor=club_admin)
     url = changelist_url(Invoice)
     found = controller_client.get(url, {"kind": "credit_note"}).context["cl"].result_list
     assert list(found) == [credit_note]
@@ -314,7 +314,7 @@ def unmatched(club, club_admin) -> Payment:
         amount=Decimal("125.50"),
         paid_on=datetime.date(2026, 3, 10),
         reference="99999",
-        acting_user=club_admin,
+        actor=club_admin,
     )
 
 
@@ -324,7 +324,7 @@ def test_it_filters_matched_and_unmatched_payments(controller_client, sent, unma
         amount=Decimal("1.00"),
         paid_on=datetime.date(2026, 3, 10),
         invoice=sent,
-        acting_user=None,
+        actor=None,
     )
     url = changelist_url(Payment)
     found = controller_client.get(url, {"matched": "no"}).context["cl"].result_list
@@ -363,7 +363,7 @@ def test_it_keeps_a_matched_payment_read_only(controller_client, sent, club):
         amount=Decimal("1.00"),
         paid_on=datetime.date(2026, 3, 10),
         invoice=sent,
-        acting_user=None,
+        actor=None,
     )
     content = controller_client.get(change_url(payment)).content.decode()
     assert 'name="invoice"' not in content
@@ -374,7 +374,7 @@ def test_it_keeps_a_matched_payment_read_only(controller_client, sent, club):
 
 
 def test_it_shows_a_contracts_history_read_only(controller_client, membership, club_admin):
-    contract = contract_for(membership, acting_user=club_admin)
+    contract = contract_for(membership, actor=club_admin)
     content = controller_client.get(change_url(contract)).content.decode()
     assert "Opened" in content
     assert 'name="events-0-kind"' not in content

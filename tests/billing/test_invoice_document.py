@@ -165,14 +165,14 @@ def test_it_breaks_down_vat_per_rate_on_a_mixed_rate_invoice(alice_client, alice
 def test_it_lists_reminders_and_payments_so_far(alice_client, alice_membership):
     invoice = invoice_for(alice_membership, send=True)
     services.reminder_record(
-        invoice=invoice, sent_on=datetime.date(2026, 3, 20), fee=Decimal("5.00"), acting_user=None
+        invoice=invoice, sent_on=datetime.date(2026, 3, 20), fee=Decimal("5.00"), actor=None
     )
     services.payment_record(
         organization=alice_membership.organization,
         invoice=invoice,
         amount=Decimal("100.00"),
         paid_on=datetime.date(2026, 3, 22),
-        acting_user=None,
+        actor=None,
     )
     text = _text(_document(alice_client, invoice))
     assert f"20.3.2026 Payment reminder fee 5,00{NBSP}€" in text
@@ -185,7 +185,7 @@ def test_it_lists_reminders_and_payments_so_far(alice_client, alice_membership):
 
 def test_it_shows_a_credit_note_and_the_invoice_it_cancels(alice_client, alice_membership):
     invoice = invoice_for(alice_membership, send=True)
-    credit_note = services.invoice_credit(invoice=invoice, acting_user=None)
+    credit_note = services.invoice_credit(invoice=invoice, actor=None)
 
     text = _text(_document(alice_client, credit_note))
     assert "Credit note" in text
@@ -208,7 +208,7 @@ def test_it_prints_no_barcode_once_the_invoice_is_paid(alice_client, alice_membe
         invoice=invoice,
         amount=invoice.total,
         paid_on=DUE_DATE,
-        acting_user=None,
+        actor=None,
     )
     text = _text(_document(alice_client, invoice))
     assert "This invoice has been paid." in text

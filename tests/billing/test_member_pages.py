@@ -169,7 +169,7 @@ def test_it_lists_the_members_contracts(alice_client, alice_membership, bob_memb
         contract=ended,
         terminated_on=datetime.date(2025, 12, 31),
         reason="Moved to another club",
-        acting_user=alice,
+        actor=alice,
     )
     contract_for(bob_membership, product(bob_membership.organization, name="Bobs hangar"))
     content = alice_client.get(MY_CONTRACTS).content.decode()
@@ -235,7 +235,7 @@ def test_the_printable_invoice_runs_the_same_queries_for_1_or_40_lines(
             invoice=invoice,
             amount=invoice.total / 2,
             paid_on=datetime.date(2026, 3, 10),
-            acting_user=None,
+            actor=None,
         )
     client.force_login(alice_membership.user)
     client.get(MY_INVOICES)

@@ -525,11 +525,11 @@ def test_it_filters_the_invoices_by_status_including_overdue_and_collection(
         invoice=partial,
         amount=Decimal(10),
         paid_on=TODAY,
-        acting_user=None,
+        actor=None,
     )
     collected = _sent(membership, issue_date=PAST_DUE, due_date=PAST_DUE)
     services.invoice_hand_over_to_collection(
-        invoice=collected, handed_over_on=TODAY, agency="Perintä Oy", acting_user=None
+        invoice=collected, handed_over_on=TODAY, agency="Perintä Oy", actor=None
     )
 
     def listed(status: str) -> list[int]:
@@ -737,14 +737,14 @@ def test_it_lists_all_payments_or_the_unmatched_ones(admin_client, organization,
         invoice=invoice,
         amount=Decimal(5),
         paid_on=TODAY,
-        acting_user=None,
+        actor=None,
     )
     unmatched = services.payment_record(
         organization=organization,
         amount=Decimal(7),
         paid_on=TODAY,
         reference="1234561",
-        acting_user=None,
+        actor=None,
     )
     everything = admin_client.get(url("payments", organization))
     assert [p.pk for p in everything.context["page"]] == [unmatched.pk, matched.pk]
@@ -756,7 +756,7 @@ def test_it_lists_all_payments_or_the_unmatched_ones(admin_client, organization,
 def test_it_matches_a_payment_to_an_invoice_by_its_number(admin_client, organization, membership):
     invoice = _sent(membership)
     payment = services.payment_record(
-        organization=organization, amount=Decimal("125.50"), paid_on=TODAY, acting_user=None
+        organization=organization, amount=Decimal("125.50"), paid_on=TODAY, actor=None
     )
     response = admin_client.post(
         url("payment_match", organization, payment.pk), {"invoice_number": str(invoice.number)}
@@ -787,13 +787,13 @@ def test_it_matches_a_payment_to_an_invoice_by_its_number(admin_client, organiza
     ],
 )
 def test_it_explains_a_match_it_cannot_do(admin_client, organization, membership, number, message):
-    services.invoice_credit(invoice=_sent(membership), acting_user=None)  # numbers 1 and 2
+    services.invoice_credit(invoice=_sent(membership), actor=None)  # numbers 1 and 2
     other = organization_with_admin(UserFactory(), name="Vaasan Lentokerho ry")
     bank_account(other)
     for _ in range(42):  # the other organization does have an invoice 42
         invoice_for(add_member(other))
     payment = services.payment_record(
-        organization=organization, amount=Decimal(5), paid_on=TODAY, acting_user=None
+        organization=organization, amount=Decimal(5), paid_on=TODAY, actor=None
     )
     response = admin_client.post(
         url("payment_match", organization, payment.pk), {"invoice_number": number}

@@ -84,7 +84,7 @@ def _state() -> dict:
 
 
 def _import(organization: Organization, data: bytes, user: User | None = None):
-    return services.payments_import(organization=organization, data=data, acting_user=user)
+    return services.payments_import(organization=organization, data=data, actor=user)
 
 
 def test_it_matches_payments_by_national_and_rf_reference(organization, invoices, admin):

@@ -208,7 +208,7 @@ def _organization_with_billing(admin: User, member: User | None, name: str) -> d
             amount=Decimal("5.00"),
             paid_on=TODAY,
             reference="1234561",
-            acting_user=None,
+            actor=None,
         ),
     }
 

@@ -51,7 +51,7 @@ def _sent(membership: Membership, django_capture_on_commit_callbacks) -> Invoice
     """Send a draft the way an admin does; the mail goes after commit."""
     draft = invoice_for(membership)
     with django_capture_on_commit_callbacks(execute=True):
-        services.invoice_send(invoice=draft, acting_user=None)
+        services.invoice_send(invoice=draft, actor=None)
     draft.refresh_from_db()
     return draft
 
@@ -142,7 +142,7 @@ def test_it_sends_no_draft(alice_membership):
 
 def test_it_sends_no_invoice_credited_before_the_mail_went(alice_membership):
     invoice = invoice_for(alice_membership, send=True)
-    services.invoice_credit(invoice=invoice, acting_user=None)
+    services.invoice_credit(invoice=invoice, actor=None)
     assert invoice_email_send(invoice_id=invoice.pk) is False
     assert mail.outbox == []
 

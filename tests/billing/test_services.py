@@ -78,7 +78,7 @@ def _reload(invoice: Invoice) -> Invoice:
 def test_it_numbers_invoices_one_after_another_in_each_organization(membership, other_membership):
     first = [invoice_for(membership) for _ in range(3)]
     other = [invoice_for(other_membership) for _ in range(2)]
-    credit_note = services.invoice_credit(invoice=first[0], acting_user=None)
+    credit_note = services.invoice_credit(invoice=first[0], actor=None)
 
     assert [invoice.number for invoice in first] == [1, 2, 3]
     assert [invoice.number for invoice in other] == [1, 2]
@@ -169,7 +169,7 @@ def test_it_refuses_an_invoice_that_breaks_a_rule(membership, organization, chan
         "lines": [line()],
         "issue_date": ISSUE_DATE,
         "due_date": DUE_DATE,
-        "acting_user": None,
+        "actor": None,
         **change,
     }
     with pytest.raises(RuleError) as error:
@@ -188,7 +188,7 @@ def test_it_refuses_to_invoice_another_organizations_member_or_product(
             lines=[line()],
             issue_date=ISSUE_DATE,
             due_date=DUE_DATE,
-            acting_user=None,
+            actor=None,
         )
     foreign = product(other_organization)
     with pytest.raises(RuleError, match="another organization"):
@@ -198,7 +198,7 @@ def test_it_refuses_to_invoice_another_organizations_member_or_product(
             lines=[line(product=foreign)],
             issue_date=ISSUE_DATE,
             due_date=DUE_DATE,
-            acting_user=None,
+            actor=None,
         )
     assert not Invoice.objects.exists()
 
@@ -213,7 +213,7 @@ def test_it_needs_a_bank_account_to_invoice(admin):
             lines=[line()],
             issue_date=ISSUE_DATE,
             due_date=DUE_DATE,
-            acting_user=None,
+            actor=None,
         )
 
 
@@ -236,7 +236,7 @@ def test_it_keeps_vouchers_six_years_after_the_end_of_their_financial_period(
         organization=organization,
         amount=Decimal("10.00"),
         paid_on=datetime.date(2026, 7, 1),
-        acting_user=None,
+        actor=None,
     )
 
     # The period July 2025 - June 2026 ends in 2026; July 2026 - June 2027 ends in 2027.
@@ -260,7 +260,7 @@ def test_it_credits_an_invoice_with_every_amount_negated(membership, admin):
         membership,
         lines=[line("Jäsenmaksu", 1, "100.00"), line("Kurssi", "2.5", "33.33", VatRate.ZERO)],
     )
-    credit_note = services.invoice_credit(invoice=invoice, acting_user=admin, reason="Virhe")
+    credit_note = services.invoice_credit(invoice=invoice, actor=admin, reason="Virhe")
 
     invoice = _reload(invoice)
     assert credit_note.credit_note_for == invoice
@@ -284,11 +284,11 @@ def test_it_credits_an_invoice_with_every_amount_negated(membership, admin):
 
 def test_it_credits_an_invoice_once(membership):
     invoice = _sent(membership)
-    credit_note = services.invoice_credit(invoice=invoice, acting_user=None)
+    credit_note = services.invoice_credit(invoice=invoice, actor=None)
     with pytest.raises(RuleError):
-        services.invoice_credit(invoice=invoice, acting_user=None)
+        services.invoice_credit(invoice=invoice, actor=None)
     with pytest.raises(RuleError, match="credit note cannot be credited"):
-        services.invoice_credit(invoice=credit_note, acting_user=None)
+        services.invoice_credit(invoice=credit_note, actor=None)
     assert Invoice.objects.count() == 2
 
 
@@ -299,10 +299,10 @@ def test_it_does_not_credit_a_paid_invoice(membership, organization):
         invoice=invoice,
         amount=Decimal("10.00"),
         paid_on=TODAY,
-        acting_user=None,
+        actor=None,
     )
     with pytest.raises(RuleError, match="refund"):
-        services.invoice_credit(invoice=invoice, acting_user=None)
+        services.invoice_credit(invoice=invoice, actor=None)
     assert _reload(invoice).status == Invoice.Status.PARTIALLY_PAID
 
 
@@ -315,7 +315,7 @@ def _pay(invoice: Invoice, amount: str, **fields) -> Payment:
         invoice=invoice,
         amount=Decimal(amount),
         paid_on=fields.pop("paid_on", TODAY),
-        acting_user=None,
+        actor=None,
         **fields,
     )
 
@@ -360,7 +360,7 @@ def test_it_hands_an_overdue_invoice_over_to_collection_until_it_is_paid(members
     invoice = _sent(membership, due_date=PAST_DUE, issue_date=PAST_DUE)
     # Past its due date, even before the daily job has marked it overdue.
     services.invoice_hand_over_to_collection(
-        invoice=invoice, handed_over_on=TODAY, agency="Perintä Oy", acting_user=None
+        invoice=invoice, handed_over_on=TODAY, agency="Perintä Oy", actor=None
     )
     invoice = _reload(invoice)
     assert invoice.status == Invoice.Status.IN_COLLECTION
@@ -379,7 +379,7 @@ def test_it_hands_over_to_collection_only_what_is_past_due(membership):
     for invoice in (not_due, draft):
         with pytest.raises(RuleError, match="overdue"):
             services.invoice_hand_over_to_collection(
-                invoice=invoice, handed_over_on=TODAY, agency="Perintä Oy", acting_user=None
+                invoice=invoice, handed_over_on=TODAY, agency="Perintä Oy", actor=None
             )
     assert _reload(not_due).status == Invoice.Status.PARTIALLY_PAID
 
@@ -387,16 +387,14 @@ def test_it_hands_over_to_collection_only_what_is_past_due(membership):
 def test_it_records_reminders_of_unpaid_sent_invoices_only(membership, admin):
     invoice = _sent(membership, due_date=PAST_DUE, issue_date=PAST_DUE)
     reminder = services.reminder_record(
-        invoice=invoice, sent_on=TODAY, fee=Decimal("5.00"), acting_user=admin
+        invoice=invoice, sent_on=TODAY, fee=Decimal("5.00"), actor=admin
     )
     assert (reminder.fee, reminder.recorded_by) == (Decimal("5.00"), admin)
     with pytest.raises(RuleError, match="negative"):
-        services.reminder_record(
-            invoice=invoice, sent_on=TODAY, fee=Decimal("-1"), acting_user=admin
-        )
+        services.reminder_record(invoice=invoice, sent_on=TODAY, fee=Decimal("-1"), actor=admin)
     _pay(invoice, "125.50")
     with pytest.raises(RuleError, match="unpaid"):
-        services.reminder_record(invoice=invoice, sent_on=TODAY, fee=Decimal(0), acting_user=admin)
+        services.reminder_record(invoice=invoice, sent_on=TODAY, fee=Decimal(0), actor=admin)
     assert Reminder.objects.count() == 1
 
 
@@ -405,11 +403,11 @@ def test_it_sends_a_draft_once_and_mails_it_after_commit(
 ):
     invoice = invoice_for(membership)
     with django_capture_on_commit_callbacks() as callbacks:
-        services.invoice_send(invoice=invoice, acting_user=None)
+        services.invoice_send(invoice=invoice, actor=None)
     assert len(callbacks) == 1
     assert _reload(invoice).status == Invoice.Status.SENT
     with pytest.raises(RuleError, match="draft"):
-        services.invoice_send(invoice=invoice, acting_user=None)
+        services.invoice_send(invoice=invoice, actor=None)
 
 
 def test_it_keeps_an_unmatched_payment_for_matching_by_hand(membership, organization, admin):
@@ -419,17 +417,17 @@ def test_it_keeps_an_unmatched_payment_for_matching_by_hand(membership, organiza
         amount=Decimal("125.50"),
         paid_on=TODAY,
         reference="99999",
-        acting_user=admin,
+        actor=admin,
     )
     assert (payment.invoice, payment.matched_at) == (None, None)
 
-    services.payment_match(payment=payment, invoice=invoice, acting_user=admin)
+    services.payment_match(payment=payment, invoice=invoice, actor=admin)
     payment.refresh_from_db()
     assert payment.invoice == invoice
     assert payment.matched_at is not None
     assert _reload(invoice).status == Invoice.Status.PAID
     with pytest.raises(RuleError, match="already matched"):
-        services.payment_match(payment=payment, invoice=invoice, acting_user=admin)
+        services.payment_match(payment=payment, invoice=invoice, actor=admin)
     assert _reload(invoice).paid_amount == Decimal("125.50")
 
 
@@ -437,7 +435,7 @@ def test_it_refuses_payments_it_cannot_count(
     membership, organization, other_membership, other_organization
 ):
     invoice = _sent(membership)
-    credit_note = services.invoice_credit(invoice=invoice, acting_user=None)
+    credit_note = services.invoice_credit(invoice=invoice, actor=None)
     foreign = _sent(other_membership)
     with pytest.raises(RuleError, match="greater than zero"):
         _pay(_sent(membership), "0.00")
@@ -447,16 +445,16 @@ def test_it_refuses_payments_it_cannot_count(
             invoice=foreign,
             amount=Decimal(1),
             paid_on=TODAY,
-            acting_user=None,
+            actor=None,
         )
     with pytest.raises(RuleError, match="credit note"):
         _pay(credit_note, "10.00")
     unmatched = services.payment_record(
-        organization=organization, amount=Decimal(1), paid_on=TODAY, acting_user=None
+        organization=organization, amount=Decimal(1), paid_on=TODAY, actor=None
     )
     for target in (foreign, credit_note):
         with pytest.raises(RuleError):
-            services.payment_match(payment=unmatched, invoice=target, acting_user=None)
+            services.payment_match(payment=unmatched, invoice=target, actor=None)
     assert Payment.objects.count() == 1
     assert _reload(foreign).paid_amount == 0
 
@@ -471,27 +469,25 @@ def test_it_saves_products_with_names_unique_in_the_organization(organization, a
         "unit_price": Decimal("150.00"),
         "vat_rate": VatRate.STANDARD,
     }
-    saved = services.product_save(
-        organization=organization, product=None, data=data, acting_user=admin
-    )
+    saved = services.product_save(organization=organization, product=None, data=data, actor=admin)
     assert (saved.organization, saved.is_active) == (organization, True)
     with pytest.raises(RuleError, match="already has a product"):
-        services.product_save(organization=organization, product=None, data=data, acting_user=admin)
+        services.product_save(organization=organization, product=None, data=data, actor=admin)
 
     services.product_save(
-        organization=organization, product=saved, data={"is_active": False}, acting_user=admin
+        organization=organization, product=saved, data={"is_active": False}, actor=admin
     )
     saved.refresh_from_db()
     assert (saved.name, saved.is_active) == ("Lentotunti", False)
 
 
 def test_it_opens_and_terminates_a_contract_with_its_history(membership, admin):
-    contract = contract_for(membership, acting_user=admin)
+    contract = contract_for(membership, actor=admin)
     services.contract_terminate(
         contract=contract,
         terminated_on=datetime.date(2026, 12, 31),
         reason="Muutto",
-        acting_user=admin,
+        actor=admin,
     )
     contract.refresh_from_db()
     assert (contract.terminated_on, contract.termination_reason, contract.terminated_by) == (
@@ -505,9 +501,7 @@ def test_it_opens_and_terminates_a_contract_with_its_history(membership, admin):
         (ContractEvent.Kind.TERMINATED, "Muutto", admin.pk),
     ]
     with pytest.raises(RuleError, match="already been terminated"):
-        services.contract_terminate(
-            contract=contract, terminated_on=TODAY, reason="", acting_user=admin
-        )
+        services.contract_terminate(contract=contract, terminated_on=TODAY, reason="", actor=admin)
 
 
 def test_it_refuses_contracts_that_break_a_rule(
@@ -522,7 +516,7 @@ def test_it_refuses_contracts_that_break_a_rule(
     ):
         with pytest.raises(RuleError):
             services.contract_open(
-                membership=member, product=product_, opened_on=TODAY, acting_user=admin
+                membership=member, product=product_, opened_on=TODAY, actor=admin
             )
     contract = contract_for(membership)
     with pytest.raises(RuleError, match="before it opened"):
@@ -530,6 +524,6 @@ def test_it_refuses_contracts_that_break_a_rule(
             contract=contract,
             terminated_on=contract.opened_on - datetime.timedelta(days=1),
             reason="",
-            acting_user=admin,
+            actor=admin,
         )
     assert Contract.objects.count() == 1

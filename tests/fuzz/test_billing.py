@@ -242,7 +242,7 @@ def test_it_matches_a_payment_or_refuses_any_input(
         amount=Decimal("5.00"),
         paid_on=datetime.date(2026, 3, 3),
         payer_name="X",
-        acting_user=None,
+        actor=None,
     )
     url = reverse("billing:payment_match", args=[organization.pk, payment.pk])
     with example("billing: payment match"):

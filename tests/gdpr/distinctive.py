@@ -197,7 +197,7 @@ def build_person(tag: str) -> DistinctivePerson:
         user=user,
         fields=["city"],
         source=DataSource.CONTROLLER,
-        acting_user=staff,
+        actor=staff,
         note=put("accounts.ProfileFieldSource.note", t.text()),
     )
     organizations.contact_person_save(
@@ -216,10 +216,10 @@ def build_person(tag: str) -> DistinctivePerson:
         email=user.email,
         name="",
         member_number=put("organizations.Membership.member_number", t.text()),
-        acting_user=admin,
+        actor=admin,
     )
     membership = organizations.invitation_accept(token=invited.token, user=user)
-    membership = organizations.membership_admin_grant(membership=membership, acting_user=admin)
+    membership = organizations.membership_admin_grant(membership=membership, actor=admin)
     v["organizations.Membership.name"] = membership.name
     v["organizations.Membership.email"] = membership.email
     organizations.member_data_view_record(viewer=admin, membership=membership)
@@ -233,7 +233,7 @@ def build_person(tag: str) -> DistinctivePerson:
         membership=membership,
         product=product(organization),
         opened_on=datetime.date(2026, 1, 1),
-        acting_user=admin,
+        actor=admin,
     )
     reason = put("billing.Contract.termination_reason", t.text())
     v["billing.ContractEvent.note"] = reason
@@ -241,7 +241,7 @@ def build_person(tag: str) -> DistinctivePerson:
         contract=contract,
         terminated_on=datetime.date(2026, 6, 30),
         reason=reason,
-        acting_user=admin,
+        actor=admin,
     )
     invoice = billing.invoice_create(
         organization=organization,
@@ -250,24 +250,24 @@ def build_person(tag: str) -> DistinctivePerson:
         issue_date=datetime.date(2026, 3, 2),
         due_date=datetime.date(2026, 3, 16),
         notes=put("billing.Invoice.notes", t.text()),
-        acting_user=admin,
+        actor=admin,
     )
     v["billing.Invoice.recipient_name"] = invoice.recipient_name
     v["billing.Invoice.recipient_address"] = invoice.recipient_address
     v["billing.Invoice.recipient_email"] = invoice.recipient_email
-    invoice = billing.invoice_send(invoice=invoice, acting_user=admin)
+    invoice = billing.invoice_send(invoice=invoice, actor=admin)
     payment = billing.payment_record(
         organization=organization,
         amount=Decimal("50.00"),
         paid_on=datetime.date(2026, 3, 10),
         invoice=invoice,
         payer_name=put("billing.Payment.payer_name", t.text()),
-        acting_user=admin,
+        actor=admin,
     )
     payment.bank_entry_reference = put("billing.Payment.bank_entry_reference", t.text())
     payment.save(update_fields=["bank_entry_reference"])
     billing.reminder_record(
-        invoice=invoice, sent_on=datetime.date(2026, 3, 20), fee=Decimal("5.00"), acting_user=admin
+        invoice=invoice, sent_on=datetime.date(2026, 3, 20), fee=Decimal("5.00"), actor=admin
     )
     # A second invoice, credited: the credit note is a voucher too.
     credited = billing.invoice_create(
@@ -276,10 +276,10 @@ def build_person(tag: str) -> DistinctivePerson:
         lines=[line(description=v["billing.InvoiceLine.description"])],
         issue_date=datetime.date(2026, 4, 1),
         due_date=datetime.date(2026, 4, 15),
-        acting_user=admin,
+        actor=admin,
     )
-    billing.invoice_send(invoice=credited, acting_user=admin)
-    billing.invoice_credit(invoice=credited, acting_user=admin)
+    billing.invoice_send(invoice=credited, actor=admin)
+    billing.invoice_credit(invoice=credited, actor=admin)
     # What the vouchers hold stays until their retention date: their own fields and, in
     # them, copies of the name and address as they were when the invoice was issued.
     voucher_fields = (
@@ -411,7 +411,7 @@ def build_person(tag: str) -> DistinctivePerson:
         email=user.email.upper(),
         name=put("organizations.Membership.name#2", t.text()),
         member_number=put("organizations.Membership.member_number#2", t.text()),
-        acting_user=school_admin,
+        actor=school_admin,
     )
     # They claimed to represent the school (registered by someone else); the controller
     # turned the claim down with a note.
@@ -423,7 +423,7 @@ def build_person(tag: str) -> DistinctivePerson:
     )
     organizations.organization_claim_reject(
         claim=claim,
-        acting_user=staff,
+        actor=staff,
         note=put("organizations.OrganizationClaim.decision_note", t.text()),
     )
     communication_record(

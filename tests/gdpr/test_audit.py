@@ -161,7 +161,7 @@ def test_bulk_relinks_are_recorded_with_whom_they_concern(member):
     invited = organizations.invitation_create(
         organization=organization,
         email="aino.member@example.fi",
-        acting_user=organization.memberships.get(role=Membership.Role.ADMIN).user,
+        actor=organization.memberships.get(role=Membership.Role.ADMIN).user,
     )
     record = CommunicationRecord.objects.create(
         organization=organization,

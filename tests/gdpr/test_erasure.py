@@ -258,12 +258,12 @@ def debtor(db):
     organization = organization_with_admin(admin, name="Velkakerho ry")
     bank_account(organization)
     membership = add_member(organization, user)
-    invoice = invoice_for(membership, send=True, acting_user=admin)
+    invoice = invoice_for(membership, send=True, actor=admin)
     billing.invoice_hand_over_to_collection(
         invoice=invoice,
         handed_over_on=datetime.date(2026, 5, 4),
         agency="Perintä Oy",
-        acting_user=admin,
+        actor=admin,
     )
     return user, invoice
 
@@ -289,7 +289,7 @@ def test_a_settled_debt_is_no_longer_a_ground(debtor):
         amount=invoice.total,
         paid_on=datetime.date(2026, 6, 1),
         invoice=invoice,
-        acting_user=None,
+        actor=None,
     )
     assert erasure_refusal_grounds(user) == []
 
@@ -313,7 +313,7 @@ def test_the_plan_costs_the_same_queries_however_much_the_person_holds(controlle
             amount=Decimal("1.00"),
             paid_on=datetime.date(2026, 3, 1),
             invoice=Invoice.objects.filter(membership=person.membership).first(),
-            acting_user=None,
+            actor=None,
         )
     assert queries() == before
 

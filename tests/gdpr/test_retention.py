@@ -55,19 +55,19 @@ def erased_member_with_vouchers() -> dict:
     organization = organization_with_admin(admin, name="Säilytyskerho ry")
     bank_account(organization)
     membership = add_member(organization, user)
-    invoice = invoice_for(membership, send=True, acting_user=admin)
+    invoice = invoice_for(membership, send=True, actor=admin)
     billing.payment_record(
         organization=organization,
         amount=Decimal("10.00"),
         paid_on=datetime.date(2026, 3, 10),
         invoice=invoice,
-        acting_user=admin,
+        actor=admin,
     )
     billing.reminder_record(
-        invoice=invoice, sent_on=datetime.date(2026, 3, 20), fee=Decimal("5"), acting_user=admin
+        invoice=invoice, sent_on=datetime.date(2026, 3, 20), fee=Decimal("5"), actor=admin
     )
-    credited = invoice_for(membership, send=True, acting_user=admin)
-    credit_note = billing.invoice_credit(invoice=credited, acting_user=admin)
+    credited = invoice_for(membership, send=True, actor=admin)
+    credit_note = billing.invoice_credit(invoice=credited, actor=admin)
     Consent.objects.create(
         user=user, purpose="newsletter", text_version="1", text_shown="Kyllä", language="fi"
     )
@@ -169,20 +169,20 @@ def test_settled_vouchers_of_anyone_go_after_their_date_and_then_the_ended_membe
     organization = organization_with_admin(admin, name="Kirjanpitokerho ry")
     bank_account(organization)
     membership = add_member(organization, UserFactory())
-    paid = invoice_for(membership, send=True, acting_user=admin)
+    paid = invoice_for(membership, send=True, actor=admin)
     billing.payment_record(
         organization=organization,
         amount=paid.total,
         paid_on=datetime.date(2026, 3, 10),
         invoice=paid,
-        acting_user=admin,
+        actor=admin,
     )
     unmatched = billing.payment_record(
         organization=organization,
         amount=Decimal("12.00"),
         paid_on=datetime.date(2026, 4, 1),
         reference="RF18539007547034",
-        acting_user=admin,
+        actor=admin,
     )
     paid.refresh_from_db()
     assert paid.status == Invoice.Status.PAID
@@ -326,10 +326,10 @@ def test_an_invitation_nobody_accepted_goes_after_its_period_with_its_mail():
     admin = UserFactory()
     organization = organization_with_admin(admin, name="Kutsukerho ry")
     pending = organizations.invitation_create(
-        organization=organization, email="ei.vastannut@example.fi", name="Eino", acting_user=admin
+        organization=organization, email="ei.vastannut@example.fi", name="Eino", actor=admin
     )
     fresh = organizations.invitation_create(
-        organization=organization, email="uusi@example.fi", acting_user=admin
+        organization=organization, email="uusi@example.fi", actor=admin
     )
     for invited in (pending, fresh):
         communication_log_email(

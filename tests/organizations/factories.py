@@ -59,7 +59,7 @@ def organization_with_admin(admin: User | None = None, **fields) -> Organization
     """An organization created the way users create one: through the service."""
     admin = admin or UserFactory()
     data = {"name": fields.pop("name", "Malmin Ilmailukerho ry"), **fields}
-    return services.organization_create(data=data, first_admin=admin, acting_user=admin)
+    return services.organization_create(data=data, first_admin=admin, actor=admin)
 
 
 def add_member(

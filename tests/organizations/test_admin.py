@@ -101,7 +101,7 @@ def populate(count: int) -> None:
         services.invitation_create(
             organization=organization,
             email=f"invitee{Invitation.objects.count()}@example.fi",
-            acting_user=admin_user,
+            actor=admin_user,
         )
         BankAccountFactory(organization=organization)
         ContactPersonFactory(organization=organization)
@@ -319,7 +319,7 @@ def test_it_keeps_the_last_admin(controller_client, club, club_admin):
 
 def test_it_revokes_all_but_the_last_admin(controller_client, club, club_admin):
     second = add_member(club)
-    services.membership_admin_grant(membership=second, acting_user=club_admin)
+    services.membership_admin_grant(membership=second, actor=club_admin)
     response = post_action(
         controller_client,
         Membership,
@@ -412,7 +412,7 @@ def invitation(club, club_admin) -> Invitation:
         organization=club,
         email="kutsuttu@example.fi",
         name="Kalle Kutsuttu",
-        acting_user=club_admin,
+        actor=club_admin,
     ).invitation
 
 
@@ -444,7 +444,7 @@ def test_it_never_shows_the_token_hash(controller_client, invitation):
 
 
 def test_it_searches_and_filters_invitations(controller_client, invitation, club, club_admin):
-    services.invitation_create(organization=club, email="toinen@example.fi", acting_user=club_admin)
+    services.invitation_create(organization=club, email="toinen@example.fi", actor=club_admin)
     response = controller_client.get(changelist_url(Invitation), {"q": "KUTSUTTU"})
     assert list(response.context["cl"].result_list) == [invitation]
     Invitation.objects.filter(pk=invitation.pk).update(

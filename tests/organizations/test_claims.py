@@ -89,7 +89,7 @@ def test_it_registers_an_organization_unverified_and_usable_at_once(client, admi
 
 def test_it_verifies_an_organization_on_named_evidence(club, controller):
     services.organization_verify(
-        organization=club, evidence=" Trade register extract of 3.2.2026 ", acting_user=controller
+        organization=club, evidence=" Trade register extract of 3.2.2026 ", actor=controller
     )
     club.refresh_from_db()
     assert club.is_verified
@@ -100,20 +100,20 @@ def test_it_verifies_an_organization_on_named_evidence(club, controller):
 def test_it_logs_who_verified_in_the_audit_trail(club, controller):
     from gdpr.models import AuditEntry
 
-    services.organization_verify(organization=club, evidence="Extract", acting_user=controller)
+    services.organization_verify(organization=club, evidence="Extract", actor=controller)
     entry = AuditEntry.objects.filter(model="organizations.organization", object_id=str(club.pk))
     assert entry.filter(actor=controller, changes__has_key="verified_by").exists()
 
 
 def test_it_refuses_a_verification_without_evidence(club, controller):
     with pytest.raises(services.RuleError):
-        services.organization_verify(organization=club, evidence="  ", acting_user=controller)
+        services.organization_verify(organization=club, evidence="  ", actor=controller)
     club.refresh_from_db()
     assert not club.is_verified
 
 
 def test_it_withdraws_the_verification_when_the_business_id_changes(club, controller):
-    services.organization_verify(organization=club, evidence="Extract", acting_user=controller)
+    services.organization_verify(organization=club, evidence="Extract", actor=controller)
     services.organization_update(organization=club, data={"city": "Helsinki"})
     club.refresh_from_db()
     assert club.is_verified
@@ -125,7 +125,7 @@ def test_it_withdraws_the_verification_when_the_business_id_changes(club, contro
 
 def test_it_shows_the_verification_to_members(client, club, admin, controller, member):
     add_member(club, member)
-    services.organization_verify(organization=club, evidence="Extract", acting_user=controller)
+    services.organization_verify(organization=club, evidence="Extract", actor=controller)
     client.force_login(member)
     detail = client.get(reverse("organizations:detail", args=[club.pk])).content.decode()
     mine = client.get(reverse("organizations:mine")).content.decode()
@@ -166,7 +166,7 @@ def test_it_lets_only_staff_who_may_change_organizations_verify(client, club):
 
 def test_it_filters_the_admin_list_by_verification(controller_client, controller, club):
     other = organization_with_admin(name="Vaasan Lentokerho ry")
-    services.organization_verify(organization=club, evidence="Extract", acting_user=controller)
+    services.organization_verify(organization=club, evidence="Extract", actor=controller)
     url = reverse("admin:organizations_organization_changelist")
     verified = controller_client.get(url, {"verified": "yes"}).context["cl"].result_list
     unverified = controller_client.get(url, {"verified": "no"}).context["cl"].result_list
@@ -184,7 +184,7 @@ def test_it_refuses_a_bad_business_id_in_the_services(admin, club, claimant, bus
         services.organization_create(
             data={"name": "Huono ry", "business_id": business_id},
             first_admin=admin,
-            acting_user=admin,
+            actor=admin,
         )
     assert Organization.objects.count() == before
     with pytest.raises(services.RuleError):
@@ -201,7 +201,7 @@ def test_it_stores_a_business_id_in_its_written_form(admin):
     organization = services.organization_create(
         data={"name": "Vaasan Lentokerho ry", "business_id": " 24688233 "},
         first_admin=admin,
-        acting_user=admin,
+        actor=admin,
     )
     assert organization.business_id == BUSINESS_ID
 
@@ -221,7 +221,7 @@ def test_it_refuses_to_register_a_business_id_twice_in_the_service(club, claiman
         services.organization_create(
             data={"name": "Kaappaaja ry", "business_id": BUSINESS_ID},
             first_admin=claimant,
-            acting_user=claimant,
+            actor=claimant,
         )
     assert Organization.objects.filter(business_id=BUSINESS_ID).get() == club
 
@@ -297,7 +297,7 @@ def test_it_allows_one_open_claim_per_person_and_organization(club, claimant):
 
 
 def test_it_lets_a_person_claim_again_once_the_first_is_decided(club, claimant, controller):
-    services.organization_claim_reject(claim=file_claim(club, claimant), acting_user=controller)
+    services.organization_claim_reject(claim=file_claim(club, claimant), actor=controller)
     file_claim(club, claimant, "Now with the extract.")
     assert Claim.objects.filter(status=Claim.Status.PENDING).count() == 1
 
@@ -343,7 +343,7 @@ def test_it_shows_a_claim_only_to_its_claimant(client, club, admin, claimant, me
 
 def test_it_lists_the_claimants_claims_on_my_organizations(client, club, claimant, controller):
     other = organization_with_admin(name="Vaasan Lentokerho ry", business_id="0196285-0")
-    services.organization_claim_reject(claim=file_claim(club, claimant), acting_user=controller)
+    services.organization_claim_reject(claim=file_claim(club, claimant), actor=controller)
     file_claim(other, claimant)
     client.force_login(claimant)
     response = client.get(reverse("organizations:mine"))
@@ -367,9 +367,7 @@ def test_it_transfers_the_organization_on_approval_keeping_the_old_admins(
 ):
     claim = file_claim(club, claimant)
     with django_capture_on_commit_callbacks(execute=True):
-        services.organization_claim_approve(
-            claim=claim, acting_user=controller, note="Extract checked."
-        )
+        services.organization_claim_approve(claim=claim, actor=controller, note="Extract checked.")
     claim.refresh_from_db()
     assert (claim.status, claim.decided_by, claim.decision_note) == (
         Claim.Status.APPROVED,
@@ -399,12 +397,12 @@ def test_it_removes_the_previous_admins_rights_when_the_controller_chooses(
     club, admin, claimant, controller, mailoutbox, django_capture_on_commit_callbacks
 ):
     second = add_member(club)
-    services.membership_admin_grant(membership=second, acting_user=admin)
+    services.membership_admin_grant(membership=second, actor=admin)
     member = add_member(club)
     claim = file_claim(club, claimant)
     with django_capture_on_commit_callbacks(execute=True):
         services.organization_claim_approve(
-            claim=claim, acting_user=controller, remove_previous_admins=True
+            claim=claim, actor=controller, remove_previous_admins=True
         )
     assert not is_organization_admin(admin, club)
     assert not is_organization_admin(second.user, club)
@@ -424,7 +422,7 @@ def test_it_removes_the_previous_admins_rights_when_the_controller_chooses(
 
 def test_it_brings_a_former_member_back_as_admin(club, claimant, controller):
     former = add_member(club, claimant, status=Membership.Status.ENDED)
-    services.organization_claim_approve(claim=file_claim(club, claimant), acting_user=controller)
+    services.organization_claim_approve(claim=file_claim(club, claimant), actor=controller)
     former.refresh_from_db()
     assert (former.status, former.role, former.ended_on) == ("active", "admin", None)
     assert Membership.objects.filter(organization=club, user=claimant).count() == 1
@@ -436,7 +434,7 @@ def test_it_tells_the_claimant_of_a_rejection(
     claim = file_claim(club, claimant)
     with django_capture_on_commit_callbacks(execute=True):
         services.organization_claim_reject(
-            claim=claim, acting_user=controller, note="The extract names someone else."
+            claim=claim, actor=controller, note="The extract names someone else."
         )
     claim.refresh_from_db()
     assert claim.status == Claim.Status.REJECTED
@@ -452,9 +450,9 @@ def test_it_tells_the_claimant_of_a_rejection(
 
 def test_it_decides_a_claim_once(club, claimant, controller):
     claim = file_claim(club, claimant)
-    services.organization_claim_reject(claim=claim, acting_user=controller)
+    services.organization_claim_reject(claim=claim, actor=controller)
     with pytest.raises(services.RuleError):
-        services.organization_claim_approve(claim=claim, acting_user=controller)
+        services.organization_claim_approve(claim=claim, actor=controller)
     assert not is_organization_admin(claimant, club)
 
 

@@ -39,9 +39,7 @@ def invitee(db) -> User:
 def invite(
     organization: Organization, admin: User, email: str = "ville.invitee@example.fi", **fields
 ) -> services.NewInvitation:
-    return services.invitation_create(
-        organization=organization, email=email, acting_user=admin, **fields
-    )
+    return services.invitation_create(organization=organization, email=email, actor=admin, **fields)
 
 
 def invitation_url(token: str) -> str:
@@ -441,7 +439,7 @@ def test_it_refuses_an_expired_link(client, admin, organization, invitee):
 
 def test_it_refuses_a_revoked_link(client, admin, organization, invitee):
     new = invite(organization, admin)
-    services.invitation_revoke(invitation=new.invitation, acting_user=admin)
+    services.invitation_revoke(invitation=new.invitation, actor=admin)
     client.force_login(invitee)
     assert_refused(client, new.token, 410, "This invitation has been withdrawn.", invitee)
 
@@ -491,7 +489,7 @@ def test_it_revokes_an_invitation_and_frees_its_member_number(admin_client, admi
 
 def test_it_tells_the_admin_when_an_invitation_is_no_longer_open(admin_client, admin, organization):
     new = invite(organization, admin)
-    services.invitation_revoke(invitation=new.invitation, acting_user=admin)
+    services.invitation_revoke(invitation=new.invitation, actor=admin)
     response = admin_client.post(
         reverse("organizations:invitation_revoke", args=[organization.pk, new.invitation.pk]),
         follow=True,
@@ -519,7 +517,7 @@ def test_it_sends_nothing_the_second_time(admin, organization):
 
 def test_it_sends_nothing_for_a_revoked_invitation(admin, organization):
     new = invite(organization, admin)
-    services.invitation_revoke(invitation=new.invitation, acting_user=admin)
+    services.invitation_revoke(invitation=new.invitation, actor=admin)
     assert not services.invitation_send(
         invitation_id=new.invitation.pk, token=new.token, language="en"
     )
@@ -727,7 +725,7 @@ def test_it_reports_a_row_the_database_would_refuse_and_imports_the_rest(
             services.ImportRow(line=2, name=name, email=email, member_number=number),
             services.ImportRow(line=3, name="Elina", email="elina@example.fi", member_number="2"),
         ],
-        acting_user=admin,
+        actor=admin,
     )
     [(line, reason)] = result.errors
     assert line == 2

@@ -90,7 +90,7 @@ def people(organization, admin) -> dict[str, Membership]:
         email="sanna.makinen@example.fi",
         name="Sanna Makinen",
         member_number="A-105",
-        acting_user=admin,
+        actor=admin,
     ).invitation.membership
     people["aila"] = organization.memberships.get(user=admin)
     return people
@@ -379,7 +379,7 @@ def test_it_ends_a_membership(admin_client, organization, people):
 
 def test_it_takes_admin_rights_away_with_the_membership(admin_client, admin, organization, people):
     mikko = people["mikko"]
-    services.membership_admin_grant(membership=mikko, acting_user=admin)
+    services.membership_admin_grant(membership=mikko, actor=admin)
 
     admin_client.post(reverse("organizations:member_end", args=[organization.pk, mikko.pk]))
 
@@ -458,7 +458,7 @@ def test_it_grants_and_revokes_admin_rights_and_records_who_did_it(
 def test_it_lets_an_admin_step_down_while_another_admin_remains(
     admin_client, admin, organization, people
 ):
-    services.membership_admin_grant(membership=people["mikko"], acting_user=admin)
+    services.membership_admin_grant(membership=people["mikko"], actor=admin)
     aila = people["aila"]
 
     response = admin_client.post(

@@ -326,7 +326,7 @@ def test_it_lets_an_admin_leave_when_another_admin_remains(
     from organizations import services
 
     services.membership_admin_grant(
-        membership=Membership.objects.get(user=member_of_org), acting_user=admin
+        membership=Membership.objects.get(user=member_of_org), actor=admin
     )
     response = admin_client.post(url("leave", organization.pk))
     assert response.status_code == 302

@@ -145,10 +145,10 @@ def world(db) -> World:
     other_organization = organization_with_admin(other_admin, name="Vaasan Lentokerho ry")
     outsider = UserFactory(first_name="Ulla", last_name="Ulkopuolinen")
     new = services.invitation_create(
-        organization=organization, email="kutsuttu@example.fi", acting_user=admin
+        organization=organization, email="kutsuttu@example.fi", actor=admin
     )
     other_new = services.invitation_create(
-        organization=other_organization, email="toinen@example.fi", acting_user=other_admin
+        organization=other_organization, email="toinen@example.fi", actor=other_admin
     )
     return World(
         organization=organization,

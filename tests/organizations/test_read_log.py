@@ -96,9 +96,7 @@ def test_it_shows_the_member_who_opened_their_details_and_who_exported_them(
 def test_it_keeps_the_viewers_name_after_the_viewer_is_gone(client, admin, organization, reader):
     membership = add_member(organization, reader)
     second_admin = UserFactory(first_name="Ville", last_name="Väliaikainen")
-    services.membership_admin_grant(
-        membership=add_member(organization, second_admin), acting_user=admin
-    )
+    services.membership_admin_grant(membership=add_member(organization, second_admin), actor=admin)
     client.force_login(second_admin)
     client.get(reverse("organizations:member", args=[organization.pk, membership.pk]))
     second_admin.delete()

@@ -168,27 +168,27 @@ def _side(name: str, letter: str) -> Side:
     # A second member: the one whose membership the admin pages end or promote.
     o["other_membership"] = add_member(organization, member_number="2")
     o["product_pk"] = product(organization)
-    o["contract_pk"] = contract_for(membership, o["product_pk"], acting_user=admin)
-    invoice = invoice_for(membership, send=True, acting_user=admin)
+    o["contract_pk"] = contract_for(membership, o["product_pk"], actor=admin)
+    invoice = invoice_for(membership, send=True, actor=admin)
     o["invoice_pk"] = invoice
-    o["draft"] = invoice_for(membership, acting_user=admin)
-    credited = invoice_for(membership, [line("Kurssimaksu")], send=True, acting_user=admin)
-    billing.invoice_credit(invoice=credited, acting_user=admin)
+    o["draft"] = invoice_for(membership, actor=admin)
+    credited = invoice_for(membership, [line("Kurssimaksu")], send=True, actor=admin)
+    billing.invoice_credit(invoice=credited, actor=admin)
     billing.payment_record(
         organization=organization,
         amount=Decimal("20.00"),
         paid_on=ISSUED,
         invoice=invoice,
         payer_name="Aino",
-        acting_user=admin,
+        actor=admin,
     )
-    billing.reminder_record(invoice=invoice, sent_on=ISSUED, fee=Decimal("5"), acting_user=admin)
+    billing.reminder_record(invoice=invoice, sent_on=ISSUED, fee=Decimal("5"), actor=admin)
     o["payment_pk"] = billing.payment_record(
         organization=organization,
         amount=Decimal("5.00"),
         paid_on=ISSUED,
         reference="1234561",
-        acting_user=None,
+        actor=None,
     )
     o["record_pk"] = communication_record(
         organization=organization,
@@ -205,7 +205,7 @@ def _side(name: str, letter: str) -> Side:
     invited = organizations.invitation_create(
         organization=organization,
         email="outsider@example.fi" if letter == "a" else f"invitee.{letter}@example.fi",
-        acting_user=admin,
+        actor=admin,
     )
     o["invitation_pk"] = invited.invitation
     o["token"] = invited.token

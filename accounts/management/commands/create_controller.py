@@ -60,7 +60,7 @@ class Command(BaseCommand):
             user.save()
             EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
             enrollment = user_totp_enroll(user=user)
-            user_grant_staff(user=user, acting_user=None, superuser=True)
+            user_grant_staff(user=user, actor=None, superuser=True)
         self.stdout.write(self.style.SUCCESS(f"Superuser {email} created."))
         write_enrollment(self.stdout, enrollment)
 

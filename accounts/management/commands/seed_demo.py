@@ -128,7 +128,7 @@ class Command(BaseCommand):
                 recovery_codes=[],
             )
         if not staff_may_use_admin(user=staff) or not staff.is_superuser:
-            user_grant_staff(user=staff, acting_user=None, superuser=True)
+            user_grant_staff(user=staff, actor=None, superuser=True)
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new accounts)."))
         self.stdout.write("Open http://127.0.0.1:8000 and sign in with any of:")

@@ -57,7 +57,7 @@ class Command(BaseCommand):
                 membership=membership,
                 product=fee,
                 opened_on=datetime.date(today.year, 1, 1),
-                acting_user=admin,
+                actor=admin,
             )
             invoice = services.invoice_create(
                 organization=club,
@@ -77,7 +77,7 @@ class Command(BaseCommand):
                 ],
                 issue_date=today - datetime.timedelta(days=20),
                 due_date=today - datetime.timedelta(days=6),
-                acting_user=admin,
+                actor=admin,
             )
             # Straight to "sent" without mailing: the demo does not send email.
             Invoice.objects.filter(pk=invoice.pk).update(

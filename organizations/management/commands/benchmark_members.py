@@ -121,7 +121,7 @@ class Command(BaseCommand):
         organization = services.organization_create(
             data={"name": ORGANIZATION_NAME, "kind": Organization.Kind.OTHER},
             first_admin=admin,
-            acting_user=admin,
+            actor=admin,
         )
         password = make_password(None)
         for start in range(0, members, BATCH):

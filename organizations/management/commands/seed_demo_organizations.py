@@ -71,7 +71,7 @@ class Command(BaseCommand):
             if organization is None:
                 admin = users[club["admin"]]
                 organization = services.organization_create(
-                    data=club["data"], first_admin=admin, acting_user=admin
+                    data=club["data"], first_admin=admin, actor=admin
                 )
                 admin.memberships.filter(organization=organization).update(member_number="101")
                 services.memberships_sync_user(user=admin)
@@ -90,7 +90,7 @@ class Command(BaseCommand):
                 services.organization_verify(
                     organization=organization,
                     evidence=club["evidence"],
-                    acting_user=users.get(CONTROLLER_EMAIL),
+                    actor=users.get(CONTROLLER_EMAIL),
                 )
             name, role, email = club["contact"]
             ContactPerson.objects.get_or_create(
