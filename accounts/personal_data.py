@@ -1,4 +1,4 @@
-"""What ``accounts`` (and allauth, on its behalf) holds about people — see gdpr.registry."""
+"""What ``accounts`` (and allauth, on its behalf) holds about people — see gdpr.declarations."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.utils.translation import gettext_lazy as _
 
-from gdpr.registry import (
+from gdpr.api import (
     Category,
     Erasure,
     LegalBasis,

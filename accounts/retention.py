@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, ProtectedError
 from django.utils.translation import gettext_lazy as _
 
-from gdpr.jobs import RetentionJob, register_job
+from gdpr.api import RetentionJob, register_job
 
 from .models import User
 from .services import login_events_purge

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gdpr.audit import acting_as
+from gdpr.api import acting_as
 
 from .client_ip import client_ip
 from .events import profile_changed

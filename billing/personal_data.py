@@ -1,11 +1,11 @@
-"""What ``billing`` holds about people — see gdpr.registry."""
+"""What ``billing`` holds about people — see gdpr.declarations."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
 from accounts.sources import DataSource
-from gdpr.registry import (
+from gdpr.api import (
     Category,
     Erasure,
     LegalBasis,

@@ -9,7 +9,7 @@ import datetime
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from gdpr.jobs import RetentionJob, register_job
+from gdpr.api import RetentionJob, register_job
 from organizations.retention import ended_memberships
 
 from .models import Contract, ContractEvent

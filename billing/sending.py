@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from communications.services import communication_log_email
+from gdpr.api import log_mail
 
 from . import pdf
 from .models import Invoice
@@ -88,7 +88,7 @@ def invoice_email_send(*, invoice_id: int) -> bool:
     message.send()
     invoice.sent_at = timezone.now()
     invoice.save(update_fields=["sent_at"])
-    communication_log_email(
+    log_mail(
         organization=invoice.organization,
         subject=invoice.membership.user,
         counterpart=to,

@@ -9,3 +9,17 @@ class CommunicationsConfig(AppConfig):
     def ready(self) -> None:
         from . import my_data_sections  # noqa: F401  (registers the "My data" section)
         from . import personal_data  # noqa: F401  # isort: skip  (registers the personal-data entries)
+        from gdpr.api import CorrespondenceLog, register_correspondence_log
+
+        from . import services
+
+        # The service's mail to people is logged here, whoever sends it.
+        register_correspondence_log(
+            CorrespondenceLog(
+                record_mail=services.communication_log_email,
+                forget=lambda related: services.communications_forget(related=related),
+                attach_person=lambda related, user: services.communications_attach_subject(
+                    related=related, user=user
+                ),
+            )
+        )

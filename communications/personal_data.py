@@ -1,4 +1,4 @@
-"""What ``communications`` holds about people — see gdpr.registry."""
+"""What ``communications`` holds about people — see gdpr.declarations."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import addressed_to
 from accounts.sources import DataSource
-from gdpr.registry import (
+from gdpr.api import (
     Category,
     Erasure,
     LegalBasis,

@@ -103,7 +103,7 @@ def communications_forget(*, related: Iterable[models.Model]) -> int:
 
 def communications_attach_subject(*, related: models.Model, user: User) -> int:
     """Link records about ``related`` (e.g. an invitation) to the person once known."""
-    from gdpr.audit import audit_queryset_update  # update() sends no signals
+    from gdpr.api import audit_queryset_update  # update() sends no signals
 
     return audit_queryset_update(
         CommunicationRecord.objects.filter(related_object=_related(related), subject__isnull=True),

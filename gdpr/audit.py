@@ -43,8 +43,8 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_init, post_save
 
-from . import registry
-from .models import AuditEntry
+from gdpr import declarations as registry
+from gdpr.models import AuditEntry
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .consents import consent_purposes
-from .models import MarketingChannel, RequestKind
+from gdpr.marketing.consents import consent_purposes
+from gdpr.models import MarketingChannel, RequestKind
 
 DETAILS_MAX = 2000
 
@@ -96,7 +96,7 @@ class ObjectionRequestForm(RequestForm):
 def _objectionable_purposes() -> list[tuple[str, str]]:
     """The purposes some category serves on the controller's legitimate interests: those
     the person can object to (Art. 21(1)), from the registry."""
-    from .registry import LegalBasis, Purpose, categories
+    from gdpr.declarations import LegalBasis, Purpose, categories
 
     used = {
         purpose
@@ -181,7 +181,7 @@ class SignupNoticeForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from .notice import notice_publish
+        from gdpr.notice.document import notice_publish
 
         self.fields["notice_version"].initial = notice_publish().number
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from .audit import acting_as
+from gdpr.audit import acting_as
 
 
 class AuditActorMiddleware:

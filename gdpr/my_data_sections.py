@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext_lazy as _
 
 from accounts.my_data import Section, register
-
-from .disclosures import disclosures_of
-from .member_requests import requests_of
-from .models import Consent, MarketingBan
+from gdpr.disclosures.services import disclosures_of
+from gdpr.models import Consent, MarketingBan
+from gdpr.requests.member import requests_of
 
 if TYPE_CHECKING:
     from accounts.models import User

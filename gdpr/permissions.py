@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.http import Http404
 
-from .models import DataSubjectRequest
+from gdpr.models import DataSubjectRequest
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser

@@ -1,4 +1,4 @@
-"""What ``gdpr`` itself holds about people — see gdpr.registry.
+"""What ``gdpr`` itself holds about people — see gdpr.declarations.
 
 Requests, their steps, consents and suppression entries prove that the controller did what
 the law asks (Art. 5(2), 7(1), 21(3)); after erasure they keep only a keyed hash.
@@ -11,9 +11,20 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import addressed_to, verified_addresses
 from accounts.sources import DataSource
-
-from .keys import email_key, phone_key
-from .models import (
+from gdpr.declarations import (
+    Category,
+    Erasure,
+    LegalBasis,
+    ModelEntry,
+    Purpose,
+    Recipient,
+    Retention,
+    RetentionKind,
+    register_category,
+    register_model,
+)
+from gdpr.keys import email_key, phone_key
+from gdpr.models import (
     AuditEntry,
     Consent,
     ControllerDetails,
@@ -30,18 +41,6 @@ from .models import (
     RequestEvent,
     RetentionRun,
     Suppression,
-)
-from .registry import (
-    Category,
-    Erasure,
-    LegalBasis,
-    ModelEntry,
-    Purpose,
-    Recipient,
-    Retention,
-    RetentionKind,
-    register_category,
-    register_model,
 )
 
 CONTROLLER_ONLY = (Recipient.CONTROLLER_STAFF,)

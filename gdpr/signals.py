@@ -5,7 +5,7 @@ from __future__ import annotations
 from allauth.account.signals import user_signed_up
 from django.dispatch import receiver
 
-from .services_notice import notice_acknowledge
+from gdpr.notice.services import notice_acknowledge
 
 
 @receiver(user_signed_up, dispatch_uid="gdpr.notice_shown_at_signup")

@@ -21,7 +21,7 @@ EXPORT_BUILD_RETRIES = 5
 def build_export(self, export_id: str) -> None:
     """Build an access/portability export. Idempotent: the service claims the export row,
     so a second delivery (acks_late) or a second call leaves one export."""
-    from .exports import export_build, export_fail
+    from gdpr.exports.services import export_build, export_fail
 
     try:
         export_build(export_id)
@@ -35,8 +35,8 @@ def build_export(self, export_id: str) -> None:
 def purge_expired_exports() -> int:
     """Delete exports whose download link has expired (hourly, CELERY_BEAT_SCHEDULE, and
     with the daily jobs), logged as a run of the retention job."""
-    from .jobs import run_job
-    from .retention import EXPORTS_JOB
+    from gdpr.retention.jobs import run_job
+    from gdpr.retention.purges import EXPORTS_JOB
 
     return run_job(EXPORTS_JOB, raise_errors=False).total
 
@@ -45,6 +45,6 @@ def purge_expired_exports() -> int:
 def run_retention_jobs() -> dict[str, int]:
     """Every registered retention job once, each logged as a RetentionRun (daily,
     CELERY_BEAT_SCHEDULE). Safe on several workers: a job already running is skipped."""
-    from .jobs import run_all_jobs
+    from gdpr.retention.jobs import run_all_jobs
 
     return {run.job: run.total for run in run_all_jobs()}

@@ -6,7 +6,7 @@ app_name = "gdpr"
 # rectification).
 urlpatterns: list = []
 
-from .views import exports as export_views  # noqa: E402
+from gdpr.views import exports as export_views  # noqa: E402
 
 urlpatterns += [
     path(
@@ -16,8 +16,8 @@ urlpatterns += [
     ),
 ]
 
-from .views import marketing as marketing_views  # noqa: E402
-from .views import member as member_views  # noqa: E402
+from gdpr.views import marketing as marketing_views  # noqa: E402
+from gdpr.views import member as member_views  # noqa: E402
 
 urlpatterns += [
     path("", member_views.privacy, name="privacy"),
@@ -30,7 +30,7 @@ urlpatterns += [
     ),
 ]
 
-from .views import notice  # noqa: E402
+from gdpr.views import notice  # noqa: E402
 
 urlpatterns += [
     path("notice/", notice.notice, name="notice"),
@@ -39,7 +39,7 @@ urlpatterns += [
     path("notice/<int:number>/pdf/", notice.notice_pdf, name="notice_version_pdf"),
 ]
 
-from .views import rectification  # noqa: E402
+from gdpr.views import rectification  # noqa: E402
 
 urlpatterns += [
     path("rectification/", rectification.rectification_new, name="rectification_new"),
@@ -55,7 +55,7 @@ urlpatterns += [
     ),
 ]
 
-from .views import erasure as erasure_views  # noqa: E402
+from gdpr.views import erasure as erasure_views  # noqa: E402
 
 urlpatterns += [
     path("erasure/", erasure_views.erasure_preview, name="erasure_preview"),

@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gdpr.notice import controller_contact
+from gdpr.api import controller_contact
 
 from .models import Invitation, Membership, OrganizationClaim
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, ProtectedError
 from django.utils.translation import gettext_lazy as _
 
-from gdpr.jobs import RetentionJob, register_job
+from gdpr.api import RetentionJob, audit_blank, forget_mail_about, register_job
 
 from .models import AdminRightChange, Invitation, MemberDataView, Membership
 
@@ -73,8 +73,6 @@ def unaccepted_invitations(now: datetime.datetime):
 def purge_unaccepted_invitations(now: datetime.datetime) -> dict[str, int]:
     """The invited person's name and address, the invitation and the mail logged about it
     go; the organization can invite them again."""
-    from communications.services import communications_forget
-    from gdpr.audit import audit_blank
 
     counts = {"organizations.Membership": 0, "organizations.Invitation": 0}
     communications = 0
@@ -92,7 +90,7 @@ def purge_unaccepted_invitations(now: datetime.datetime) -> dict[str, int]:
                     continue
                 pk = locked.pk
                 invitations = list(Invitation.objects.filter(membership=locked))
-                forgotten = communications_forget(related=invitations)
+                forgotten = forget_mail_about(related=invitations)
                 locked.delete()
         except ProtectedError:
             continue

@@ -21,9 +21,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.sources import DataSource
-from communications.services import communication_log_email, communications_attach_subject
-from gdpr.audit import acting_as
-from gdpr.notice import controller_contact
+from gdpr.api import acting_as, attach_mail_to_person, controller_contact, log_mail
 from registry.user_input import NUL_MESSAGE, has_nul, max_length
 
 from .models import (
@@ -121,7 +119,7 @@ def memberships_sync_user(*, user: User) -> int:
             setattr(membership, name, value)
         _search_fields(membership)
     Membership.objects.bulk_update(memberships, ["name", "email", "sort_name", "search_text"])
-    from gdpr.audit import audit_record_saved  # bulk_update sends no signals
+    from gdpr.api import audit_record_saved  # bulk_update sends no signals
 
     audit_record_saved(memberships, fields=["name", "email"])
     return len(memberships)
@@ -565,7 +563,7 @@ def organization_claim_notify(
     for logged_organization, user, line in sent:
         # The claimant's mail is not in the organization's log: its admins must not learn
         # from it who filed a claim.
-        communication_log_email(
+        log_mail(
             organization=logged_organization,
             subject=user,
             counterpart=user.email,
@@ -947,7 +945,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     ).exists():
         raise RuleError(_("You are already a member of this organization."))
     # A former membership of the same person gives way to the new one.
-    from gdpr.audit import audit_queryset_update  # update() sends no signals
+    from gdpr.api import audit_queryset_update  # update() sends no signals
 
     audit_queryset_update(
         Membership.objects.filter(organization=membership.organization, user=user), user=None
@@ -964,7 +962,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         setattr(membership, name, value or getattr(membership, name))
     _search_fields(membership)
     membership.save()
-    communications_attach_subject(related=invitation, user=user)
+    attach_mail_to_person(related=invitation, user=user)
     return membership
 
 
@@ -989,7 +987,7 @@ def invitation_send(*, invitation_id: int, token: str, language: str) -> bool:
     subject_line = send_invitation_email(invitation=invitation, token=token, language=language)
     invitation.sent_at = timezone.now()
     invitation.save(update_fields=["sent_at"])
-    communication_log_email(
+    log_mail(
         organization=invitation.membership.organization,
         subject=None,
         counterpart=invitation.membership.email,

@@ -336,7 +336,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # A static schedule: django-celery-beat does not support this Django version yet.
 CELERY_BEAT_SCHEDULE = {
-    # Everything past its retention period (gdpr.jobs registry), each run logged.
+    # Everything past its retention period (gdpr.retention.jobs registry), each run logged.
     "retention-jobs": {
         "task": "gdpr.tasks.run_retention_jobs",
         "schedule": 60 * 60 * 24,
@@ -371,7 +371,7 @@ if not DEBUG and not GDPR_HASH_KEY:
 # Days an access/portability export can be downloaded before it is deleted.
 DATA_EXPORT_VALID_DAYS = env_int("DATA_EXPORT_VALID_DAYS", 7)
 # The controller named in access reports (Art. 15) until the controller saves its details
-# in the admin (gdpr.ControllerDetails); read through gdpr.notice.controller_contact().
+# in the admin (gdpr.ControllerDetails); read through gdpr.notice.document.controller_contact().
 CONTROLLER_NAME = env_str("CONTROLLER_NAME", "Ilmailurekisteri")
 CONTROLLER_EMAIL = env_str("CONTROLLER_EMAIL", "tietosuoja@localhost" if DEBUG else "")
 CONTROLLER_ADDRESS = env_str("CONTROLLER_ADDRESS", "")

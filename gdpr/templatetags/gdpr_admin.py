@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from ..selectors import desk_counts
+from gdpr.selectors import desk_counts
 
 register = template.Library()
 
@@ -18,7 +18,7 @@ def gdpr_retention_alert(context: template.Context) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.has_perm("gdpr.view_retentionrun"):
         return {"failing": []}
-    from ..jobs import failing_jobs
+    from gdpr.retention.jobs import failing_jobs
 
     return {"failing": failing_jobs()}
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import erasure
+from gdpr.erasure import services as erasure
 
 DETAILS_MAX = 2000
 

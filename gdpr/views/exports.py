@@ -11,9 +11,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from accounts.client_ip import client_ip
-
-from .. import exports
-from ..models import DataExport
+from gdpr.exports import services as exports
+from gdpr.models import DataExport
 
 
 @login_required

@@ -13,15 +13,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.sources import DataSource
+from gdpr.forms import MarketingChoiceForm
+from gdpr.marketing import consents
+from gdpr.marketing import services as marketing
+from gdpr.models import MarketingChannel, Suppression
+from gdpr.notice.document import notice_publish
 from organizations import permissions as org_permissions
 from organizations import services as org_services
 from organizations.models import Membership
 from registry.csv_download import csv_download
-
-from .. import consents, marketing
-from ..forms import MarketingChoiceForm
-from ..models import MarketingChannel, Suppression
-from ..notice import notice_publish
 
 
 @login_required

@@ -9,11 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from .. import member_requests, permissions
-from ..forms import REQUEST_FORMS, RequestForm
-from ..models import MarketingChannel, RequestKind, RequestStatus
-from ..notices import recipient_notices_for
-from ..services import RequestError
+from gdpr import permissions
+from gdpr.disclosures.recipient_notices import recipient_notices_for
+from gdpr.forms import REQUEST_FORMS, RequestForm
+from gdpr.models import MarketingChannel, RequestKind, RequestStatus
+from gdpr.requests import member as member_requests
+from gdpr.requests.services import RequestError
 
 # Engineer A's partial with the export's status and download link; shown once it exists.
 # The steps of a request as the member sees them (the last is "completed" or "refused").

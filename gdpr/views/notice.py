@@ -8,9 +8,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from ..models import NoticeVersion
-from ..notice import notice_publish, version_content
-from ..pdf import html_to_pdf
+from gdpr.models import NoticeVersion
+from gdpr.notice.document import notice_publish, version_content
+from gdpr.pdf import html_to_pdf
 
 TEMPLATE = "gdpr/notice.html"
 

@@ -10,8 +10,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from ..pdf import html_to_pdf
-from ..records import records_csv, records_of_processing
+from gdpr.notice.records import records_csv, records_of_processing
+from gdpr.pdf import html_to_pdf
 
 PERMISSION = "gdpr.view_controllerdetails"
 

@@ -15,11 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
+from gdpr.models import RequestStatus
+from gdpr.rectification import services as rectification
+from gdpr.rectification.services import RectifiableDatum, RectificationError, ValueKind
 from organizations.permissions import get_organization_for_admin
-
-from .. import rectification
-from ..models import RequestStatus
-from ..rectification import RectifiableDatum, RectificationError, ValueKind
 
 DETAILS_MAX = 2000
 CLOSED_SHOWN = 20

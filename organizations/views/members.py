@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gdpr.selectors import is_restricted
+from gdpr.api import is_restricted
 from registry.csv_download import csv_download
 
 from .. import permissions, selectors, services

@@ -72,7 +72,7 @@ def _private_storage(monkeypatch, tmp_path):
 def _notice_published(db):
     """The privacy notice's version is published the first time a page shows it: before the
     examples, so that no example's row count includes it."""
-    from gdpr.notice import notice_publish
+    from gdpr.notice.document import notice_publish
 
     notice_publish()
 

@@ -8,8 +8,9 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gdpr import consents, rectification
+from gdpr.marketing import consents
 from gdpr.models import DataSubjectRequest
+from gdpr.rectification import services as rectification
 
 from . import strategies as fz
 from .support import assert_refused_cleanly, changed_tables, example, fuzz_settings, row_counts

@@ -39,7 +39,7 @@ from accounts.sources import DataSource
 from billing import services as billing
 from communications.models import CommunicationRecord
 from communications.services import communication_record
-from gdpr import registry
+from gdpr import declarations as registry
 from gdpr.keys import phone_key
 from gdpr.models import (
     AuditEntry,
@@ -58,7 +58,7 @@ from gdpr.models import (
     RequestKind,
     Suppression,
 )
-from gdpr.services import request_event_log, request_file
+from gdpr.requests.services import request_event_log, request_file
 from organizations import services as organizations
 from tests.billing.factories import bank_account, line, product
 from tests.factories import UserFactory

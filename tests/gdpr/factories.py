@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from gdpr.models import DataSubjectRequest, RequestChannel, RequestKind
-from gdpr.services import request_due_on
+from gdpr.requests.services import request_due_on
 from tests.factories import UserFactory
 
 

@@ -22,7 +22,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from gdpr import services
 from gdpr.models import (
     AuditEntry,
     AuditEntryImmutable,
@@ -45,6 +44,7 @@ from gdpr.models import (
     RetentionRun,
     Suppression,
 )
+from gdpr.requests import services
 from tests.factories import StaffFactory, UserFactory
 from tests.organizations.factories import add_member, organization_with_admin
 
@@ -672,7 +672,7 @@ def test_the_letter_can_be_deleted_once_handled(
 
 @pytest.fixture
 def erasure_stub(monkeypatch):
-    """Stand-in for engineer B's gdpr.erasure (tested in tests/gdpr/test_erasure*)."""
+    """Stand-in for engineer B's gdpr.erasure.services (tested in tests/gdpr/test_erasure*)."""
     calls: list = []
     grounds: list[str] = []
 
@@ -689,10 +689,10 @@ def erasure_stub(monkeypatch):
         User.objects.filter(pk=request.subject_id).update(email=f"erased-{request.subject_id}@x")
 
     try:
-        import gdpr.erasure as module
+        import gdpr.erasure.services as module
     except ImportError:
-        module = types.ModuleType("gdpr.erasure")
-        monkeypatch.setitem(sys.modules, "gdpr.erasure", module)
+        module = types.ModuleType("gdpr.erasure.services")
+        monkeypatch.setitem(sys.modules, "gdpr.erasure.services", module)
         import gdpr
 
         monkeypatch.setattr(gdpr, "erasure", module, raising=False)
@@ -741,7 +741,7 @@ def test_the_erasure_is_previewed_then_executed_and_answered(
 def test_the_erasure_runs_for_real_from_the_desk(
     controller_client, controller, member, django_capture_on_commit_callbacks, mailoutbox
 ):
-    """With engineer B's gdpr.erasure itself: the preview renders its plan, and executing
+    """With engineer B's gdpr.erasure.services itself: the preview renders its plan, and executing
     erases the person and answers them at the address they had."""
     address = member.email
     request = services.request_file(subject=member, kind=RequestKind.ERASURE, actor=member)
@@ -855,7 +855,7 @@ def test_a_restriction_is_lifted_through_the_service(controller_client, controll
 
 
 def test_a_disclosure_is_recorded_through_the_service(controller_client, controller, member):
-    from gdpr import registry
+    from gdpr import declarations as registry
 
     club = organization_with_admin(UserFactory(), name="Kerho ry")
     add_member(club, other := UserFactory())

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from gdpr import consents
 from gdpr.keys import email_key
+from gdpr.marketing import consents
 from gdpr.models import Consent, MarketingChannel, NoticeAcknowledgement, NoticeVersion
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +122,7 @@ def test_an_unknown_purpose_or_language_is_refused(member, purpose, language):
 
 
 def test_every_consent_channel_has_a_purpose():
-    from gdpr.marketing import CONSENT_CHANNELS
+    from gdpr.marketing.services import CONSENT_CHANNELS
 
     for channel in CONSENT_CHANNELS:
         assert consents.purposes_for_channel(channel)

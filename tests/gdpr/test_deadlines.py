@@ -10,15 +10,15 @@ import zoneinfo
 import pytest
 import time_machine
 
-from gdpr.deadlines import (
+from gdpr.models import RequestEvent
+from gdpr.requests.deadlines import (
     add_months,
     due_date,
     extended_due_date,
     is_working_day,
     next_working_day,
 )
-from gdpr.models import RequestEvent
-from gdpr.services import RequestError, request_due_on, request_extend
+from gdpr.requests.services import RequestError, request_due_on, request_extend
 
 from .factories import DataSubjectRequestFactory
 

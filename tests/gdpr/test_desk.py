@@ -16,7 +16,6 @@ from django.utils import timezone, translation
 
 from accounts.sources import DataSource
 from communications.models import CommunicationRecord
-from gdpr import emails, services
 from gdpr.models import (
     DataExport,
     DataSubjectRequest,
@@ -28,7 +27,8 @@ from gdpr.models import (
     RequestKind,
     RequestStatus,
 )
-from gdpr.services import RequestError
+from gdpr.requests import emails, services
+from gdpr.requests.services import RequestError
 from tests.factories import StaffFactory, UserFactory
 
 from .factories import DataSubjectRequestFactory
@@ -69,7 +69,7 @@ def to_in_progress(request: DataSubjectRequest, actor) -> DataSubjectRequest:
 
 
 def mark_export_ready(request: DataSubjectRequest) -> DataExport:
-    """Stand-in for the Celery build (gdpr.exports, tested on its own)."""
+    """Stand-in for the Celery build (gdpr.exports.services, tested on its own)."""
     now = timezone.now()
     DataExport.objects.filter(request=request).update(
         status=DataExport.Status.READY,
@@ -98,7 +98,7 @@ def test_it_walks_an_export_request_from_receipt_to_answer(
     assert request.identity_verified_by == controller
     assert request.identity_method == IdentityMethod.SIGNED_IN
 
-    # The build itself is gdpr.exports' business: here only its start is checked.
+    # The build itself is gdpr.exports.services' business: here only its start is checked.
     services.request_start(request, actor=controller)
     assert request.status == RequestStatus.IN_PROGRESS
     export = DataExport.objects.get(request=request)
@@ -237,7 +237,7 @@ def test_an_objection_from_someone_without_an_account_suppresses_the_address(con
 
 
 def test_a_members_own_objection_is_not_banned_twice(member, controller):
-    from gdpr.member_requests import member_request_file
+    from gdpr.requests.member import member_request_file
 
     request = member_request_file(member, kind=RequestKind.OBJECTION, marketing_channels=["post"])
     to_in_progress(request, controller)
@@ -290,7 +290,7 @@ def test_an_erasure_is_completed_only_after_it_was_executed(
     with pytest.raises(RequestError, match="Execute the erasure"):
         services.request_complete(request, response="Erased.", actor=controller)
 
-    # Stand-in for gdpr.erasure.erasure_execute, which logs this step (and blanks the
+    # Stand-in for gdpr.erasure.services.erasure_execute, which logs this step (and blanks the
     # address on the request): the answer goes where it was before.
     services.request_event_log(request, Action.ERASURE_EXECUTED, actor=controller)
     DataSubjectRequest.objects.filter(pk=request.pk).update(subject_email="", subject_name="")
@@ -583,7 +583,7 @@ def test_an_extension_is_not_recorded_as_told_until_the_mail_leaves(
     def refuse(self, *args, **kwargs):
         raise OSError("SMTP down")
 
-    from gdpr.emails import send_subject_email
+    from gdpr.requests.emails import send_subject_email
 
     monkeypatch.setattr(EmailMessage, "send", refuse)
     monkeypatch.setattr(send_subject_email, "max_retries", 0)  # the last retry, at once
@@ -700,7 +700,7 @@ def test_a_failed_extension_notice_is_sent_again_or_told_by_letter(
 ):
     from django.core.mail import EmailMessage
 
-    from gdpr.emails import send_subject_email
+    from gdpr.requests.emails import send_subject_email
 
     send = EmailMessage.send
 

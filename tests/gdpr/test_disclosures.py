@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import User
-from gdpr.disclosures import (
+from gdpr.disclosures.services import (
     DisclosureError,
     disclosure_add_organization_members,
     disclosure_add_subjects,
@@ -153,7 +153,7 @@ def test_it_skips_people_already_on_the_disclosure(controller, member, other_mem
 def test_a_partner_never_gets_a_person_whose_processing_is_restricted(
     controller, member, other_member
 ):
-    from gdpr.disclosures import Added
+    from gdpr.disclosures.services import Added
     from gdpr.models import ProcessingRestriction
 
     ProcessingRestriction.objects.create(user=member, reason="Tietojen oikeellisuus kiistetty")

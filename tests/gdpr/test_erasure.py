@@ -19,7 +19,7 @@ from accounts.models import User
 from billing import services as billing
 from billing.models import Invoice
 from communications.models import CommunicationRecord
-from gdpr.erasure import (
+from gdpr.erasure.services import (
     ErasureError,
     ErasureRefused,
     erasure_execute,
@@ -37,7 +37,7 @@ from gdpr.models import (
     RequestStatus,
     Suppression,
 )
-from gdpr.services import request_complete, request_file
+from gdpr.requests.services import request_complete, request_file
 from organizations.models import MemberDataView, Membership
 from tests.billing.factories import bank_account, invoice_for
 from tests.factories import StaffFactory, UserFactory
@@ -321,7 +321,7 @@ def test_the_plan_costs_the_same_queries_however_much_the_person_holds(controlle
 def test_what_is_kept_of_an_answer_loses_the_persons_values_but_not_other_words():
     from django.utils import translation
 
-    from gdpr.erasure import redact
+    from gdpr.erasure.services import redact
 
     text = "Dear ANN, your annual fee and ann@example.fi were erased, Ann."
     with translation.override("en"):

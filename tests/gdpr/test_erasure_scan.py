@@ -16,9 +16,9 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from gdpr.erasure import erasure_execute, erasure_plan
+from gdpr.erasure.services import erasure_execute, erasure_plan
 from gdpr.models import DataSubjectRequest, RequestKind, RequestStatus
-from gdpr.services import request_file
+from gdpr.requests.services import request_file
 from tests.factories import StaffFactory
 
 from .distinctive import build_person, use_private_storage

@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 
-from gdpr import export_archive, exports
+from gdpr.exports import archive as export_archive
+from gdpr.exports import services as exports
 from gdpr.models import DataExport, RequestKind
-from gdpr.services import request_file
+from gdpr.requests.services import request_file
 from registry.csv_download import safe_cell
 
 from .distinctive import DistinctivePerson, build_person, use_private_storage

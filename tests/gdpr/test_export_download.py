@@ -15,7 +15,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from gdpr import export_archive, exports
+from gdpr.exports import archive as export_archive
+from gdpr.exports import services as exports
 from gdpr.models import DataExport, ExportDownload, RequestEvent, RequestKind
 from tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 

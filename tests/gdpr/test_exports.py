@@ -16,10 +16,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import LoginEvent
-from gdpr import export_archive, exports
+from gdpr.exports import archive as export_archive
+from gdpr.exports import services as exports
 from gdpr.models import DataExport, RequestEvent, RequestKind, RetentionRun
-from gdpr.notice import controller_contact
-from gdpr.services import RequestError
+from gdpr.notice.document import controller_contact
+from gdpr.requests.services import RequestError
 from gdpr.tasks import EXPORT_BUILD_RETRIES, build_export, purge_expired_exports
 from organizations import services as organizations
 from registry.celery import app as celery_app

@@ -13,8 +13,8 @@ from django.db import connection
 
 from accounts.models import LoginEvent, User
 from billing.models import Contract
-from gdpr.jobs import RetentionJob, register_job, registered_jobs, run_all_jobs, run_job
 from gdpr.models import RetentionRun
+from gdpr.retention.jobs import RetentionJob, register_job, registered_jobs, run_all_jobs, run_job
 from gdpr.tasks import run_retention_jobs
 from organizations.models import MemberDataView, Membership
 from tests.billing.factories import contract_for, invoice_for
@@ -103,7 +103,7 @@ def test_an_unconfirmed_signup_something_protects_does_not_stop_the_others(setti
 def test_a_run_left_running_by_a_stopped_worker_is_closed_and_failures_are_flagged():
     from django.utils import timezone
 
-    from gdpr.jobs import failing_jobs
+    from gdpr.retention.jobs import failing_jobs
 
     dead = RetentionRun.objects.create(
         job="accounts.login_events", started_at=timezone.now() - datetime.timedelta(hours=7)
@@ -128,7 +128,7 @@ def test_a_run_left_running_by_a_stopped_worker_is_closed_and_failures_are_flagg
         run_job("aaa.broken", now=NOW, raise_errors=False)
         assert failing_jobs() == ["aaa.broken"]
     finally:
-        from gdpr import jobs
+        from gdpr.retention import jobs
 
         jobs._jobs.pop("aaa.broken")
 
@@ -186,7 +186,7 @@ def test_a_failing_job_is_logged_and_the_others_still_run(monkeypatch):
     try:
         runs = run_all_jobs(now=NOW)
     finally:
-        from gdpr import jobs
+        from gdpr.retention import jobs
 
         jobs._jobs.pop("aaa.broken")
     failed = [run for run in runs if run.job == "aaa.broken"]
@@ -234,7 +234,7 @@ def test_two_runs_at_once_do_the_work_once():
         first.join()
         second.join()
     finally:
-        from gdpr import jobs
+        from gdpr.retention import jobs
 
         jobs._jobs.pop("test.slow")
     assert len(calls) == 1

@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from gdpr import consents, marketing
 from gdpr.keys import address_key, email_key, phone_key
-from gdpr.member_requests import member_request_file
+from gdpr.marketing import consents
+from gdpr.marketing import services as marketing
 from gdpr.models import (
     Consent,
     MarketingBan,
@@ -21,6 +21,7 @@ from gdpr.models import (
     RequestKind,
     Suppression,
 )
+from gdpr.requests.member import member_request_file
 from organizations.models import MemberDataView, Membership
 from tests.factories import UserFactory
 from tests.organizations.factories import add_member, organization_with_admin
@@ -333,7 +334,7 @@ def test_the_page_gives_and_withdraws_a_consent(english_client, english_member):
 
 def test_a_consent_records_the_notice_version_its_page_linked(english_client, english_member):
     from gdpr.models import NoticeVersion
-    from gdpr.notice import notice_publish
+    from gdpr.notice.document import notice_publish
 
     page = english_client.get(MARKETING_URL).content.decode()
     shown = notice_publish()

@@ -23,7 +23,7 @@ from gdpr.models import (
     RequestKind,
     RequestStatus,
 )
-from gdpr.services import request_event_log
+from gdpr.requests.services import request_event_log
 from tests.factories import UserFactory
 
 from .factories import DataSubjectRequestFactory
@@ -405,7 +405,8 @@ def test_the_request_page_query_count_does_not_grow_with_steps(
 
 
 def test_my_data_shows_requests_bans_consents_and_disclosures(member_client, member):
-    from gdpr import consents, marketing
+    from gdpr.marketing import consents
+    from gdpr.marketing import services as marketing
 
     DataSubjectRequestFactory(subject=member, kind=RequestKind.PORTABILITY)
     marketing.marketing_ban(member, channels=["post"], source="subject", actor=member)
@@ -422,7 +423,8 @@ def test_my_data_shows_requests_bans_consents_and_disclosures(member_client, mem
 
 
 def test_the_gdpr_sections_keep_to_their_declared_queries(member, django_assert_max_num_queries):
-    from gdpr import consents, marketing
+    from gdpr.marketing import consents
+    from gdpr.marketing import services as marketing
 
     _many_requests(member, 30)
     marketing.marketing_ban_all(member, source="subject", actor=member)
@@ -443,7 +445,7 @@ def test_the_gdpr_sections_keep_to_their_declared_queries(member, django_assert_
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are a PostgreSQL matter")
 @pytest.mark.django_db(transaction=True)
 def test_two_tabs_filing_at_once_file_one_request():
-    from gdpr.member_requests import OpenRequestExists, member_request_file
+    from gdpr.requests.member import OpenRequestExists, member_request_file
 
     user = UserFactory()
     barrier = threading.Barrier(2)

@@ -9,10 +9,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from billing.models import Product
-from gdpr import registry
-from gdpr.models import ControllerDetails, Disclosure, NoticeAcknowledgement, NoticeVersion
-from gdpr.notice import notice_content, notice_publish
-from gdpr.registry import (
+from gdpr import declarations as registry
+from gdpr.declarations import (
     Category,
     Erasure,
     LegalBasis,
@@ -22,6 +20,8 @@ from gdpr.registry import (
     Retention,
     RetentionKind,
 )
+from gdpr.models import ControllerDetails, Disclosure, NoticeAcknowledgement, NoticeVersion
+from gdpr.notice.document import notice_content, notice_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -220,7 +220,7 @@ def test_a_newly_classified_field_changes_the_notice_and_makes_a_new_version(
 def test_a_change_in_the_wording_is_a_new_version_and_the_old_wording_stays(client, monkeypatch):
     """The fixed text of the notice (headings, the rights' explanations) is part of a
     version: a later template does not rewrite what an earlier version said."""
-    from gdpr import notice as notice_module
+    from gdpr.notice import document as notice_module
 
     first = notice_publish()
     render = notice_module._render_sections
@@ -287,7 +287,7 @@ def test_recorded_disclosures_and_transfers_appear_in_the_notice():
             "safeguards": "EU-US Data Privacy Framework (adequacy decision)",
         }
     ]
-    from gdpr.records import records_of_processing
+    from gdpr.notice.records import records_of_processing
 
     transfers = {a["transfers"] for a in records_of_processing("en")["activities"]}
     assert transfers == {

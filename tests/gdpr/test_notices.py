@@ -10,7 +10,12 @@ from django.core import mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from gdpr.disclosures import disclosure_record
+from gdpr.disclosures.recipient_notices import (
+    notify_recipients,
+    recipient_notices_for,
+    recipients_of,
+)
+from gdpr.disclosures.services import disclosure_record
 from gdpr.models import (
     Disclosure,
     RecipientNotice,
@@ -18,8 +23,7 @@ from gdpr.models import (
     RequestKind,
     RequestStatus,
 )
-from gdpr.notices import notify_recipients, recipient_notices_for, recipients_of
-from gdpr.services import RequestError
+from gdpr.requests.services import RequestError
 from organizations.models import ContactPerson, Membership
 from tests.factories import UserFactory
 from tests.organizations.factories import add_member, organization_with_admin
@@ -264,7 +268,7 @@ def test_a_request_without_an_account_has_nobody_to_tell(world):
 def test_a_correction_goes_only_to_those_who_got_that_datum(
     wide_world, django_capture_on_commit_callbacks
 ):
-    from gdpr.rectification import rectification_decide
+    from gdpr.rectification.services import rectification_decide
 
     disclose(wide_world, name="Laskutuskumppani Oy", categories=("invoicing",))
     request = wide_world.file(value="A-42")
@@ -287,7 +291,7 @@ def test_a_correction_held_by_the_controller_goes_to_no_organization(
 ):
     from communications import services as communications
     from communications.models import CommunicationRecord
-    from gdpr.rectification import rectification_decide
+    from gdpr.rectification.services import rectification_decide
 
     call = communications.communication_record(
         organization=None,
@@ -308,7 +312,7 @@ def test_a_correction_held_by_the_controller_goes_to_no_organization(
 
 def test_a_restriction_applied_on_the_desk_tells_the_recipients(world):
     from gdpr.models import IdentityMethod
-    from gdpr.services import request_verify_identity, restriction_apply
+    from gdpr.requests.services import request_verify_identity, restriction_apply
 
     request = DataSubjectRequestFactory(kind=RequestKind.RESTRICTION, subject=world.member)
     request_verify_identity(request, method=IdentityMethod.SIGNED_IN, actor=world.staff)

@@ -10,8 +10,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import translation
 
-from gdpr import registry
-from gdpr.records import records_of_processing
+from gdpr import declarations as registry
+from gdpr.notice.records import records_of_processing
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db

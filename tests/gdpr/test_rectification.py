@@ -17,14 +17,14 @@ from gdpr.models import (
     RequestKind,
     RequestStatus,
 )
-from gdpr.rectification import (
+from gdpr.rectification.services import (
     RectificationError,
     may_decide,
     rectifiable_data,
     rectification_decide,
     rectification_file,
 )
-from gdpr.services import request_enter, request_verify_identity
+from gdpr.requests.services import request_enter, request_verify_identity
 from organizations.models import Membership
 from tests.factories import StaffFactory, UserFactory
 from tests.organizations.factories import add_member, organization_with_admin
@@ -436,7 +436,7 @@ def test_a_call_summary_is_corrected_and_the_old_text_stays_in_the_audit_trail(w
 
 def test_a_request_by_letter_waits_for_the_identity_check(world):
     from gdpr.models import IdentityMethod, RequestChannel
-    from gdpr.services import request_rectification_target_set
+    from gdpr.requests.services import request_rectification_target_set
 
     request = request_enter(
         kind=RequestKind.RECTIFICATION,

@@ -334,7 +334,7 @@ def test_a_decided_request_shows_its_outcome_without_a_form(client, world):
 
 
 def test_an_admin_sees_but_does_not_decide_their_own_request(client, world):
-    from gdpr.rectification import rectification_file
+    from gdpr.rectification.services import rectification_file
 
     own = world.organization.memberships.get(user=world.admin)
     request = rectification_file(

@@ -15,7 +15,7 @@ from billing.models import Invoice
 from communications import services as communications
 from communications.models import CommunicationRecord
 from gdpr.models import DataSubjectRequest
-from gdpr.rectification import rectification_file
+from gdpr.rectification.services import rectification_file
 from organizations.models import ContactPerson, Membership, Organization
 from tests.billing.factories import invoice_for
 from tests.factories import StaffFactory, UserFactory

@@ -4,8 +4,8 @@ import pytest
 from django.apps import apps
 from django.db import models
 
-from gdpr import registry
-from gdpr.registry import (
+from gdpr import declarations as registry
+from gdpr.declarations import (
     Erasure,
     ErasureStrategy,
     LegalBasis,

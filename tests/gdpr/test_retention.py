@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from billing import services as billing
 from billing.models import Invoice, InvoiceLine, Payment, Reminder
-from gdpr.erasure import erasure_execute
-from gdpr.jobs import _lock_key, registered_jobs, run_job
+from gdpr.erasure.services import erasure_execute
 from gdpr.models import (
     AuditEntry,
     Consent,
@@ -22,13 +21,14 @@ from gdpr.models import (
     RequestStatus,
     RetentionRun,
 )
-from gdpr.retention import (
+from gdpr.requests.services import request_file
+from gdpr.retention.jobs import _lock_key, registered_jobs, run_job
+from gdpr.retention.purges import (
     CONSENTS_JOB,
     VOUCHERS_JOB,
     purge_vouchers_past_retention,
     retention_purge,
 )
-from gdpr.services import request_file
 from organizations.models import Membership
 from tests.billing.factories import bank_account, invoice_for
 from tests.factories import StaffFactory, UserFactory
@@ -367,7 +367,7 @@ def test_a_closed_request_without_an_account_keeps_only_the_facts_after_its_peri
     from django.core.files.base import ContentFile
 
     from gdpr.models import RequestChannel, RequestEvent
-    from gdpr.retention import REQUESTS_JOB
+    from gdpr.retention.purges import REQUESTS_JOB
     from tests.gdpr.distinctive import use_private_storage
 
     use_private_storage(monkeypatch, tmp_path)

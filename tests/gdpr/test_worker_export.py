@@ -9,9 +9,9 @@ import zipfile
 import pytest
 from django.conf import settings
 
-from gdpr import exports
+from gdpr.exports import services as exports
 from gdpr.models import DataExport, RequestEvent, RequestKind
-from gdpr.services import request_file
+from gdpr.requests.services import request_file
 from registry.celery import app as celery_app
 
 from .distinctive import use_private_storage

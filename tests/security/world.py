@@ -50,9 +50,9 @@ from gdpr.models import (
     RequestKind,
     RetentionRun,
 )
-from gdpr.notice import controller_details, notice_publish
-from gdpr.rectification import rectification_file
-from gdpr.services import request_file
+from gdpr.notice.document import controller_details, notice_publish
+from gdpr.rectification.services import rectification_file
+from gdpr.requests.services import request_file
 from organizations import services as organizations
 from organizations.models import Organization, OrganizationGroupObjectPermission
 from tests.billing.factories import bank_account, contract_for, invoice_for, line, product

@@ -16,10 +16,9 @@ from django.utils import timezone
 from accounts.management.commands.seed_demo import STAFF
 from accounts.models import User
 from accounts.sources import DataSource
-from gdpr import services
-from gdpr.consents import consent_give
-from gdpr.disclosures import disclosure_record
-from gdpr.marketing import marketing_ban
+from gdpr.disclosures.services import disclosure_record
+from gdpr.marketing.consents import consent_give
+from gdpr.marketing.services import marketing_ban
 from gdpr.models import (
     ControllerDetails,
     DataSubjectRequest,
@@ -28,6 +27,7 @@ from gdpr.models import (
     RequestChannel,
     RequestKind,
 )
+from gdpr.requests import services
 
 CONTROLLER = {
     "name": "Ilmailurekisteri Oy",

@@ -1,0 +1,274 @@
+"""Disclosures of personal data to recipients, and the Art. 19 notices sent to them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from gdpr import declarations as registry
+from gdpr.admin.base import (
+    ADMIN_CSS,
+    User,
+)
+from gdpr.models import (
+    DataSubjectRequest,
+    Disclosure,
+    RecipientNotice,
+)
+from registry.admin_tools import EstimatedCountPaginator, ReadOnlyAdmin
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+
+def _category_choices() -> list[tuple[str, str]]:
+    return [(c.key, str(c.label)) for c in registry.categories()]
+
+
+DISCLOSURE_RECORD_FIELDS = [
+    "kind",
+    "recipient_name",
+    "recipient_email",
+    "purpose",
+    "legal_basis",
+    "categories",
+    "starts_on",
+    "ends_on",
+    "outside_eea",
+    "destination_country",
+    "transfer_safeguards",
+]
+
+
+class DisclosureSubjectsForm(forms.ModelForm):
+    """People to add to a disclosure: chosen one by one, or a whole organization."""
+
+    people = forms.ModelMultipleChoiceField(
+        label=_("People"),
+        queryset=User.objects.all(),
+        required=False,
+        widget=AutocompleteSelectMultiple(Disclosure._meta.get_field("subjects"), admin.site),
+        help_text=_("Look people up by name or email."),
+    )
+    organization = forms.ModelChoiceField(
+        label=_("All members of an organization"),
+        queryset=None,
+        required=False,
+        widget=AutocompleteSelect(DataSubjectRequest._meta.get_field("organization"), admin.site),
+        help_text=_("Adds every active member (with an account) of the organization."),
+    )
+
+    class Meta:
+        model = Disclosure
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from organizations.models import Organization
+
+        self.fields["organization"].queryset = Organization.objects.all()
+
+
+class DisclosureForm(DisclosureSubjectsForm):
+    categories = forms.MultipleChoiceField(
+        label=_("data categories"),
+        choices=_category_choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("What kinds of data were handed over (from the personal-data registry)."),
+    )
+
+    class Meta:
+        model = Disclosure
+        fields = DISCLOSURE_RECORD_FIELDS
+        help_texts = {
+            "legal_basis": _(
+                "For an authority: the provision that requires the disclosure. For a partner: "
+                "the basis of the processing (e.g. consent, contract)."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Required for an authority only: the service checks it (gdpr.disclosures.services).
+        self.fields["legal_basis"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        from gdpr.disclosures import services as disclosures
+
+        try:
+            disclosures._validate(
+                kind=cleaned.get("kind") or "",
+                recipient_name=cleaned.get("recipient_name") or "",
+                recipient_email=cleaned.get("recipient_email") or "",
+                purpose=cleaned.get("purpose") or "",
+                legal_basis=cleaned.get("legal_basis") or "",
+                categories=list(cleaned.get("categories") or []),
+                starts_on=cleaned.get("starts_on"),
+                ends_on=cleaned.get("ends_on"),
+                outside_eea=bool(cleaned.get("outside_eea")),
+                destination_country=cleaned.get("destination_country") or "",
+                transfer_safeguards=cleaned.get("transfer_safeguards") or "",
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                target = field if field in self.fields and field not in self.errors else None
+                for message in errors:
+                    if field not in self.errors:
+                        self.add_error(target, message)
+        return cleaned
+
+
+@admin.register(Disclosure)
+class DisclosureAdmin(admin.ModelAdmin):
+    """A disclosure is recorded once; afterwards only people can be added to it. Both go
+    through ``gdpr.disclosures.services`` (bulk inserts, audited)."""
+
+    list_display = [
+        "recipient_name",
+        "kind",
+        "starts_on",
+        "ends_on",
+        "outside_eea",
+        "people_count",
+        "recorded_by",
+    ]
+    list_filter = ["kind", "outside_eea", ("starts_on", admin.DateFieldListFilter)]
+    list_select_related = ["recorded_by"]
+    search_fields = ["recipient_name", "recipient_email"]
+    ordering = ["-starts_on", "-pk"]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+
+    class Media:
+        css = {"all": [ADMIN_CSS]}
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The record of a disclosure is what the person's access report shows.
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Disclosure]:
+        return super().get_queryset(request).annotate(people=Count("subjects", distinct=True))
+
+    def get_form(self, request: HttpRequest, obj: Disclosure | None = None, **kwargs):
+        kwargs["form"] = DisclosureForm if obj is None else DisclosureSubjectsForm
+        kwargs["fields"] = (
+            [*DISCLOSURE_RECORD_FIELDS, "people", "organization"]
+            if obj is None
+            else ["people", "organization"]
+        )
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Disclosure | None = None):
+        people = (_("People whose data was disclosed"), {"fields": ["people", "organization"]})
+        if obj is None:
+            return [(None, {"fields": DISCLOSURE_RECORD_FIELDS}), people]
+        record = [*DISCLOSURE_RECORD_FIELDS, "people_count", "recorded_by", "recorded_at"]
+        record[record.index("categories")] = "category_names"
+        return [(None, {"fields": record}), (_("Add people"), {"fields": people[1]["fields"]})]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Disclosure | None = None):
+        if obj is None:
+            return []
+        return [
+            *DISCLOSURE_RECORD_FIELDS,
+            "category_names",
+            "people_count",
+            "recorded_by",
+            "recorded_at",
+        ]
+
+    @admin.display(description=_("people"), ordering="people")
+    def people_count(self, obj: Disclosure) -> int:
+        people = getattr(obj, "people", None)
+        return people if people is not None else obj.subjects.count()
+
+    @admin.display(description=_("data categories"))
+    def category_names(self, obj: Disclosure) -> str:
+        labels = dict(_category_choices())
+        return ", ".join(labels.get(key, key) for key in obj.categories)
+
+    def save_model(self, request: HttpRequest, obj: Disclosure, form, change: bool) -> None:
+        from gdpr.disclosures import services as disclosures
+
+        data = form.cleaned_data
+        with transaction.atomic():
+            if not change:
+                created = disclosures.disclosure_record(
+                    kind=data["kind"],
+                    recipient_name=data["recipient_name"],
+                    recipient_email=data.get("recipient_email", ""),
+                    purpose=data["purpose"],
+                    legal_basis=data.get("legal_basis", ""),
+                    categories=data["categories"],
+                    starts_on=data["starts_on"],
+                    ends_on=data.get("ends_on"),
+                    outside_eea=data.get("outside_eea", False),
+                    destination_country=data.get("destination_country", ""),
+                    transfer_safeguards=data.get("transfer_safeguards", ""),
+                    subjects=None,
+                    actor=request.user,
+                )
+                for field in Disclosure._meta.concrete_fields:
+                    setattr(obj, field.attname, getattr(created, field.attname))
+                obj._state.adding = False
+                obj._state.db = created._state.db
+            done = disclosures.Added()
+            if data.get("people"):
+                done += disclosures.disclosure_add_subjects(obj, data["people"], actor=request.user)
+            if data.get("organization") is not None:
+                done += disclosures.disclosure_add_organization_members(
+                    obj, data["organization"], actor=request.user
+                )
+        if done.added:
+            messages.info(
+                request,
+                ngettext("%(count)d person added.", "%(count)d people added.", done.added)
+                % {"count": done.added},
+            )
+        if done.restricted:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)d person was left out: the processing of their data is"
+                    " restricted (GDPR Art. 18).",
+                    "%(count)d people were left out: the processing of their data is"
+                    " restricted (GDPR Art. 18).",
+                    done.restricted,
+                )
+                % {"count": done.restricted},
+            )
+
+    def save_related(self, request, form, formsets, change) -> None:
+        # The people were added in save_model, through the service.
+        return None
+
+
+@admin.register(RecipientNotice)
+class RecipientNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["recipient_name", "recipient_email", "request", "sent_at", "error"]
+    list_filter = [("sent_at", admin.DateFieldListFilter)]
+    list_select_related = ["request"]
+    search_fields = ["recipient_name", "recipient_email", "=request__public_id"]
+    ordering = ["-pk"]
+    fields = [
+        "request",
+        "recipient_name",
+        "recipient_email",
+        "organization",
+        "disclosure",
+        "sent_at",
+        "error",
+    ]
+    readonly_fields = fields
+
+
+# --- The audit trail ----------------------------------------------------------------------

@@ -1,0 +1,88 @@
+"""Access exports and their downloads in the admin (read-only proof records)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from gdpr.admin.base import (
+    ADMIN_CSS,
+)
+from gdpr.admin.requests import _export_download_url
+from gdpr.models import (
+    DataExport,
+    ExportDownload,
+)
+from registry.admin_tools import ReadOnlyAdmin
+
+
+@admin.register(DataExport)
+class DataExportAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "subject",
+        "request",
+        "status",
+        "progress_display",
+        "expires_at",
+        "download_link",
+    ]
+    list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["subject", "request"]
+    search_fields = ["subject__email", "=request__public_id"]
+    search_help_text = _("The person's email address or the request's public id.")
+    ordering = ["-created_at"]
+    fields = [
+        "id",
+        "request",
+        "subject",
+        "status",
+        "progress_display",
+        "language",
+        "size",
+        "sha256",
+        "attempts",
+        "error",
+        "created_at",
+        "started_at",
+        "ready_at",
+        "expires_at",
+        "deleted_at",
+        "download_link",
+    ]
+    readonly_fields = fields
+
+    class Media:
+        css = {"all": [ADMIN_CSS]}
+
+    @admin.display(description=_("progress"))
+    def progress_display(self, obj: DataExport):
+        return format_html(
+            '<progress class="gdpr-progress" max="100" value="{}">{} %</progress> {} %',
+            obj.progress,
+            obj.progress,
+            obj.progress,
+        )
+
+    @admin.display(description=_("download"))
+    def download_link(self, obj: DataExport):
+        url = _export_download_url(obj)
+        if not url:
+            return "—"
+        return format_html('<a href="{}">{}</a>', url, gettext("Download (ZIP)"))
+
+
+@admin.register(ExportDownload)
+class ExportDownloadAdmin(ReadOnlyAdmin):
+    list_display = ["at", "export", "downloaded_by", "ip_address"]
+    list_filter = [("at", admin.DateFieldListFilter)]
+    list_select_related = ["downloaded_by"]
+    search_fields = ["downloaded_by__email"]
+    ordering = ["-at"]
+    fields = ["export", "downloaded_by", "at", "ip_address"]
+    readonly_fields = fields
+
+
+# --- Marketing bans, suppression entries, consents ----------------------------------------

@@ -1,0 +1,1 @@
+"""Disclosures to recipients and the Art. 19 notices sent to them."""

@@ -1,0 +1,213 @@
+"""Writes an export's ZIP into a file object: ``data.json``, ``schema.json``, a CSV per
+table, ``report.html`` and ``report.pdf`` in the active language, the person's attachments
+and a ``README.txt``.
+
+Rows stream from the database (``iterator``) into a CSV entry of the ZIP and a temporary
+file that becomes ``data.json``; only the readable report, which WeasyPrint needs whole,
+is kept in memory.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from gdpr.exports import data as export_data
+from gdpr.exports.schema import SCHEMA
+from registry.csv_download import SafeWriter
+
+if TYPE_CHECKING:
+    from gdpr.models import DataExport
+
+REPORT_TEMPLATE = "gdpr/export_report.html"
+README_TEMPLATE = "gdpr/export_readme.txt"
+REPORT_STYLESHEET = "gdpr/export-report.css"
+
+# Progress: building the tables takes most of the time, then the report and the PDF.
+TABLES_DONE = 80
+JSON_DONE = 85
+HTML_DONE = 88
+PDF_DONE = 96
+
+
+class Superseded(Exception):
+    """Another worker took the export over; this build stops without storing anything."""
+
+
+@dataclass
+class ReportTable:
+    label: str
+    verbose_name_plural: str
+    rows: list[list[tuple[str, str]]] = field(default_factory=list)
+
+
+def write_archive(
+    out: io.BufferedIOBase,
+    *,
+    export: DataExport,
+    controller: dict[str, str],
+    generated_at,
+    progress: Callable[[int], bool],
+) -> None:
+    """Write the whole ZIP for ``export`` into ``out``. ``progress(percent)`` is called as
+    the build goes; when it answers False the build stops (``Superseded``)."""
+    user = export.subject
+    collected = export_data.Collected()
+    report_tables: list[ReportTable] = []
+    record_ids: dict[str, set[Any]] = {}
+    tables = export_data.tables()
+
+    def step(percent: int) -> None:
+        if not progress(percent):
+            raise Superseded
+
+    stamp = timezone.localtime(generated_at).timetuple()[:6]
+
+    def entry(name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        return info
+
+    with (
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        tempfile.TemporaryFile("w+", encoding="utf-8") as records,
+    ):
+        records.write("{")
+        first_table = True
+        for index, table in enumerate(tables, start=1):
+            writer = export_data.RowWriter(table, user, collected)
+            report = ReportTable(table.label, table.verbose_name_plural)
+            ids: set[Any] = set()
+            csv_entry = None
+            csv_text = None
+            for data, readable, flat in writer.rows(user):
+                if csv_entry is None:
+                    csv_entry = archive.open(entry(f"tables/{table.label}.csv"), "w")
+                    # A byte-order mark, so spreadsheet programs read the file as UTF-8.
+                    csv_text = io.TextIOWrapper(csv_entry, encoding="utf-8-sig", newline="")
+                    csv_rows = SafeWriter(csv_text)
+                    csv_rows.writerow(table.csv_columns())
+                    header = json.dumps(table.header(), ensure_ascii=False)
+                    records.write(("" if first_table else ",") + "\n")
+                    records.write(json.dumps(table.label) + ": " + header[:-1] + ', "rows": [\n')
+                    first_table = False
+                else:
+                    records.write(",\n")
+                records.write(json.dumps(data, ensure_ascii=False))
+                csv_rows.writerow(flat)
+                report.rows.append(readable)
+                ids.add(data.get("id"))
+            if csv_text is not None:
+                records.write("\n]}")
+                csv_text.close()
+                report_tables.append(report)
+                record_ids[table.label] = ids
+            step(5 + (TABLES_DONE - 5) * index // len(tables))
+        records.write("\n}")
+
+        acted = list(export_data.acted_references(user, skip=record_ids))
+        information = export_data.information(collected=collected, controller=controller)
+        attachments = _copy_attachments(archive, collected.attachments, entry)
+
+        request = export.request
+        head = {
+            "schema_version": export_data.SCHEMA_VERSION,
+            "generated_at": export_data.plain(generated_at),
+            "language": get_language(),
+            "request": {
+                "id": str(request.public_id),
+                "kind": request.kind,
+                "kind_label": str(request.get_kind_display()),
+                "received_at": export_data.plain(request.received_at),
+            },
+            "subject": {"id": user.pk, "name": user.get_full_name(), "email": user.email},
+            "information": information,
+        }
+        with archive.open(entry("data.json"), "w") as handle:
+            text = io.TextIOWrapper(handle, encoding="utf-8")
+            text.write(json.dumps(head, ensure_ascii=False, indent=1)[:-2])
+            text.write(',\n "records": ')
+            records.seek(0)
+            shutil.copyfileobj(records, text)
+            text.write(',\n "acted": ' + json.dumps(acted, ensure_ascii=False))
+            text.write(',\n "attachments": ' + json.dumps(attachments, ensure_ascii=False))
+            text.write("\n}\n")
+            text.close()
+        archive.writestr(entry("schema.json"), json.dumps(SCHEMA, ensure_ascii=False, indent=2))
+        step(JSON_DONE)
+
+        context = {
+            "head": head,
+            "subject": user,
+            "data_request": request,
+            "generated_at": generated_at,
+            "information": information,
+            "tables": report_tables,
+            "acted": acted,
+            "attachments": attachments,
+            "stylesheet": _stylesheet(),
+        }
+        html = render_to_string(REPORT_TEMPLATE, context)
+        archive.writestr(entry("report.html"), html)
+        step(HTML_DONE)
+        archive.writestr(entry("report.pdf"), html_to_pdf(html))
+        step(PDF_DONE)
+        archive.writestr(entry("README.txt"), render_to_string(README_TEMPLATE, context))
+
+
+def _copy_attachments(
+    archive: zipfile.ZipFile,
+    attachments: list[export_data.Attachment],
+    entry: Callable[[str], zipfile.ZipInfo],
+) -> list[dict[str, Any]]:
+    listed = []
+    for attachment in attachments:
+        item = attachment.as_json()
+        try:
+            with (
+                attachment.storage.open(attachment.name, "rb") as source,
+                archive.open(entry(attachment.path), "w") as target,
+            ):
+                shutil.copyfileobj(source, target, 1024 * 1024)
+        except FileNotFoundError:
+            item["missing"] = True
+        listed.append(item)
+    return listed
+
+
+def _stylesheet() -> str:
+    """The report's CSS, put inside the document: the file is read from the ZIP, offline."""
+    path = finders.find(REPORT_STYLESHEET)
+    if not path:  # pragma: no cover - the file ships with the code
+        raise FileNotFoundError(REPORT_STYLESHEET)
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+class _NoFetching:
+    """A WeasyPrint URL fetcher that fetches nothing: text in the person's records can
+    never make the server load a file or a network address."""
+
+    def fetch(self, url: str, headers: dict | None = None):
+        raise ValueError(f"The export's PDF loads no external resources: {url[:80]}")
+
+    def __call__(self, url: str, *args, **kwargs):
+        return self.fetch(url)
+
+
+def html_to_pdf(html: str) -> bytes:
+    # WeasyPrint loads pango and fonts at import: only the code paths that print pay for it.
+    from weasyprint import HTML
+
+    return HTML(string=html, url_fetcher=_NoFetching()).write_pdf()

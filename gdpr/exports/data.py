@@ -1,0 +1,655 @@
+"""What an access export holds, read from the personal-data registry and nothing else.
+
+``Table`` describes one registered model (its fields, with verbose name, category and
+whether they are personal); ``RowWriter`` turns one row about the person into plain JSON
+values and a human-readable form; ``information()`` gives the Art. 15 information for the
+categories the person's rows fall in.
+
+Other people are never named, with one exception the law asks for: who has seen the
+person's data (Art. 15(1)(c)). A foreign key to another person comes out as "another
+person" without an id, and the copies of an actor's name beside it are left out.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import ProfileFieldSource
+from accounts.sources import DataSource
+from gdpr import declarations as registry
+from gdpr.models import Disclosure
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+SCHEMA_VERSION = "1.0"
+# Rows fetched per round trip; the query count stays the same whatever the number of rows.
+CHUNK_SIZE = 2000
+# Choices longer than this (countries) are not repeated in the field metadata.
+MAX_CHOICES_IN_METADATA = 40
+
+# Copies of an actor's data that the access answer must show: who has seen the person's
+# data is a recipient of it (Art. 15(1)(c)).
+DISCLOSED_ACTOR_COPIES = frozenset({("organizations.MemberDataView", "viewer_name")})
+
+# Records whose files are not repeated under attachments/ (an earlier export's ZIP).
+NO_ATTACHMENTS = frozenset({"gdpr.DataExport"})
+
+# Registered models whose "source" field names where a record came from (Art. 15(1)(g)).
+SOURCE_CATEGORY = "data_sources"
+
+
+class Kind:
+    VALUE = "value"
+    RELATION = "relation"
+    RELATIONS = "relations"
+    FILE = "file"
+    JSON = "json"
+
+
+@dataclass
+class FieldInfo:
+    name: str
+    verbose_name: str
+    kind: str
+    personal: bool
+    category: str | None
+    category_label: str | None
+    choices: dict[str, str] | None = None
+    target: str | None = None
+    # How a relation is shown: "person" (the subject or someone else), "record" (another
+    # of the person's records, by id) or "thing" (an organization, a product: a label).
+    target_role: str | None = None
+    model_field: Any = None
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": self.name,
+            "verbose_name": self.verbose_name,
+            "kind": self.kind,
+            "personal": self.personal,
+            "category": self.category,
+            "category_label": self.category_label,
+        }
+        if self.choices is not None:
+            data["choices"] = self.choices
+        if self.target is not None:
+            data["target"] = self.target
+        return data
+
+
+@dataclass
+class Table:
+    entry: registry.ModelEntry
+    label: str
+    verbose_name: str
+    verbose_name_plural: str
+    fields: list[FieldInfo]
+    withheld: list[FieldInfo]
+
+    def header(self) -> dict[str, Any]:
+        return {
+            "verbose_name": self.verbose_name,
+            "verbose_name_plural": self.verbose_name_plural,
+            "fields": [f.as_json() for f in self.fields],
+            "withheld": [
+                {"name": f.name, "verbose_name": f.verbose_name, "reason": _withheld_reason()}
+                for f in self.withheld
+            ],
+        }
+
+    def csv_columns(self) -> list[str]:
+        columns = []
+        for info in self.fields:
+            columns.append(info.name)
+            if info.kind == Kind.RELATION:
+                columns.append(f"{info.name}__label")
+        return columns
+
+    def queryset(self, user: User) -> models.QuerySet:
+        """The person's rows: one query (plus one per many-to-many field), ordered by key."""
+        things = [
+            f.name for f in self.fields if f.kind == Kind.RELATION and f.target_role == "thing"
+        ]
+        many = [f.name for f in self.fields if f.kind == Kind.RELATIONS]
+        queryset = self.entry.rows_for(user)
+        if things:
+            queryset = queryset.select_related(*things)
+        if many:
+            queryset = queryset.prefetch_related(*many)
+        return queryset.order_by("pk")
+
+
+def _withheld_reason() -> str:
+    return _("A security secret (password hash, key or token): kept, but never handed out.")
+
+
+def _user_model() -> type[models.Model]:
+    return get_user_model()
+
+
+def _target_role(target: type[models.Model]) -> str:
+    if target is _user_model():
+        return "person"
+    entry = registry.entry_for(target)
+    if entry is not None and entry.person is not None:
+        return "record"
+    return "thing"
+
+
+def table_for(entry: registry.ModelEntry) -> Table:
+    """The export's description of one registered model, in the active language."""
+    opts = entry.model._meta
+    fields: list[FieldInfo] = []
+    withheld: list[FieldInfo] = []
+    for name in registry.model_field_names(entry.model):
+        model_field = opts.get_field(name)
+        key = entry.personal.get(name)
+        category = registry.category(key) if key else None
+        info = FieldInfo(
+            name=name,
+            verbose_name=str(entry.field_label(name)),
+            kind=_kind(model_field),
+            personal=key is not None,
+            category=key,
+            category_label=str(category.label) if category else None,
+            model_field=model_field,
+        )
+        if model_field.is_relation:
+            info.target = model_field.related_model._meta.label
+            info.target_role = _target_role(model_field.related_model)
+        elif model_field.choices and len(model_field.flatchoices) <= MAX_CHOICES_IN_METADATA:
+            info.choices = {str(k): str(v) for k, v in model_field.flatchoices}
+        (withheld if name in entry.secrets else fields).append(info)
+    return Table(
+        entry=entry,
+        label=entry.label,
+        verbose_name=str(entry.record_name()),
+        verbose_name_plural=str(entry.record_name(plural=True)),
+        fields=fields,
+        withheld=withheld,
+    )
+
+
+def _kind(model_field: models.Field) -> str:
+    if model_field.many_to_many:
+        return Kind.RELATIONS
+    if model_field.is_relation:
+        return Kind.RELATION
+    if isinstance(model_field, models.FileField):
+        return Kind.FILE
+    if isinstance(model_field, models.JSONField):
+        return Kind.JSON
+    return Kind.VALUE
+
+
+def tables() -> list[Table]:
+    """Every registered model that can hold rows about a person."""
+    return [table_for(e) for e in registry.registered_models() if e.person is not None]
+
+
+# --- Values ---------------------------------------------------------------------------------
+
+
+def plain(value: Any) -> Any:
+    """A stored value as JSON: exact decimals as strings, times in ISO 8601, phone numbers
+    in E.164, countries as their ISO code."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if hasattr(value, "as_e164"):
+        return value.as_e164
+    if hasattr(value, "code") and hasattr(value, "name"):
+        return value.code or None
+    return str(value)
+
+
+def thing_label(obj: models.Model) -> str:
+    """A readable name for something that is not a person (organization, product)."""
+    name = getattr(obj, "name", None)
+    if isinstance(obj, Disclosure):
+        return obj.recipient_name
+    if isinstance(name, str):
+        return name
+    return str(obj)
+
+
+def disclosure_details(disclosure: Disclosure) -> dict[str, Any]:
+    """Everything recorded about a disclosure of the person's data (Art. 15(1)(c))."""
+    labels = {c.key: str(c.label) for c in registry.categories()}
+    return {
+        "kind": disclosure.kind,
+        "kind_label": str(disclosure.get_kind_display()),
+        "recipient": disclosure.recipient_name,
+        "recipient_email": disclosure.recipient_email,
+        "purpose": disclosure.purpose,
+        "legal_basis": disclosure.legal_basis,
+        "categories": [
+            {"key": key, "label": labels.get(key, key)} for key in disclosure.categories or []
+        ],
+        "outside_eea": disclosure.outside_eea,
+        "destination_country": disclosure.destination_country,
+        "transfer_safeguards": disclosure.transfer_safeguards,
+        "starts_on": plain(disclosure.starts_on),
+        "ends_on": plain(disclosure.ends_on),
+        "recorded_at": plain(disclosure.recorded_at),
+    }
+
+
+@dataclass
+class Attachment:
+    path: str
+    record: str
+    id: Any
+    field: str
+    storage: Any
+    name: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"path": self.path, "record": self.record, "id": self.id, "field": self.field}
+
+
+@dataclass
+class Collected:
+    """What the rows tell beyond themselves: the categories they fall in, recorded sources,
+    disclosures and files to copy."""
+
+    categories: set[str] = field(default_factory=set)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    disclosures: dict[Any, dict[str, Any]] = field(default_factory=dict)
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+class RowWriter:
+    """Turns the person's rows of one table into JSON values and readable text."""
+
+    def __init__(self, table: Table, user: User, collected: Collected) -> None:
+        self.table = table
+        self.user = user
+        self.collected = collected
+        self.you = _("You")
+        self.other = _("Another person")
+        entry = table.entry
+        # Actor keys pointing at someone else: their copies (names) are left out.
+        self.copies_of = {
+            name: [c for c in copies if (table.label, c) not in DISCLOSED_ACTOR_COPIES]
+            for name, copies in entry.actors.items()
+        }
+
+    def rows(self, user: User) -> Iterator[tuple[dict[str, Any], list[tuple[str, str]], list]]:
+        """(json row, readable row, csv row) for each of the person's rows, streamed."""
+        for obj in self.table.queryset(user).iterator(chunk_size=CHUNK_SIZE):
+            yield self.row(obj)
+
+    def row(self, obj: models.Model) -> tuple[dict[str, Any], list[tuple[str, str]], list]:
+        hidden: set[str] = set()
+        for name, copies in self.copies_of.items():
+            actor_id = getattr(obj, self.table.entry.model._meta.get_field(name).attname)
+            if actor_id is not None and actor_id != self.user.pk:
+                hidden.update(copies)
+        data: dict[str, Any] = {}
+        readable: list[tuple[str, str]] = []
+        flat: list[Any] = []
+        for info in self.table.fields:
+            value, text, cells = self._value(info, obj, hidden)
+            data[info.name] = value
+            readable.append((info.verbose_name, text))
+            flat.extend(cells)
+            if info.personal and value not in (None, "", [], {}):
+                self.collected.categories.add(info.category)
+        self._note(obj, data)
+        return data, readable, flat
+
+    def _value(self, info: FieldInfo, obj: models.Model, hidden: set[str]):
+        if info.name in hidden:
+            return None, "", [""]
+        if info.kind == Kind.RELATION:
+            ref = self._relation(info, obj)
+            text = "" if ref is None else ref.get("label") or f"#{ref['id']}"
+            if ref is not None and "details" in ref:
+                text = _disclosure_text(ref["details"])
+            cell_id = "" if ref is None or ref["id"] is None else ref["id"]
+            return ref, text, [cell_id, "" if ref is None else ref.get("label", "")]
+        if info.kind == Kind.RELATIONS:
+            refs = [self._ref(info, related) for related in getattr(obj, info.name).all()]
+            text = ", ".join(r.get("label") or f"#{r['id']}" for r in refs)
+            return refs, text, [text]
+        raw = getattr(obj, info.name)
+        if info.kind == Kind.FILE:
+            name = raw.name or None
+            if name and self.table.label not in NO_ATTACHMENTS:
+                self._attach(info, obj, raw)
+            basename = name.rsplit("/", 1)[-1] if name else ""
+            return name, basename, [name or ""]
+        value = plain(raw)
+        if info.kind == Kind.JSON:
+            dumped = "" if raw in (None, "", [], {}) else json.dumps(value, ensure_ascii=False)
+            return value, dumped, [dumped]
+        return value, _readable(info, obj, raw), [_cell(value)]
+
+    def _relation(self, info: FieldInfo, obj: models.Model) -> dict[str, Any] | None:
+        pk = getattr(obj, info.model_field.attname)
+        if pk is None:
+            return None
+        if info.target_role == "person":
+            if pk == self.user.pk:
+                return {"model": info.target, "id": pk, "label": self.you}
+            return {"model": info.target, "id": None, "label": self.other}
+        if info.target_role == "record":
+            return {"model": info.target, "id": plain(pk)}
+        return self._ref(info, getattr(obj, info.name))
+
+    def _ref(self, info: FieldInfo, related: models.Model) -> dict[str, Any]:
+        if info.target_role == "person":
+            mine = related.pk == self.user.pk
+            return {
+                "model": info.target,
+                "id": related.pk if mine else None,
+                "label": self.you if mine else self.other,
+            }
+        ref: dict[str, Any] = {
+            "model": info.target,
+            "id": plain(related.pk),
+            "label": thing_label(related),
+        }
+        if isinstance(related, Disclosure):
+            ref["details"] = details = disclosure_details(related)
+            self.collected.disclosures[related.pk] = details
+        return ref
+
+    def _attach(self, info: FieldInfo, obj: models.Model, file: Any) -> None:
+        basename = file.name.rsplit("/", 1)[-1]
+        path = f"attachments/{self.table.label}/{obj.pk}-{info.name}-{basename}"
+        self.collected.attachments.append(
+            Attachment(
+                path=path,
+                record=self.table.label,
+                id=plain(obj.pk),
+                field=info.name,
+                storage=file.storage,
+                name=file.name,
+            )
+        )
+
+    def _note(self, obj: models.Model, data: dict[str, Any]) -> None:
+        """Remember where data came from: per profile field, per membership or contact."""
+        sources = dict(DataSource.choices)
+        if isinstance(obj, ProfileFieldSource):
+            user_model = _user_model()
+            try:
+                field_label = str(user_model._meta.get_field(obj.field).verbose_name)
+            except FieldDoesNotExist:  # a field since removed keeps its raw name
+                field_label = obj.field
+            self.collected.sources.append(
+                {
+                    "record": user_model._meta.label,
+                    "id": None,
+                    "field": obj.field,
+                    "field_label": field_label,
+                    "source": obj.source,
+                    "source_label": str(sources.get(obj.source, obj.source)),
+                    "recorded_at": plain(obj.recorded_at),
+                    "note": obj.note,
+                }
+            )
+            return
+        if self.table.entry.personal.get("source") == SOURCE_CATEGORY and data.get("source"):
+            self.collected.sources.append(
+                {
+                    "record": self.table.label,
+                    "id": plain(obj.pk),
+                    "field": None,
+                    "field_label": self.table.verbose_name,
+                    "source": data["source"],
+                    "source_label": str(sources.get(data["source"], data["source"])),
+                    "recorded_at": None,
+                    "note": "",
+                }
+            )
+
+
+def _disclosure_text(details: dict[str, Any]) -> str:
+    period = details["starts_on"] + " \u2013 " + (details["ends_on"] or "")
+    categories = ", ".join(c["label"] for c in details["categories"])
+    return (
+        f"{details['recipient']}: {details['purpose']} ({details['legal_basis']}; {period});"
+        f" {categories}"
+    )
+
+
+def _readable(info: FieldInfo, obj: models.Model, raw: Any) -> str:
+    if raw is None or raw == "":
+        return ""
+    if isinstance(raw, bool):
+        return _("Yes") if raw else _("No")
+    if info.model_field.choices:
+        display = getattr(obj, f"get_{info.name}_display", None)
+        if callable(display):
+            return str(display())
+    if hasattr(raw, "code") and hasattr(raw, "name"):
+        return str(raw.name)
+    if isinstance(raw, datetime.datetime):
+        return formats.date_format(timezone.localtime(raw), "SHORT_DATETIME_FORMAT")
+    if isinstance(raw, datetime.date):
+        return formats.date_format(raw, "SHORT_DATE_FORMAT")
+    if isinstance(raw, decimal.Decimal):
+        return formats.number_format(raw)
+    return str(plain(raw))
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else value
+
+
+# --- Rows the person only acted on ------------------------------------------------------------
+
+
+def acted_references(user: User, *, skip: dict[str, set[Any]]) -> Iterator[dict[str, Any]]:
+    """Rows about someone else where ``user`` is named as the actor: which record and which
+    field, nothing of the other person. One query per model with actor fields."""
+    for entry in registry.registered_models():
+        if not entry.actors:
+            continue
+        names = list(entry.actors)
+        attnames = [entry.model._meta.get_field(n).attname for n in names]
+        mine = skip.get(entry.label, set())
+        verbose_name = str(entry.model._meta.verbose_name)
+        rows = entry.rows_acted_by(user).order_by("pk").values_list("pk", *attnames)
+        for pk, *actors in rows.iterator(chunk_size=CHUNK_SIZE):
+            if plain(pk) in mine:
+                continue
+            yield {
+                "model": entry.label,
+                "verbose_name": verbose_name,
+                "id": plain(pk),
+                "fields": [n for n, a in zip(names, actors, strict=True) if a == user.pk],
+            }
+
+
+# --- The Art. 15 information ----------------------------------------------------------------
+
+
+def _link(name: str, **kwargs: Any) -> str:
+    """An absolute link into the service; empty while the page does not exist yet."""
+    try:
+        path = reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return ""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def rights() -> list[dict[str, str]]:
+    """The rights the person has and where in the service to use them."""
+    privacy = _link("gdpr:privacy")
+    return [
+        {
+            "key": "access",
+            "article": "Art. 15",
+            "label": _("Right of access"),
+            "how": _("This package is your copy. You can ask for a new one on your privacy page."),
+            "url": privacy,
+        },
+        {
+            "key": "rectification",
+            "article": "Art. 16",
+            "label": _("Right to rectification"),
+            "how": _(
+                "Correct your profile yourself on the profile page. For data an organization"
+                " or the controller recorded, file a rectification request naming the correct"
+                " value."
+            ),
+            "url": _link("gdpr:rectification_new") or _link("accounts:profile"),
+        },
+        {
+            "key": "erasure",
+            "article": "Art. 17",
+            "label": _("Right to erasure"),
+            "how": _(
+                "Preview what erasure would delete, anonymise or keep (with the legal basis"
+                " and the date until which it is kept), then request it."
+            ),
+            "url": _link("gdpr:erasure_preview") or privacy,
+        },
+        {
+            "key": "restriction",
+            "article": "Art. 18",
+            "label": _("Right to restriction of processing"),
+            "how": _(
+                "File a request on your privacy page; while it is in force your data is only"
+                " stored."
+            ),
+            "url": privacy,
+        },
+        {
+            "key": "objection",
+            "article": "Art. 21",
+            "label": _("Right to object, including to direct marketing"),
+            "how": _(
+                "Ban direct marketing per channel or all at once on the marketing page; it"
+                " takes effect at once. To object to other processing on our legitimate"
+                " interests (Art. 21(1)), file an objection on your privacy page."
+            ),
+            "url": _link("gdpr:marketing") or privacy,
+        },
+        {
+            "key": "portability",
+            "article": "Art. 20",
+            "label": _("Right to data portability"),
+            "how": _(
+                "data.json and the CSV files in this package are machine-readable; ask for a"
+                " portability export on your privacy page."
+            ),
+            "url": privacy,
+        },
+        {
+            "key": "withdraw_consent",
+            "article": "Art. 7(3)",
+            "label": _("Right to withdraw consent"),
+            "how": _(
+                "Withdraw a consent at any time on the marketing page; processing before the"
+                " withdrawal stays lawful."
+            ),
+            "url": _link("gdpr:marketing") or privacy,
+        },
+    ]
+
+
+def complaint() -> dict[str, str]:
+    return {
+        "authority": _("Data Protection Ombudsman (Tietosuojavaltuutetun toimisto)"),
+        "url": "https://tietosuoja.fi",
+        "text": _(
+            "You have the right to lodge a complaint with a supervisory authority, in Finland"
+            " the Data Protection Ombudsman, if you consider that the processing of your"
+            " personal data infringes the law."
+        ),
+    }
+
+
+def automated_decisions() -> dict[str, Any]:
+    return {
+        "used": False,
+        "text": _(
+            "No decisions based solely on automated processing, including profiling, are"
+            " made about you (Art. 22)."
+        ),
+    }
+
+
+def _retention(retention: registry.Retention) -> dict[str, Any]:
+    return {
+        "kind": str(retention.kind),
+        "text": retention.describe(),
+        "days": retention.resolved_days(),
+    }
+
+
+def category_info(category: registry.Category) -> dict[str, Any]:
+    sources = dict(DataSource.choices)
+    basis = registry.LegalBasis(category.legal_basis)
+    return {
+        "key": category.key,
+        "label": str(category.label),
+        "description": str(category.description),
+        "purposes": [{"key": str(p), "label": str(p.label)} for p in category.purposes],
+        "legal_basis": {"key": str(basis), "label": str(basis.label), "article": basis.article},
+        "retention": _retention(category.retention),
+        "sources": [{"key": s, "label": str(sources.get(s, s))} for s in category.sources],
+        "recipients": [{"key": str(r), "label": str(r.label)} for r in category.recipients],
+    }
+
+
+def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for item in items:
+        seen.setdefault(item["key"], item)
+    return list(seen.values())
+
+
+def information(*, collected: Collected, controller: dict[str, str]) -> dict[str, Any]:
+    """The Art. 15(1)-(4) information about the categories the person's data falls in."""
+    categories = [category_info(c) for c in registry.categories() if c.key in collected.categories]
+    disclosures = list(collected.disclosures.values())
+    return {
+        "controller": controller,
+        "categories": categories,
+        "purposes": _unique([p for c in categories for p in c["purposes"]]),
+        "legal_bases": _unique([c["legal_basis"] for c in categories]),
+        "recipients": _unique([r for c in categories for r in c["recipients"]]),
+        "disclosures": disclosures,
+        "transfers_outside_eea": any(d["outside_eea"] for d in disclosures),
+        "sources": {
+            "categories": _unique([s for c in categories for s in c["sources"]]),
+            "recorded": collected.sources,
+        },
+        "rights": rights(),
+        "complaint": complaint(),
+        "automated_decision_making": automated_decisions(),
+    }

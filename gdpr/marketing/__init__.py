@@ -1,0 +1,1 @@
+"""Consents, direct-marketing bans and the audiences apps declare."""

@@ -1,0 +1,118 @@
+"""Disclosures of personal data to recipients, who was in them, and the Art. 19
+notices sent to the recipients."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gdpr.models.requests import DataSubjectRequest
+
+
+class Disclosure(models.Model):
+    """Personal data handed to someone outside the service: a partner for a fixed period,
+    or an authority under the law."""
+
+    class Kind(models.TextChoices):
+        PARTNER = "partner", _("Partner")
+        AUTHORITY = "authority", _("Authority")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    recipient_name = models.CharField(_("recipient"), max_length=200)
+    recipient_email = models.EmailField(
+        _("recipient's email"),
+        blank=True,
+        help_text=_("Where notices of rectification and erasure are sent (Art. 19)."),
+    )
+    purpose = models.TextField(_("purpose"))
+    legal_basis = models.TextField(_("legal basis"))
+    # gdpr.declarations category keys.
+    categories = models.JSONField(_("data categories"), default=list)
+    outside_eea = models.BooleanField(_("transfer outside the EU/EEA"), default=False)
+    # Art. 30(1)(e), 13(1)(f): where a transfer goes and what protects the data there.
+    destination_country = models.CharField(
+        _("country of the recipient"),
+        max_length=100,
+        blank=True,
+        help_text=_("For a transfer outside the EU/EEA: the country the data goes to."),
+    )
+    transfer_safeguards = models.TextField(
+        _("safeguards for the transfer"),
+        blank=True,
+        help_text=_(
+            "For a transfer outside the EU/EEA: an adequacy decision (Art. 45), standard"
+            " contractual clauses or another safeguard (Art. 46), and where a copy can be had."
+        ),
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    subjects = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="DisclosureSubject",
+        related_name="disclosures",
+        verbose_name=_("people"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosures")
+        ordering = ["-starts_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_name} {self.starts_on:%Y-%m-%d}"
+
+
+class DisclosureSubject(models.Model):
+    disclosure = models.ForeignKey(Disclosure, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("disclosed person")
+        verbose_name_plural = _("disclosed people")
+        constraints = [
+            models.UniqueConstraint(fields=["disclosure", "user"], name="one_row_per_disclosed")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.disclosure_id}:{self.user_id}"
+
+
+class RecipientNotice(models.Model):
+    """An Art. 19 notice: a recipient told of a rectification, erasure or restriction."""
+
+    request = models.ForeignKey(
+        DataSubjectRequest, on_delete=models.CASCADE, related_name="recipient_notices"
+    )
+    recipient_name = models.CharField(_("recipient"), max_length=200)
+    recipient_email = models.EmailField(_("email"), blank=True)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    disclosure = models.ForeignKey(
+        Disclosure, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("recipient notice")
+        verbose_name_plural = _("recipient notices")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.recipient_name

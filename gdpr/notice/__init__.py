@@ -1,0 +1,1 @@
+"""The privacy notice (Art. 13/14) and the records of processing (Art. 30)."""

@@ -1,0 +1,1 @@
+"""Rectification (Art. 16): the sources apps declare and the decisions."""

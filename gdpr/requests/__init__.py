@@ -1,0 +1,1 @@
+"""Data-subject requests and the controller's desk: the workflow, deadlines, mail."""

@@ -1,0 +1,1 @@
+"""Retention: the job runner apps register their purges with, and gdpr's own purges."""
