@@ -235,6 +235,11 @@ class Invoice(models.Model):
         return self.total - self.paid_amount
 
 
+# An invoice in one of these is done with: nothing is left to collect on it. One list for
+# every question that needs it (retention, erasure, the pages' actions).
+SETTLED_STATUSES = frozenset({Invoice.Status.PAID, Invoice.Status.CREDITED, Invoice.Status.CANCELLED})
+
+
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(
         Invoice, on_delete=models.CASCADE, related_name="lines", verbose_name=_("invoice")
