@@ -237,7 +237,9 @@ class Invoice(models.Model):
 
 # An invoice in one of these is done with: nothing is left to collect on it. One list for
 # every question that needs it (retention, erasure, the pages' actions).
-SETTLED_STATUSES = frozenset({Invoice.Status.PAID, Invoice.Status.CREDITED, Invoice.Status.CANCELLED})
+SETTLED_STATUSES = frozenset(
+    {Invoice.Status.PAID, Invoice.Status.CREDITED, Invoice.Status.CANCELLED}
+)
 
 
 class InvoiceLine(models.Model):
