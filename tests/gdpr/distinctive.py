@@ -62,6 +62,7 @@ from gdpr.requests.services import request_event_log, request_file
 from organizations import services as organizations
 from tests.billing.factories import bank_account, line, product
 from tests.factories import UserFactory
+from tests.flightlog.models import FlightLogEntry
 from tests.organizations.factories import organization_with_admin
 
 if TYPE_CHECKING:
@@ -444,6 +445,14 @@ def build_person(tag: str) -> DistinctivePerson:
         subject_name=put("gdpr.DataSubjectRequest.subject_name#2", t.text()),
         subject_email=user.email,
         details=put("gdpr.DataSubjectRequest.details#2", t.text()),
+    )
+
+    # --- the flight log (an app that exists only in the tests) ------------------------------
+    FlightLogEntry.objects.create(
+        pilot=user,
+        aircraft="OH-PDX",
+        flown_on=timezone.localdate(),
+        remarks=put("flightlog.FlightLogEntry.remarks", t.text()),
     )
 
     # --- outside the registry: the Django admin's log names the person ---------------------

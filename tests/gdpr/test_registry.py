@@ -25,6 +25,7 @@ WALKED_APPS = {
     "billing",
     "communications",
     "gdpr",
+    "flightlog",  # stands for the next app (tests/flightlog)
     "account",
     "mfa",
     "usersessions",
