@@ -83,7 +83,8 @@ def _order_edges(jobs: dict[str, RetentionJob]) -> tuple[dict[str, set[str]], li
 
 def _topological_order(runs_before: dict[str, set[str]]) -> tuple[list[str], list[str]]:
     """Kahn's algorithm, taking the first by name among the jobs free to run (so the
-    order is the same on every worker). Returns the order and the jobs left in a cycle."""
+    order is the same on every worker). Returns the order and the jobs it could not
+    place (in a cycle, or after one)."""
     waiting_for = dict.fromkeys(runs_before, 0)
     for successors in runs_before.values():
         for successor in successors:
@@ -104,9 +105,11 @@ def _topological_order(runs_before: dict[str, set[str]]) -> tuple[list[str], lis
 def job_order_problems() -> list[str]:
     """What is wrong with the declared order of the registered jobs (empty when nothing)."""
     runs_before, problems = _order_edges(_jobs)
-    _, cycle = _topological_order(runs_before)
-    if cycle:
-        problems.append("Retention jobs wait for each other in a cycle: " + ", ".join(cycle) + ".")
+    stuck = _topological_order(runs_before)[1]
+    if stuck:
+        problems.append(
+            "Retention jobs in an ordering cycle (or waiting on one): " + ", ".join(stuck) + "."
+        )
     return problems
 
 
@@ -118,7 +121,7 @@ def registered_jobs() -> list[RetentionJob]:
     problems = job_order_problems()
     if problems:
         raise RetentionOrderError(" ".join(problems))
-    order, _ = _topological_order(_order_edges(_jobs)[0])
+    order = _topological_order(_order_edges(_jobs)[0])[0]
     return [_jobs[name] for name in order]
 
 
