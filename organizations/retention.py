@@ -1,6 +1,12 @@
 """Retention of memberships: once a membership has ended and its settling period has
 passed, what only the membership needed goes; a membership row that invoices still point
-at stays as their anchor (the invoices keep the recipient as it was)."""
+at stays as their anchor (the invoices keep the recipient as it was).
+
+A membership an erasure anonymised goes as soon as nothing another app keeps points at it
+(``organizations.erased_memberships``), before the memberships past their settling period:
+an app whose purges free memberships (billing's vouchers and contracts) orders its jobs
+before these two with ``before=``.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +14,44 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, ProtectedError
+from django.db.models import PROTECT, RESTRICT, Exists, OuterRef, ProtectedError, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from gdpr.api import RetentionJob, audit_blank, forget_mail_about, register_job
+from gdpr.api import RetentionJob, audit_blank, audit_suppressed, forget_mail_about, register_job
 
 from .models import AdminRightChange, Invitation, MemberDataView, Membership
+from .selectors import anonymised_memberships
+
+ERASED_MEMBERSHIPS_JOB = "organizations.erased_memberships"
+ENDED_MEMBERSHIPS_JOB = "organizations.ended_memberships"
+INVITATIONS_JOB = "organizations.unaccepted_invitations"
 
 
-def ended_memberships(now: datetime.datetime):
+def _not_protected(memberships: QuerySet[Membership]) -> QuerySet[Membership]:
+    """Leave out the memberships that rows of other apps keep (those that point at a
+    membership with PROTECT or RESTRICT: billing's kept vouchers and contracts), without
+    organizations naming them."""
+    for relation in Membership._meta.related_objects:
+        if relation.on_delete in (PROTECT, RESTRICT):
+            memberships = memberships.exclude(**{f"{relation.name}__isnull": False})
+    return memberships
+
+
+def purge_erased_memberships(now: datetime.datetime) -> dict[str, int]:
+    """The memberships an erasure left empty that nothing keeps any more (their kept
+    vouchers went with their retention date). Nothing about the person is left in them,
+    so they go whatever their age."""
+    with audit_suppressed():
+        empty = _not_protected(anonymised_memberships()).select_for_update(
+            skip_locked=True, of=("self",)
+        )
+        ids = list(empty.values_list("pk", flat=True))
+        deleted = Membership.objects.filter(pk__in=ids).delete()[1]
+        audit_blank("organizations.membership", ids)
+    return {label: n for label, n in deleted.items() if n}
+
+
+def ended_memberships(now: datetime.datetime) -> QuerySet[Membership]:
     """Memberships that ended more than the settling period ago."""
     cutoff = now.date() - datetime.timedelta(days=settings.ENDED_MEMBERSHIP_RETENTION_DAYS)
     return Membership.objects.filter(status=Membership.Status.ENDED, ended_on__lt=cutoff)
@@ -62,7 +97,7 @@ def purge_ended_memberships(now: datetime.datetime) -> dict[str, int]:
     return counts
 
 
-def unaccepted_invitations(now: datetime.datetime):
+def unaccepted_invitations(now: datetime.datetime) -> QuerySet[Membership]:
     """Invitations nobody accepted, whose link expired more than the period ago."""
     cutoff = now - datetime.timedelta(days=settings.UNACCEPTED_INVITATION_RETENTION_DAYS)
     return Membership.objects.filter(
@@ -105,15 +140,24 @@ def purge_unaccepted_invitations(now: datetime.datetime) -> dict[str, int]:
 
 register_job(
     RetentionJob(
-        name="organizations.unaccepted_invitations",
+        name=ERASED_MEMBERSHIPS_JOB,
+        label=_("Memberships an erasure left empty that nothing keeps any more"),
+        run=purge_erased_memberships,
+    )
+)
+register_job(
+    RetentionJob(
+        name=INVITATIONS_JOB,
         label=_("Invitations nobody accepted, past their period after the link expired"),
         run=purge_unaccepted_invitations,
     )
 )
 register_job(
     RetentionJob(
-        name="organizations.ended_memberships",
+        name=ENDED_MEMBERSHIPS_JOB,
         label=_("Memberships whose settling period after ending has passed"),
         run=purge_ended_memberships,
+        # An erased membership goes with its own job (its trail blanked), not this one.
+        after=(ERASED_MEMBERSHIPS_JOB,),
     )
 )

@@ -259,3 +259,12 @@ def claims_for_claimant(*, user: User) -> list[OrganizationClaim]:
 
 def organization_by_business_id(*, business_id: str) -> Organization | None:
     return Organization.objects.filter(business_id=business_id).first()
+
+
+def anonymised_memberships() -> QuerySet[Membership]:
+    """Memberships an erasure anonymised: ended, with no person, no name and no address.
+    What an erasure keeps of a membership is only the anchor of its kept vouchers
+    (billing asks this for the vouchers of erased people)."""
+    return Membership.objects.filter(
+        user__isnull=True, name="", email="", status=Membership.Status.ENDED
+    )

@@ -32,7 +32,13 @@ def test_every_app_registers_its_jobs():
         "accounts.login_events",
         "accounts.unconfirmed_signups",
         "organizations.ended_memberships",
+        "organizations.erased_memberships",
+        "organizations.unaccepted_invitations",
         "billing.contracts_of_ended_memberships",
+        "gdpr.vouchers_past_retention",
+        "gdpr.consent_proofs",
+        "gdpr.expired_exports",
+        "gdpr.unlinked_requests",
     } <= names
 
 

@@ -1,4 +1,7 @@
-"""What an erasure kept goes when its date has passed: once, whoever runs the job."""
+"""What an erasure kept goes when its date has passed: once, whoever runs the job.
+
+The vouchers are billing's job, the memberships an erasure left empty organizations', the
+consents kept as proof gdpr's: ``retention_purge`` runs the three, in their order."""
 
 from __future__ import annotations
 
@@ -12,24 +15,23 @@ from django.utils import timezone
 
 from billing import services as billing
 from billing.models import Invoice, InvoiceLine, Payment, Reminder
+from billing.retention import VOUCHERS_JOB, purge_vouchers_past_retention
 from gdpr.erasure.services import erasure_execute
 from gdpr.models import (
     AuditEntry,
     Consent,
     DataSubjectRequest,
+    RequestChannel,
+    RequestEvent,
     RequestKind,
     RequestStatus,
     RetentionRun,
 )
 from gdpr.requests.services import request_file
-from gdpr.retention.jobs import _lock_key, registered_jobs, run_job
-from gdpr.retention.purges import (
-    CONSENTS_JOB,
-    VOUCHERS_JOB,
-    purge_vouchers_past_retention,
-    retention_purge,
-)
+from gdpr.retention.jobs import _lock_key, registered_jobs, run_job, run_jobs
+from gdpr.retention.purges import CONSENTS_JOB, REQUESTS_JOB
 from organizations.models import Membership
+from organizations.retention import ERASED_MEMBERSHIPS_JOB
 from tests.billing.factories import bank_account, invoice_for
 from tests.factories import StaffFactory, UserFactory
 from tests.organizations.factories import add_member, organization_with_admin
@@ -37,6 +39,11 @@ from tests.organizations.factories import add_member, organization_with_admin
 ON_POSTGRES = connection.vendor == "postgresql"
 # Vouchers issued in 2026 of a calendar-year organization are kept until 31.12.2032.
 RETAINED_UNTIL = datetime.date(2032, 12, 31)
+
+
+def retention_purge(*, now: datetime.datetime) -> dict[str, int]:
+    """The purges of what an erasure kept, once each (logged like the scheduled runs)."""
+    return run_jobs([VOUCHERS_JOB, ERASED_MEMBERSHIPS_JOB, CONSENTS_JOB], now=now)
 
 
 def at(day: datetime.date) -> datetime.datetime:
@@ -116,7 +123,7 @@ PURGED = {
 @pytest.mark.django_db
 def test_the_jobs_are_registered_for_the_daily_run():
     names = {job.name for job in registered_jobs()}
-    assert {VOUCHERS_JOB, CONSENTS_JOB} <= names
+    assert {VOUCHERS_JOB, ERASED_MEMBERSHIPS_JOB, CONSENTS_JOB} <= names
 
 
 @pytest.mark.django_db
@@ -136,9 +143,16 @@ def test_everything_goes_after_its_date_and_a_second_run_finds_nothing():
     assert retention_purge(now=AFTER) == PURGED
     assert kept_counts(kept) == NOTHING_LEFT
     assert retention_purge(now=AFTER) == {}
-    runs = RetentionRun.objects.filter(job__in=[VOUCHERS_JOB, CONSENTS_JOB]).order_by("pk")
-    assert [run.status for run in runs] == [RetentionRun.Status.DONE] * 4
-    assert runs[0].counts["billing.Invoice"] == 3
+    # In the order of the daily run: the membership once its vouchers are gone.
+    jobs = [CONSENTS_JOB, VOUCHERS_JOB, ERASED_MEMBERSHIPS_JOB]
+    runs = list(RetentionRun.objects.filter(job__in=jobs).order_by("pk"))
+    assert [run.job for run in runs] == jobs * 2
+    assert [run.status for run in runs] == [RetentionRun.Status.DONE] * 6
+    assert [run.counts for run in runs[:3]] == [
+        {"gdpr.Consent": 1},
+        {label: n for label, n in PURGED.items() if label.startswith("billing.")},
+        {"organizations.Membership": 1},
+    ]
 
 
 @pytest.mark.django_db
@@ -263,8 +277,10 @@ def test_two_concurrent_runs_do_the_work_once():
     for run in runs:
         for label, n in run.counts.items():
             total[label] = total.get(label, 0) + n
-    assert total == {k: v for k, v in PURGED.items() if k != "gdpr.Consent"}
+    assert total == {k: v for k, v in PURGED.items() if k.startswith("billing.")}
     assert kept_counts(kept)["invoices"] == 0
+    # The membership the vouchers kept is free to go with organizations' job.
+    assert run_job(ERASED_MEMBERSHIPS_JOB, now=AFTER).counts == {"organizations.Membership": 1}
 
 
 @needs_postgres
@@ -366,8 +382,6 @@ def test_a_closed_request_without_an_account_keeps_only_the_facts_after_its_peri
 ):
     from django.core.files.base import ContentFile
 
-    from gdpr.models import RequestChannel, RequestEvent
-    from gdpr.retention.purges import REQUESTS_JOB
     from tests.gdpr.distinctive import use_private_storage
 
     use_private_storage(monkeypatch, tmp_path)
