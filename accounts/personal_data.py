@@ -172,6 +172,8 @@ register_model(
         # The row goes once nothing kept for a legal obligation points at it any more.
         erasure=Erasure.delete(),
         secrets=frozenset({"password"}),
+        # Changes on every sign-in: not worth an audit entry each time.
+        audit_ignored=frozenset({"last_login"}),
     )
 )
 register_model(
@@ -187,6 +189,8 @@ register_model(
         },
         not_personal=frozenset({"id"}),
         erasure=Erasure.delete(),
+        # Itself the record of who did what and when: not recorded again in the audit trail.
+        audited=False,
     )
 )
 register_model(
@@ -204,6 +208,8 @@ register_model(
         not_personal=frozenset({"id"}),
         actors={"recorded_by": ()},
         erasure=Erasure.delete(),
+        # Written beside an audited profile change, which already records it.
+        audited=False,
     )
 )
 register_model(
@@ -229,6 +235,8 @@ register_model(
         not_personal=frozenset({"id", "email_address"}),
         erasure=Erasure.delete(),
         secrets=frozenset({"key"}),
+        # A transient confirmation key: nothing the trail should copy.
+        audited=False,
     )
 )
 register_model(
@@ -255,6 +263,8 @@ register_model(
             "last_used_at": _("last used"),
             "data": _("secret key or recovery codes"),
         },
+        # Changes on every use of the authenticator.
+        audit_ignored=frozenset({"last_used_at"}),
     )
 )
 register_model(
@@ -284,5 +294,7 @@ register_model(
             "session_key": _("session key"),
             "data": _("session data"),
         },
+        # Itself the record of who did what and when: not recorded again in the audit trail.
+        audited=False,
     )
 )

@@ -136,6 +136,8 @@ register_model(
         not_personal=frozenset({"id", "contract"}),
         actors={"actor": ()},
         erasure=Erasure.delete(),
+        # Itself the record of who did what and when: not recorded again in the audit trail.
+        audited=False,
     )
 )
 register_model(

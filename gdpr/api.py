@@ -1,10 +1,10 @@
 """What the other apps may use of gdpr: the one door in.
 
 An app declares its personal data here (categories, models, how its rows are erased and
-kept, its retention jobs) and records its writes in the audit trail; gdpr then exports,
-erases, rectifies, lists in the privacy notice and purges that data without importing the
-app. Nothing else under ``gdpr`` is for other apps: import-linter enforces it
-(``[tool.importlinter]`` in pyproject.toml).
+kept, what stops or adds to an erasure, its retention jobs) and records its writes in the
+audit trail; gdpr then exports, erases, rectifies, lists in the privacy notice and purges
+that data without importing the app. Nothing else under ``gdpr`` is for other apps:
+import-linter enforces it (``[tool.importlinter]`` in pyproject.toml).
 """
 
 from __future__ import annotations
@@ -37,6 +37,14 @@ from gdpr.declarations import (
     register_category,
     register_model,
 )
+from gdpr.erasure.hooks import (
+    Eraser,
+    ErasureCheck,
+    SubjectNames,
+    register_eraser,
+    register_erasure_check,
+    register_subject_names,
+)
 from gdpr.notice.document import controller_contact
 from gdpr.retention.jobs import RetentionJob, register_job, run_job
 from gdpr.selectors import is_restricted
@@ -44,7 +52,9 @@ from gdpr.selectors import is_restricted
 __all__ = [
     "Category",
     "CorrespondenceLog",
+    "Eraser",
     "Erasure",
+    "ErasureCheck",
     "ErasureStrategy",
     "LegalBasis",
     "ModelEntry",
@@ -54,6 +64,7 @@ __all__ = [
     "RetentionJob",
     "RetentionKind",
     "SubjectKind",
+    "SubjectNames",
     "acting_as",
     "attach_mail_to_person",
     "audit_blank",
@@ -66,7 +77,10 @@ __all__ = [
     "log_mail",
     "register_category",
     "register_correspondence_log",
+    "register_eraser",
+    "register_erasure_check",
     "register_job",
     "register_model",
+    "register_subject_names",
     "run_job",
 ]

@@ -15,11 +15,12 @@ How it works and what it covers:
   it for services and tasks. Outside both it is empty: the service itself did it.
 - The subject is filled when the row names the person directly (``user``, ``subject``);
   other rows are found by (model, object id), which is how erasure blanks them.
-- Not recorded again: models that are themselves a log of who did what and when (login
-  events, sessions, request steps, admin-right changes, contract events, read logs,
-  export downloads, notices shown, the trail itself), the source metadata written beside
-  an audited profile change, transient confirmation keys and keyed hashes; and noise
-  fields (``last_login``, ``last_used_at``, the member list's derived sort/search copies).
+- Not recorded again: what each app declares so on the model's entry
+  (``ModelEntry.audited=False``): models that are themselves a log of who did what and
+  when (login events, sessions, request steps, read logs, export downloads, the trail
+  itself), the source metadata written beside an audited profile change, transient
+  confirmation keys and keyed hashes; and noise fields (``ModelEntry.audit_ignored``:
+  ``last_login``, derived sort and search copies).
 - ``QuerySet.update()``/``bulk_*`` bypass signals. The project's writes of that kind on
   personal fields record themselves through ``audit_record_saved`` (members' name and
   email copied from the profile) and ``audit_queryset_update`` (detaching a former
@@ -51,31 +52,6 @@ if TYPE_CHECKING:
 
 REDACTED = "[secret]"
 
-# Each row of these is already the record of who did what and when, or holds nothing
-# readable; recording them again would double every log line.
-NOT_AUDITED = frozenset(
-    {
-        "accounts.loginevent",
-        "accounts.profilefieldsource",
-        "account.emailconfirmation",
-        "usersessions.usersession",
-        "organizations.memberdataview",
-        "organizations.adminrightchange",
-        "billing.contractevent",
-        "gdpr.auditentry",
-        "gdpr.requestevent",
-        "gdpr.exportdownload",
-        "gdpr.noticeacknowledgement",
-        "gdpr.suppression",
-    }
-)
-# Fields that change on their own all the time, or only mirror another audited field.
-IGNORED_FIELDS: dict[str, frozenset[str]] = {
-    "accounts.user": frozenset({"last_login"}),
-    "mfa.authenticator": frozenset({"last_used_at"}),
-    "organizations.membership": frozenset({"sort_name", "search_text"}),
-}
-
 _actor: ContextVar[Any] = ContextVar("gdpr_audit_actor", default=None)
 _suppressed: ContextVar[bool] = ContextVar("gdpr_audit_suppressed", default=False)
 _MISSING = object()
@@ -89,7 +65,7 @@ class _Spec:
     def __init__(self, entry: registry.ModelEntry) -> None:
         model = entry.model
         self.label = model._meta.label_lower
-        ignored = IGNORED_FIELDS.get(self.label, frozenset())
+        ignored = entry.audit_ignored
         concrete = {f.name: f for f in model._meta.concrete_fields}
         self.fields: list[tuple[str, str, bool]] = [
             (name, concrete[name].attname, name in entry.secrets)
@@ -139,7 +115,7 @@ def connect_signals() -> None:
     every app has filled the registry)."""
     for entry in registry.registered_models():
         model = entry.model
-        if model._meta.label_lower in NOT_AUDITED or model in _specs:
+        if not entry.audited or model in _specs:
             continue
         spec = _Spec(entry)
         if not spec.fields:

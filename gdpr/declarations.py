@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -126,14 +127,10 @@ class Retention:
 
     def resolved_days(self) -> int | None:
         if self.days is None and self.days_setting:
-            from django.conf import settings
-
             return getattr(settings, self.days_setting)
         return self.days
 
     def values(self) -> dict[str, int]:
-        from django.conf import settings
-
         values = {name: getattr(settings, setting) for name, setting in self.numbers}
         days = self.resolved_days()
         if days is not None:
@@ -236,6 +233,17 @@ class ModelEntry:
     labels: Mapping[str, LazyText] = field(default_factory=dict)
     verbose_name: LazyText = ""
     verbose_name_plural: LazyText = ""
+    # False for a model whose rows are themselves the record of who did what and when (login
+    # events, read logs, request steps) or hold nothing readable (keyed hashes): the audit
+    # trail does not record them again, which would double every log line.
+    audited: bool = True
+    # Personal fields the audit trail leaves out: they change on their own all the time
+    # (``last_login``) or only mirror another audited field (a derived sort key).
+    audit_ignored: frozenset[str] = field(default_factory=frozenset)
+    # Copies of an actor's data (named in ``actors``) that the access export shows although
+    # they name someone else: who has seen the person's data is a recipient of it
+    # (Art. 15(1)(c)).
+    disclosed_actor_copies: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def label(self) -> str:
@@ -388,6 +396,15 @@ def classification_problems(entry: ModelEntry) -> list[str]:
             for copy in copies
             if copy not in personal
         ]
+    copies = {copy for names in entry.actors.values() for copy in names}
+    problems += [
+        f"{label}.{name}: disclosed as an actor's copy but not listed among the actors' copies"
+        for name in sorted(entry.disclosed_actor_copies - copies)
+    ]
+    problems += [
+        f"{label}.{name}: left out of the audit trail but not a personal field"
+        for name in sorted(entry.audit_ignored - personal)
+    ]
     problems += [
         f"{label}.{name}: labelled but the model has no such field"
         for name in sorted(set(entry.labels) - fields)

@@ -198,6 +198,8 @@ register_model(
         not_personal=frozenset({"id", "request", "at", "action", "internal"}),
         actors={"actor": (), "assignee": ()},
         erasure=Erasure.anonymise("note"),
+        # Itself the record of who did what and when: not recorded again in the audit trail.
+        audited=False,
     )
 )
 register_model(
@@ -241,6 +243,8 @@ register_model(
         not_personal=frozenset({"id", "export"}),
         actors={"downloaded_by": ()},
         erasure=Erasure.delete(),
+        # Itself the record of who did what and when: not recorded again in the audit trail.
+        audited=False,
     )
 )
 register_model(
@@ -281,6 +285,8 @@ register_model(
                 " names nobody."
             )
         ),
+        # A keyed hash: nothing readable to record.
+        audited=False,
     )
 )
 register_model(
@@ -396,6 +402,7 @@ register_model(
         # Rows about the person's records are found by (model, object_id) as well; the
         # erasure service blanks their values and marks them erased.
         erasure=Erasure.anonymise("subject", "changes"),
+        audited=False,  # the trail itself
     )
 )
 
@@ -426,6 +433,8 @@ register_model(
         },
         not_personal=frozenset({"id"}),
         erasure=Erasure.delete(),
+        # Itself the record of who did what and when: not recorded again in the audit trail.
+        audited=False,
     )
 )
 register_model(

@@ -253,6 +253,8 @@ register_model(
         # and loses what names the person.
         erasure=Erasure.anonymise("name", "email", "sort_name", "search_text", "member_number"),
         labels={"sort_name": _("name for sorting"), "search_text": _("search words")},
+        # Derived from the name, email and member number, which the trail records.
+        audit_ignored=frozenset({"sort_name", "search_text"}),
     )
 )
 register_model(
@@ -289,6 +291,8 @@ register_model(
         not_personal=frozenset({"id", "organization", "membership"}),
         actors={"changed_by": ()},
         erasure=Erasure.delete(),
+        # Itself the record of who did what and when: not recorded again in the audit trail.
+        audited=False,
     )
 )
 register_model(
@@ -305,6 +309,11 @@ register_model(
         not_personal=frozenset({"id", "organization"}),
         actors={"viewer": ("viewer_name",)},
         erasure=Erasure.delete(),
+        # Itself the record of who did what and when: not recorded again in the audit trail.
+        audited=False,
+        # Who has seen the person's data is a recipient of it: the access export names them
+        # (Art. 15(1)(c)).
+        disclosed_actor_copies=frozenset({"viewer_name"}),
     )
 )
 register_model(

@@ -14,9 +14,9 @@ import json
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
@@ -24,10 +24,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from gdpr.exports import data as export_data
+from gdpr.exports import information as export_information
 from gdpr.exports.schema import SCHEMA
 from registry.csv_download import SafeWriter
 
 if TYPE_CHECKING:
+    from accounts.models import User
     from gdpr.models import DataExport
 
 REPORT_TEMPLATE = "gdpr/export_report.html"
@@ -64,9 +66,6 @@ def write_archive(
     the build goes; when it answers False the build stops (``Superseded``)."""
     user = export.subject
     collected = export_data.Collected()
-    report_tables: list[ReportTable] = []
-    record_ids: dict[str, set[Any]] = {}
-    tables = export_data.tables()
 
     def step(percent: int) -> None:
         if not progress(percent):
@@ -83,57 +82,13 @@ def write_archive(
         zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive,
         tempfile.TemporaryFile("w+", encoding="utf-8") as records,
     ):
-        records.write("{")
-        first_table = True
-        for index, table in enumerate(tables, start=1):
-            writer = export_data.RowWriter(table, user, collected)
-            report = ReportTable(table.label, table.verbose_name_plural)
-            ids: set[Any] = set()
-            csv_entry = None
-            csv_text = None
-            for data, readable, flat in writer.rows(user):
-                if csv_entry is None:
-                    csv_entry = archive.open(entry(f"tables/{table.label}.csv"), "w")
-                    # A byte-order mark, so spreadsheet programs read the file as UTF-8.
-                    csv_text = io.TextIOWrapper(csv_entry, encoding="utf-8-sig", newline="")
-                    csv_rows = SafeWriter(csv_text)
-                    csv_rows.writerow(table.csv_columns())
-                    header = json.dumps(table.header(), ensure_ascii=False)
-                    records.write(("" if first_table else ",") + "\n")
-                    records.write(json.dumps(table.label) + ": " + header[:-1] + ', "rows": [\n')
-                    first_table = False
-                else:
-                    records.write(",\n")
-                records.write(json.dumps(data, ensure_ascii=False))
-                csv_rows.writerow(flat)
-                report.rows.append(readable)
-                ids.add(data.get("id"))
-            if csv_text is not None:
-                records.write("\n]}")
-                csv_text.close()
-                report_tables.append(report)
-                record_ids[table.label] = ids
-            step(5 + (TABLES_DONE - 5) * index // len(tables))
-        records.write("\n}")
-
+        report_tables, record_ids = _write_records(
+            archive, records, user=user, collected=collected, entry=entry, step=step
+        )
         acted = list(export_data.acted_references(user, skip=record_ids))
-        information = export_data.information(collected=collected, controller=controller)
+        information = export_information.information(collected=collected, controller=controller)
         attachments = _copy_attachments(archive, collected.attachments, entry)
-
-        request = export.request
-        head = {
-            "schema_version": export_data.SCHEMA_VERSION,
-            "generated_at": export_data.plain(generated_at),
-            "language": get_language(),
-            "request": {
-                "id": str(request.public_id),
-                "kind": request.kind,
-                "kind_label": str(request.get_kind_display()),
-                "received_at": export_data.plain(request.received_at),
-            },
-            "subject": {"id": user.pk, "name": user.get_full_name(), "email": user.email},
-            "information": information,
-        }
+        head = _head(export, generated_at=generated_at, information=information)
         with archive.open(entry("data.json"), "w") as handle:
             text = io.TextIOWrapper(handle, encoding="utf-8")
             text.write(json.dumps(head, ensure_ascii=False, indent=1)[:-2])
@@ -150,7 +105,7 @@ def write_archive(
         context = {
             "head": head,
             "subject": user,
-            "data_request": request,
+            "data_request": export.request,
             "generated_at": generated_at,
             "information": information,
             "tables": report_tables,
@@ -164,6 +119,90 @@ def write_archive(
         archive.writestr(entry("report.pdf"), html_to_pdf(html))
         step(PDF_DONE)
         archive.writestr(entry("README.txt"), render_to_string(README_TEMPLATE, context))
+
+
+def _head(export: DataExport, *, generated_at, information: dict[str, Any]) -> dict[str, Any]:
+    """data.json's opening: the schema, the request and the Art. 15 information."""
+    request = export.request
+    user = export.subject
+    return {
+        "schema_version": export_data.SCHEMA_VERSION,
+        "generated_at": export_data.plain(generated_at),
+        "language": get_language(),
+        "request": {
+            "id": str(request.public_id),
+            "kind": request.kind,
+            "kind_label": str(request.get_kind_display()),
+            "received_at": export_data.plain(request.received_at),
+        },
+        "subject": {"id": user.pk, "name": user.get_full_name(), "email": user.email},
+        "information": information,
+    }
+
+
+def _write_records(
+    archive: zipfile.ZipFile,
+    records: IO[str],
+    *,
+    user: User,
+    collected: export_data.Collected,
+    entry: Callable[[str], zipfile.ZipInfo],
+    step: Callable[[int], None],
+) -> tuple[list[ReportTable], dict[str, set[Any]]]:
+    """Each table's rows into ``tables/<label>.csv`` and, as JSON, into ``records`` (a
+    temporary file, copied into data.json once its head is known). Returns the tables for
+    the report and the ids of the person's records per table."""
+    tables = export_data.tables()
+    report_tables: list[ReportTable] = []
+    record_ids: dict[str, set[Any]] = {}
+    records.write("{")
+    for index, table in enumerate(tables, start=1):
+        writer = export_data.RowWriter(table, user, collected)
+        report, ids = _write_table(
+            archive, records, table, writer.rows(user), entry, first=not report_tables
+        )
+        if report is not None:
+            report_tables.append(report)
+            record_ids[table.label] = ids
+        step(5 + (TABLES_DONE - 5) * index // len(tables))
+    records.write("\n}")
+    return report_tables, record_ids
+
+
+def _write_table(
+    archive: zipfile.ZipFile,
+    records: IO[str],
+    table: export_data.Table,
+    rows: Iterator[tuple[dict[str, Any], list[tuple[str, str]], list]],
+    entry: Callable[[str], zipfile.ZipInfo],
+    *,
+    first: bool,
+) -> tuple[ReportTable | None, set[Any]]:
+    """One table; nothing at all (no CSV, no JSON key) when the person has no rows in it."""
+    report = ReportTable(table.label, table.verbose_name_plural)
+    ids: set[Any] = set()
+    csv_text = None
+    for data, readable, flat in rows:
+        if csv_text is None:
+            csv_entry = archive.open(entry(f"tables/{table.label}.csv"), "w")
+            # A byte-order mark, so spreadsheet programs read the file as UTF-8.
+            csv_text = io.TextIOWrapper(csv_entry, encoding="utf-8-sig", newline="")
+            csv_rows = SafeWriter(csv_text)
+            csv_rows.writerow(table.csv_columns())
+            header = json.dumps(table.header(), ensure_ascii=False)
+            records.write(("" if first else ",") + "\n")
+            records.write(json.dumps(table.label) + ": " + header[:-1] + ', "rows": [\n')
+        else:
+            records.write(",\n")
+        records.write(json.dumps(data, ensure_ascii=False))
+        csv_rows.writerow(flat)
+        report.rows.append(readable)
+        ids.add(data.get("id"))
+    if csv_text is None:
+        return None, ids
+    records.write("\n]}")
+    csv_text.close()
+    return report, ids
 
 
 def _copy_attachments(

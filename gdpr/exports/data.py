@@ -3,7 +3,7 @@
 ``Table`` describes one registered model (its fields, with verbose name, category and
 whether they are personal); ``RowWriter`` turns one row about the person into plain JSON
 values and a human-readable form; ``information()`` gives the Art. 15 information for the
-categories the person's rows fall in.
+categories the person's rows fall in (in ``gdpr.exports.information``).
 
 Other people are never named, with one exception the law asks for: who has seen the
 person's data (Art. 15(1)(c)). A foreign key to another person comes out as "another
@@ -20,11 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -41,10 +39,6 @@ SCHEMA_VERSION = "1.0"
 CHUNK_SIZE = 2000
 # Choices longer than this (countries) are not repeated in the field metadata.
 MAX_CHOICES_IN_METADATA = 40
-
-# Copies of an actor's data that the access answer must show: who has seen the person's
-# data is a recipient of it (Art. 15(1)(c)).
-DISCLOSED_ACTOR_COPIES = frozenset({("organizations.MemberDataView", "viewer_name")})
 
 # Records whose files are not repeated under attachments/ (an earlier export's ZIP).
 NO_ATTACHMENTS = frozenset({"gdpr.DataExport"})
@@ -293,9 +287,10 @@ class RowWriter:
         self.you = _("You")
         self.other = _("Another person")
         entry = table.entry
-        # Actor keys pointing at someone else: their copies (names) are left out.
+        # Actor keys pointing at someone else: their copies (names) are left out, unless
+        # the entry declares them disclosed (who has seen the person's data).
         self.copies_of = {
-            name: [c for c in copies if (table.label, c) not in DISCLOSED_ACTOR_COPIES]
+            name: [c for c in copies if c not in entry.disclosed_actor_copies]
             for name, copies in entry.actors.items()
         }
 
@@ -491,165 +486,3 @@ def acted_references(user: User, *, skip: dict[str, set[Any]]) -> Iterator[dict[
                 "id": plain(pk),
                 "fields": [n for n, a in zip(names, actors, strict=True) if a == user.pk],
             }
-
-
-# --- The Art. 15 information ----------------------------------------------------------------
-
-
-def _link(name: str, **kwargs: Any) -> str:
-    """An absolute link into the service; empty while the page does not exist yet."""
-    try:
-        path = reverse(name, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return ""
-    return settings.SITE_URL.rstrip("/") + path
-
-
-def rights() -> list[dict[str, str]]:
-    """The rights the person has and where in the service to use them."""
-    privacy = _link("gdpr:privacy")
-    return [
-        {
-            "key": "access",
-            "article": "Art. 15",
-            "label": _("Right of access"),
-            "how": _("This package is your copy. You can ask for a new one on your privacy page."),
-            "url": privacy,
-        },
-        {
-            "key": "rectification",
-            "article": "Art. 16",
-            "label": _("Right to rectification"),
-            "how": _(
-                "Correct your profile yourself on the profile page. For data an organization"
-                " or the controller recorded, file a rectification request naming the correct"
-                " value."
-            ),
-            "url": _link("gdpr:rectification_new") or _link("accounts:profile"),
-        },
-        {
-            "key": "erasure",
-            "article": "Art. 17",
-            "label": _("Right to erasure"),
-            "how": _(
-                "Preview what erasure would delete, anonymise or keep (with the legal basis"
-                " and the date until which it is kept), then request it."
-            ),
-            "url": _link("gdpr:erasure_preview") or privacy,
-        },
-        {
-            "key": "restriction",
-            "article": "Art. 18",
-            "label": _("Right to restriction of processing"),
-            "how": _(
-                "File a request on your privacy page; while it is in force your data is only"
-                " stored."
-            ),
-            "url": privacy,
-        },
-        {
-            "key": "objection",
-            "article": "Art. 21",
-            "label": _("Right to object, including to direct marketing"),
-            "how": _(
-                "Ban direct marketing per channel or all at once on the marketing page; it"
-                " takes effect at once. To object to other processing on our legitimate"
-                " interests (Art. 21(1)), file an objection on your privacy page."
-            ),
-            "url": _link("gdpr:marketing") or privacy,
-        },
-        {
-            "key": "portability",
-            "article": "Art. 20",
-            "label": _("Right to data portability"),
-            "how": _(
-                "data.json and the CSV files in this package are machine-readable; ask for a"
-                " portability export on your privacy page."
-            ),
-            "url": privacy,
-        },
-        {
-            "key": "withdraw_consent",
-            "article": "Art. 7(3)",
-            "label": _("Right to withdraw consent"),
-            "how": _(
-                "Withdraw a consent at any time on the marketing page; processing before the"
-                " withdrawal stays lawful."
-            ),
-            "url": _link("gdpr:marketing") or privacy,
-        },
-    ]
-
-
-def complaint() -> dict[str, str]:
-    return {
-        "authority": _("Data Protection Ombudsman (Tietosuojavaltuutetun toimisto)"),
-        "url": "https://tietosuoja.fi",
-        "text": _(
-            "You have the right to lodge a complaint with a supervisory authority, in Finland"
-            " the Data Protection Ombudsman, if you consider that the processing of your"
-            " personal data infringes the law."
-        ),
-    }
-
-
-def automated_decisions() -> dict[str, Any]:
-    return {
-        "used": False,
-        "text": _(
-            "No decisions based solely on automated processing, including profiling, are"
-            " made about you (Art. 22)."
-        ),
-    }
-
-
-def _retention(retention: registry.Retention) -> dict[str, Any]:
-    return {
-        "kind": str(retention.kind),
-        "text": retention.describe(),
-        "days": retention.resolved_days(),
-    }
-
-
-def category_info(category: registry.Category) -> dict[str, Any]:
-    sources = dict(DataSource.choices)
-    basis = registry.LegalBasis(category.legal_basis)
-    return {
-        "key": category.key,
-        "label": str(category.label),
-        "description": str(category.description),
-        "purposes": [{"key": str(p), "label": str(p.label)} for p in category.purposes],
-        "legal_basis": {"key": str(basis), "label": str(basis.label), "article": basis.article},
-        "retention": _retention(category.retention),
-        "sources": [{"key": s, "label": str(sources.get(s, s))} for s in category.sources],
-        "recipients": [{"key": str(r), "label": str(r.label)} for r in category.recipients],
-    }
-
-
-def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen: dict[str, dict[str, Any]] = {}
-    for item in items:
-        seen.setdefault(item["key"], item)
-    return list(seen.values())
-
-
-def information(*, collected: Collected, controller: dict[str, str]) -> dict[str, Any]:
-    """The Art. 15(1)-(4) information about the categories the person's data falls in."""
-    categories = [category_info(c) for c in registry.categories() if c.key in collected.categories]
-    disclosures = list(collected.disclosures.values())
-    return {
-        "controller": controller,
-        "categories": categories,
-        "purposes": _unique([p for c in categories for p in c["purposes"]]),
-        "legal_bases": _unique([c["legal_basis"] for c in categories]),
-        "recipients": _unique([r for c in categories for r in c["recipients"]]),
-        "disclosures": disclosures,
-        "transfers_outside_eea": any(d["outside_eea"] for d in disclosures),
-        "sources": {
-            "categories": _unique([s for c in categories for s in c["sources"]]),
-            "recorded": collected.sources,
-        },
-        "rights": rights(),
-        "complaint": complaint(),
-        "automated_decision_making": automated_decisions(),
-    }

@@ -37,7 +37,9 @@ from gdpr.models import (
     RequestKind,
 )
 from gdpr.notice import document as notice
+from gdpr.requests.emails import notify_subject
 from gdpr.requests.services import RequestError, request_event_log
+from gdpr.tasks import build_export
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -118,8 +120,6 @@ def export_start(request: DataSubjectRequest, *, actor: User | None) -> DataExpo
         )
     else:
         return export
-    from gdpr.tasks import build_export
-
     build_export.delay_on_commit(str(export.pk))
     return export
 
@@ -238,8 +238,6 @@ def _finish(export: DataExport, *, name: str, size: int, digest: str) -> bool:
 
 def _notify_subject(request: DataSubjectRequest, *, template: str, context: dict[str, Any]):
     """Mail the subject through the controller desk's mailer (sent after commit)."""
-    from gdpr.requests.emails import notify_subject
-
     notify_subject(request, template=template, context=context)
 
 

@@ -1,0 +1,101 @@
+"""What erasing a person means to organizations, declared to gdpr (``gdpr.api``).
+
+A membership is not deleted on erasure: the invoices kept under the Accounting Act point
+at it. It ends, loses its link to the account and what names the person in the member
+register. The only admin of an organization is warned first: erasing them leaves the
+organization without one. The names a member register gives the person are blanked from
+what is kept after the erasure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from gdpr.api import (
+    Eraser,
+    ErasureCheck,
+    SubjectNames,
+    register_eraser,
+    register_erasure_check,
+    register_subject_names,
+)
+
+from .models import Membership
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def only_admin_of(user: User) -> list[str]:
+    """A warning for each organization whose only active admin ``user`` is."""
+    active_admin = Q(
+        organization__memberships__role=Membership.Role.ADMIN,
+        organization__memberships__status=Membership.Status.ACTIVE,
+    )
+    lonely = (
+        Membership.objects.filter(
+            user=user, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+        )
+        .annotate(
+            others=Count(
+                "organization__memberships",
+                filter=active_admin & ~Q(organization__memberships__user=user),
+            )
+        )
+        .filter(others=0)
+        .values_list("organization__name", flat=True)
+    )
+    return [
+        _(
+            "You are the only admin of %(organization)s. Make another member an admin first,"
+            " or the organization is left without one."
+        )
+        % {"organization": name}
+        for name in lonely
+    ]
+
+
+def end_memberships(rows: QuerySet, blanks: Mapping[str, Any]) -> int:
+    """End the person's memberships, detach them from the account and blank what names
+    the person (``blanks``: the entry's anonymised fields); returns how many."""
+    return rows.update(
+        user=None,
+        status=Membership.Status.ENDED,
+        role=Membership.Role.MEMBER,
+        ended_on=Coalesce("ended_on", timezone.localdate()),
+        **blanks,
+    )
+
+
+def _memberships_end(count: int) -> str:
+    return ngettext(
+        "Your membership ends and the member register keeps it without your name, email"
+        " address or member number.",
+        "Your %(counter)s memberships end and the member registers keep them without your"
+        " name, email address or member number.",
+        count,
+    ) % {"counter": count}
+
+
+# Lazy: the plan renders in the reader's language.
+memberships_end = lazy(_memberships_end, str)
+
+
+def names_in_registers(user: User) -> Iterable[str]:
+    """The names the person has in organizations' member registers."""
+    return Membership.objects.filter(user=user).values_list("name", flat=True)
+
+
+register_erasure_check(ErasureCheck(name="organizations.only_admin", warnings=only_admin_of))
+register_eraser(
+    Eraser(model=Membership, erase=end_memberships, also_removes=("user",), step=memberships_end)
+)
+register_subject_names(SubjectNames(name="organizations.member_names", values=names_in_registers))

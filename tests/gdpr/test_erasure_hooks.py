@@ -1,0 +1,222 @@
+"""The erasure hooks: what an app declares through gdpr.api (refusal grounds, warnings,
+erasers, the person's names) reaches the preview and the execution, and gdpr's erasure,
+audit and export code names no other app."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.models import LoginEvent, User
+from gdpr import api
+from gdpr.audit import audited_models
+from gdpr.declarations import ModelEntry, classification_problems, entry_for
+from gdpr.erasure import hooks
+from gdpr.erasure.services import (
+    ErasureRefused,
+    erasure_execute,
+    erasure_plan,
+    erasure_refusal_grounds,
+    subject_values,
+)
+from gdpr.models import AuditEntry, DataSubjectRequest, RequestKind, RequestStatus
+from gdpr.requests.services import request_file
+from organizations import erasure as organizations_erasure
+from organizations.models import MemberDataView, Membership
+from tests.factories import StaffFactory, UserFactory
+from tests.organizations.factories import add_member, organization_with_admin
+
+from .distinctive import use_private_storage
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _private_files(monkeypatch, tmp_path):
+    use_private_storage(monkeypatch, tmp_path / "private")
+
+
+@pytest.fixture
+def restore_hooks(monkeypatch):
+    """Registrations made by a test go away after it."""
+    monkeypatch.setattr(hooks, "_checks", dict(hooks._checks))
+    monkeypatch.setattr(hooks, "_erasers", dict(hooks._erasers))
+    monkeypatch.setattr(hooks, "_subject_names", dict(hooks._subject_names))
+
+
+def erasure_request(user: User) -> DataSubjectRequest:
+    request = request_file(subject=user, kind=RequestKind.ERASURE, actor=user)
+    DataSubjectRequest.objects.filter(pk=request.pk).update(status=RequestStatus.IN_PROGRESS)
+    request.refresh_from_db()
+    return request
+
+
+def test_a_registered_checks_grounds_stop_the_erasure(restore_hooks):
+    user = UserFactory()
+    api.register_erasure_check(
+        api.ErasureCheck(
+            name="tests.grounds",
+            refusal_grounds=lambda person: [f"Ground for {person.pk}."],
+            warnings=lambda person: ["Read this first."],
+        )
+    )
+    ground = f"Ground for {user.pk}."
+    assert erasure_refusal_grounds(user) == [ground]
+    plan = erasure_plan(user)
+    assert plan.refusal_grounds == [ground]
+    assert plan.warnings == ["Read this first."]
+    with pytest.raises(ErasureRefused) as refused:
+        erasure_execute(erasure_request(user), actor=StaffFactory())
+    assert refused.value.grounds == [ground]
+    assert User.objects.filter(pk=user.pk).exists()
+
+
+def test_checks_are_read_in_the_order_of_their_names(restore_hooks):
+    user = UserFactory()
+    for name in ("tests.b", "tests.a"):
+        api.register_erasure_check(
+            api.ErasureCheck(name=name, refusal_grounds=lambda person, n=name: [n])
+        )
+    assert erasure_refusal_grounds(user) == ["tests.a", "tests.b"]
+    hooks.unregister_erasure_check("tests.a")
+    assert erasure_refusal_grounds(user) == ["tests.b"]
+
+
+def test_the_only_admin_of_an_organization_is_warned():
+    admin = UserFactory()
+    organization_with_admin(admin, name="Yksinäinen ry")
+    with translation.override("fi"):
+        (warning,) = erasure_plan(admin).warnings
+    assert "Yksinäinen ry" in warning
+    assert "ainoa pääkäyttäjä" in warning
+    # Another active admin: nothing to warn about.
+    other = UserFactory()
+    membership = add_member(Membership.objects.get(user=admin).organization, other)
+    Membership.objects.filter(pk=membership.pk).update(role=Membership.Role.ADMIN)
+    assert erasure_plan(admin).warnings == []
+
+
+def test_an_apps_eraser_runs_instead_of_the_plain_blanking(restore_hooks):
+    member = UserFactory()
+    organization = organization_with_admin(UserFactory())
+    add_member(organization, member)
+    calls = []
+
+    def erase(rows, blanks):
+        calls.append((sorted(rows.values_list("pk", flat=True)), dict(blanks)))
+        return organizations_erasure.end_memberships(rows, blanks)
+
+    api.register_eraser(
+        api.Eraser(
+            model=Membership,
+            erase=erase,
+            also_removes=("user",),
+            step=lambda count: f"{count} membership(s) end.",
+        )
+    )
+    plan = erasure_plan(member)
+    assert plan.steps == ["1 membership(s) end."]
+    (item,) = [i for i in plan.anonymised if i.model == "organizations.Membership"]
+    assert item.count == 1
+    assert str(item.fields[0]) == str(Membership._meta.get_field("user").verbose_name)
+
+    outcome = erasure_execute(erasure_request(member), actor=StaffFactory())
+    ((pks, blanks),) = calls
+    assert len(pks) == 1
+    assert set(blanks) == set(entry_for(Membership).erasure.fields)
+    assert outcome.summary["anonymised"]["organizations.Membership"] == 1
+    ended = Membership.objects.get(pk=pks[0])
+    assert ended.user is None
+    assert ended.status == Membership.Status.ENDED
+    assert ended.name == ended.email == ""
+
+
+def test_an_eraser_needs_an_anonymising_entry(restore_hooks):
+    api.register_eraser(api.Eraser(model=LoginEvent, erase=lambda rows, blanks: 0))
+    with pytest.raises(ValueError, match="anonymise"):
+        erasure_plan(UserFactory())
+
+
+def test_the_membership_step_is_in_the_readers_language(client):
+    member = UserFactory(preferred_language="fi")
+    add_member(organization_with_admin(UserFactory()), member)
+    client.force_login(member)
+    response = client.get(reverse("gdpr:erasure_preview"), HTTP_ACCEPT_LANGUAGE="fi")
+    assert "Jäsenyytesi päättyy" in response.content.decode()
+    with translation.override("en"):
+        (step,) = erasure_plan(member).steps
+        assert str(step).startswith("Your membership ends")
+    # Lazy: rendered in the language of whoever reads the plan.
+    with translation.override("fi"):
+        assert str(step).startswith("Jäsenyytesi päättyy")
+
+
+def test_subject_names_come_from_the_apps(restore_hooks):
+    user = UserFactory(first_name="Ann", last_name="Example")
+    api.register_subject_names(
+        api.SubjectNames(name="tests.nickname", values=lambda person: ["Zorro Zed", ""])
+    )
+    values = subject_values(user)
+    assert "Zorro Zed" in values
+    assert "" not in values
+    hooks.unregister_subject_names("tests.nickname")
+    assert "Zorro Zed" not in subject_values(user)
+
+
+def test_the_member_registers_name_is_among_the_subject_values():
+    member = UserFactory(first_name="Ann", last_name="Example")
+    membership = add_member(organization_with_admin(UserFactory()), member)
+    Membership.objects.filter(pk=membership.pk).update(name="Annikki Esimerkki")
+    assert "Annikki Esimerkki" in subject_values(member)
+
+
+def test_the_audit_trail_follows_the_entries_declarations():
+    audited = audited_models()
+    assert User in audited
+    assert LoginEvent not in audited and MemberDataView not in audited
+    assert Membership in audited
+    # The derived sort and search copies are not recorded.
+    member = UserFactory()
+    membership = add_member(organization_with_admin(UserFactory()), member)
+    membership.search_text = "changed on its own"
+    membership.save(update_fields=["search_text"])
+    changes = AuditEntry.objects.filter(
+        model="organizations.membership", object_id=str(membership.pk)
+    ).values_list("changes", flat=True)
+    assert all("search_text" not in change for change in changes)
+
+
+def test_a_disclosed_copy_must_be_one_of_the_actors_copies():
+    entry = entry_for(MemberDataView)
+    broken = ModelEntry(
+        **{
+            **{f: getattr(entry, f) for f in entry.__dataclass_fields__},
+            "disclosed_actor_copies": frozenset({"channel"}),
+            "audit_ignored": frozenset({"id"}),
+        }
+    )
+    problems = classification_problems(broken)
+    assert any("channel: disclosed as an actor's copy" in p for p in problems)
+    assert any("id: left out of the audit trail" in p for p in problems)
+
+
+OTHER_APPS_LABEL = re.compile(r"\b(organizations|billing|communications)\.[A-Za-z]")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        *sorted((ROOT / "gdpr" / "erasure").glob("*.py")),
+        *sorted((ROOT / "gdpr" / "exports").glob("*.py")),
+        ROOT / "gdpr" / "audit.py",
+    ],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_gdprs_erasure_audit_and_export_name_no_other_app(path):
+    assert not OTHER_APPS_LABEL.findall(path.read_text())
