@@ -1,10 +1,11 @@
 """What the other apps may use of gdpr: the one door in.
 
 An app declares its personal data here (categories, models, how its rows are erased and
-kept, what stops or adds to an erasure, its retention jobs) and records its writes in the
-audit trail; gdpr then exports, erases, rectifies, lists in the privacy notice and purges
-that data without importing the app. Nothing else under ``gdpr`` is for other apps:
-import-linter enforces it (``[tool.importlinter]`` in pyproject.toml).
+kept, what stops or adds to an erasure, its retention jobs, who in it receives people's
+data, the rows its marketing lists are built from) and records its writes in the audit
+trail; gdpr then exports, erases, rectifies, lists in the privacy notice, tells the
+recipients (Art. 19) and purges that data without importing the app. Nothing else under
+``gdpr`` is for other apps: import-linter enforces it (``[tool.importlinter]`` in pyproject.toml).
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ from gdpr.declarations import (
     register_category,
     register_model,
 )
+from gdpr.disclosures.hooks import (
+    DataRecipient,
+    DisclosureSubjectSource,
+    RecipientAddress,
+    RecipientSource,
+    register_disclosure_subject_source,
+    register_recipient_source,
+)
 from gdpr.erasure.hooks import (
     Eraser,
     ErasureCheck,
@@ -45,6 +54,9 @@ from gdpr.erasure.hooks import (
     register_erasure_check,
     register_subject_names,
 )
+from gdpr.marketing.hooks import MarketingAudience, register_marketing_audience
+from gdpr.marketing.services import marketing_audience, marketing_audience_queryset
+from gdpr.models import MarketingChannel
 from gdpr.notice.document import controller_contact
 from gdpr.retention.jobs import RetentionJob, register_job, run_job
 from gdpr.selectors import is_restricted
@@ -52,14 +64,20 @@ from gdpr.selectors import is_restricted
 __all__ = [
     "Category",
     "CorrespondenceLog",
+    "DataRecipient",
+    "DisclosureSubjectSource",
     "Eraser",
     "Erasure",
     "ErasureCheck",
     "ErasureStrategy",
     "LegalBasis",
+    "MarketingAudience",
+    "MarketingChannel",
     "ModelEntry",
     "Purpose",
     "Recipient",
+    "RecipientAddress",
+    "RecipientSource",
     "Retention",
     "RetentionJob",
     "RetentionKind",
@@ -75,12 +93,17 @@ __all__ = [
     "forget_mail_about",
     "is_restricted",
     "log_mail",
+    "marketing_audience",
+    "marketing_audience_queryset",
     "register_category",
     "register_correspondence_log",
+    "register_disclosure_subject_source",
     "register_eraser",
     "register_erasure_check",
     "register_job",
+    "register_marketing_audience",
     "register_model",
+    "register_recipient_source",
     "register_subject_names",
     "run_job",
 ]

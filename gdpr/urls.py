@@ -23,11 +23,6 @@ urlpatterns += [
     path("", member_views.privacy, name="privacy"),
     path("requests/<uuid:public_id>/", member_views.request_detail, name="request_detail"),
     path("marketing/", marketing_views.marketing_choices, name="marketing"),
-    path(
-        "organizations/<int:pk>/mailing-list/<str:channel>.csv",
-        marketing_views.org_mailing_list,
-        name="org_mailing_list",
-    ),
 ]
 
 from gdpr.views import notice  # noqa: E402

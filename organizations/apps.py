@@ -11,3 +11,5 @@ class OrganizationsConfig(AppConfig):
         from . import personal_data  # noqa: F401  # isort: skip  (registers the personal-data entries)
         from . import retention  # noqa: F401  # isort: skip  (registers the retention jobs)
         from . import erasure  # noqa: F401  # isort: skip  (registers the erasure hooks)
+        from . import recipients  # noqa: F401  # isort: skip  (Art. 19 recipients, disclosure sources)
+        from . import marketing_audiences  # noqa: F401  # isort: skip  (marketing lists)

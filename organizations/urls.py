@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import invitations, members, organization
+from .views import invitations, mailing_lists, members, organization
 
 app_name = "organizations"
 
@@ -32,6 +32,11 @@ urlpatterns = [
     ),
     path("<int:pk>/members/", members.member_list, name="members"),
     path("<int:pk>/members/export.csv", members.member_export, name="members_export"),
+    path(
+        "<int:pk>/members/mailing-list/<str:channel>.csv",
+        mailing_lists.mailing_list,
+        name="mailing_list",
+    ),
     path("<int:pk>/members/<int:membership_pk>/", members.member_detail, name="member"),
     path("<int:pk>/members/<int:membership_pk>/end/", members.member_end, name="member_end"),
     path(

@@ -7,22 +7,18 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Count, QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from gdpr import declarations as registry
-from gdpr.admin.base import (
-    ADMIN_CSS,
-    User,
-)
-from gdpr.models import (
-    DataSubjectRequest,
-    Disclosure,
-    RecipientNotice,
-)
+from gdpr.admin.base import ADMIN_CSS, User
+from gdpr.disclosures import services as disclosures
+from gdpr.disclosures.hooks import DisclosureSubjectSource, disclosure_subject_sources
+from gdpr.models import Disclosure, RecipientNotice
 from registry.admin_tools import EstimatedCountPaginator, ReadOnlyAdmin
 
 if TYPE_CHECKING:
@@ -48,8 +44,23 @@ DISCLOSURE_RECORD_FIELDS = [
 ]
 
 
+def _source_field(source: DisclosureSubjectSource) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=source.label,
+        queryset=source.holder_model._default_manager.all(),
+        required=False,
+        widget=AutocompleteSelect(source.holder_field, admin.site),
+        help_text=source.help_text,
+    )
+
+
+def _source_keys() -> list[str]:
+    return [source.key for source in disclosure_subject_sources()]
+
+
 class DisclosureSubjectsForm(forms.ModelForm):
-    """People to add to a disclosure: chosen one by one, or a whole organization."""
+    """People to add to a disclosure: chosen one by one, or a whole group from a source
+    another app declares (all members of an organization)."""
 
     people = forms.ModelMultipleChoiceField(
         label=_("People"),
@@ -58,13 +69,6 @@ class DisclosureSubjectsForm(forms.ModelForm):
         widget=AutocompleteSelectMultiple(Disclosure._meta.get_field("subjects"), admin.site),
         help_text=_("Look people up by name or email."),
     )
-    organization = forms.ModelChoiceField(
-        label=_("All members of an organization"),
-        queryset=None,
-        required=False,
-        widget=AutocompleteSelect(DataSubjectRequest._meta.get_field("organization"), admin.site),
-        help_text=_("Adds every active member (with an account) of the organization."),
-    )
 
     class Meta:
         model = Disclosure
@@ -72,9 +76,8 @@ class DisclosureSubjectsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from organizations.models import Organization
-
-        self.fields["organization"].queryset = Organization.objects.all()
+        for source in disclosure_subject_sources():
+            self.fields[source.key] = _source_field(source)
 
 
 class DisclosureForm(DisclosureSubjectsForm):
@@ -102,10 +105,8 @@ class DisclosureForm(DisclosureSubjectsForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        from gdpr.disclosures import services as disclosures
-
         try:
-            disclosures._validate(
+            disclosures.disclosure_validate(
                 kind=cleaned.get("kind") or "",
                 recipient_name=cleaned.get("recipient_name") or "",
                 recipient_email=cleaned.get("recipient_email") or "",
@@ -119,11 +120,15 @@ class DisclosureForm(DisclosureSubjectsForm):
                 transfer_safeguards=cleaned.get("transfer_safeguards") or "",
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                target = field if field in self.fields and field not in self.errors else None
-                for message in errors:
-                    if field not in self.errors:
-                        self.add_error(target, message)
+            # A field the form already found wrong keeps its own message; a rule about a
+            # field the form lacks is shown above the form.
+            fresh: dict[str, list[ValidationError]] = {}
+            for field, errors in error.error_dict.items():
+                if field not in self.errors:
+                    target = field if field in self.fields else NON_FIELD_ERRORS
+                    fresh.setdefault(target, []).extend(errors)
+            if fresh:
+                self.add_error(None, ValidationError(fresh))
         return cleaned
 
 
@@ -160,15 +165,15 @@ class DisclosureAdmin(admin.ModelAdmin):
 
     def get_form(self, request: HttpRequest, obj: Disclosure | None = None, **kwargs):
         kwargs["form"] = DisclosureForm if obj is None else DisclosureSubjectsForm
-        kwargs["fields"] = (
-            [*DISCLOSURE_RECORD_FIELDS, "people", "organization"]
-            if obj is None
-            else ["people", "organization"]
-        )
+        # The sources' fields are added by the form itself (they are declared at run time).
+        kwargs["fields"] = [*DISCLOSURE_RECORD_FIELDS, "people"] if obj is None else ["people"]
         return super().get_form(request, obj, **kwargs)
 
     def get_fieldsets(self, request: HttpRequest, obj: Disclosure | None = None):
-        people = (_("People whose data was disclosed"), {"fields": ["people", "organization"]})
+        people = (
+            _("People whose data was disclosed"),
+            {"fields": ["people", *_source_keys()]},
+        )
         if obj is None:
             return [(None, {"fields": DISCLOSURE_RECORD_FIELDS}), people]
         record = [*DISCLOSURE_RECORD_FIELDS, "people_count", "recorded_by", "recorded_at"]
@@ -196,37 +201,41 @@ class DisclosureAdmin(admin.ModelAdmin):
         labels = dict(_category_choices())
         return ", ".join(labels.get(key, key) for key in obj.categories)
 
-    def save_model(self, request: HttpRequest, obj: Disclosure, form, change: bool) -> None:
-        from gdpr.disclosures import services as disclosures
-
+    def save_form(self, request: HttpRequest, form, change: bool) -> Disclosure:
+        """A new disclosure is recorded through the service, which returns the saved row;
+        the admin adds its people to that row (``save_model``), logs it and redirects to
+        it. An existing record does not change here."""
+        if change:
+            return form.instance
         data = form.cleaned_data
-        with transaction.atomic():
-            if not change:
-                created = disclosures.disclosure_record(
-                    kind=data["kind"],
-                    recipient_name=data["recipient_name"],
-                    recipient_email=data.get("recipient_email", ""),
-                    purpose=data["purpose"],
-                    legal_basis=data.get("legal_basis", ""),
-                    categories=data["categories"],
-                    starts_on=data["starts_on"],
-                    ends_on=data.get("ends_on"),
-                    outside_eea=data.get("outside_eea", False),
-                    destination_country=data.get("destination_country", ""),
-                    transfer_safeguards=data.get("transfer_safeguards", ""),
-                    subjects=None,
-                    actor=request.user,
-                )
-                for field in Disclosure._meta.concrete_fields:
-                    setattr(obj, field.attname, getattr(created, field.attname))
-                obj._state.adding = False
-                obj._state.db = created._state.db
-            done = disclosures.Added()
-            if data.get("people"):
-                done += disclosures.disclosure_add_subjects(obj, data["people"], actor=request.user)
-            if data.get("organization") is not None:
-                done += disclosures.disclosure_add_organization_members(
-                    obj, data["organization"], actor=request.user
+        return disclosures.disclosure_record(
+            kind=data["kind"],
+            recipient_name=data["recipient_name"],
+            recipient_email=data.get("recipient_email", ""),
+            purpose=data["purpose"],
+            legal_basis=data.get("legal_basis", ""),
+            categories=data["categories"],
+            starts_on=data["starts_on"],
+            ends_on=data.get("ends_on"),
+            outside_eea=data.get("outside_eea", False),
+            destination_country=data.get("destination_country", ""),
+            transfer_safeguards=data.get("transfer_safeguards", ""),
+            subjects=None,
+            actor=request.user,
+        )
+
+    def save_model(self, request: HttpRequest, obj: Disclosure, form, change: bool) -> None:
+        # The admin's change view runs in one transaction: a failure here leaves no record.
+        data = form.cleaned_data
+        done = disclosures.Added()
+        if data.get("people"):
+            done += disclosures.disclosure_add_subjects(
+                obj, users=data["people"], actor=request.user
+            )
+        for key in _source_keys():
+            if data.get(key) is not None:
+                done += disclosures.disclosure_add_from_source(
+                    obj, source=key, holder=data[key], actor=request.user
                 )
         if done.added:
             messages.info(
@@ -263,12 +272,23 @@ class RecipientNoticeAdmin(ReadOnlyAdmin):
         "request",
         "recipient_name",
         "recipient_email",
-        "organization",
+        "holder_link",
         "disclosure",
         "sent_at",
         "error",
     ]
     readonly_fields = fields
 
-
-# --- The audit trail ----------------------------------------------------------------------
+    @admin.display(description=_("recipient in the service"))
+    def holder_link(self, obj: RecipientNotice) -> str:
+        """The recipient's own row (an organization), linked to its admin page if it has
+        one; empty when there is none or it is gone."""
+        holder = obj.holder
+        if holder is None:
+            return ""
+        opts = holder._meta
+        try:
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[holder.pk])
+        except NoReverseMatch:
+            return str(holder)
+        return format_html('<a href="{}">{}</a>', url, holder)

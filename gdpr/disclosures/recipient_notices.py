@@ -1,35 +1,44 @@
 """Notices to recipients (GDPR Art. 19): whoever received a person's data is told when it
 is rectified or erased or its processing restricted, and the person may see who they were.
 
-Recipients are the organizations whose admins see the person's data (every membership
-still holding data, ended ones included, and contact-person records) and the partners and
+Recipients are those the apps declare (``gdpr.disclosures.hooks.RecipientSource``: the
+organizations whose admins see the person's data, for one) and the partners and
 authorities of disclosures that have begun. Each notice becomes a ``RecipientNotice`` row:
 sent, or the reason it could not be (no address).
 
 Messages are rendered inside the transaction and sent after it commits: an erasure may
 remove the very data a message names, and nothing is mailed for a step that rolled back.
+
+This module sits below the request workflow, the erasure and the rectification (they call
+``notify_recipients``), so it imports none of them: it writes its one request step itself.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import transaction
-from django.db.models import Q
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from gdpr.audit import acting_as
+from gdpr.disclosures.hooks import (
+    DataRecipient,
+    RecipientAddress,
+    recipient_source_for,
+    recipient_sources,
+)
 from gdpr.disclosures.services import disclosures_of
 from gdpr.models import (
     ControllerDetails,
     DataSubjectRequest,
-    Disclosure,
     RecipientNotice,
     RequestEvent,
     RequestKind,
@@ -38,7 +47,6 @@ from gdpr.notice.document import controller_contact
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from organizations.models import Organization
 
 logger = logging.getLogger(__name__)
 
@@ -46,49 +54,18 @@ logger = logging.getLogger(__name__)
 NOTIFIED_KINDS = (RequestKind.RECTIFICATION, RequestKind.ERASURE, RequestKind.RESTRICTION)
 
 
-@dataclass(frozen=True)
-class Address:
-    email: str
-    language: str
-
-
-@dataclass(frozen=True)
-class RecipientInfo:
-    """Someone who received the person's data."""
-
-    class Kind:
-        ORGANIZATION = "organization"
-        PARTNER = Disclosure.Kind.PARTNER.value
-        AUTHORITY = Disclosure.Kind.AUTHORITY.value
-
-    kind: str
-    name: str
-    # Why they have the data, in the subject's words ("Member", "Contact person", purpose).
-    reason: str
-    organization: Organization | None = None
-    disclosure: Disclosure | None = None
-    # Where a notice goes; empty when there is no address.
-    addresses: tuple[Address, ...] = field(default=(), compare=False)
-    # Disclosures: which registry categories went; organizations see all they hold.
-    categories: tuple[str, ...] = ()
-
-    @property
-    def email(self) -> str:
-        """The address recorded on the notice: the organization's or the partner's own, never
-        an admin's personal one (the notice row outlives that admin's data)."""
-        if self.disclosure is not None:
-            return self.disclosure.recipient_email
-        if self.organization is not None:
-            return self.organization.email
-        return ""
+class RecipientNoticeError(ValidationError):
+    """Notices asked for a request that Art. 19 does not cover."""
 
 
 @dataclass(frozen=True)
 class Correction:
-    """What a rectification changed. ``texts`` gives (datum, record, new value) in the
-    active language, so each notice reads in its recipient's language."""
+    """What a rectification changed. ``holder`` is the row that holds the corrected record
+    (an organization; ``None`` for the controller's own records). ``texts`` gives (datum,
+    record, new value) in the active language, so each notice reads in its recipient's
+    language."""
 
-    organization: Organization | None
+    holder: models.Model | None
     category: str
     texts: Callable[[], tuple[str, str, str]]
 
@@ -108,106 +85,62 @@ class Correction:
 # --- Who the recipients are --------------------------------------------------------------
 
 
-def organization_addresses(
-    organizations: Iterable[Organization], *, exclude: User | None = None
-) -> dict[int, list[Address]]:
-    """Where to write to each organization: its own address, or else its active admins
-    (in each admin's language), never ``exclude`` (the person the notice is about)."""
-    from organizations.models import Membership
-
-    default = settings.LANGUAGE_CODE
-    found: dict[int, list[Address]] = {}
-    without_email = []
-    for organization in organizations:
-        if organization.email:
-            found[organization.pk] = [Address(organization.email, default)]
-        else:
-            found[organization.pk] = []
-            without_email.append(organization.pk)
-    if without_email:
-        admins = Membership.objects.filter(
-            organization_id__in=without_email,
-            role=Membership.Role.ADMIN,
-            status=Membership.Status.ACTIVE,
-            user__isnull=False,
-            user__is_active=True,
-        )
-        if exclude is not None:
-            admins = admins.exclude(user=exclude)
-        rows = admins.order_by("pk").values_list(
-            "organization_id", "user__email", "user__preferred_language"
-        )
-        for organization_id, email, language in rows:
-            found[organization_id].append(Address(email, language or default))
-    return found
+def holder_addresses(
+    holder: models.Model, *, exclude: User | None = None
+) -> list[RecipientAddress]:
+    """Where to write to ``holder`` (an organization) about someone, as its app declares,
+    never to ``exclude`` (the person the message is about). Nowhere when no app declares
+    such holders."""
+    source = recipient_source_for(holder)
+    if source is None or source.addresses_of is None:
+        return []
+    return list(source.addresses_of(holder, exclude))
 
 
-def recipients_of(user: User) -> list[RecipientInfo]:
-    """Everyone who received ``user``'s data: organizations first (by name), then the
-    disclosures that have begun (newest first). Four queries at most, whatever the count."""
-    from organizations.models import ContactPerson, Membership
-
-    organizations: dict[int, tuple[Organization, list[str]]] = {}
-    memberships = (
-        Membership.objects.filter(user=user)
-        .exclude(status=Membership.Status.INVITED)
-        .select_related("organization")
-    )
-    for membership in memberships:
-        reason = (
-            _("Member") if membership.status == Membership.Status.ACTIVE else _("Former member")
-        )
-        organizations.setdefault(membership.organization_id, (membership.organization, []))
-        organizations[membership.organization_id][1].append(reason)
-    contacts = ContactPerson.objects.filter(
-        Q(user=user) | Q(email__iexact=user.email)
-    ).select_related("organization")
-    for contact in contacts:
-        organizations.setdefault(contact.organization_id, (contact.organization, []))
-        organizations[contact.organization_id][1].append(_("Contact person"))
-    addresses = organization_addresses(
-        [organization for organization, _reasons in organizations.values()], exclude=user
-    )
-    found = [
-        RecipientInfo(
-            kind=RecipientInfo.Kind.ORGANIZATION,
-            name=organization.name,
-            reason=", ".join(dict.fromkeys(reasons)),
-            organization=organization,
-            addresses=tuple(addresses.get(organization.pk, ())),
-        )
-        for organization, reasons in sorted(
-            organizations.values(), key=lambda item: (item[0].name.lower(), item[0].pk)
-        )
-    ]
+def _disclosure_recipients(user: User) -> list[DataRecipient]:
+    """The partners and authorities of the disclosures of ``user``'s data that have begun,
+    newest first (one query)."""
     today = timezone.localdate()
-    for disclosure in disclosures_of(user).filter(starts_on__lte=today):
-        found.append(
-            RecipientInfo(
-                kind=disclosure.kind,
-                name=disclosure.recipient_name,
-                reason=disclosure.purpose,
-                disclosure=disclosure,
-                addresses=(
-                    (Address(disclosure.recipient_email, settings.LANGUAGE_CODE),)
-                    if disclosure.recipient_email
-                    else ()
-                ),
-                categories=tuple(disclosure.categories),
-            )
+    return [
+        DataRecipient(
+            kind=disclosure.kind,
+            name=disclosure.recipient_name,
+            reason=disclosure.purpose,
+            email=disclosure.recipient_email,
+            addresses=(
+                (RecipientAddress(disclosure.recipient_email, settings.LANGUAGE_CODE),)
+                if disclosure.recipient_email
+                else ()
+            ),
+            categories=tuple(disclosure.categories),
+            disclosure=disclosure,
         )
+        for disclosure in disclosures_of(user).filter(starts_on__lte=today)
+    ]
+
+
+def recipients_of(user: User) -> list[DataRecipient]:
+    """Everyone who received ``user``'s data: the declared recipients (source by source, in
+    each source's order), then the disclosures that have begun (newest first)."""
+    found: list[DataRecipient] = []
+    for source in recipient_sources():
+        found.extend(source.recipients_for(user))
+    found.extend(_disclosure_recipients(user))
     return found
 
 
-def _relevant(recipient: RecipientInfo, correction: Correction) -> bool:
-    """A correction goes only to those who got that datum: the organization that holds
-    the record, and disclosures that carried its category. Telling anyone else would
-    hand them data they never had."""
-    if recipient.organization is not None:
-        return (
-            correction.organization is not None
-            and recipient.organization.pk == correction.organization.pk
-        )
+def _same_row(first: models.Model, second: models.Model) -> bool:
+    return first._meta.concrete_model is second._meta.concrete_model and str(first.pk) == str(
+        second.pk
+    )
+
+
+def _relevant(recipient: DataRecipient, correction: Correction) -> bool:
+    """A correction goes only to those who got that datum: the holder of the record, and
+    disclosures that carried its category. Telling anyone else would hand them data they
+    never had."""
+    if recipient.holder is not None:
+        return correction.holder is not None and _same_row(recipient.holder, correction.holder)
     return bool(correction.category) and correction.category in recipient.categories
 
 
@@ -274,7 +207,7 @@ def _deliver(outgoing: list[Outgoing]) -> None:
 
 def _context(
     request: DataSubjectRequest,
-    recipient: RecipientInfo,
+    recipient: DataRecipient,
     correction: Correction | None,
 ) -> dict[str, Any]:
     subject = request.subject
@@ -289,55 +222,43 @@ def _context(
     }
 
 
-@transaction.atomic
-def notify_recipients(
-    request: DataSubjectRequest,
-    *,
-    actor: User | None,
-    correction: Correction | None = None,
-) -> list[RecipientNotice]:
-    """Tell every recipient of the data about a rectification, erasure or restriction
-    (Art. 19) — once per request: a second call returns the notices of the first.
-
-    Call it before an erasure removes the person: the notices name them. For a
-    rectification, ``correction`` says what changed; without it the datum is read from
-    the request as it stands.
-    """
-    from gdpr.requests.services import RequestError, request_event_log
-
-    request = (
-        DataSubjectRequest.objects.select_for_update(of=("self",))
-        .select_related("subject")
-        .get(pk=request.pk)
+def _log_notified(
+    request: DataSubjectRequest, recipients: list[DataRecipient], *, actor: User | None
+) -> None:
+    """The request's step saying who was told. Written here, not through the request
+    workflow's services, which call this module (see the module docstring)."""
+    names = ", ".join(recipient.name for recipient in recipients)
+    RequestEvent.objects.create(
+        request=request,
+        action=RequestEvent.Action.RECIPIENTS_NOTIFIED,
+        actor=actor,
+        note=names or _("Nobody had received this data."),
+        at=timezone.now(),
     )
-    if request.kind not in NOTIFIED_KINDS:
-        raise RequestError(
-            _("Recipients are notified of rectifications, erasures and restrictions only.")
-        )
-    existing = list(RecipientNotice.objects.filter(request=request).order_by("pk"))
-    if existing or request.events.filter(action=RequestEvent.Action.RECIPIENTS_NOTIFIED).exists():
-        return existing
 
-    recipients = recipients_of(request.subject) if request.subject is not None else []
-    if request.kind == RequestKind.RECTIFICATION:
-        if correction is None:
-            correction = _correction_from_request(request)
-        recipients = (
-            [r for r in recipients if _relevant(r, correction)] if correction is not None else []
-        )
 
+def _store(request: DataSubjectRequest, recipients: list[DataRecipient]) -> list[RecipientNotice]:
     no_address = _("No address to send the notice to.")
-    notices = RecipientNotice.objects.bulk_create(
+    return RecipientNotice.objects.bulk_create(
         RecipientNotice(
             request=request,
             recipient_name=recipient.name[:200],
             recipient_email=recipient.email,
-            organization=recipient.organization,
+            holder=recipient.holder,
             disclosure=recipient.disclosure,
             error="" if recipient.addresses else no_address,
         )
         for recipient in recipients
     )
+
+
+def _messages(
+    request: DataSubjectRequest,
+    notices: list[RecipientNotice],
+    recipients: list[DataRecipient],
+    correction: Correction | None,
+) -> list[Outgoing]:
+    """One message per address of each recipient, rendered now in its language."""
     reply_to = _reply_to()
     outgoing: list[Outgoing] = []
     for notice, recipient in zip(notices, recipients, strict=True):
@@ -350,23 +271,48 @@ def notify_recipients(
             outgoing.append(
                 (notice.pk, EmailMessage(subject, body, to=[address.email], reply_to=reply_to))
             )
-    if outgoing:
-        transaction.on_commit(lambda: _deliver(outgoing))
+    return outgoing
 
-    names = ", ".join(recipient.name for recipient in recipients)
-    request_event_log(
-        request,
-        RequestEvent.Action.RECIPIENTS_NOTIFIED,
-        actor=actor,
-        note=names or _("Nobody had received this data."),
+
+@transaction.atomic
+def notify_recipients(
+    request: DataSubjectRequest,
+    *,
+    actor: User | None,
+    correction: Correction | None = None,
+) -> list[RecipientNotice]:
+    """Tell every recipient of the data about a rectification, erasure or restriction
+    (Art. 19) — once per request: a second call returns the notices of the first.
+
+    Call it before an erasure removes the person: the notices name them. For a
+    rectification, ``correction`` says what changed; without one (the corrected record is
+    gone) nobody is told.
+    """
+    request = (
+        DataSubjectRequest.objects.select_for_update(of=("self",))
+        .select_related("subject")
+        .get(pk=request.pk)
     )
+    if request.kind not in NOTIFIED_KINDS:
+        raise RecipientNoticeError(
+            _("Recipients are notified of rectifications, erasures and restrictions only.")
+        )
+    existing = list(RecipientNotice.objects.filter(request=request).order_by("pk"))
+    if existing or request.events.filter(action=RequestEvent.Action.RECIPIENTS_NOTIFIED).exists():
+        return existing
+
+    recipients = recipients_of(request.subject) if request.subject is not None else []
+    if request.kind == RequestKind.RECTIFICATION:
+        recipients = (
+            [r for r in recipients if _relevant(r, correction)] if correction is not None else []
+        )
+    with acting_as(actor):
+        notices = _store(request, recipients)
+        outgoing = _messages(request, notices, recipients, correction)
+        if outgoing:
+            transaction.on_commit(lambda: _deliver(outgoing))
+        _log_notified(request, recipients, actor=actor)
     return notices
-
-
-def _correction_from_request(request: DataSubjectRequest) -> Correction | None:
-    from gdpr.rectification.services import correction_for_request
-
-    return correction_for_request(request)
 
 
 # --- For the subject's request page ------------------------------------------------------

@@ -3,7 +3,9 @@ for a fixed period, or an authority under the law; for one person or many.
 
 They appear in the person's access export (Art. 15(1)(c)) and decide whom an Art. 19
 notice goes to (``gdpr.disclosures.recipient_notices``). Adding people is a bulk insert:
-a disclosure of a whole member register must not cost a query per person.
+a disclosure of a whole member register must not cost a query per person. Groups of people
+(an organization's members) come from the sources other apps declare
+(``gdpr.disclosures.hooks.DisclosureSubjectSource``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -22,11 +24,11 @@ from django.utils.translation import gettext as _
 
 from gdpr import declarations as registry
 from gdpr.audit import acting_as, current_actor_id
+from gdpr.disclosures.hooks import disclosure_subject_source
 from gdpr.models import AuditEntry, Disclosure, DisclosureSubject, ProcessingRestriction
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from organizations.models import Organization
 
 BATCH_SIZE = 1000
 
@@ -96,10 +98,6 @@ def disclosure_validate(
         raise DisclosureError(errors)
 
 
-# The admin form called it by this name first.
-_validate = disclosure_validate
-
-
 @transaction.atomic
 def disclosure_record(
     *,
@@ -154,7 +152,7 @@ def disclosure_record(
             recorded_by=actor,
         )
     if subjects is not None:
-        disclosure_add_subjects(disclosure, subjects, actor=actor)
+        disclosure_add_subjects(disclosure, users=subjects, actor=actor)
     return disclosure
 
 
@@ -186,7 +184,7 @@ class Added:
 
 @transaction.atomic
 def disclosure_add_subjects(
-    disclosure: Disclosure, users: Iterable[User] | QuerySet, *, actor: User | None
+    disclosure: Disclosure, *, users: Iterable[User] | QuerySet, actor: User | None
 ) -> Added:
     """Add people to a disclosure. Someone already on it is skipped, and so is, for a
     partner, someone whose processing is restricted (Art. 18(2) leaves only storage, legal
@@ -195,33 +193,40 @@ def disclosure_add_subjects(
     # Serialises concurrent additions to the same disclosure, so the "already on it"
     # check below cannot race.
     Disclosure.objects.select_for_update().filter(pk=disclosure.pk).exists()
-    added = restricted = 0
-    for batch in _batches(_user_ids(users)):
-        wanted = list(dict.fromkeys(batch))
-        present = set(
-            DisclosureSubject.objects.filter(disclosure=disclosure, user_id__in=wanted).values_list(
-                "user_id", flat=True
-            )
+    done = Added()
+    with acting_as(actor):
+        for batch in _batches(_user_ids(users)):
+            done += _add_batch(disclosure, list(dict.fromkeys(batch)), actor=actor)
+    return done
+
+
+def _add_batch(disclosure: Disclosure, wanted: list[int], *, actor: User | None) -> Added:
+    """Add one batch of people: who is already on it and who is restricted (for a
+    partner) in one SELECT each, the rows and their audit entries in one INSERT each."""
+    present = set(
+        DisclosureSubject.objects.filter(disclosure=disclosure, user_id__in=wanted).values_list(
+            "user_id", flat=True
         )
-        if disclosure.kind == Disclosure.Kind.PARTNER:
-            held = set(
-                ProcessingRestriction.objects.in_force()
-                .filter(user_id__in=wanted)
-                .values_list("user_id", flat=True)
-            )
-            restricted += len(held - present)
-            present |= held
-        rows = [
-            DisclosureSubject(disclosure=disclosure, user_id=user_id)
-            for user_id in wanted
-            if user_id not in present
-        ]
-        if not rows:
-            continue
-        created = DisclosureSubject.objects.bulk_create(rows)
-        added += len(created)
-        _audit_created(created, actor=actor)
-    return Added(added, restricted)
+    )
+    restricted = 0
+    if disclosure.kind == Disclosure.Kind.PARTNER:
+        held = set(
+            ProcessingRestriction.objects.in_force()
+            .filter(user_id__in=wanted)
+            .values_list("user_id", flat=True)
+        )
+        restricted = len(held - present)
+        present |= held
+    rows = [
+        DisclosureSubject(disclosure=disclosure, user_id=user_id)
+        for user_id in wanted
+        if user_id not in present
+    ]
+    if not rows:
+        return Added(0, restricted)
+    created = DisclosureSubject.objects.bulk_create(rows)
+    _audit_created(created, actor=actor)
+    return Added(len(created), restricted)
 
 
 def _audit_created(rows: list[DisclosureSubject], *, actor: User | None) -> None:
@@ -242,19 +247,13 @@ def _audit_created(rows: list[DisclosureSubject], *, actor: User | None) -> None
     )
 
 
-def disclosure_add_organization_members(
-    disclosure: Disclosure, organization: Organization, *, actor: User | None
+def disclosure_add_from_source(
+    disclosure: Disclosure, *, source: str, holder: Any, actor: User | None
 ) -> Added:
-    """Add every active member (with an account) of ``organization`` to a disclosure."""
-    from django.contrib.auth import get_user_model
-
-    from organizations.models import Membership
-
-    users = get_user_model().objects.filter(
-        memberships__organization=organization,
-        memberships__status=Membership.Status.ACTIVE,
-    )
-    return disclosure_add_subjects(disclosure, users, actor=actor)
+    """Add the people a declared source gives for ``holder`` (every active member of an
+    organization, say) to a disclosure."""
+    people = disclosure_subject_source(source).people(holder)
+    return disclosure_add_subjects(disclosure, users=people, actor=actor)
 
 
 def disclosures_of(user: User) -> QuerySet[Disclosure]:

@@ -2,27 +2,30 @@
 audience.
 
 An objection to direct marketing is absolute: no balancing and no controller step, so a ban
-takes effect the moment it is recorded. Every marketing list goes through ``audience()``,
-which leaves out everyone who has banned the channel, whose address is suppressed (a ban
-that outlived an erased account), whose processing is restricted, or — for email and SMS —
-who has not consented (Act 917/2014, §200).
+takes effect the moment it is recorded. Every marketing list goes through
+``marketing_audience()``, which leaves out everyone who has banned the channel, whose
+address is suppressed (a ban that outlived an erased account), whose processing is
+restricted, or — for email and SMS — who has not consented (Act 917/2014, §200). The rows
+a list is built from belong to other apps, which declare how a row names its person
+(``gdpr.marketing.hooks.MarketingAudience``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gdpr.audit import acting_as
 from gdpr.keys import address_keys, email_key, phone_key
 from gdpr.marketing.consents import purposes_for_channel
+from gdpr.marketing.hooks import MarketingAudience, marketing_audience_for
 from gdpr.models import (
     Consent,
     MarketingBan,
@@ -33,7 +36,6 @@ from gdpr.models import (
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from organizations.models import Membership
 
 # Channels on which marketing needs the person's prior consent (917/2014 §200).
 CONSENT_CHANNELS = frozenset({MarketingChannel.EMAIL, MarketingChannel.SMS})
@@ -104,11 +106,14 @@ def marketing_lift(user: User, *, channel: str, actor: User | None) -> Marketing
     """
     (channel,) = _channels([channel])
     _lock_person(user)
-    Suppression.objects.filter(channel=channel, key__in=suppression_keys(user)[channel]).delete()
-    ban = MarketingBan.objects.filter(user=user, channel=channel, lifted_at__isnull=True).first()
-    if ban is None:
-        return None
     with acting_as(actor):
+        keys = suppression_keys(user)[channel]
+        Suppression.objects.filter(channel=channel, key__in=keys).delete()
+        ban = MarketingBan.objects.filter(
+            user=user, channel=channel, lifted_at__isnull=True
+        ).first()
+        if ban is None:
+            return None
         ban.lifted_at = timezone.now()
         ban.save(update_fields=["lifted_at"])
     return ban
@@ -149,26 +154,34 @@ def marketing_state(user: User) -> dict[str, MarketingBan | Suppression | None]:
     return state
 
 
-def _reachable(channel: str) -> Q:
-    """Memberships with something to send to on ``channel``: the person's own details when
-    they have an account, the address the admin typed when not."""
+def _reachable(channel: str, declared: MarketingAudience) -> Q:
+    """Rows with something to send to on ``channel``: the person's own details when they
+    have an account, the row's own address (if it keeps one) when not."""
+    person = declared.person
     if channel == MarketingChannel.EMAIL:
-        return Q(user__isnull=False, user__email__gt="") | Q(user__isnull=True, email__gt="")
+        reachable = Q(**{f"{person}__isnull": False, f"{person}__email__gt": ""})
+        if declared.own_email:
+            reachable |= Q(**{f"{person}__isnull": True, f"{declared.own_email}__gt": ""})
+        return reachable
     if channel == MarketingChannel.POST:
-        return Q(user__street_address__gt="", user__postal_code__gt="")
-    return Q(user__phone__gt="")
+        return Q(**{f"{person}__street_address__gt": "", f"{person}__postal_code__gt": ""})
+    return Q(**{f"{person}__phone__gt": ""})
 
 
-def audience_queryset(memberships: QuerySet[Membership], *, channel: str) -> QuerySet[Membership]:
-    """``memberships`` narrowed in SQL to the people marketing may reach on ``channel``:
-    everything but the suppression check, which needs the keyed hash (see ``audience``)."""
+def marketing_audience_queryset(*, rows: QuerySet, channel: str) -> QuerySet:
+    """``rows`` (of a model declared as a marketing audience) narrowed in SQL to the
+    people marketing may reach on ``channel``: everything but the suppression check, which
+    needs the keyed hash (see ``marketing_audience``)."""
     (channel,) = _channels([channel])
-    person = OuterRef("user")
+    declared = marketing_audience_for(rows.model)
+    person = OuterRef(declared.person)
     banned = MarketingBan.objects.filter(user=person, channel=channel, lifted_at__isnull=True)
     restricted = ProcessingRestriction.objects.in_force().filter(user=person)
     queryset = (
-        memberships.filter(_reachable(channel))
-        .filter(Q(user__isnull=True) | Q(user__is_active=True))
+        rows.filter(_reachable(channel, declared))
+        .filter(
+            Q(**{f"{declared.person}__isnull": True}) | Q(**{f"{declared.person}__is_active": True})
+        )
         .filter(~Exists(banned), ~Exists(restricted))
     )
     if channel in CONSENT_CHANNELS:
@@ -179,31 +192,37 @@ def audience_queryset(memberships: QuerySet[Membership], *, channel: str) -> Que
     return queryset
 
 
-def audience(
-    memberships: QuerySet[Membership], *, channel: str, chunk_size: int = AUDIENCE_CHUNK
-) -> Iterator[Membership]:
-    """The one way to build a marketing audience: the memberships (with their users) that
+def marketing_audience(
+    *, rows: QuerySet, channel: str, chunk_size: int = AUDIENCE_CHUNK
+) -> Iterator[Any]:
+    """The one way to build a marketing audience: the rows (with their people) that
     ``channel`` may reach, streamed.
 
     Two queries whatever the size: the channel's suppression entries (keyed hashes, small),
-    and the memberships read through a server-side cursor on PostgreSQL.
+    and the rows read through a server-side cursor on PostgreSQL.
     """
-    queryset = audience_queryset(memberships, channel=channel).select_related("user")
+    declared = marketing_audience_for(rows.model)
+    queryset = marketing_audience_queryset(rows=rows, channel=channel).select_related(
+        declared.person
+    )
     suppressed = set(Suppression.objects.filter(channel=channel).values_list("key", flat=True))
-    for membership in queryset.iterator(chunk_size=chunk_size):
-        if suppressed and _suppressed(membership, channel, suppressed):
+    for row in queryset.iterator(chunk_size=chunk_size):
+        if suppressed and _suppressed(row, declared, channel, suppressed):
             continue
-        yield membership
+        yield row
 
 
-def _suppressed(membership: Membership, channel: str, suppressed: set[str]) -> bool:
-    user = membership.user
+def _suppressed(
+    row: Model, declared: MarketingAudience, channel: str, suppressed: set[str]
+) -> bool:
+    user = getattr(row, declared.person)
+    own_email = getattr(row, declared.own_email) if declared.own_email else ""
     if user is not None:
         keys = suppression_keys(user)[channel]
-        if channel == MarketingChannel.EMAIL and membership.email:
-            keys = [*keys, email_key(membership.email)]
-    elif channel == MarketingChannel.EMAIL and membership.email:
-        keys = [email_key(membership.email)]
+        if channel == MarketingChannel.EMAIL and own_email:
+            keys = [*keys, email_key(own_email)]
+    elif channel == MarketingChannel.EMAIL and own_email:
+        keys = [email_key(own_email)]
     else:
         keys = []
     return any(key in suppressed for key in keys)

@@ -4,6 +4,8 @@ notices sent to the recipients."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -88,6 +90,14 @@ class DisclosureSubject(models.Model):
         return f"{self.disclosure_id}:{self.user_id}"
 
 
+class RecipientNoticeQuerySet(models.QuerySet):
+    def for_holder(self, holder: models.Model) -> RecipientNoticeQuerySet:
+        """The notices sent to ``holder`` (an organization, say)."""
+        return self.filter(
+            holder_type=ContentType.objects.get_for_model(holder), holder_id=str(holder.pk)
+        )
+
+
 class RecipientNotice(models.Model):
     """An Art. 19 notice: a recipient told of a rectification, erasure or restriction."""
 
@@ -96,18 +106,23 @@ class RecipientNotice(models.Model):
     )
     recipient_name = models.CharField(_("recipient"), max_length=200)
     recipient_email = models.EmailField(_("email"), blank=True)
-    organization = models.ForeignKey(
-        "organizations.Organization",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
+    # The recipient's row in the service, whatever app declares it (an organization): a
+    # generic reference, as gdpr holds no foreign key to the apps it protects. It may
+    # outlive the row; the name and address above stay.
+    holder_type = models.ForeignKey(
+        ContentType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Null with the type when there is no holder (a partner): assigning ``holder = None``
+    # sets both to None, so NULL, not "", is what "no holder" is here.
+    holder_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    holder = GenericForeignKey("holder_type", "holder_id")
     disclosure = models.ForeignKey(
         Disclosure, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=300, blank=True)
+
+    objects = RecipientNoticeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("recipient notice")

@@ -226,7 +226,7 @@ def _correction(resolved: _Resolved, value: Any) -> Correction:
         )
 
     return Correction(
-        organization=resolved.source.owner(resolved.obj),
+        holder=resolved.source.owner(resolved.obj),
         category=_category(resolved.source, resolved.field),
         texts=texts,
     )
@@ -415,9 +415,8 @@ def _notify_organization_of_request(
 ) -> None:
     """Tell the organization's admins there is a correction for them to decide (after
     commit: nothing is mailed for a request that was never stored)."""
-    from gdpr.disclosures.recipient_notices import organization_addresses, send_after_commit
+    from gdpr.disclosures.recipient_notices import holder_addresses, send_after_commit
 
-    addresses = organization_addresses([organization], exclude=request.subject)
     context = {
         "request": request,
         "organization": organization,
@@ -428,7 +427,7 @@ def _notify_organization_of_request(
     }
     send_after_commit(
         (address.language, address.email, "gdpr/email/rectification_filed", context)
-        for address in addresses.get(organization.pk, [])
+        for address in holder_addresses(organization, exclude=request.subject)
     )
 
 

@@ -1,14 +1,12 @@
-"""The member's marketing choices (bans per channel, consents) and an organization admin's
-mailing lists, which are marketing audiences and so leave out everyone who said no."""
+"""The member's marketing choices: bans per channel and consents. (An organization admin's
+mailing lists are organizations' pages, built on ``gdpr.api.marketing_audience``.)"""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -18,10 +16,6 @@ from gdpr.marketing import consents
 from gdpr.marketing import services as marketing
 from gdpr.models import MarketingChannel, Suppression
 from gdpr.notice.document import notice_publish
-from organizations import permissions as org_permissions
-from organizations import services as org_services
-from organizations.models import Membership
-from registry.csv_download import csv_download
 
 
 @login_required
@@ -102,64 +96,3 @@ def _apply(data: dict, user) -> str | None:
         return _("Your consent was recorded: %(purpose)s.") % {"purpose": purpose.label}
     consents.consent_withdraw(user, purpose=purpose.key, actor=user)
     return _("Your consent was withdrawn: %(purpose)s.") % {"purpose": purpose.label}
-
-
-# --- An organization admin's mailing lists ------------------------------------------------
-
-
-def _columns(channel: str) -> list[tuple[str, object]]:
-    """(header, value of a membership) for the channel's CSV."""
-
-    def name(m: Membership) -> str:
-        return m.user.get_full_name() if m.user else m.name
-
-    if channel == MarketingChannel.EMAIL:
-        return [
-            (_("Name"), name),
-            (_("Email address"), lambda m: m.user.email if m.user else m.email),
-        ]
-    if channel == MarketingChannel.POST:
-        return [
-            (_("Name"), name),
-            (_("Street address"), lambda m: m.user.street_address),
-            (_("Postal code"), lambda m: m.user.postal_code),
-            (_("City"), lambda m: m.user.city),
-            (_("Country"), lambda m: m.user.country.name if m.user.country else ""),
-        ]
-    # E.164, which spreadsheets do not read as a formula and dialers understand.
-    return [(_("Name"), name), (_("Phone number"), lambda m: m.user.phone.as_e164)]
-
-
-@login_required
-def org_mailing_list(request: HttpRequest, pk: int, channel: str) -> StreamingHttpResponse:
-    """The organization's active members that marketing may reach on ``channel``, as CSV.
-
-    Built on ``marketing.audience``, so bans, suppressions, restrictions and missing
-    consents are left out; the export is logged in "who has seen my data".
-    """
-    organization = org_permissions.get_organization_for_admin(request.user, pk)
-    if channel not in MarketingChannel.values:
-        raise Http404
-    memberships = Membership.objects.filter(
-        organization=organization, status=Membership.Status.ACTIVE
-    ).order_by("sort_name", "id")
-    # Logged in SQL before streaming; a suppressed person with an account may be logged
-    # though left out of the file (the hash check runs in Python) — over-reporting, never
-    # under-reporting, who has seen whose data.
-    org_services.member_export_record(
-        viewer=request.user,
-        memberships=marketing.audience_queryset(memberships, channel=channel),
-    )
-    columns = _columns(channel)
-    filename = (
-        f"{slugify(organization.name) or 'members'}-{slugify(channel)}"
-        f"-{timezone.localdate():%Y-%m-%d}.csv"
-    )
-    return csv_download(
-        [header for header, _value in columns],
-        (
-            [value(membership) for _header, value in columns]
-            for membership in marketing.audience(memberships, channel=channel)
-        ),
-        filename=filename,
-    )

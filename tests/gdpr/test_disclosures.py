@@ -10,7 +10,7 @@ from django.db import connection
 from accounts.models import User
 from gdpr.disclosures.services import (
     DisclosureError,
-    disclosure_add_organization_members,
+    disclosure_add_from_source,
     disclosure_add_subjects,
     disclosure_record,
     disclosures_of,
@@ -132,7 +132,7 @@ def test_it_adds_people_in_bulk_from_a_queryset(controller, django_assert_max_nu
     # and two INSERTs each, plus the lock and the streamed read of the people.
     with django_assert_max_num_queries(17):
         added = disclosure_add_subjects(
-            disclosure, User.objects.filter(email__startswith="massa"), actor=controller
+            disclosure, users=User.objects.filter(email__startswith="massa"), actor=controller
         )
 
     assert added.added == 2500
@@ -143,7 +143,7 @@ def test_it_skips_people_already_on_the_disclosure(controller, member, other_mem
     disclosure = disclosure_record(**partner(), subjects=[member], actor=controller)
 
     added = disclosure_add_subjects(
-        disclosure, [member, other_member, other_member], actor=controller
+        disclosure, users=[member, other_member, other_member], actor=controller
     )
 
     assert added.added == 1
@@ -161,7 +161,7 @@ def test_a_partner_never_gets_a_person_whose_processing_is_restricted(
     lifted.lifted_at = lifted.started_at
     lifted.save()
     to_partner = disclosure_record(**partner(), actor=controller)
-    done = disclosure_add_subjects(to_partner, [member, other_member], actor=controller)
+    done = disclosure_add_subjects(to_partner, users=[member, other_member], actor=controller)
     assert done == Added(added=1, restricted=1)
     assert list(to_partner.subjects.all()) == [other_member]
     # A duty to an authority still applies (Art. 18(2)).
@@ -169,7 +169,7 @@ def test_a_partner_never_gets_a_person_whose_processing_is_restricted(
         **partner(kind=Disclosure.Kind.AUTHORITY, recipient_name="Verohallinto", ends_on=None),
         actor=controller,
     )
-    assert disclosure_add_subjects(to_authority, [member], actor=controller).added == 1
+    assert disclosure_add_subjects(to_authority, users=[member], actor=controller).added == 1
 
 
 def test_it_records_each_person_added_in_the_audit_trail(controller, member):
@@ -188,7 +188,9 @@ def test_it_adds_the_active_members_of_an_organization(controller, member, other
     add_member(organization, other_member, status=Membership.Status.ENDED)
     disclosure = disclosure_record(**partner(), actor=controller)
 
-    added = disclosure_add_organization_members(disclosure, organization, actor=controller)
+    added = disclosure_add_from_source(
+        disclosure, source="organization", holder=organization, actor=controller
+    )
 
     # The admin who registered the club and the active member; not the one who left.
     assert added.added == 2
@@ -200,8 +202,8 @@ def test_it_lists_a_persons_disclosures_newest_first(controller, member, other_m
     older = disclosure_record(**partner(starts_on=datetime.date(2025, 1, 1)), actor=controller)
     newer = disclosure_record(**partner(), actor=controller)
     not_theirs = disclosure_record(**partner(), subjects=[other_member], actor=controller)
-    disclosure_add_subjects(older, [member], actor=controller)
-    disclosure_add_subjects(newer, [member], actor=controller)
+    disclosure_add_subjects(older, users=[member], actor=controller)
+    disclosure_add_subjects(newer, users=[member], actor=controller)
 
     assert list(disclosures_of(member)) == [newer, older]
     assert not_theirs not in disclosures_of(member)
@@ -225,7 +227,11 @@ def test_it_adds_a_large_register_on_postgresql(controller):
     )
     disclosure = disclosure_record(**partner(), actor=controller)
 
-    done = disclosure_add_organization_members(disclosure, organization, actor=controller)
+    done = disclosure_add_from_source(
+        disclosure, source="organization", holder=organization, actor=controller
+    )
     assert done.added == 3001
-    again = disclosure_add_organization_members(disclosure, organization, actor=controller)
+    again = disclosure_add_from_source(
+        disclosure, source="organization", holder=organization, actor=controller
+    )
     assert again.added == 0

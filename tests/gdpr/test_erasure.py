@@ -236,7 +236,7 @@ def test_it_tells_the_recipients_before_the_person_is_gone(person, controller):
     request = erasure_request(person.user)
     erasure_execute(request, actor=controller)
     assert request.events.filter(action=RequestEvent.Action.RECIPIENTS_NOTIFIED).exists()
-    assert request.recipient_notices.filter(organization=person.organization).exists()
+    assert request.recipient_notices.for_holder(person.organization).exists()
 
 
 def test_it_executes_only_a_verified_erasure_request(person, controller):

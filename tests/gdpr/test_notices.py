@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from gdpr.disclosures.recipient_notices import (
+    RecipientNoticeError,
     notify_recipients,
     recipient_notices_for,
     recipients_of,
@@ -23,7 +24,6 @@ from gdpr.models import (
     RequestKind,
     RequestStatus,
 )
-from gdpr.requests.services import RequestError
 from organizations.models import ContactPerson, Membership
 from tests.factories import UserFactory
 from tests.organizations.factories import add_member, organization_with_admin
@@ -187,7 +187,7 @@ def test_an_erasure_goes_to_every_recipient(wide_world, django_capture_on_commit
     assert stored["Lentovakuutus Oy"].sent_at is not None
     assert stored["Lentovakuutus Oy"].recipient_email == "privacy@lentovakuutus.example"
     assert stored["Lentovakuutus Oy"].disclosure is not None
-    assert stored["Malmin Ilmailukerho ry"].organization == wide_world.organization
+    assert stored["Malmin Ilmailukerho ry"].holder == wide_world.organization
     assert stored["Liikenne- ja viestintävirasto"].sent_at is None
     assert stored["Liikenne- ja viestintävirasto"].error == "No address to send the notice to."
     event = request.events.get(action=RequestEvent.Action.RECIPIENTS_NOTIFIED)
@@ -251,7 +251,7 @@ def test_a_restriction_says_so(world, django_capture_on_commit_callbacks):
 def test_other_requests_tell_nobody(world, kind):
     request = DataSubjectRequestFactory(kind=kind, subject=world.member)
 
-    with pytest.raises(RequestError):
+    with pytest.raises(RecipientNoticeError):
         notify_recipients(request, actor=world.staff)
 
     assert not RecipientNotice.objects.exists()

@@ -279,7 +279,7 @@ def test_accepting_tells_the_subject_and_the_recipients(world, django_capture_on
         rectification_decide(request, accept=True, actor=world.admin)
 
     notice = RecipientNotice.objects.get(request=request)
-    assert notice.organization == world.organization
+    assert notice.holder == world.organization
     assert notice.sent_at is not None
     to_subject = [m for m in mail.outbox if world.member.email in m.to]
     to_admins = [m for m in mail.outbox if world.admin.email in m.to]

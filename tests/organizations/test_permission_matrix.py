@@ -72,6 +72,7 @@ MATRIX = {
     "contact_delete": ADMIN_ACTION,
     "members": ADMIN_PAGE,
     "members_export": ADMIN_PAGE,
+    "mailing_list": ADMIN_PAGE,
     "member": ADMIN_PAGE,
     "member_end": ADMIN_ACTION,
     "member_admin_rights": ADMIN_ACTION,
@@ -124,6 +125,7 @@ class World:
             "token": self.token,
             "business_id": self.organization.business_id,
             "claim_pk": self.claim.pk,
+            "channel": "email",
         }
         names = pattern.pattern.converters.keys()
         unknown = set(names) - set(values)

@@ -164,6 +164,7 @@ TABLE: dict[str, Rule] = {
     "organizations:contact_delete": ORG_ADMIN_PAGE,
     "organizations:members": ORG_ADMIN_PAGE,
     "organizations:members_export": ORG_ADMIN_PAGE,
+    "organizations:mailing_list": ORG_ADMIN_PAGE,
     "organizations:member": ORG_ADMIN_PAGE,
     "organizations:member_end": ORG_ADMIN_PAGE,
     "organizations:member_admin_rights": ORG_ADMIN_PAGE,
@@ -202,7 +203,6 @@ TABLE: dict[str, Rule] = {
     "communications:org_records": ORG_ADMIN_PAGE,
     "communications:org_record_add": ORG_ADMIN_PAGE,
     "communications:org_record_attachment": ORG_ADMIN_PAGE,
-    "gdpr:org_mailing_list": ORG_ADMIN_PAGE,
     "gdpr:org_rectifications": ORG_ADMIN_PAGE,
     "gdpr:org_rectification_decide": ORG_ADMIN_PAGE,
     # --- the controller's desk: the Django admin --------------------------------------------

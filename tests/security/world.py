@@ -280,7 +280,7 @@ def build_world() -> World:
     RecipientNotice.objects.create(
         request=a.objects["rectification"],
         recipient_name=a.organization.name,
-        organization=a.organization,
+        holder=a.organization,
         disclosure=disclosure,
     )
     RetentionRun.objects.create(job="login_events", status=RetentionRun.Status.DONE)
