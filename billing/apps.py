@@ -10,3 +10,4 @@ class BillingConfig(AppConfig):
         from . import my_data_sections  # noqa: F401  (registers the "My data" sections)
         from . import personal_data  # noqa: F401  # isort: skip  (registers the personal-data entries)
         from . import retention  # noqa: F401  # isort: skip  (registers the retention jobs)
+        from . import rectification  # noqa: F401  # isort: skip  (registers what may be corrected)

@@ -1,10 +1,12 @@
 """What the other apps may use of gdpr: the one door in.
 
 An app declares its personal data here (categories, models, how its rows are erased and
-kept, its retention jobs) and records its writes in the audit trail; gdpr then exports,
-erases, rectifies, lists in the privacy notice and purges that data without importing the
-app. Nothing else under ``gdpr`` is for other apps: import-linter enforces it
-(``[tool.importlinter]`` in pyproject.toml).
+kept, its retention jobs, what a person may ask to correct and who decides it) and records
+its writes in the audit trail; gdpr then exports, erases, rectifies, lists in the privacy
+notice and purges that data without importing the app. The holders of records (an
+organization) get what their admins' pages need to decide corrections. Nothing else
+under ``gdpr`` is for other apps: import-linter enforces it (``[tool.importlinter]`` in
+pyproject.toml).
 """
 
 from __future__ import annotations
@@ -32,6 +34,21 @@ from gdpr.declarations import (
     register_model,
 )
 from gdpr.notice.document import controller_contact
+from gdpr.rectification.services import (
+    HolderRectification,
+    RectificationError,
+    holder_rectification,
+    holder_rectification_requests,
+    rectification_decide,
+)
+from gdpr.rectification.sources import (
+    RecordHolder,
+    RectifiableField,
+    RectifiableSource,
+    ValueKind,
+    register_holder,
+    register_source,
+)
 from gdpr.retention.jobs import RetentionJob, register_job, run_job
 from gdpr.selectors import is_restricted
 
@@ -40,14 +57,20 @@ __all__ = [
     "CorrespondenceLog",
     "Erasure",
     "ErasureStrategy",
+    "HolderRectification",
     "LegalBasis",
     "ModelEntry",
     "Purpose",
     "Recipient",
+    "RecordHolder",
+    "RectifiableField",
+    "RectifiableSource",
+    "RectificationError",
     "Retention",
     "RetentionJob",
     "RetentionKind",
     "SubjectKind",
+    "ValueKind",
     "acting_as",
     "attach_mail_to_person",
     "audit_blank",
@@ -55,11 +78,16 @@ __all__ = [
     "audit_record_saved",
     "controller_contact",
     "forget_mail_about",
+    "holder_rectification",
+    "holder_rectification_requests",
     "is_restricted",
     "log_mail",
+    "rectification_decide",
     "register_category",
     "register_correspondence_log",
+    "register_holder",
     "register_job",
     "register_model",
+    "register_source",
     "run_job",
 ]

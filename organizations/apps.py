@@ -10,3 +10,4 @@ class OrganizationsConfig(AppConfig):
         from . import my_data_sections, signals  # noqa: F401  (registers sections and handlers)
         from . import personal_data  # noqa: F401  # isort: skip  (registers the personal-data entries)
         from . import retention  # noqa: F401  # isort: skip  (registers the retention jobs)
+        from . import rectification  # noqa: F401  # isort: skip  (registers what may be corrected)

@@ -19,7 +19,6 @@ from gdpr.admin.base import (
     User,
 )
 from gdpr.models import (
-    DataSubjectRequest,
     Disclosure,
     RecipientNotice,
 )
@@ -62,7 +61,7 @@ class DisclosureSubjectsForm(forms.ModelForm):
         label=_("All members of an organization"),
         queryset=None,
         required=False,
-        widget=AutocompleteSelect(DataSubjectRequest._meta.get_field("organization"), admin.site),
+        widget=AutocompleteSelect(RecipientNotice._meta.get_field("organization"), admin.site),
         help_text=_("Adds every active member (with an account) of the organization."),
     )
 

@@ -13,6 +13,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
+from gdpr.models import DataSubjectRequest
+from gdpr.rectification.services import rectification_file
 from organizations import services
 from organizations.models import (
     BankAccount,
@@ -80,6 +82,9 @@ MATRIX = {
     "invitations_import": ADMIN_PAGE,
     "invitation_revoke": ADMIN_ACTION,
     "invitation": PUBLIC,
+    # Members' requests to correct the organization's records (decided through gdpr.api).
+    "rectifications": ADMIN_PAGE,
+    "rectification_decide": ADMIN_PAGE,
 }
 
 URL_NAMES = [pattern.name for pattern in urlpatterns]
@@ -111,6 +116,8 @@ class World:
     other_invitation: Invitation
     # The outsider's claim to the organization.
     claim: OrganizationClaim
+    # The member's request to correct their member number.
+    rectification: DataSubjectRequest
 
     def kwargs(self, name: str, *, swap: bool = False) -> dict[str, object]:
         """The URL's arguments: this organization's objects, or (swap) the other one's."""
@@ -124,6 +131,7 @@ class World:
             "token": self.token,
             "business_id": self.organization.business_id,
             "claim_pk": self.claim.pk,
+            "public_id": self.rectification.public_id,
         }
         names = pattern.pattern.converters.keys()
         unknown = set(names) - set(values)
@@ -144,6 +152,7 @@ def world(db) -> World:
     )
     other_organization = organization_with_admin(other_admin, name="Vaasan Lentokerho ry")
     outsider = UserFactory(first_name="Ulla", last_name="Ulkopuolinen")
+    membership = add_member(organization, member, member_number="1")
     new = services.invitation_create(
         organization=organization, email="kutsuttu@example.fi", actor=admin
     )
@@ -161,7 +170,7 @@ def world(db) -> World:
             "outsider": outsider,
             "staff": StaffFactory(first_name="Laura", last_name="Staff"),
         },
-        membership=add_member(organization, member, member_number="1"),
+        membership=membership,
         account=BankAccountFactory(organization=organization),
         contact=ContactPersonFactory(organization=organization),
         invitation=new.invitation,
@@ -172,6 +181,13 @@ def world(db) -> World:
         other_invitation=other_new.invitation,
         claim=services.organization_claim_file(
             business_id="2468823-3", claimant=outsider, statement="Olen kerhon puheenjohtaja."
+        ),
+        rectification=rectification_file(
+            member,
+            target=f"organizations.membership:{membership.pk}:member_number",
+            value="2",
+            details="",
+            actor=member,
         ),
     )
 
