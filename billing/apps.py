@@ -11,3 +11,4 @@ class BillingConfig(AppConfig):
         from . import personal_data  # noqa: F401  # isort: skip  (registers the personal-data entries)
         from . import retention  # noqa: F401  # isort: skip  (registers the retention jobs)
         from . import erasure  # noqa: F401  # isort: skip  (registers the erasure hooks)
+        from . import rectification  # noqa: F401  # isort: skip  (registers what may be corrected)

@@ -2,10 +2,11 @@
 
 An app declares its personal data here (categories, models, how its rows are erased and
 kept, what stops or adds to an erasure, its retention jobs, who in it receives people's
-data, the rows its marketing lists are built from) and records its writes in the audit
-trail; gdpr then exports, erases, rectifies, lists in the privacy notice, tells the
-recipients (Art. 19) and purges that data without importing the app. Nothing else under
-``gdpr`` is for other apps: import-linter enforces it (``[tool.importlinter]`` in pyproject.toml).
+data, the rows its marketing lists are built from, what a person may ask to correct and
+who decides it) and records its writes in the audit trail; gdpr then exports, erases,
+rectifies, lists in the privacy notice, tells the recipients (Art. 19) and purges that
+data without importing the app. Nothing else under ``gdpr`` is for other apps:
+import-linter enforces it (``[tool.importlinter]`` in pyproject.toml).
 """
 
 from __future__ import annotations
@@ -58,6 +59,21 @@ from gdpr.marketing.hooks import MarketingAudience, register_marketing_audience
 from gdpr.marketing.services import marketing_audience, marketing_audience_queryset
 from gdpr.models import MarketingChannel
 from gdpr.notice.document import controller_contact
+from gdpr.rectification.services import (
+    HolderRectification,
+    RectificationError,
+    holder_rectification,
+    holder_rectification_requests,
+    rectification_decide,
+)
+from gdpr.rectification.sources import (
+    RecordHolder,
+    RectifiableField,
+    RectifiableSource,
+    ValueKind,
+    register_holder,
+    register_source,
+)
 from gdpr.retention.jobs import RetentionJob, register_job, run_job
 from gdpr.selectors import is_restricted
 
@@ -70,6 +86,7 @@ __all__ = [
     "Erasure",
     "ErasureCheck",
     "ErasureStrategy",
+    "HolderRectification",
     "LegalBasis",
     "MarketingAudience",
     "MarketingChannel",
@@ -78,11 +95,16 @@ __all__ = [
     "Recipient",
     "RecipientAddress",
     "RecipientSource",
+    "RecordHolder",
+    "RectifiableField",
+    "RectifiableSource",
+    "RectificationError",
     "Retention",
     "RetentionJob",
     "RetentionKind",
     "SubjectKind",
     "SubjectNames",
+    "ValueKind",
     "acting_as",
     "attach_mail_to_person",
     "audit_blank",
@@ -91,19 +113,24 @@ __all__ = [
     "audit_suppressed",
     "controller_contact",
     "forget_mail_about",
+    "holder_rectification",
+    "holder_rectification_requests",
     "is_restricted",
     "log_mail",
     "marketing_audience",
     "marketing_audience_queryset",
+    "rectification_decide",
     "register_category",
     "register_correspondence_log",
     "register_disclosure_subject_source",
     "register_eraser",
     "register_erasure_check",
+    "register_holder",
     "register_job",
     "register_marketing_audience",
     "register_model",
     "register_recipient_source",
+    "register_source",
     "register_subject_names",
     "run_job",
 ]

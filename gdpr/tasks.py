@@ -1,12 +1,12 @@
-"""Celery tasks of the gdpr app: thin wrappers that take ids and call one service."""
+"""Celery tasks of the gdpr app: thin wrappers that take ids and call one service.
+
+Each task imports its service when it runs (the habit of Celery tasks here): the services
+enqueue these tasks, so importing them at the top would make the two modules need each
+other to load."""
 
 from __future__ import annotations
 
 from celery import shared_task
-
-from gdpr.exports.services import export_build, export_fail
-from gdpr.retention.jobs import run_all_jobs, run_job
-from gdpr.retention.purges import EXPORTS_JOB
 
 # Retries of an export build, with exponential backoff (1 s, 2 s, 4 s … at most 10 min).
 EXPORT_BUILD_RETRIES = 5
@@ -25,6 +25,8 @@ EXPORT_BUILD_RETRIES = 5
 def build_export(self, export_id: str) -> None:
     """Build an access/portability export. Idempotent: the service claims the export row,
     so a second delivery (acks_late) or a second call leaves one export."""
+    from gdpr.exports.services import export_build, export_fail
+
     try:
         export_build(export_id)
     except Exception as error:
@@ -37,6 +39,9 @@ def build_export(self, export_id: str) -> None:
 def purge_expired_exports() -> int:
     """Delete exports whose download link has expired (hourly, CELERY_BEAT_SCHEDULE, and
     with the daily jobs), logged as a run of the retention job."""
+    from gdpr.retention.jobs import run_job
+    from gdpr.retention.purges import EXPORTS_JOB
+
     return run_job(EXPORTS_JOB, raise_errors=False).total
 
 
@@ -44,4 +49,6 @@ def purge_expired_exports() -> int:
 def run_retention_jobs() -> dict[str, int]:
     """Every registered retention job once, each logged as a RetentionRun (daily,
     CELERY_BEAT_SCHEDULE). Safe on several workers: a job already running is skipped."""
+    from gdpr.retention.jobs import run_all_jobs
+
     return {run.job: run.total for run in run_all_jobs()}

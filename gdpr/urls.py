@@ -37,17 +37,8 @@ urlpatterns += [
 from gdpr.views import rectification  # noqa: E402
 
 urlpatterns += [
+    # The holders of records decide on their own pages (organizations:rectifications).
     path("rectification/", rectification.rectification_new, name="rectification_new"),
-    path(
-        "org/<int:pk>/rectifications/",
-        rectification.org_rectifications,
-        name="org_rectifications",
-    ),
-    path(
-        "org/<int:pk>/rectifications/<uuid:public_id>/",
-        rectification.org_rectification_decide,
-        name="org_rectification_decide",
-    ),
 ]
 
 from gdpr.views import erasure as erasure_views  # noqa: E402

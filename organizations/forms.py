@@ -358,3 +358,38 @@ class MemberFilterForm(forms.Form):
             role=data.get("role", ""),
             sort=sort if sort in MEMBER_SORTS else DEFAULT_MEMBER_SORT,
         )
+
+
+class RectificationDecisionForm(forms.Form):
+    """An admin's decision on a member's request to correct the organization's records."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("accept", _("Accept: correct the data")),
+            ("refuse", _("Refuse")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    value = forms.CharField(
+        label=_("Correct value"),
+        help_text=_("The value the member gave; you may adjust it before accepting."),
+        max_length=2000,
+        required=False,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_(
+            "Needed when refusing: the member is told it, with their right to complain to the"
+            " Data Protection Ombudsman."
+        ),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=2000,
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("decision") == "refuse" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Give the reason for refusing."))
+        return data

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import invitations, mailing_lists, members, organization
+from .views import invitations, mailing_lists, members, organization, rectifications
 
 app_name = "organizations"
 
@@ -53,4 +53,10 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitation/<str:token>/", invitations.invitation_respond, name="invitation"),
+    path("<int:pk>/rectifications/", rectifications.rectification_list, name="rectifications"),
+    path(
+        "<int:pk>/rectifications/<uuid:public_id>/",
+        rectifications.rectification_decide,
+        name="rectification_decide",
+    ),
 ]

@@ -69,7 +69,6 @@ class RequestEnterForm(forms.ModelForm):
             "subject_email",
             "details",
             "letter",
-            "organization",
             "rectification_value",
             "marketing_channels",
         ]
@@ -80,9 +79,6 @@ class RequestEnterForm(forms.ModelForm):
                 "Where the acknowledgement and the answer are sent, if the person has no account."
             ),
             "details": _("What the person asks, in their words."),
-            "organization": _(
-                "Rectification of an organization's records: the organization that holds them."
-            ),
             "rectification_value": _(
                 "Rectification: the correct value the person gives. Choose the datum to correct "
                 "when you decide the request."

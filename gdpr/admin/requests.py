@@ -147,7 +147,7 @@ REQUEST_FIELDSETS = [
                 "subject",
                 "subject_name",
                 "subject_email",
-                "organization",
+                "holder",
                 "handler",
             ]
         },
@@ -199,7 +199,7 @@ ADD_FIELDSETS = [
     (_("The person"), {"fields": ["subject", "subject_name", "subject_email"]}),
     (
         _("Depending on the request"),
-        {"fields": ["organization", "rectification_value", "marketing_channels"]},
+        {"fields": ["rectification_value", "marketing_channels"]},
     ),
 ]
 
@@ -231,7 +231,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
     search_help_text = _("The person's name or email address, or the request's public id.")
     ordering = ["-received_at", "-pk"]
     date_hierarchy = "received_at"
-    autocomplete_fields = ["subject", "organization"]
+    autocomplete_fields = ["subject"]
     inlines = [RequestEventInline, RecipientNoticeInline]
     form = RequestEnterForm
     fieldsets = REQUEST_FIELDSETS
@@ -261,7 +261,6 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
         queryset = self.get_queryset(request).select_related(
             "subject",
             "handler",
-            "organization",
             "identity_verified_by",
             "created_by",
         )
@@ -364,7 +363,6 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
             subject_email=data.get("subject_email", ""),
             details=data.get("details", ""),
             letter=data.get("letter") or None,
-            organization=data.get("organization"),
             rectification_value=data.get("rectification_value", ""),
             marketing_channels=data.get("marketing_channels") or [],
             actor=request.user,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
@@ -124,16 +126,23 @@ class DataSubjectRequest(models.Model):
     # Rectification: which datum (a key from gdpr.rectification.services) and the correct value.
     rectification_target = models.CharField(_("datum to correct"), max_length=120, blank=True)
     rectification_value = models.TextField(_("correct value"), blank=True)
-    # Whose records the request is about, when an organization holds them (its admins may
-    # decide a rectification of the organization's own records).
-    organization = models.ForeignKey(
-        "organizations.Organization",
+    # Whose records the request is about, when someone other than the controller holds
+    # them (e.g. an organization: its admins may decide a rectification of its own records).
+    # Generic, because gdpr names no other app's model: an app declares its holders
+    # (gdpr.rectification.sources.register_holder).
+    holder_type = models.ForeignKey(
+        ContentType,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("organization"),
+        verbose_name=_("kind of record holder"),
     )
+    # NULL, not "": the generic relation writes None when the holder is cleared.
+    holder_id = models.CharField(  # noqa: DJ001
+        _("record holder"), max_length=64, null=True, blank=True
+    )
+    holder = GenericForeignKey("holder_type", "holder_id")
     # Objection: the marketing channels named; empty means all.
     marketing_channels = models.JSONField(_("marketing channels"), default=list, blank=True)
 
@@ -167,6 +176,7 @@ class DataSubjectRequest(models.Model):
         indexes = [
             models.Index(fields=["status", "due_on"], name="dsr_status_due_idx"),
             models.Index(fields=["subject", "-received_at"], name="dsr_subject_idx"),
+            models.Index(fields=["holder_type", "holder_id"], name="dsr_holder_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,12 +1,13 @@
 """Rectification (GDPR Art. 16): correcting what others recorded about a person.
 
 What members can edit themselves (their profile) they edit directly on the profile page.
-Everything else that an organization or the controller recorded is listed here from a
-small registry of rectifiable fields: a member files a request naming the datum and the
-correct value; the controller — or an admin of the organization that holds the record —
-accepts it (perhaps with an edited value) or refuses it with a reason. An accepted value
-is applied through the owning app's service, so the audit trail records the change, and
-the recipients of the data are told (Art. 19, ``gdpr.disclosures.recipient_notices``).
+Everything else that an organization or the controller recorded is listed here from the
+sources the apps declare (``gdpr.rectification.sources``): a member files a request naming
+the datum and the correct value; the controller — or the admins of the holder of the
+record, e.g. an organization — accepts it (perhaps with an edited value) or refuses it
+with a reason. An accepted value is applied through the owning app's service, so the audit
+trail records the change, and the recipients of the data are told (Art. 19,
+``gdpr.disclosures.recipient_notices``).
 
 A datum is named by a key ``"<app>.<model>:<pk>:<field>"``; the key is only ever resolved
 among the person's own rows, so a forged key finds nothing.
@@ -15,25 +16,24 @@ among the person's own rows, so a forged key finds nothing.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 from django import forms
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
-from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.http import Http404
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.selectors import staff_may_use_admin
-from accounts.sources import DataSource
 from gdpr import declarations as registry
 from gdpr.audit import acting_as
+from gdpr.disclosures.recipient_notices import Correction, notify_recipients, send_after_commit
 from gdpr.models import (
     OPEN_STATUSES,
     DataSubjectRequest,
@@ -43,76 +43,52 @@ from gdpr.models import (
     RequestKind,
     RequestStatus,
 )
+from gdpr.rectification.sources import (
+    RecordHolder,
+    RectifiableField,
+    RectifiableSource,
+    ValueKind,
+    holder_kind,
+    register_holder,
+    register_source,
+    source_for,
+    sources,
+)
+from gdpr.requests import services as request_services
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from gdpr.disclosures.recipient_notices import Correction
-    from organizations.models import Organization
 
-LazyText = registry.LazyText
+# The declarations stay importable from here, where they were defined before.
+__all__ = [
+    "HolderRectification",
+    "RecordHolder",
+    "RectifiableDatum",
+    "RectifiableField",
+    "RectifiableSource",
+    "RectificationError",
+    "ValueKind",
+    "clean_value",
+    "correction_for_request",
+    "datum_for_request",
+    "datum_of",
+    "display_value",
+    "holder_rectification",
+    "holder_rectification_requests",
+    "may_decide",
+    "rectifiable_data",
+    "rectification_decide",
+    "rectification_file",
+    "register_holder",
+    "register_source",
+    "requested_value_display",
+    "sources",
+    "target_label",
+]
 
 
 class RectificationError(ValidationError):
     """A rectification that cannot be filed or decided as given (shown to the user)."""
-
-
-# --- The registry of rectifiable fields ---------------------------------------------------
-
-
-class ValueKind(models.TextChoices):
-    TEXT = "text"
-    LONG_TEXT = "long_text"
-    EMAIL = "email"
-    DATE = "date"
-    PHONE = "phone"
-    CHOICE = "choice"
-
-
-@dataclass(frozen=True)
-class RectifiableField:
-    name: str
-    label: LazyText
-    kind: ValueKind = ValueKind.TEXT
-    # For CHOICE: the model's choices.
-    choices: tuple[tuple[str, LazyText], ...] = ()
-    # Whether this field of this row may be corrected through a request (e.g. the end
-    # date only of an ended membership).
-    applies: Callable[[Any], bool] = lambda obj: True
-
-
-@dataclass(frozen=True)
-class RectifiableSource:
-    """One model whose rows hold data about a person that the person cannot edit."""
-
-    label: str  # "organizations.membership"
-    # What kind of record, in words ("Membership").
-    noun: LazyText
-    fields: tuple[RectifiableField, ...]
-    # The person's rows (with what ``describe`` and ``owner`` need, in one query).
-    rows: Callable[[User], QuerySet]
-    # Which record: "Membership of Malmin Ilmailukerho ry".
-    describe: Callable[[Any], str]
-    # The organization that holds the record; None when the controller does.
-    owner: Callable[[Any], Organization | None]
-    # Apply an accepted value (already cleaned) through the owning app's service.
-    apply: Callable[..., None]
-    # How an accepted correction is applied, in the member's words.
-    how: LazyText
-
-    def field(self, name: str) -> RectifiableField | None:
-        return next((f for f in self.fields if f.name == name), None)
-
-
-_sources: dict[str, RectifiableSource] = {}
-
-
-def register_source(source: RectifiableSource) -> RectifiableSource:
-    _sources[source.label] = source
-    return source
-
-
-def sources() -> list[RectifiableSource]:
-    return list(_sources.values())
 
 
 @dataclass(frozen=True)
@@ -121,7 +97,8 @@ class RectifiableDatum:
     label: str
     record: str
     value: str
-    organization: Organization | None
+    # Who holds the record (its admins decide); None for the controller.
+    held_by: models.Model | None
     how: str
     kind: str
     choices: tuple[tuple[str, str], ...] = ()
@@ -130,7 +107,7 @@ class RectifiableDatum:
 
     @property
     def holder(self) -> str:
-        return self.organization.name if self.organization else _("The controller")
+        return str(self.held_by) if self.held_by is not None else _("The controller")
 
 
 def _key(source: RectifiableSource, obj: Any, field: RectifiableField) -> str:
@@ -138,15 +115,8 @@ def _key(source: RectifiableSource, obj: Any, field: RectifiableField) -> str:
 
 
 def _category(source: RectifiableSource, field: RectifiableField) -> str:
-    model = _model(source)
-    entry = registry.entry_for(model)
+    entry = registry.entry_for(source.model)
     return entry.personal.get(field.name, "") if entry else ""
-
-
-def _model(source: RectifiableSource) -> type[models.Model]:
-    from django.apps import apps
-
-    return apps.get_model(source.label)
 
 
 def display_value(field: RectifiableField, value: Any) -> str:
@@ -168,7 +138,7 @@ def _datum(source: RectifiableSource, obj: Any, field: RectifiableField) -> Rect
         label=str(field.label),
         record=source.describe(obj),
         value=display_value(field, getattr(obj, field.name)),
-        organization=source.owner(obj),
+        held_by=source.holder(obj),
         how=str(source.how),
         kind=str(field.kind),
         choices=tuple((value, str(label)) for value, label in field.choices),
@@ -216,8 +186,6 @@ def _resolve(user: User | None, key: str) -> _Resolved:
 
 
 def _correction(resolved: _Resolved, value: Any) -> Correction:
-    from gdpr.disclosures.recipient_notices import Correction
-
     def texts() -> tuple[str, str, str]:
         return (
             str(resolved.field.label),
@@ -226,7 +194,7 @@ def _correction(resolved: _Resolved, value: Any) -> Correction:
         )
 
     return Correction(
-        holder=resolved.source.owner(resolved.obj),
+        holder=resolved.source.holder(resolved.obj),
         category=_category(resolved.source, resolved.field),
         texts=texts,
     )
@@ -260,7 +228,7 @@ def datum_for_request(request: DataSubjectRequest) -> RectifiableDatum | None:
 def _field_for_key(key: str) -> tuple[RectifiableSource, RectifiableField] | None:
     label, _sep, rest = key.partition(":")
     _pk, _sep, name = rest.partition(":")
-    source = _sources.get(label)
+    source = source_for(label)
     field = source.field(name) if source else None
     return (source, field) if source and field else None
 
@@ -281,18 +249,24 @@ def requested_value_display(request: DataSubjectRequest) -> str:
     return display_value(found[1], request.rectification_value)
 
 
-# --- Selectors for the organization's admins ------------------------------------------
+# --- Selectors for the holder's admins --------------------------------------------------
 
 
-def org_rectification_requests(
-    organization: Organization, *, closed: bool = False, limit: int | None = None
+def _held_by(holder: models.Model) -> QuerySet[DataSubjectRequest]:
+    return DataSubjectRequest.objects.filter(
+        holder_type=ContentType.objects.get_for_model(holder),
+        holder_id=str(holder.pk),
+        kind=RequestKind.RECTIFICATION,
+    )
+
+
+def holder_rectification_requests(
+    holder: models.Model, *, closed: bool = False, limit: int | None = None
 ) -> list[DataSubjectRequest]:
-    """Rectification requests about the organization's records (one query): open ones by
-    deadline, or decided ones newest first. Each carries ``target_label`` and
+    """Rectification requests about the records ``holder`` holds (one query): open ones
+    by deadline, or decided ones newest first. Each carries ``target_label`` and
     ``requested_display`` for the list."""
-    requests = DataSubjectRequest.objects.filter(
-        organization=organization, kind=RequestKind.RECTIFICATION
-    ).select_related("subject")
+    requests = _held_by(holder).select_related("subject")
     if closed:
         requests = requests.exclude(status__in=OPEN_STATUSES).order_by("-closed_at", "-pk")
     else:
@@ -304,20 +278,44 @@ def org_rectification_requests(
     return found
 
 
-def get_org_rectification(organization: Organization, public_id) -> DataSubjectRequest:
-    """A rectification request about ``organization``'s records; 404 for any other (the
-    caller has checked that the user administers the organization)."""
-    request = (
-        DataSubjectRequest.objects.filter(
-            organization=organization, kind=RequestKind.RECTIFICATION, public_id=public_id
-        )
-        .select_related("subject")
-        .prefetch_related("events")
-        .first()
+@dataclass(frozen=True)
+class HolderRectification:
+    """One request as the holder's admins see it on their decision page."""
+
+    request: DataSubjectRequest
+    # The datum as it stands now; None when the record or the person is gone.
+    datum: RectifiableDatum | None
+    target_label: str
+    requested: str
+    # Whether the viewer may decide it now (never their own data).
+    may_decide: bool
+    own_request: bool
+    # The steps the subject sees too (internal notes are the controller's).
+    events: list[RequestEvent]
+
+    @property
+    def decided(self) -> bool:
+        return self.request.status in (RequestStatus.COMPLETED, RequestStatus.REFUSED)
+
+
+def holder_rectification(holder: models.Model, public_id, *, user: User) -> HolderRectification:
+    """A rectification request about ``holder``'s records, for ``user`` (one of its
+    admins: the caller has checked that); 404 for any other request."""
+    request = get_object_or_404(
+        _held_by(holder).select_related("subject").prefetch_related("events"),
+        public_id=public_id,
     )
-    if request is None:
-        raise Http404
-    return request
+    # The holder is known: deciding who may decide needs no query for it.
+    DataSubjectRequest._meta.get_field("holder").set_cached_value(request, holder)
+    return HolderRectification(
+        request=request,
+        datum=datum_for_request(request),
+        target_label=target_label(request.rectification_target),
+        requested=requested_value_display(request),
+        may_decide=request.is_open and may_decide(user, request),
+        own_request=request.subject_id == user.pk,
+        events=[event for event in request.events.all() if not event.internal],
+    )
 
 
 # --- Values -------------------------------------------------------------------------------
@@ -377,10 +375,8 @@ def _same(current: Any, value: Any) -> bool:
 def rectification_file(
     user: User, *, target: str, value: str, details: str, actor: User | None
 ) -> DataSubjectRequest:
-    """File a request to correct one of ``user``'s data. The organization that holds the
-    record is named on the request, so its admins can decide it."""
-    from gdpr.requests.services import request_file
-
+    """File a request to correct one of ``user``'s data. The holder of the record (an
+    organization) is named on the request, so its admins can decide it."""
     resolved = _resolve(user, target)
     cleaned = clean_value(resolved.field, value, model=type(resolved.obj))
     if _same(resolved.current, cleaned):
@@ -394,49 +390,41 @@ def rectification_file(
         raise RectificationError(
             _("You already asked to correct this. The request is being handled.")
         )
-    datum = resolved.datum
-    request = request_file(
+    holder = resolved.source.holder(resolved.obj)
+    request = request_services.request_file(
         subject=user,
         kind=RequestKind.RECTIFICATION,
         actor=actor,
         channel=RequestChannel.WEB,
         details=details.strip(),
-        organization=datum.organization,
+        holder=holder,
         rectification_target=target,
         rectification_value=_stored(cleaned),
     )
-    if datum.organization is not None:
-        _notify_organization_of_request(request, resolved, datum.organization)
+    if holder is not None:
+        _notify_holder_of_request(request, resolved, holder)
     return request
 
 
-def _notify_organization_of_request(
-    request: DataSubjectRequest, resolved: _Resolved, organization: Organization
+def _notify_holder_of_request(
+    request: DataSubjectRequest, resolved: _Resolved, holder: models.Model
 ) -> None:
-    """Tell the organization's admins there is a correction for them to decide (after
-    commit: nothing is mailed for a request that was never stored)."""
-    from gdpr.disclosures.recipient_notices import holder_addresses, send_after_commit
-
+    """Tell the holder's admins there is a correction for them to decide (after commit:
+    nothing is mailed for a request that was never stored)."""
+    kind = holder_kind(holder)
+    if kind is None:  # Nobody declared who administers it: the controller decides.
+        return
     context = {
         "request": request,
-        "organization": organization,
+        "holder": holder,
         # Read while each message renders, in its reader's language.
         "resolved": resolved,
         "deadline": request.deadline,
-        "path": _org_decide_path(request),
+        "path": kind.decide_path(holder, request),
     }
     send_after_commit(
-        (address.language, address.email, "gdpr/email/rectification_filed", context)
-        for address in holder_addresses(organization, exclude=request.subject)
-    )
-
-
-def _org_decide_path(request: DataSubjectRequest) -> str:
-    from django.urls import reverse
-
-    return reverse(
-        "gdpr:org_rectification_decide",
-        kwargs={"pk": request.organization_id, "public_id": request.public_id},
+        (language, email, "gdpr/email/rectification_filed", context)
+        for language, email in kind.addresses(holder, exclude=request.subject)
     )
 
 
@@ -444,30 +432,28 @@ def _org_decide_path(request: DataSubjectRequest) -> str:
 
 
 def may_decide(user: User, request: DataSubjectRequest) -> bool:
-    """The controller's staff decide every rectification; an organization's admins the
-    ones about their organization's own records."""
-    from organizations.permissions import administered_organizations
-
+    """The controller's staff decide every rectification; the admins of the holder of a
+    record (an organization's) the ones about the records it holds."""
     # The same bar as the admin: staff whose second factor predates their rights.
     if staff_may_use_admin(user=user) and user.has_perm("gdpr.change_datasubjectrequest"):
         return True
     # Nobody decides about their own data: another admin or the controller does.
-    if request.organization_id is None or request.subject_id == user.pk:
+    if request.holder_type_id is None or request.subject_id == user.pk:
         return False
-    return administered_organizations(user).filter(pk=request.organization_id).exists()
+    holder = request.holder
+    kind = holder_kind(holder)
+    return kind is not None and kind.administers(user, holder)
 
 
 def _to_in_progress(request: DataSubjectRequest, *, actor: User) -> DataSubjectRequest:
     """A request filed in the browser by the signed-in subject needs no further identity
     check (EDPB 01/2022); one that came by letter or phone the controller verifies first."""
-    from gdpr.requests import services
-
     if request.status == RequestStatus.RECEIVED:
         if request.channel != RequestChannel.WEB or request.subject is None:
             raise RectificationError(
                 _("The controller must verify the person's identity before this is decided.")
             )
-        services.request_verify_identity(
+        request_services.request_verify_identity(
             request,
             method=IdentityMethod.SIGNED_IN,
             note=_("Filed in the service by the signed-in person."),
@@ -475,7 +461,7 @@ def _to_in_progress(request: DataSubjectRequest, *, actor: User) -> DataSubjectR
         )
         request.refresh_from_db()
     if request.status == RequestStatus.IDENTITY_VERIFIED:
-        services.request_start(request, actor=actor)
+        request_services.request_start(request, actor=actor)
         request.refresh_from_db()
     return request
 
@@ -496,9 +482,6 @@ def rectification_decide(
     recipients of the data (Art. 19) and completes the request with a response to the
     subject. Refusing needs a reason, which the subject is told.
     """
-    from gdpr.disclosures.recipient_notices import notify_recipients
-    from gdpr.requests import services
-
     request = DataSubjectRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
     if request.kind != RequestKind.RECTIFICATION:
         raise RectificationError(_("This is not a rectification request."))
@@ -507,13 +490,19 @@ def rectification_decide(
     if not may_decide(actor, request):
         raise RectificationError(_("You may not decide this request."))
     reason = reason.strip()
-    if not accept:
-        if not reason:
-            raise RectificationError(_("Give the reason for refusing."))
-        services.request_refuse(request, reason=reason, actor=actor)
-        request.refresh_from_db()
-        return request
+    if accept:
+        _accept(request, value=value, reason=reason, actor=actor)
+    elif not reason:
+        raise RectificationError(_("Give the reason for refusing."))
+    else:
+        request_services.request_refuse(request, reason=reason, actor=actor)
+    request.refresh_from_db()
+    return request
 
+
+def _accept(request: DataSubjectRequest, *, value: str, reason: str, actor: User) -> None:
+    """Apply the value, log it with the old one, tell the recipients (Art. 19) and answer
+    the subject."""
     resolved = _resolve(request.subject, request.rectification_target)
     raw = value.strip() or request.rectification_value
     cleaned = clean_value(resolved.field, raw, model=type(resolved.obj))
@@ -529,7 +518,7 @@ def rectification_decide(
         except ValidationError as error:
             raise RectificationError(error.messages) from error
     datum = resolved.datum
-    services.request_event_log(
+    request_services.request_event_log(
         request,
         RequestEvent.Action.RECTIFIED,
         actor=actor,
@@ -537,15 +526,15 @@ def rectification_decide(
         % {"label": datum.label, "record": datum.record, "old": old, "new": new},
     )
     if reason:
-        services.request_event_log(request, RequestEvent.Action.NOTE, actor=actor, note=reason)
+        request_services.request_event_log(
+            request, RequestEvent.Action.NOTE, actor=actor, note=reason
+        )
     notify_recipients(request, actor=actor, correction=_correction(resolved, cleaned))
-    services.request_complete(
+    request_services.request_complete(
         request,
         response=_accepted_response(datum, new=new, edited=edited, note=reason),
         actor=actor,
     )
-    request.refresh_from_db()
-    return request
 
 
 def _accepted_response(datum: RectifiableDatum, *, new: str, edited: bool, note: str) -> str:
@@ -565,222 +554,3 @@ def _accepted_response(datum: RectifiableDatum, *, new: str, edited: bool, note:
         )
     )
     return "\n\n".join(parts)
-
-
-# --- The sources ------------------------------------------------------------------------
-
-
-def _membership_rows(user: User) -> QuerySet:
-    from organizations.models import Membership
-
-    return (
-        Membership.objects.filter(user=user)
-        .exclude(status=Membership.Status.INVITED)
-        .select_related("organization")
-        .order_by("organization__name", "pk")
-    )
-
-
-def _membership_apply(obj, field: str, value: Any, *, actor: User, reason: str) -> None:
-    from organizations.services import membership_rectify
-
-    membership_rectify(
-        membership=obj, field=field, value=value, actor=actor, source=DataSource.SUBJECT
-    )
-
-
-def _is_ended(membership) -> bool:
-    return membership.status == membership.Status.ENDED
-
-
-def _is_active(membership) -> bool:
-    return membership.status == membership.Status.ACTIVE
-
-
-def _membership_source() -> RectifiableSource:
-    from organizations.models import Membership
-
-    return RectifiableSource(
-        label="organizations.membership",
-        noun=gettext_lazy("Membership"),
-        fields=(
-            RectifiableField("member_number", gettext_lazy("Member number")),
-            RectifiableField("joined_on", gettext_lazy("Joined"), ValueKind.DATE),
-            RectifiableField("ended_on", gettext_lazy("Ended"), ValueKind.DATE, applies=_is_ended),
-            RectifiableField(
-                "role",
-                gettext_lazy("Role"),
-                ValueKind.CHOICE,
-                choices=tuple(Membership.Role.choices),
-                applies=_is_active,
-            ),
-            # While the membership is active the register copies these from the profile,
-            # where the person edits them; an ended membership keeps them as they were.
-            RectifiableField("name", gettext_lazy("Name in the register"), applies=_is_ended),
-            RectifiableField(
-                "email",
-                gettext_lazy("Email address in the register"),
-                ValueKind.EMAIL,
-                applies=_is_ended,
-            ),
-        ),
-        rows=_membership_rows,
-        describe=lambda m: _("Membership of %(organization)s") % {"organization": m.organization},
-        owner=lambda m: m.organization,
-        apply=_membership_apply,
-        how=gettext_lazy("The organization's member register is corrected."),
-    )
-
-
-def _contact_rows(user: User) -> QuerySet:
-    from organizations.models import ContactPerson
-
-    return (
-        ContactPerson.objects.filter(Q(user=user) | Q(email__iexact=user.email))
-        .select_related("organization")
-        .order_by("organization__name", "pk")
-    )
-
-
-def _contact_apply(obj, field: str, value: Any, *, actor: User, reason: str) -> None:
-    from organizations.services import contact_person_save
-
-    contact_person_save(
-        organization=obj.organization,
-        contact=obj,
-        data={field: value},
-        source=DataSource.SUBJECT,
-    )
-
-
-def _contact_source() -> RectifiableSource:
-    return RectifiableSource(
-        label="organizations.contactperson",
-        noun=gettext_lazy("Contact person"),
-        fields=(
-            RectifiableField("name", gettext_lazy("Name")),
-            RectifiableField("role", gettext_lazy("Role")),
-            RectifiableField("phone", gettext_lazy("Phone number"), ValueKind.PHONE),
-            RectifiableField("email", gettext_lazy("Email address"), ValueKind.EMAIL),
-        ),
-        rows=_contact_rows,
-        describe=lambda c: (
-            _("Contact person of %(organization)s") % {"organization": c.organization}
-        ),
-        owner=lambda c: c.organization,
-        apply=_contact_apply,
-        how=gettext_lazy("The organization's contact-person record is corrected."),
-    )
-
-
-def _invoice_rows(user: User) -> QuerySet:
-    from billing.models import Invoice
-
-    # The latest issued invoice of each of the person's memberships: its recipient details
-    # are what the next invoice would repeat.
-    latest = (
-        Invoice.objects.filter(membership=OuterRef("membership"))
-        .exclude(status=Invoice.Status.DRAFT)
-        .order_by("-issue_date", "-pk")
-        .values("pk")[:1]
-    )
-    return (
-        Invoice.objects.filter(membership__user=user, pk=Subquery(latest))
-        .select_related("organization")
-        .order_by("organization__name", "pk")
-    )
-
-
-def _invoice_apply(obj, field: str, value: Any, *, actor: User, reason: str) -> None:
-    """Never rewrite an issued invoice: it is an accounting voucher (Accounting Act 2:10)
-    and must show what was sent. The correction goes to the member record that future
-    invoices copy their recipient from; the request's trail records it with the reason."""
-    from organizations.services import membership_rectify
-
-    membership_rectify(
-        membership=obj.membership,
-        field={"recipient_name": "name", "recipient_email": "email"}[field],
-        value=value,
-        actor=actor,
-        source=DataSource.SUBJECT,
-    )
-
-
-def _invoice_source() -> RectifiableSource:
-    return RectifiableSource(
-        label="billing.invoice",
-        noun=gettext_lazy("Invoices"),
-        fields=(
-            RectifiableField("recipient_name", gettext_lazy("Recipient's name on invoices")),
-            RectifiableField(
-                "recipient_email",
-                gettext_lazy("Recipient's email address on invoices"),
-                ValueKind.EMAIL,
-            ),
-        ),
-        rows=_invoice_rows,
-        describe=lambda i: (
-            _("Invoices of %(organization)s (latest: no. %(number)s)")
-            % {"organization": i.organization, "number": i.number}
-        ),
-        owner=lambda i: i.organization,
-        apply=_invoice_apply,
-        how=gettext_lazy(
-            "Invoices already issued are accounting vouchers: the law requires them to be"
-            " kept as they were sent, so they are not changed. The correction and its reason"
-            " are recorded, and future invoices use the corrected details. The address on"
-            " invoices comes from your profile, which you can edit yourself."
-        ),
-    )
-
-
-def _communication_rows(user: User) -> QuerySet:
-    from communications.models import CommunicationRecord
-
-    # Mail the service sent is logged as it was sent; what people recorded by hand
-    # (calls, letters, meetings) is their account of it and can be wrong.
-    return (
-        CommunicationRecord.objects.filter(subject=user, kind=CommunicationRecord.Kind.MANUAL)
-        .select_related("organization")
-        .order_by("-occurred_at", "-pk")
-    )
-
-
-def _communication_apply(obj, field: str, value: Any, *, actor: User, reason: str) -> None:
-    from communications.services import communication_record_rectify
-
-    communication_record_rectify(record=obj, data={field: value})
-
-
-def _communication_source() -> RectifiableSource:
-    return RectifiableSource(
-        label="communications.communicationrecord",
-        noun=gettext_lazy("Communication record"),
-        fields=(
-            RectifiableField("subject_line", gettext_lazy("Subject")),
-            RectifiableField("summary", gettext_lazy("Summary"), ValueKind.LONG_TEXT),
-        ),
-        rows=_communication_rows,
-        describe=lambda r: (
-            _("%(channel)s on %(date)s recorded by %(holder)s")
-            % {
-                "channel": r.get_channel_display(),
-                "date": formats.date_format(timezone.localtime(r.occurred_at), "SHORT_DATE_FORMAT"),
-                "holder": r.organization.name if r.organization else _("the controller"),
-            }
-        ),
-        owner=lambda r: r.organization,
-        apply=_communication_apply,
-        how=gettext_lazy(
-            "The communication record is corrected; its earlier text stays in the audit trail."
-        ),
-    )
-
-
-def _register_sources() -> Mapping[str, RectifiableSource]:
-    for build in (_membership_source, _contact_source, _invoice_source, _communication_source):
-        register_source(build())
-    return _sources
-
-
-_register_sources()

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,7 +40,6 @@ from gdpr.requests.emails import notify_subject, subject_address
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from organizations.models import Organization
 
 # What the person receives as the answer: a download (access, portability); an outcome
 # that must exist before the request can be completed, named by the step that records it.
@@ -96,7 +95,7 @@ def request_file(
     received_at: datetime.datetime | None = None,
     subject_name: str = "",
     subject_email: str = "",
-    organization: Organization | None = None,
+    holder: models.Model | None = None,
     rectification_target: str = "",
     rectification_value: str = "",
     marketing_channels: list[str] | None = None,
@@ -118,7 +117,7 @@ def request_file(
         received_at=received_at,
         due_on=request_due_on(received_at),
         details=details,
-        organization=organization,
+        holder=holder,
         rectification_target=rectification_target,
         rectification_value=rectification_value,
         marketing_channels=list(marketing_channels or []),
@@ -218,7 +217,7 @@ def request_enter(
     subject_email: str = "",
     details: str = "",
     letter=None,
-    organization: Organization | None = None,
+    holder: models.Model | None = None,
     rectification_target: str = "",
     rectification_value: str = "",
     marketing_channels: list[str] | None = None,
@@ -249,7 +248,7 @@ def request_enter(
         received_at=received_at,
         subject_name=subject_name.strip(),
         subject_email=subject_email.strip(),
-        organization=organization,
+        holder=holder,
         rectification_target=rectification_target.strip(),
         rectification_value=rectification_value.strip(),
         marketing_channels=channels,

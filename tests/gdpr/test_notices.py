@@ -302,7 +302,7 @@ def test_a_correction_held_by_the_controller_goes_to_no_organization(
         recorded_by=world.staff,
     )
     request = world.file(field="summary", value="Soitti laskusta", obj=call)
-    assert request.organization is None
+    assert request.holder is None
 
     with django_capture_on_commit_callbacks(execute=True):
         rectification_decide(request, accept=True, actor=world.staff)

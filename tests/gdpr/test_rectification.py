@@ -58,7 +58,7 @@ def test_it_lists_what_the_organization_recorded_about_the_member(world):
 
     number = data[world.key("member_number")]
     assert number.value == "17"
-    assert number.organization == world.organization
+    assert number.held_by == world.organization
     assert number.holder == "Malmin Ilmailukerho ry"
     assert number.category == "membership"
     assert world.key("joined_on") in data
@@ -156,7 +156,7 @@ def test_it_files_a_request_naming_the_datum_and_the_holder(world):
 
     assert request.kind == RequestKind.RECTIFICATION
     assert request.subject == world.member
-    assert request.organization == world.organization
+    assert request.holder == world.organization
     assert request.rectification_target == world.key("member_number")
     assert request.rectification_value == "A-42"
     assert request.details == "Numero on väärin kortissani."

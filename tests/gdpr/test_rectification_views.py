@@ -1,7 +1,9 @@
-"""Rectification pages: the member's request form and the organization admins' decisions.
+"""Rectification pages: the member's request form (gdpr) and the organization admins'
+decisions (organizations, through gdpr.api).
 
-The permission matrix is keyed by URL name and checked against ``gdpr.urls``: a new
-rectification URL without an entry fails until someone decides who may use it.
+The permission matrix is keyed by URL name and checked against ``gdpr.urls`` and
+``organizations.urls``: a new rectification URL without an entry fails until someone
+decides who may use it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from gdpr.models import DataSubjectRequest, RecipientNotice, RequestStatus
-from gdpr.urls import urlpatterns
+from gdpr.urls import urlpatterns as gdpr_urls
+from organizations.urls import urlpatterns as organization_urls
 from tests.organizations.factories import add_member
 
 from .test_rectification_world import World, build_world
@@ -28,16 +31,21 @@ ORG_ONLY = {"member": 404, "admin": 200, "other_admin": 404, "outsider": 404, "s
 
 MATRIX = {
     # Everyone signed in has data of their own to correct; a POST without a datum is 400.
-    "rectification_new": {
+    "gdpr:rectification_new": {
         "get": dict.fromkeys(SIGNED_IN, 200),
         "post": dict.fromkeys(SIGNED_IN, 400),
     },
     # The organization's admins only; staff work in the Django admin.
-    "org_rectifications": {"get": ORG_ONLY, "post": dict.fromkeys(SIGNED_IN, 405)},
+    "organizations:rectifications": {"get": ORG_ONLY, "post": dict.fromkeys(SIGNED_IN, 405)},
     # An empty decision comes back with its errors.
-    "org_rectification_decide": {"get": ORG_ONLY, "post": ORG_ONLY},
+    "organizations:rectification_decide": {"get": ORG_ONLY, "post": ORG_ONLY},
 }
-URL_NAMES = [p.name for p in urlpatterns if p.name and "rectification" in p.name]
+URL_NAMES = [
+    f"{namespace}:{p.name}"
+    for namespace, patterns in (("gdpr", gdpr_urls), ("organizations", organization_urls))
+    for p in patterns
+    if p.name and "rectification" in p.name
+]
 
 
 @pytest.fixture(autouse=True)
@@ -55,14 +63,14 @@ def world() -> World:
 
 def url(world: World, name: str) -> str:
     kwargs = {
-        "rectification_new": {},
-        "org_rectifications": {"pk": world.organization.pk},
-        "org_rectification_decide": {
+        "gdpr:rectification_new": {},
+        "organizations:rectifications": {"pk": world.organization.pk},
+        "organizations:rectification_decide": {
             "pk": world.organization.pk,
             "public_id": world.request.public_id,
         },
     }[name]
-    return reverse(f"gdpr:{name}", kwargs=kwargs)
+    return reverse(name, kwargs=kwargs)
 
 
 def signed_in(client, world: World, role: str):
@@ -95,7 +103,7 @@ def test_it_answers_each_role_as_the_matrix_says(client, world, name, method, ro
 def test_an_admin_of_another_organization_cannot_reach_it_through_their_own(client, world):
     client.force_login(world.users["other_admin"])
     target = reverse(
-        "gdpr:org_rectification_decide",
+        "organizations:rectification_decide",
         kwargs={"pk": world.other_organization.pk, "public_id": world.request.public_id},
     )
 
@@ -108,7 +116,7 @@ def test_an_admin_of_another_organization_cannot_reach_it_through_their_own(clie
 def test_an_unknown_request_is_404(client, world):
     client.force_login(world.admin)
     target = reverse(
-        "gdpr:org_rectification_decide",
+        "organizations:rectification_decide",
         kwargs={"pk": world.organization.pk, "public_id": uuid.uuid4()},
     )
 
@@ -225,13 +233,13 @@ def test_the_members_page_has_a_fixed_query_budget(client, world, django_assert_
 def test_the_admins_see_what_waits_for_them(client, world):
     client.force_login(world.admin)
 
-    response = client.get(url(world, "org_rectifications"))
+    response = client.get(url(world, "organizations:rectifications"))
 
     page = response.content.decode()
     assert "Aino Virtanen" in page
     assert "Member number" in page
     assert "A-42" in page
-    assert url(world, "org_rectification_decide") in page
+    assert url(world, "organizations:rectification_decide") in page
 
 
 def test_the_admin_navigation_links_to_the_list(client, world):
@@ -239,7 +247,7 @@ def test_the_admin_navigation_links_to_the_list(client, world):
 
     page = client.get(reverse("organizations:detail", args=[world.organization.pk]))
 
-    assert url(world, "org_rectifications") in page.content.decode()
+    assert url(world, "organizations:rectifications") in page.content.decode()
 
 
 def test_the_list_has_a_fixed_query_budget(client, world, django_assert_max_num_queries):
@@ -249,7 +257,7 @@ def test_the_list_has_a_fixed_query_budget(client, world, django_assert_max_num_
 
     # Session, user, session tracking, the admin right, then the open and decided lists.
     with django_assert_max_num_queries(12):
-        response = client.get(url(world, "org_rectifications"))
+        response = client.get(url(world, "organizations:rectifications"))
 
     assert len(response.context["open_requests"]) == 3
 
@@ -260,7 +268,7 @@ def test_an_admin_accepts_through_the_page(client, world, django_capture_on_comm
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            url(world, "org_rectification_decide"),
+            url(world, "organizations:rectification_decide"),
             {"decision": "accept", "value": "A-42", "reason": ""},
         )
 
@@ -277,7 +285,7 @@ def test_an_admin_refuses_with_a_reason(client, world):
     client.force_login(world.admin)
 
     client.post(
-        url(world, "org_rectification_decide"),
+        url(world, "organizations:rectification_decide"),
         {"decision": "refuse", "value": "", "reason": "Numero on oikein."},
     )
 
@@ -290,7 +298,8 @@ def test_refusing_without_a_reason_keeps_the_form(client, world):
     client.force_login(world.admin)
 
     response = client.post(
-        url(world, "org_rectification_decide"), {"decision": "refuse", "value": "", "reason": ""}
+        url(world, "organizations:rectification_decide"),
+        {"decision": "refuse", "value": "", "reason": ""},
     )
 
     assert response.status_code == 200
@@ -304,7 +313,7 @@ def test_a_value_that_breaks_a_rule_keeps_the_form(client, world):
     client.force_login(world.admin)
 
     response = client.post(
-        url(world, "org_rectification_decide"),
+        url(world, "organizations:rectification_decide"),
         {"decision": "accept", "value": "A-43", "reason": ""},
     )
 
@@ -317,12 +326,13 @@ def test_a_value_that_breaks_a_rule_keeps_the_form(client, world):
 def test_a_decided_request_shows_its_outcome_without_a_form(client, world):
     client.force_login(world.admin)
     client.post(
-        url(world, "org_rectification_decide"), {"decision": "accept", "value": "", "reason": ""}
+        url(world, "organizations:rectification_decide"),
+        {"decision": "accept", "value": "", "reason": ""},
     )
 
-    response = client.get(url(world, "org_rectification_decide"))
+    response = client.get(url(world, "organizations:rectification_decide"))
     again = client.post(
-        url(world, "org_rectification_decide"),
+        url(world, "organizations:rectification_decide"),
         {"decision": "refuse", "value": "", "reason": "Myöhässä"},
     )
 
@@ -346,7 +356,7 @@ def test_an_admin_sees_but_does_not_decide_their_own_request(client, world):
     )
     client.force_login(world.admin)
     target = reverse(
-        "gdpr:org_rectification_decide",
+        "organizations:rectification_decide",
         kwargs={"pk": world.organization.pk, "public_id": request.public_id},
     )
 
@@ -363,6 +373,6 @@ def test_the_decision_page_has_a_fixed_query_budget(client, world, django_assert
     # Session, user, session tracking, the admin right, the request with its steps, the
     # datum, and who may decide.
     with django_assert_max_num_queries(13):
-        response = client.get(url(world, "org_rectification_decide"))
+        response = client.get(url(world, "organizations:rectification_decide"))
 
     assert response.context["datum"].value == "17"

@@ -13,6 +13,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
+from gdpr.models import DataSubjectRequest
+from gdpr.rectification.services import rectification_file
 from organizations import services
 from organizations.models import (
     BankAccount,
@@ -81,6 +83,9 @@ MATRIX = {
     "invitations_import": ADMIN_PAGE,
     "invitation_revoke": ADMIN_ACTION,
     "invitation": PUBLIC,
+    # Members' requests to correct the organization's records (decided through gdpr.api).
+    "rectifications": ADMIN_PAGE,
+    "rectification_decide": ADMIN_PAGE,
 }
 
 URL_NAMES = [pattern.name for pattern in urlpatterns]
@@ -112,6 +117,8 @@ class World:
     other_invitation: Invitation
     # The outsider's claim to the organization.
     claim: OrganizationClaim
+    # The member's request to correct their member number.
+    rectification: DataSubjectRequest
 
     def kwargs(self, name: str, *, swap: bool = False) -> dict[str, object]:
         """The URL's arguments: this organization's objects, or (swap) the other one's."""
@@ -126,6 +133,7 @@ class World:
             "business_id": self.organization.business_id,
             "claim_pk": self.claim.pk,
             "channel": "email",
+            "public_id": self.rectification.public_id,
         }
         names = pattern.pattern.converters.keys()
         unknown = set(names) - set(values)
@@ -146,6 +154,7 @@ def world(db) -> World:
     )
     other_organization = organization_with_admin(other_admin, name="Vaasan Lentokerho ry")
     outsider = UserFactory(first_name="Ulla", last_name="Ulkopuolinen")
+    membership = add_member(organization, member, member_number="1")
     new = services.invitation_create(
         organization=organization, email="kutsuttu@example.fi", actor=admin
     )
@@ -163,7 +172,7 @@ def world(db) -> World:
             "outsider": outsider,
             "staff": StaffFactory(first_name="Laura", last_name="Staff"),
         },
-        membership=add_member(organization, member, member_number="1"),
+        membership=membership,
         account=BankAccountFactory(organization=organization),
         contact=ContactPersonFactory(organization=organization),
         invitation=new.invitation,
@@ -174,6 +183,13 @@ def world(db) -> World:
         other_invitation=other_new.invitation,
         claim=services.organization_claim_file(
             business_id="2468823-3", claimant=outsider, statement="Olen kerhon puheenjohtaja."
+        ),
+        rectification=rectification_file(
+            member,
+            target=f"organizations.membership:{membership.pk}:member_number",
+            value="2",
+            details="",
+            actor=member,
         ),
     )
 

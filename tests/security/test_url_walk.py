@@ -203,8 +203,8 @@ TABLE: dict[str, Rule] = {
     "communications:org_records": ORG_ADMIN_PAGE,
     "communications:org_record_add": ORG_ADMIN_PAGE,
     "communications:org_record_attachment": ORG_ADMIN_PAGE,
-    "gdpr:org_rectifications": ORG_ADMIN_PAGE,
-    "gdpr:org_rectification_decide": ORG_ADMIN_PAGE,
+    "organizations:rectifications": ORG_ADMIN_PAGE,
+    "organizations:rectification_decide": ORG_ADMIN_PAGE,
     # --- the controller's desk: the Django admin --------------------------------------------
     "gdpr_records": Rule(SUPERUSER, note="records of processing: the controller's staff"),
     "gdpr_records_csv": Rule(SUPERUSER),

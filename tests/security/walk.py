@@ -114,7 +114,7 @@ def fill(pattern: Pattern, world: World, side: Side, objects: Side | None = None
         elif param == "pk":
             values[param] = side.organization.pk
         elif param == "public_id":
-            key = "rectification" if pattern.key == "gdpr:org_rectification_decide" else param
+            key = "rectification" if pattern.key == "organizations:rectification_decide" else param
             values[param] = o[key].public_id
         elif param == "invoice_pk" and pattern.key == "billing:invoice_send":
             values[param] = o["draft"].pk
