@@ -9,7 +9,13 @@ app. Nothing else under ``gdpr`` is for other apps: import-linter enforces it
 
 from __future__ import annotations
 
-from gdpr.audit import acting_as, audit_blank, audit_queryset_update, audit_record_saved
+from gdpr.audit import (
+    acting_as,
+    audit_blank,
+    audit_queryset_update,
+    audit_record_saved,
+    audit_records_created,
+)
 from gdpr.correspondence import (
     CorrespondenceLog,
     attach_mail_to_person,
@@ -53,6 +59,7 @@ __all__ = [
     "audit_blank",
     "audit_queryset_update",
     "audit_record_saved",
+    "audit_records_created",
     "controller_contact",
     "forget_mail_about",
     "is_restricted",
