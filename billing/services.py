@@ -312,7 +312,10 @@ def payment_record(
     if invoice is not None and invoice.organization_id != organization.pk:
         raise RuleError(_("The invoice belongs to another organization."))
     if invoice is not None:
-        states.require(invoice, states.Action.RECORD_PAYMENT)
+        # Money received counts towards the invoice whatever its status (a paid or void
+        # one then owes a refund); the page offers the form only where the table's
+        # RECORD_PAYMENT allows it.
+        states.require(invoice, states.Action.MATCH_PAYMENT)
     payment = Payment.objects.create(
         organization=organization,
         invoice=invoice,

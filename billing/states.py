@@ -5,6 +5,11 @@ offer what it allows (``available_actions``), the admin shows it, and the printa
 document and the mailing ask it which invoices are payable or may be mailed. Nothing else
 in billing lists statuses.
 
+Recording a payment by hand is offered only for a sent invoice still to be paid
+(``RECORD_PAYMENT``, checked by the page), while ``services.payment_record`` and the bank
+file count money that has arrived towards any invoice but a credit note
+(``MATCH_PAYMENT``): the money is there whatever the invoice's status.
+
 An action is possible when the invoice's status is one of the action's statuses and its
 guards pass: some actions are not for credit notes, some not once money has been paid, and
 handing over to collection needs the due date to have passed (the daily job may not have

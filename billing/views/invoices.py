@@ -316,20 +316,25 @@ def invoice_collection(request: HttpRequest, pk: int, invoice_pk: int) -> HttpRe
 
 @login_required
 def invoice_payment(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
-    return _invoice_action(
-        request,
-        pk,
-        invoice_pk,
-        form_class=PaymentForm,
-        # The service refuses what the invoice's status does not allow.
-        perform=lambda invoice, data: services.payment_record(
+    def record(invoice: Invoice, data: dict) -> object:
+        # By hand, only for a sent invoice still to be paid (the service itself counts
+        # money towards any invoice but a credit note: a bank file may bring it).
+        states.require(invoice, states.Action.RECORD_PAYMENT)
+        return services.payment_record(
             organization=invoice.organization,
             invoice=invoice,
             amount=data["amount"],
             paid_on=data["paid_on"],
             payer_name=data["payer_name"],
             actor=request.user,
-        ),
+        )
+
+    return _invoice_action(
+        request,
+        pk,
+        invoice_pk,
+        form_class=PaymentForm,
+        perform=record,
         done=_("The payment was recorded."),
         title=_("Record a payment"),
         submit=_("Record the payment"),
