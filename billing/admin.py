@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from organizations.services import RuleError
 from registry.admin_tools import EstimatedCountPaginator, ReadOnlyAdmin, search_text_results
 
-from . import services
+from . import services, states
 from .models import Contract, ContractEvent, Invoice, InvoiceLine, Payment, Product, Reminder
 
 if TYPE_CHECKING:
@@ -283,6 +283,7 @@ INVOICE_FIELDSETS = [
         _("Handling"),
         {
             "fields": [
+                "possible_actions",
                 "sent_at",
                 "collection_on",
                 "collection_agency",
@@ -335,6 +336,12 @@ class InvoiceAdmin(VoucherAdmin):
     @admin.display(description=_("kind"), ordering="credit_note_for")
     def kind(self, obj: Invoice) -> str:
         return _("Credit note") if obj.credit_note_for_id else _("Invoice")
+
+    @admin.display(description=_("possible now"))
+    def possible_actions(self, obj: Invoice) -> str:
+        # Asked of the invoice's state machine, as the organization's page asks it.
+        possible = [str(a.label) for a in states.PAGE_ACTIONS if states.allows(obj, a)]
+        return ", ".join(possible) or "—"
 
     @admin.action(description=_("Send"), permissions=["manage"])
     def send_invoices(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:

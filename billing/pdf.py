@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from . import selectors
+from . import selectors, states
 from .models import Invoice
 
 if TYPE_CHECKING:
@@ -39,10 +39,7 @@ def invoice_document_context(*, invoice: Invoice) -> dict[str, Any]:
         document["credit_note"] = selectors.invoice_credit_note(invoice=invoice)
     document["payment_days"] = (invoice.due_date - invoice.issue_date).days
     # A credit note is not paid, nor is the invoice it cancels: no payment slip on either.
-    document["payable"] = not invoice.is_credit_note and invoice.status not in (
-        Invoice.Status.CREDITED,
-        Invoice.Status.CANCELLED,
-    )
+    document["payable"] = states.is_payable(invoice)
     return document
 
 

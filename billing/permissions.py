@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from organizations.permissions import get_organization_for_admin
 
@@ -31,44 +32,37 @@ __all__ = [
 ]
 
 
-def _one(queryset, pk: int):
-    found = queryset.filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    return found
-
-
 def get_product_for_admin(organization: Organization, pk: int) -> Product:
-    return _one(Product.objects.filter(organization=organization), pk)
+    return get_object_or_404(Product.objects.filter(organization=organization), pk=pk)
 
 
 def get_contract_for_admin(organization: Organization, pk: int) -> Contract:
-    return _one(
+    return get_object_or_404(
         Contract.objects.filter(organization=organization).select_related("membership", "product"),
-        pk,
+        pk=pk,
     )
 
 
 def get_invoice_for_admin(organization: Organization, pk: int) -> Invoice:
-    return _one(
+    return get_object_or_404(
         Invoice.objects.filter(organization=organization).select_related(
             "organization", "membership", "credit_note_for"
         ),
-        pk,
+        pk=pk,
     )
 
 
 def get_payment_for_admin(organization: Organization, pk: int) -> Payment:
-    return _one(Payment.objects.filter(organization=organization), pk)
+    return get_object_or_404(Payment.objects.filter(organization=organization), pk=pk)
 
 
 def get_invoice_for_member(user: User | AnonymousUser, pk: int) -> Invoice:
     """An invoice addressed to ``user``; drafts are not shown before they are sent."""
     if not user.is_authenticated:
         raise Http404
-    return _one(
+    return get_object_or_404(
         Invoice.objects.filter(membership__user=user)
         .exclude(status=Invoice.Status.DRAFT)
         .select_related("organization", "membership", "credit_note_for"),
-        pk,
+        pk=pk,
     )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from . import money
+from . import money, states
 from .models import Contract, ContractEvent, Invoice, Payment, Product
 
 if TYPE_CHECKING:
@@ -33,10 +33,6 @@ def contracts_for_member(*, user: User) -> QuerySet[Contract]:
     )
 
 
-# Sent and not (fully) paid: what "overdue" means once the due date has passed.
-UNPAID_STATUSES = (Invoice.Status.SENT, Invoice.Status.PARTIALLY_PAID, Invoice.Status.OVERDUE)
-
-
 def invoice_list(
     *, organization: Organization, status: str = "", today: datetime.date | None = None
 ) -> QuerySet[Invoice]:
@@ -48,9 +44,8 @@ def invoice_list(
     invoices = Invoice.objects.filter(organization=organization)
     if status == Invoice.Status.OVERDUE:
         today = today or timezone.localdate()
-        invoices = invoices.filter(
-            Q(status=Invoice.Status.OVERDUE) | Q(status__in=UNPAID_STATUSES, due_date__lt=today)
-        )
+        past_due = Q(status__in=states.UNPAID_STATUSES, due_date__lt=today)
+        invoices = invoices.filter(Q(status=Invoice.Status.OVERDUE) | past_due)
     elif status in Invoice.Status.values:
         invoices = invoices.filter(status=status)
     return invoices.order_by("-number")

@@ -12,20 +12,8 @@ from django.utils.translation import gettext as _
 
 from gdpr.api import log_mail
 
-from . import pdf
+from . import pdf, states
 from .models import Invoice
-
-# Statuses of an invoice that has been sent (it may be paid or overdue by the time the
-# mail goes): a draft is not sent yet, a credited or cancelled one must not be paid.
-MAILABLE_STATUSES = frozenset(
-    {
-        Invoice.Status.SENT,
-        Invoice.Status.PARTIALLY_PAID,
-        Invoice.Status.PAID,
-        Invoice.Status.OVERDUE,
-        Invoice.Status.IN_COLLECTION,
-    }
-)
 
 
 def _language(invoice: Invoice) -> str:
@@ -78,7 +66,8 @@ def invoice_email_send(*, invoice_id: int) -> bool:
         .filter(pk=invoice_id)
         .first()
     )
-    if invoice is None or invoice.sent_at is not None or invoice.status not in MAILABLE_STATUSES:
+    # Sent (it may be paid or overdue by the time the mail goes), not void, mailed once.
+    if invoice is None or invoice.sent_at is not None or not states.is_mailable(invoice):
         return False
     to = invoice.recipient_email or invoice.membership.email
     if not to:

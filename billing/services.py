@@ -1,9 +1,15 @@
-"""Writes for billing: contracts, invoices, credit notes and payments."""
+"""Writes for billing: contracts, invoices, credit notes and payments.
+
+Every service takes keyword arguments only and records its writes in the audit trail as
+made by ``actor`` (``acting_as``), whoever calls it: a page, the admin, a task. What an
+invoice's status allows is decided in ``states``.
+"""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
@@ -13,10 +19,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gdpr.api import acting_as, audit_records_created
 from organizations.models import Membership, Organization
 from organizations.services import RuleError
 
-from . import money, numbers
+from . import money, numbers, states
 from .camt054 import ReferencePayment, parse_camt054
 from .models import (
     FIRST_YEAR,
@@ -34,11 +41,31 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
+def _as_actor[**P, R](service: Callable[P, R]) -> Callable[P, R]:
+    """Record the service's writes as made by its ``actor``.
+
+    A page's middleware already names the signed-in user, but the admin's actions, tasks
+    and commands call the services too: the service names its actor itself. Without one
+    (a job) whoever the context names stays.
+    """
+
+    @functools.wraps(service)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        actor = kwargs.get("actor")
+        if actor is None:
+            return service(*args, **kwargs)
+        with acting_as(actor):
+            return service(*args, **kwargs)
+
+    return run
+
+
 # --- Products ---------------------------------------------------------------------------------
 
 PRODUCT_FIELDS = ("name", "description", "unit", "unit_price", "vat_rate", "is_active")
 
 
+@_as_actor
 @transaction.atomic
 def product_save(
     *,
@@ -68,6 +95,7 @@ def product_save(
 # --- Contracts --------------------------------------------------------------------------------
 
 
+@_as_actor
 @transaction.atomic
 def contract_open(
     *,
@@ -95,6 +123,7 @@ def contract_open(
     return contract
 
 
+@_as_actor
 @transaction.atomic
 def contract_terminate(
     *, contract: Contract, terminated_on: datetime.date, reason: str, actor: User | None
@@ -143,6 +172,7 @@ def _next_number(organization: Organization) -> int:
     return (last or 0) + 1
 
 
+@_as_actor
 @transaction.atomic
 def invoice_create(
     *,
@@ -202,7 +232,7 @@ def invoice_create(
         retain_until=organization.voucher_retention_until(issue_date),
         created_by=actor,
     )
-    InvoiceLine.objects.bulk_create(
+    lines_created = InvoiceLine.objects.bulk_create(
         InvoiceLine(
             invoice=invoice,
             position=position,
@@ -217,19 +247,17 @@ def invoice_create(
         )
         for position, (line, amounts) in enumerate(zip(lines, computed, strict=True), start=1)
     )
+    # bulk_create sends no signals: the lines hold personal data, so record them here.
+    audit_records_created(lines_created)
     return invoice
 
 
+@_as_actor
 @transaction.atomic
 def invoice_credit(*, invoice: Invoice, actor: User | None, reason: str = "") -> Invoice:
     """Cancel a sent invoice with a credit note carrying the same lines negated."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.is_credit_note:
-        raise RuleError(_("A credit note cannot be credited."))
-    if invoice.status in (Invoice.Status.CREDITED, Invoice.Status.CANCELLED):
-        raise RuleError(_("The invoice has already been credited or cancelled."))
-    if invoice.paid_amount:
-        raise RuleError(_("A paid invoice cannot be credited here: refund the payment first."))
+    states.require(invoice, states.Action.CREDIT)
     lines = [
         LineInput(
             description=line.description,
@@ -251,34 +279,22 @@ def invoice_credit(*, invoice: Invoice, actor: User | None, reason: str = "") ->
         actor=actor,
         credit_note_for=invoice,
     )
-    credit_note.status = Invoice.Status.CREDITED
+    # A credit note is born void: nothing on it is to be paid.
+    credit_note.status = states.target(states.Action.CREDIT)
     credit_note.save(update_fields=["status"])
-    invoice.status = Invoice.Status.CREDITED
+    invoice.status = states.target(states.Action.CREDIT)
     invoice.save(update_fields=["status"])
     return credit_note
-
-
-def _status_after_payment(invoice: Invoice, today: datetime.date) -> str:
-    if invoice.status in (Invoice.Status.CREDITED, Invoice.Status.CANCELLED, Invoice.Status.DRAFT):
-        return invoice.status
-    if invoice.paid_amount >= invoice.total:
-        return Invoice.Status.PAID
-    if invoice.status == Invoice.Status.IN_COLLECTION:
-        return invoice.status
-    if invoice.paid_amount > 0:
-        return Invoice.Status.PARTIALLY_PAID
-    if invoice.due_date < today:
-        return Invoice.Status.OVERDUE
-    return Invoice.Status.SENT
 
 
 def _apply_payment(invoice: Invoice, amount: Decimal) -> None:
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     invoice.paid_amount += amount
-    invoice.status = _status_after_payment(invoice, timezone.localdate())
+    invoice.status = states.status_after_payment(invoice, today=timezone.localdate())
     invoice.save(update_fields=["paid_amount", "status"])
 
 
+@_as_actor
 @transaction.atomic
 def payment_record(
     *,
@@ -295,8 +311,11 @@ def payment_record(
         raise RuleError(_("The amount must be greater than zero."))
     if invoice is not None and invoice.organization_id != organization.pk:
         raise RuleError(_("The invoice belongs to another organization."))
-    if invoice is not None and invoice.is_credit_note:
-        raise RuleError(_("A payment cannot be counted towards a credit note."))
+    if invoice is not None:
+        # Money received counts towards the invoice whatever its status (a paid or void
+        # one then owes a refund); the page offers the form only where the table's
+        # RECORD_PAYMENT allows it.
+        states.require(invoice, states.Action.MATCH_PAYMENT)
     payment = Payment.objects.create(
         organization=organization,
         invoice=invoice,
@@ -314,6 +333,7 @@ def payment_record(
     return payment
 
 
+@_as_actor
 @transaction.atomic
 def payment_match(*, payment: Payment, invoice: Invoice, actor: User | None) -> Payment:
     """Attach an unmatched payment to an invoice by hand."""
@@ -322,8 +342,7 @@ def payment_match(*, payment: Payment, invoice: Invoice, actor: User | None) -> 
         raise RuleError(_("The payment is already matched."))
     if invoice.organization_id != payment.organization_id:
         raise RuleError(_("The invoice belongs to another organization."))
-    if invoice.is_credit_note:
-        raise RuleError(_("A payment cannot be counted towards a credit note."))
+    states.require(invoice, states.Action.MATCH_PAYMENT)
     payment.invoice = invoice
     payment.matched_at = timezone.now()
     payment.recorded_by = payment.recorded_by or actor
@@ -349,6 +368,7 @@ def _national_reference(value: str) -> str:
     return compact.lstrip("0")
 
 
+@_as_actor
 @transaction.atomic
 def payments_import(
     *, organization: Organization, data: bytes, actor: User | None
@@ -387,7 +407,9 @@ def payments_import(
             summary.already_imported += 1
             continue
         invoice = invoices.get(_national_reference(entry.reference))
-        if entry.currency != "EUR" or (invoice is not None and invoice.is_credit_note):
+        if entry.currency != "EUR" or (
+            invoice is not None and not states.allows(invoice, states.Action.MATCH_PAYMENT)
+        ):
             # Invoices are in euros, and nobody pays a credit note: someone has to look.
             invoice = None
         try:
@@ -458,13 +480,13 @@ def _invoices_by_reference(organization: Organization, references: Iterable[str]
 # --- Sending, reminders, collection ------------------------------------------------------------
 
 
+@_as_actor
 @transaction.atomic
 def invoice_send(*, invoice: Invoice, actor: User | None) -> Invoice:
     """Send a draft: it gets status "sent" now and is mailed once, after commit."""
     invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
-    if invoice.status != Invoice.Status.DRAFT:
-        raise RuleError(_("Only a draft can be sent."))
-    invoice.status = Invoice.Status.SENT
+    states.require(invoice, states.Action.SEND)
+    invoice.status = states.target(states.Action.SEND)
     invoice.save(update_fields=["status"])
     from .tasks import email_invoice
 
@@ -472,35 +494,29 @@ def invoice_send(*, invoice: Invoice, actor: User | None) -> Invoice:
     return invoice
 
 
+@_as_actor
 @transaction.atomic
 def reminder_record(
     *, invoice: Invoice, sent_on: datetime.date, fee: Decimal, actor: User | None
 ) -> Reminder:
+    """Record that the member was reminded of an unpaid invoice, with the fee charged."""
     invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
-    if invoice.status not in (
-        Invoice.Status.SENT,
-        Invoice.Status.OVERDUE,
-        Invoice.Status.PARTIALLY_PAID,
-    ):
-        raise RuleError(_("Only an unpaid sent invoice can be reminded of."))
+    states.require(invoice, states.Action.REMIND)
     if fee < 0:
         raise RuleError(_("The reminder fee cannot be negative."))
     return Reminder.objects.create(invoice=invoice, sent_on=sent_on, fee=fee, recorded_by=actor)
 
 
+@_as_actor
 @transaction.atomic
 def invoice_hand_over_to_collection(
     *, invoice: Invoice, handed_over_on: datetime.date, agency: str, actor: User | None
 ) -> Invoice:
+    """Mark an overdue invoice as handed over to a collection agency."""
     invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
     # The daily job may not have marked a sent invoice overdue yet: its due date decides.
-    past_due = invoice.status in (
-        Invoice.Status.SENT,
-        Invoice.Status.PARTIALLY_PAID,
-    ) and invoice.due_date < min(handed_over_on, timezone.localdate())
-    if invoice.status != Invoice.Status.OVERDUE and not past_due:
-        raise RuleError(_("Only an overdue invoice can be handed over to collection."))
-    invoice.status = Invoice.Status.IN_COLLECTION
+    states.require(invoice, states.Action.COLLECT, on=handed_over_on)
+    invoice.status = states.target(states.Action.COLLECT)
     invoice.collection_on = handed_over_on
     invoice.collection_agency = agency
     invoice.save(update_fields=["status", "collection_on", "collection_agency"])
@@ -510,10 +526,8 @@ def invoice_hand_over_to_collection(
 def invoices_mark_overdue(*, today: datetime.date | None = None) -> int:
     """Sent invoices past their due date become overdue (a daily job; safe to repeat)."""
     today = today or timezone.localdate()
-    return (
-        Invoice.objects.filter(
-            status__in=[Invoice.Status.SENT, Invoice.Status.PARTIALLY_PAID], due_date__lt=today
-        )
-        .filter(paid_amount=0)
-        .update(status=Invoice.Status.OVERDUE)
-    )
+    rule = states.RULES[states.Action.MARK_OVERDUE]
+    # The status is not personal data: a plain update, with nothing for the audit trail.
+    return Invoice.objects.filter(
+        status__in=rule.statuses, due_date__lt=today, paid_amount=0
+    ).update(status=rule.target)

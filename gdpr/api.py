@@ -16,6 +16,7 @@ from gdpr.audit import (
     audit_blank,
     audit_queryset_update,
     audit_record_saved,
+    audit_records_created,
     audit_suppressed,
 )
 from gdpr.correspondence import (
@@ -110,6 +111,7 @@ __all__ = [
     "audit_blank",
     "audit_queryset_update",
     "audit_record_saved",
+    "audit_records_created",
     "audit_suppressed",
     "controller_contact",
     "forget_mail_about",

@@ -23,9 +23,9 @@ How it works and what it covers:
   ``last_login``, derived sort and search copies).
 - ``QuerySet.update()``/``bulk_*`` bypass signals. The project's writes of that kind on
   personal fields record themselves through ``audit_record_saved`` (members' name and
-  email copied from the profile) and ``audit_queryset_update`` (detaching a former
-  membership, linking communication records to a person). Many-to-many changes (groups,
-  permissions) are not recorded here.
+  email copied from the profile), ``audit_queryset_update`` (detaching a former
+  membership, linking communication records to a person) and ``audit_records_created``
+  (invoice lines). Many-to-many changes (groups, permissions) are not recorded here.
 """
 
 from __future__ import annotations
@@ -364,3 +364,34 @@ def audit_blank(model_label: str, object_ids: Iterable[Any]) -> int:
 def audit_blank_subject(user: User) -> int:
     """Blank every entry naming ``user`` as its subject."""
     return AuditEntry.objects.filter(subject=user).update(changes={}, subject=None, erased=True)
+
+
+# --- Rows created in bulk ---------------------------------------------------------------
+
+
+def audit_records_created(objects: Iterable[models.Model]) -> int:
+    """Record what ``bulk_create(objects)`` just wrote, as a save would have (one INSERT
+    for all). The objects need their primary keys, which ``bulk_create`` sets on every
+    database the project runs on."""
+    if _suppressed.get():
+        return 0
+    entries = []
+    for obj in objects:
+        spec = _specs.get(type(obj))
+        if spec is None or obj.pk is None:
+            continue
+        changes = _changes(spec, obj, created=True, update_fields=None)
+        _refresh_snapshot(spec, obj)
+        if changes:
+            entries.append(
+                AuditEntry(
+                    actor_id=current_actor_id(),
+                    subject_id=_subject_id(spec, obj),
+                    action=AuditEntry.Action.CREATED,
+                    model=spec.label,
+                    object_id=str(obj.pk),
+                    changes=changes,
+                )
+            )
+    AuditEntry.objects.bulk_create(entries)
+    return len(entries)

@@ -44,8 +44,7 @@ def contract_open(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
             )
         except services.RuleError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            form.add_error(None, error)
         else:
             messages.success(request, _("The contract was opened."))
             return redirect("billing:contract", pk=pk, contract_pk=contract.pk)
@@ -86,8 +85,7 @@ def contract_terminate(request: HttpRequest, pk: int, contract_pk: int) -> HttpR
                 actor=request.user,
             )
         except services.RuleError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            form.add_error(None, error)
         else:
             messages.success(request, _("The contract was terminated."))
             return redirect("billing:contract", pk=pk, contract_pk=contract_pk)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from registry.user_input import query_text
 
-from .. import pdf, permissions, selectors, services
+from .. import pdf, permissions, selectors, services, states
 from ..forms import (
     EXTRA_LINES,
     MAX_LINES,
@@ -69,7 +69,7 @@ def invoice_list(request: HttpRequest, pk: int) -> HttpResponse:
             "page_sizes": PAGE_SIZES,
             "page_size": page.paginator.per_page,
             "today": timezone.localdate(),
-            "unpaid_statuses": selectors.UNPAID_STATUSES,
+            "unpaid_statuses": states.UNPAID_STATUSES,
         },
     )
 
@@ -135,8 +135,7 @@ def invoice_create(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user,
                 )
             except services.RuleError as error:
-                for message in error.messages:
-                    form.add_error(None, message)
+                form.add_error(None, error)
             else:
                 messages.success(
                     request,
@@ -159,29 +158,12 @@ def invoice_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _available_actions(invoice: Invoice) -> dict[str, bool]:
-    """Which of the detail page's actions apply to the invoice as it is now."""
-    status = invoice.status
-    unpaid = status in selectors.UNPAID_STATUSES
-    past_due = invoice.due_date < timezone.localdate()
-    return {
-        "send": status == Invoice.Status.DRAFT,
-        "credit": not invoice.is_credit_note
-        and status not in (Invoice.Status.CREDITED, Invoice.Status.CANCELLED)
-        and not invoice.paid_amount,
-        "reminder": unpaid,
-        "collection": status == Invoice.Status.OVERDUE or (unpaid and past_due),
-        "payment": not invoice.is_credit_note
-        and (unpaid or status == Invoice.Status.IN_COLLECTION),
-    }
-
-
 @login_required
 def invoice_detail(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
     organization = permissions.get_organization_for_admin(request.user, pk)
     invoice = permissions.get_invoice_for_admin(organization, invoice_pk)
     document = pdf.invoice_document_context(invoice=invoice)
-    actions = _available_actions(invoice)
+    actions = states.available_actions(invoice)
     return render(
         request,
         "billing/org/invoice_detail.html",
@@ -190,8 +172,7 @@ def invoice_detail(request: HttpRequest, pk: int, invoice_pk: int) -> HttpRespon
             "organization": organization,
             "invoice": invoice,
             "actions": actions,
-            "past_due": invoice.status in selectors.UNPAID_STATUSES
-            and invoice.due_date < timezone.localdate(),
+            "past_due": states.is_past_due(invoice),
             "credit_form": CreditForm() if actions["credit"] else None,
             "reminder_form": ReminderForm() if actions["reminder"] else None,
             "collection_form": CollectionForm() if actions["collection"] else None,
@@ -261,8 +242,7 @@ def _invoice_action(
         try:
             result = perform(invoice, form.cleaned_data)
         except services.RuleError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            form.add_error(None, error)
         else:
             messages.success(request, done)
             if isinstance(result, Invoice) and result.pk != invoice.pk:
@@ -337,10 +317,9 @@ def invoice_collection(request: HttpRequest, pk: int, invoice_pk: int) -> HttpRe
 @login_required
 def invoice_payment(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
     def record(invoice: Invoice, data: dict) -> object:
-        if not _available_actions(invoice)["payment"]:
-            raise services.RuleError(
-                _("A payment can be recorded only for a sent invoice that is not paid yet.")
-            )
+        # By hand, only for a sent invoice still to be paid (the service itself counts
+        # money towards any invoice but a credit note: a bank file may bring it).
+        states.require(invoice, states.Action.RECORD_PAYMENT)
         return services.payment_record(
             organization=invoice.organization,
             invoice=invoice,

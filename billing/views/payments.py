@@ -62,8 +62,7 @@ def payment_import(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"reason": error},
             )
         except services.RuleError as error:
-            for message in error.messages:
-                form.add_error("file", message)
+            form.add_error("file", error)
     return render(
         request,
         "billing/org/payment_import.html",
@@ -81,8 +80,7 @@ def payment_match(request: HttpRequest, pk: int, payment_pk: int) -> HttpRespons
         try:
             services.payment_match(payment=payment, invoice=form.invoice, actor=request.user)
         except services.RuleError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            form.add_error(None, error)
         else:
             messages.success(
                 request,

@@ -42,8 +42,7 @@ def product_edit(request: HttpRequest, pk: int, product_pk: int | None = None) -
                 actor=request.user,
             )
         except services.RuleError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            form.add_error(None, error)
         else:
             messages.success(request, _("The product %(name)s was saved.") % {"name": saved.name})
             return redirect("billing:products", pk=pk)

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from billing import services
+from billing import services, states
 from billing.models import Contract, ContractEvent, Invoice, Payment, Product, Reminder
 from organizations.models import Membership, Organization
 from registry.admin_tools import EstimatedCountPaginator
@@ -437,3 +437,12 @@ def test_it_lists_products(controller_client, club):
     product(club, name="Jäsenmaksu")
     response = controller_client.get(changelist_url(Product), {"q": "jäsen"})
     assert [p.name for p in response.context["cl"].result_list] == ["Jäsenmaksu"]
+
+
+def test_it_shows_what_the_invoices_state_allows_now(controller_client, sent):
+    content = controller_client.get(change_url(sent)).content.decode()
+    assert "Possible now" in content
+    possible = [str(a.label) for a in states.PAGE_ACTIONS if states.allows(sent, a)]
+    assert "Credit the invoice" in possible
+    assert "Send" not in possible
+    assert ", ".join(possible) in content

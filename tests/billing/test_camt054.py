@@ -15,9 +15,9 @@ from billing.camt054 import (
     UNSAFE_XML,
     Camt054Error,
     ReferencePayment,
-    build_camt054,
     parse_camt054,
 )
+from tests.billing.camt054_builder import build_camt054
 
 DATA = Path(__file__).parent / "data"
 NORDEA = "FI2112345600000785"

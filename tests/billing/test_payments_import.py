@@ -13,10 +13,11 @@ from django.utils import translation
 
 from accounts.models import User
 from billing import numbers, services
-from billing.camt054 import Camt054Error, build_camt054
+from billing.camt054 import Camt054Error
 from billing.models import Invoice, Payment
 from organizations.models import Membership, Organization
 from organizations.services import RuleError
+from tests.billing.camt054_builder import build_camt054
 from tests.factories import UserFactory
 from tests.organizations.factories import BankAccountFactory, add_member, organization_with_admin
 

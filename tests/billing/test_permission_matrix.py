@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing import services
-from billing.camt054 import build_camt054
 from billing.models import Contract, Invoice, Payment, Product
 from billing.urls import urlpatterns
 from organizations.models import Membership, Organization
+from tests.billing.camt054_builder import build_camt054
 from tests.factories import StaffFactory, UserFactory
 from tests.organizations.factories import add_member, organization_with_admin
 

@@ -14,8 +14,9 @@ from django.urls import reverse
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from billing.camt054 import build_camt054, parse_camt054
+from billing.camt054 import parse_camt054
 from billing.models import Invoice, Payment, Product
+from tests.billing.camt054_builder import build_camt054
 from tests.billing.factories import invoice_for, product
 
 from . import strategies as fz
