@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from registry.business_id import business_id_normalise
+
 from .. import permissions, selectors, services
 from ..forms import BankAccountForm, ContactPersonForm, OrganizationClaimForm, OrganizationForm
-from ..models import business_id_normalise
 
 
 @login_required
