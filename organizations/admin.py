@@ -123,22 +123,6 @@ class ContactPersonInline(admin.StackedInline):
     extra = 0
 
 
-class VerifiedFilter(admin.SimpleListFilter):
-    title = _("verified")
-    parameter_name = "verified"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Verified")), ("no", _("Unverified"))]
-
-    def queryset(self, request, queryset):
-        match self.value():
-            case "yes":
-                return queryset.filter(verified_at__isnull=False)
-            case "no":
-                return queryset.filter(verified_at__isnull=True)
-        return queryset
-
-
 def _admins_html(organization: Organization) -> str:
     memberships = Membership.objects.filter(
         organization=organization, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
@@ -168,7 +152,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     add_form = OrganizationAddForm
     inlines = [BankAccountInline, ContactPersonInline]
     list_display = ["name", "kind", "business_id", "verified", "city", "email", "created_at"]
-    list_filter = [VerifiedFilter, "kind"]
+    list_filter = [("verified_at", admin.EmptyFieldListFilter), "kind"]
     search_fields = ["name", "business_id", "city"]
     fieldsets = [
         *ORGANIZATION_FIELDSETS,
