@@ -30,7 +30,7 @@ from django.views.decorators.http import require_POST
 from accounts.sources import DataSource
 from registry.admin_tools import EstimatedCountPaginator, ReadOnlyAdmin, search_text_results
 
-from . import services
+from . import selectors, services
 from .forms import (
     BankAccountForm,
     ClaimDecisionForm,
@@ -124,9 +124,7 @@ class ContactPersonInline(admin.StackedInline):
 
 
 def _admins_html(organization: Organization) -> str:
-    memberships = Membership.objects.filter(
-        organization=organization, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
-    ).order_by("sort_name", "pk")
+    memberships = selectors.active_admins(organization=organization).order_by("sort_name", "pk")
     if not memberships:
         return _("No admins.")
     return format_html(

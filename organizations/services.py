@@ -37,7 +37,7 @@ from .models import (
     iban_normalise,
 )
 from .permissions import ADMINISTER_CODENAME
-from .selectors import InvitedAddress, invited_address_on_account
+from .selectors import InvitedAddress, active_admins, invited_address_on_account
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -394,12 +394,7 @@ def organization_claim_file(
     if organization is None:
         raise RuleError(_("No organization is registered with this business ID."))
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    if Membership.objects.filter(
-        organization=organization,
-        user=claimant,
-        role=Membership.Role.ADMIN,
-        status=Membership.Status.ACTIVE,
-    ).exists():
+    if active_admins(organization=organization, user=claimant).exists():
         raise RuleError(_("You are already an admin of this organization."), code="admin")
     if OrganizationClaim.objects.filter(
         organization=organization, claimant=claimant, status=OrganizationClaim.Status.PENDING
@@ -456,13 +451,9 @@ def organization_claim_approve(
         raise RuleError(_("The claimant's account is not active."), code="inactive")
     # Lock the admin rows, as revoking does, so no admin change runs alongside.
     previous = list(
-        Membership.objects.select_for_update(of=("self",))
+        active_admins(organization=organization)
+        .select_for_update(of=("self",))
         .select_related("organization", "user")
-        .filter(
-            organization=organization,
-            role=Membership.Role.ADMIN,
-            status=Membership.Status.ACTIVE,
-        )
         .exclude(user=claimant)
     )
     membership = (
@@ -574,25 +565,15 @@ def organization_claim_notify(
 
 
 def _active_admin_users(organization: Organization) -> list[User]:
-    return [
-        m.user
-        for m in Membership.objects.filter(
-            organization=organization,
-            role=Membership.Role.ADMIN,
-            status=Membership.Status.ACTIVE,
-            user__isnull=False,
-        ).select_related("user")
-        if m.user.email
-    ]
+    admins = active_admins(organization=organization).filter(user__isnull=False)
+    return [m.user for m in admins.select_related("user") if m.user.email]
 
 
 # --- Admin rights and memberships ---------------------------------------------------------
 
 
 def _active_admin_count(organization: Organization) -> int:
-    return Membership.objects.filter(
-        organization=organization, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
-    ).count()
+    return active_admins(organization=organization).count()
 
 
 @transaction.atomic
