@@ -73,7 +73,7 @@ def record_create(request: HttpRequest, pk: int) -> HttpResponse:
             subject_line=form.cleaned_data["subject_line"],
             summary=form.cleaned_data["summary"],
             attachment=form.cleaned_data["attachment"],
-            recorded_by=request.user,
+            actor=request.user,
         )
         messages.success(request, _("The communication was recorded."))
         return redirect("communications:org_records", pk=organization.pk)

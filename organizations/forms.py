@@ -71,7 +71,7 @@ class OrganizationForm(forms.ModelForm):
 
     def clean_business_id(self) -> str:
         normalised = business_id_normalise(self.cleaned_data["business_id"])
-        taken = business_id_holder(normalised, exclude=self.instance)
+        taken = business_id_holder(business_id=normalised, exclude=self.instance)
         if taken is not None:
             self.registered_organization = taken
             raise forms.ValidationError(

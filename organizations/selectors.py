@@ -240,7 +240,7 @@ def invited_address_on_account(*, invitation: Invitation, user: User) -> Invited
     The link alone proves nothing (it can be forwarded); a verified address does.
     """
     invited = invitation.membership.email.lower()
-    if invited and invited in verified_addresses(user):
+    if invited and invited in verified_addresses(user=user):
         return InvitedAddress.VERIFIED
     if invited and email_addresses_for_user(user=user).filter(email__iexact=invited).exists():
         return InvitedAddress.UNVERIFIED

@@ -74,7 +74,9 @@ def _business_id(value: str) -> str:
         raise RuleError(error.messages, code="invalid") from error
 
 
-def business_id_holder(business_id: str, *, exclude: Organization | None = None):
+def business_id_holder(
+    *, business_id: str, exclude: Organization | None = None
+) -> Organization | None:
     """The organization already registered under ``business_id`` (normalised), if any."""
     if not business_id:
         return None
@@ -158,7 +160,8 @@ def membership_add(
 def _grant_admin(*, membership: Membership, actor: User | None) -> None:
     assign_perm(ADMINISTER_CODENAME, membership.user, membership.organization)
     membership.role = Membership.Role.ADMIN
-    membership.save(update_fields=["role", "updated_at"])
+    with acting_as(actor):
+        membership.save(update_fields=["role", "updated_at"])
     AdminRightChange.objects.create(
         organization=membership.organization,
         membership=membership,
@@ -170,7 +173,8 @@ def _grant_admin(*, membership: Membership, actor: User | None) -> None:
 def _revoke_admin(*, membership: Membership, actor: User | None) -> None:
     remove_perm(ADMINISTER_CODENAME, membership.user, membership.organization)
     membership.role = Membership.Role.MEMBER
-    membership.save(update_fields=["role", "updated_at"])
+    with acting_as(actor):
+        membership.save(update_fields=["role", "updated_at"])
     AdminRightChange.objects.create(
         organization=membership.organization,
         membership=membership,
@@ -190,11 +194,11 @@ def organization_create(
     """
     values = {name: data[name] for name in ORGANIZATION_FIELDS if name in data}
     values["business_id"] = _business_id(values.get("business_id", ""))
-    if business_id_holder(values["business_id"]) is not None:
+    if business_id_holder(business_id=values["business_id"]) is not None:
         raise _registered_error()
     try:
         # A savepoint: two registrations of one business ID at once meet the constraint.
-        with transaction.atomic():
+        with transaction.atomic(), acting_as(actor):
             organization = Organization.objects.create(**values, created_by=actor)
     except IntegrityError as error:
         raise _registered_error() from error
@@ -206,7 +210,8 @@ def organization_create(
         **_member_fields_from_user(first_admin),
     )
     _search_fields(membership)
-    membership.save()
+    with acting_as(actor):
+        membership.save()
     _grant_admin(membership=membership, actor=actor)
     return organization
 
@@ -220,7 +225,7 @@ def organization_update(*, organization: Organization, data: Mapping[str, Any]) 
     data = dict(data)
     if "business_id" in data:
         data["business_id"] = _business_id(data["business_id"])
-        if business_id_holder(data["business_id"], exclude=organization) is not None:
+        if business_id_holder(business_id=data["business_id"], exclude=organization) is not None:
             raise _registered_error()
     changed = [n for n in ORGANIZATION_FIELDS if n in data and getattr(organization, n) != data[n]]
     for name in changed:
@@ -390,7 +395,7 @@ def organization_claim_file(
     statement = statement.strip()
     if not statement:
         raise RuleError(_("Tell the controller how you represent the organization."))
-    organization = business_id_holder(business_id)
+    organization = business_id_holder(business_id=business_id)
     if organization is None:
         raise RuleError(_("No organization is registered with this business ID."))
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
@@ -462,25 +467,25 @@ def organization_claim_approve(
         .filter(organization=organization, user=claimant)
         .first()
     )
-    if membership is None:
-        membership = membership_add(
-            organization=organization, user=claimant, source=DataSource.CONTROLLER
-        )
-    elif membership.status != Membership.Status.ACTIVE:
-        # A former member comes back: the same row, as an invitation accepted again does.
-        membership.status = Membership.Status.ACTIVE
-        membership.joined_on = timezone.localdate()
-        membership.ended_on = None
-        for name, value in _member_fields_from_user(claimant).items():
-            setattr(membership, name, value)
-        _search_fields(membership)
-        membership.save()
     with acting_as(actor):
-        if membership.role != Membership.Role.ADMIN:
-            _grant_admin(membership=membership, actor=actor)
-        if remove_previous_admins:
-            for old in previous:
-                _revoke_admin(membership=old, actor=actor)
+        if membership is None:
+            membership = membership_add(
+                organization=organization, user=claimant, source=DataSource.CONTROLLER
+            )
+        elif membership.status != Membership.Status.ACTIVE:
+            # A former member comes back: the same row, as an invitation accepted again does.
+            membership.status = Membership.Status.ACTIVE
+            membership.joined_on = timezone.localdate()
+            membership.ended_on = None
+            for name, value in _member_fields_from_user(claimant).items():
+                setattr(membership, name, value)
+            _search_fields(membership)
+            membership.save()
+    if membership.role != Membership.Role.ADMIN:
+        _grant_admin(membership=membership, actor=actor)
+    if remove_previous_admins:
+        for old in previous:
+            _revoke_admin(membership=old, actor=actor)
     _decide(claim, OrganizationClaim.Status.APPROVED, actor=actor, note=note)
     organization_verify(
         organization=organization,
@@ -629,7 +634,8 @@ def membership_end(*, membership: Membership, actor: User) -> Membership:
         _revoke_admin(membership=membership, actor=actor)
     membership.status = Membership.Status.ENDED
     membership.ended_on = timezone.localdate()
-    membership.save(update_fields=["status", "ended_on", "updated_at"])
+    with acting_as(actor):
+        membership.save(update_fields=["status", "ended_on", "updated_at"])
     return membership
 
 
@@ -682,7 +688,8 @@ def membership_rectify(
     if field in ("member_number", "name", "email"):
         _search_fields(membership)
         changed += ["sort_name", "search_text"]
-    membership.save(update_fields=changed)
+    with acting_as(actor):
+        membership.save(update_fields=changed)
     return membership
 
 
@@ -776,14 +783,15 @@ def invitation_create(
         source=DataSource.ORGANIZATION_ADMIN,
     )
     _search_fields(membership)
-    membership.save()
     token = secrets.token_urlsafe(32)
-    invitation = Invitation.objects.create(
-        membership=membership,
-        token_hash=_token_hash(token),
-        created_by=actor,
-        expires_at=timezone.now() + _invitation_lifetime(),
-    )
+    with acting_as(actor):
+        membership.save()
+        invitation = Invitation.objects.create(
+            membership=membership,
+            token_hash=_token_hash(token),
+            created_by=actor,
+            expires_at=timezone.now() + _invitation_lifetime(),
+        )
     from .tasks import send_invitation
 
     language = translation.get_language() or settings.LANGUAGE_CODE
@@ -860,14 +868,15 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
         raise RuleError(_("The invitation was already accepted."))
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
-        invitation.save(update_fields=["revoked_at"])
         membership = invitation.membership
         membership.status = Membership.Status.ENDED
         membership.ended_on = timezone.localdate()
         # A revoked invitation must not keep its member number reserved.
         membership.member_number = ""
         _search_fields(membership)
-        membership.save()
+        with acting_as(actor):
+            invitation.save(update_fields=["revoked_at"])
+            membership.save()
     return invitation
 
 
