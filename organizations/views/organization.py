@@ -25,10 +25,6 @@ def my_organizations(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _add_rule_errors(form, error: services.RuleError, field: str | None = None) -> None:
-    form.add_error(field, error.messages)
-
-
 @login_required
 def organization_create(request: HttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None)
@@ -39,7 +35,7 @@ def organization_create(request: HttpRequest) -> HttpResponse:
                     data=form.cleaned_data, first_admin=request.user, actor=request.user
                 )
             except services.RuleError as error:
-                _add_rule_errors(form, error, "business_id")
+                form.add_error("business_id", error)
             else:
                 messages.success(
                     request,
@@ -77,7 +73,7 @@ def claim_new(request: HttpRequest, business_id: str) -> HttpResponse:
                 statement=form.cleaned_data["statement"],
             )
         except services.RuleError as error:
-            _add_rule_errors(form, error)
+            form.add_error(None, error)
         else:
             messages.success(
                 request,
@@ -142,7 +138,7 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.organization_update(organization=organization, data=form.cleaned_data)
         except services.RuleError as error:
-            _add_rule_errors(form, error, "business_id")
+            form.add_error("business_id", error)
         else:
             messages.success(request, _("The organization's details were saved."))
             return redirect("organizations:detail", pk=pk)
@@ -161,7 +157,7 @@ def bank_account_edit(request: HttpRequest, pk: int, account_pk: int | None = No
                 organization=organization, account=account, data=form.cleaned_data
             )
         except services.RuleError as error:
-            _add_rule_errors(form, error, "iban")
+            form.add_error("iban", error)
         else:
             messages.success(request, _("The bank account was saved."))
             return redirect("organizations:edit", pk=pk)
