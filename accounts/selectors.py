@@ -13,7 +13,7 @@ from .models import LoginEvent, ProfileFieldSource, User
 RECENT_LOGINS_SHOWN = 20
 
 
-def verified_addresses(user: User) -> set[str]:
+def verified_addresses(*, user: User) -> set[str]:
     """The addresses the person has shown to be theirs: rows written to an address before
     it was linked to the account (an invitation, a letter) belong to them. Unverified ones
     do not count, or adding someone else's address would reveal that person's data."""
@@ -30,7 +30,7 @@ def verified_addresses(user: User) -> set[str]:
     return addresses
 
 
-def addressed_to(user: User, field: str) -> Q:
+def addressed_to(*, user: User, field: str) -> Q:
     """Rows whose ``field`` holds one of the person's verified addresses, whatever its
     case. A subquery, not a list: the registry's lookups are combined and counted many
     times over (erasure preview), and each must not cost a query of its own."""

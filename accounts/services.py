@@ -68,7 +68,9 @@ def profile_update(
         setattr(stored, name, data[name])
     if changed:
         stored.profile_updated_at = timezone.now()
-        stored.save(update_fields=[*changed, "profile_updated_at"])
+        # No actor: the person edits their own profile.
+        with acting_as(actor or stored):
+            stored.save(update_fields=[*changed, "profile_updated_at"])
         profile_sources_record(
             user=stored, fields=changed, source=source, actor=actor or stored, note=note
         )

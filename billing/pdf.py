@@ -2,25 +2,23 @@
 
 The PDF is rendered with WeasyPrint from ``billing/invoice_document.html`` and
 ``static/css/invoice.css``. WeasyPrint fetches nothing: the stylesheet is read from disk and
-every URL in the document is refused, so text on an invoice (a line's description, a
-member's name) can never make the server fetch a file or a network address.
+every URL in the document is refused (``registry.pdf``), so text on an invoice (a line's
+description, a member's name) can never make the server fetch a file or a network address.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from registry.pdf import html_to_pdf
+
 from . import selectors, states
 from .models import Invoice
-
-if TYPE_CHECKING:
-    from weasyprint import CSS
 
 DOCUMENT_TEMPLATE = "billing/invoice_document.html"
 STYLESHEET = "css/invoice.css"
@@ -50,33 +48,11 @@ def invoice_pdf_filename(invoice: Invoice) -> str:
     return f"{organization}-{slugify(kind)}-{invoice.number}.pdf".lstrip("-")
 
 
-class _NoFetching:
-    """A WeasyPrint URL fetcher that fetches nothing (see the module docstring)."""
-
-    def fetch(self, url: str, headers: dict | None = None):
-        raise ValueError(f"The invoice PDF loads no external resources: {url[:80]}")
-
-    def __call__(self, url: str, *args, **kwargs):
-        return self.fetch(url)
-
-
-def _stylesheet() -> CSS:
-    from weasyprint import CSS
-
-    path = finders.find(STYLESHEET)
-    if not path:  # pragma: no cover - the file ships with the code
-        raise FileNotFoundError(STYLESHEET)
-    return CSS(filename=path, url_fetcher=_NoFetching())
-
-
 def invoice_pdf(*, invoice: Invoice, document: dict[str, Any] | None = None) -> bytes:
     """The invoice as an A4 PDF, in the active language."""
-    # WeasyPrint loads pango and fonts at import: only the code paths that print pay for it.
-    from weasyprint import HTML
-
     document = document if document is not None else invoice_document_context(invoice=invoice)
     html = render_to_string(DOCUMENT_TEMPLATE, {**document, "pdf": True})
-    return HTML(string=html, url_fetcher=_NoFetching()).write_pdf(stylesheets=[_stylesheet()])
+    return html_to_pdf(html, stylesheet=STYLESHEET)
 
 
 def invoice_pdf_response(*, invoice: Invoice, download: bool = False) -> HttpResponse:

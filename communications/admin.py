@@ -1,7 +1,7 @@
 """Communication records in the Django admin.
 
 The controller records a call, letter or email by hand here; the record is written by
-``communication_record`` with the controller as ``recorded_by``. Saved records are a log:
+``communication_record`` with the controller as its ``actor``. Saved records are a log:
 shown read-only, never edited or deleted in the admin (erasure reaches them through the
 services). Attachments live in private storage and download only through the admin view
 below, which the admin site guards (staff, with MFA).
@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from registry.admin_tools import EstimatedCountPaginator
+from registry.admin_tools import EstimatedCountPaginator, ServiceCreatedAdmin
 
 from . import services
 from .forms import CommunicationRecordAdminForm
@@ -59,7 +59,7 @@ VIEW_FIELDS = [
 
 
 @admin.register(CommunicationRecord)
-class CommunicationRecordAdmin(admin.ModelAdmin):
+class CommunicationRecordAdmin(ServiceCreatedAdmin):
     form = CommunicationRecordAdminForm
     list_display = [
         "occurred_at",
@@ -100,11 +100,9 @@ class CommunicationRecordAdmin(admin.ModelAdmin):
     ) -> bool:
         return False
 
-    def save_model(
-        self, request: HttpRequest, obj: CommunicationRecord, form, change: bool
-    ) -> None:
+    def create_by_service(self, request: HttpRequest, form) -> CommunicationRecord:
         data = form.cleaned_data
-        record = services.communication_record(
+        return services.communication_record(
             organization=data["organization"],
             subject=data["subject"],
             counterpart=data["counterpart"],
@@ -114,13 +112,8 @@ class CommunicationRecordAdmin(admin.ModelAdmin):
             subject_line=data["subject_line"],
             summary=data["summary"],
             attachment=data.get("attachment"),
-            recorded_by=request.user,
+            actor=request.user,
         )
-        # The admin goes on with ``obj`` (the log entry, the redirect).
-        for field in record._meta.concrete_fields:
-            setattr(obj, field.attname, getattr(record, field.attname))
-        obj._state.adding = False
-        obj._state.db = record._state.db
 
     def get_urls(self):
         opts = self.model._meta

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from organizations.permissions import get_organization_for_admin
 
@@ -27,11 +27,6 @@ def get_attachment_record_for_admin(
 ) -> CommunicationRecord:
     """A record with an attachment, of an organization ``user`` administers; 404 otherwise."""
     organization = get_organization_for_admin(user, organization_pk)
-    record = (
-        CommunicationRecord.objects.filter(organization=organization, pk=record_pk)
-        .exclude(attachment="")
-        .first()
+    return get_object_or_404(
+        CommunicationRecord.objects.exclude(attachment=""), organization=organization, pk=record_pk
     )
-    if record is None:
-        raise Http404
-    return record

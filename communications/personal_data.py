@@ -50,7 +50,8 @@ register_model(
         model=CommunicationRecord,
         # Mail sent before the address was linked to an account (an invitation) too.
         person=lambda user: CommunicationRecord.objects.filter(
-            Q(subject=user) | (Q(subject__isnull=True) & addressed_to(user, "counterpart"))
+            Q(subject=user)
+            | (Q(subject__isnull=True) & addressed_to(user=user, field="counterpart"))
         ),
         personal={
             "subject": "communications",

@@ -10,6 +10,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.utils import timezone
 
+from gdpr.api import acting_as, audit_queryset_update
+
 from .models import CommunicationRecord
 
 if TYPE_CHECKING:
@@ -55,9 +57,10 @@ def communication_record(
     subject_line: str = "",
     summary: str,
     attachment: UploadedFile | None = None,
-    recorded_by: User,
+    actor: User,
 ) -> CommunicationRecord:
-    """Record a call, letter or email by hand (an organization admin or the controller)."""
+    """Record a call, letter or email by hand (``actor``: an organization admin or the
+    controller)."""
     record = CommunicationRecord(
         organization=organization,
         subject=subject,
@@ -68,11 +71,12 @@ def communication_record(
         occurred_at=occurred_at or timezone.now(),
         subject_line=subject_line,
         summary=summary,
-        recorded_by=recorded_by,
+        recorded_by=actor,
     )
     if attachment is not None:
         record.attachment.save(attachment.name, attachment, save=False)
-    record.save()
+    with acting_as(actor):
+        record.save()
     return record
 
 
@@ -103,8 +107,7 @@ def communications_forget(*, related: Iterable[models.Model]) -> int:
 
 def communications_attach_subject(*, related: models.Model, user: User) -> int:
     """Link records about ``related`` (e.g. an invitation) to the person once known."""
-    from gdpr.api import audit_queryset_update  # update() sends no signals
-
+    # update() sends no signals: the audit entry is written by audit_queryset_update.
     return audit_queryset_update(
         CommunicationRecord.objects.filter(related_object=_related(related), subject__isnull=True),
         subject=user,

@@ -6,11 +6,12 @@ from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
+
+from registry.pagination import paginate
 
 from . import permissions, selectors, services
 from .forms import OrganizationRecordForm, RecordFilterForm
@@ -42,13 +43,11 @@ def record_list(request: HttpRequest, pk: int) -> HttpResponse:
     organization = permissions.get_organization_for_admin(request.user, pk)
     form = RecordFilterForm(request.GET or None)
     records = form.filter(selectors.records_for_organization(organization=organization))
-    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, records, sizes=(), default=PAGE_SIZE)
     return render(
         request,
         "communications/org/list.html",
-        {"organization": organization, "form": form, "page": page, "query": query.urlencode()},
+        {"organization": organization, "form": form, "page": page, "query": query},
     )
 
 
@@ -74,7 +73,7 @@ def record_create(request: HttpRequest, pk: int) -> HttpResponse:
             subject_line=form.cleaned_data["subject_line"],
             summary=form.cleaned_data["summary"],
             attachment=form.cleaned_data["attachment"],
-            recorded_by=request.user,
+            actor=request.user,
         )
         messages.success(request, _("The communication was recorded."))
         return redirect("communications:org_records", pk=organization.pk)

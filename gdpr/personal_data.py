@@ -124,7 +124,7 @@ register_category(
 def _requests_of(user):
     # A request by letter or phone entered before it was linked to the account is theirs.
     return DataSubjectRequest.objects.filter(
-        Q(subject=user) | (Q(subject__isnull=True) & addressed_to(user, "subject_email"))
+        Q(subject=user) | (Q(subject__isnull=True) & addressed_to(user=user, field="subject_email"))
     )
 
 
@@ -267,7 +267,7 @@ register_model(
 
 
 def _suppressions_of(user):
-    keys = [email_key(address) for address in verified_addresses(user)]
+    keys = [email_key(address) for address in verified_addresses(user=user)]
     if user.phone:
         keys.append(phone_key(str(user.phone)))
     # Not the street address: a housemate's or an earlier resident's ban is theirs.

@@ -28,9 +28,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.sources import DataSource
-from registry.admin_tools import EstimatedCountPaginator, ReadOnlyAdmin, search_text_results
+from registry.admin_tools import (
+    EstimatedCountPaginator,
+    ReadOnlyAdmin,
+    ServiceCreatedAdmin,
+    search_text_results,
+)
 
-from . import services
+from . import selectors, services
 from .forms import (
     BankAccountForm,
     ClaimDecisionForm,
@@ -123,26 +128,8 @@ class ContactPersonInline(admin.StackedInline):
     extra = 0
 
 
-class VerifiedFilter(admin.SimpleListFilter):
-    title = _("verified")
-    parameter_name = "verified"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Verified")), ("no", _("Unverified"))]
-
-    def queryset(self, request, queryset):
-        match self.value():
-            case "yes":
-                return queryset.filter(verified_at__isnull=False)
-            case "no":
-                return queryset.filter(verified_at__isnull=True)
-        return queryset
-
-
 def _admins_html(organization: Organization) -> str:
-    memberships = Membership.objects.filter(
-        organization=organization, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
-    ).order_by("sort_name", "pk")
+    memberships = selectors.active_admins(organization=organization).order_by("sort_name", "pk")
     if not memberships:
         return _("No admins.")
     return format_html(
@@ -163,12 +150,12 @@ def _admins_html(organization: Organization) -> str:
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ServiceCreatedAdmin):
     form = OrganizationForm
     add_form = OrganizationAddForm
     inlines = [BankAccountInline, ContactPersonInline]
     list_display = ["name", "kind", "business_id", "verified", "city", "email", "created_at"]
-    list_filter = [VerifiedFilter, "kind"]
+    list_filter = [("verified_at", admin.EmptyFieldListFilter), "kind"]
     search_fields = ["name", "business_id", "city"]
     fieldsets = [
         *ORGANIZATION_FIELDSETS,
@@ -217,21 +204,15 @@ class OrganizationAdmin(admin.ModelAdmin):
             kwargs["form_kwargs"] = {"organization": obj if obj.pk else None}
         return kwargs
 
-    def save_model(self, request: HttpRequest, obj: Organization, form, change: bool) -> None:
-        if change:
-            services.organization_update(organization=obj, data=form.cleaned_data)
-            return
-        created = services.organization_create(
+    def create_by_service(self, request: HttpRequest, form) -> Organization:
+        return services.organization_create(
             data=form.cleaned_data,
             first_admin=form.cleaned_data["first_admin"],
             actor=request.user,
         )
-        # The admin goes on with ``obj`` (inlines, the log entry, the redirect).
-        obj.pk = created.pk
-        obj.created_at = created.created_at
-        obj.created_by = created.created_by
-        obj._state.adding = False
-        obj._state.db = created._state.db
+
+    def update_by_service(self, request: HttpRequest, obj: Organization, form) -> None:
+        services.organization_update(organization=obj, data=form.cleaned_data)
 
     def save_formset(
         self, request: HttpRequest, form, formset: BaseInlineFormSet, change: bool

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy
 
 from gdpr.api import controller_contact
 
-from .models import Invitation, Membership, OrganizationClaim
+from .models import Invitation, OrganizationClaim
+from .selectors import active_admins
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -78,9 +79,7 @@ def send_claim_email(*, claim: OrganizationClaim, template: str, to: User | None
             "claim_url": site_url(reverse("organizations:claim", args=[claim.pk])),
             "organization_url": site_url(reverse("organizations:detail", args=[organization.pk])),
             "mine_url": site_url(reverse("organizations:mine")),
-            "still_admin": organization.memberships.filter(
-                user=recipient, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
-            ).exists(),
+            "still_admin": active_admins(organization=organization, user=recipient).exists(),
             "new_admin": claim.claimant.get_full_name() or claim.claimant.email,
         }
         subject = str(CLAIM_SUBJECTS[template]) % {

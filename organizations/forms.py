@@ -13,6 +13,7 @@ from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
 from accounts.forms import FINNISH_POSTAL_CODE
+from registry.business_id import business_id_normalise
 
 from .models import (
     BankAccount,
@@ -20,7 +21,6 @@ from .models import (
     Membership,
     Organization,
     OrganizationClaim,
-    business_id_normalise,
 )
 from .selectors import DEFAULT_MEMBER_SORT, MEMBER_SORTS
 from .services import ImportRow, bank_account_iban_problem, business_id_holder
@@ -71,7 +71,7 @@ class OrganizationForm(forms.ModelForm):
 
     def clean_business_id(self) -> str:
         normalised = business_id_normalise(self.cleaned_data["business_id"])
-        taken = business_id_holder(normalised, exclude=self.instance)
+        taken = business_id_holder(business_id=normalised, exclude=self.instance)
         if taken is not None:
             self.registered_organization = taken
             raise forms.ValidationError(

@@ -13,29 +13,9 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from phonenumber_field.modelfields import PhoneNumberField
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.fi import ytunnus
 
 from accounts.sources import DataSource
-
-
-def business_id_normalise(value: str) -> str:
-    """The Y-tunnus written as the register keeps it (2468823-3); "" for none.
-
-    Raises ``ValidationError`` when the check digit is wrong: the uniqueness of business
-    IDs only holds if every one is written the same way.
-    """
-    value = value.strip()
-    if not value:
-        return ""
-    try:
-        return ytunnus.format(ytunnus.validate(value))
-    except StdnumError as error:
-        raise ValidationError(
-            _("%(value)s is not a valid business ID (Y-tunnus), e.g. 2468823-3."),
-            code="invalid",
-            params={"value": value},
-        ) from error
+from registry.business_id import business_id_normalise
 
 
 def validate_business_id(value: str) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from guardian.shortcuts import get_objects_for_user
 
 from .models import Membership, Organization, OrganizationClaim
@@ -39,36 +40,27 @@ def is_organization_admin(user: User | AnonymousUser, organization: Organization
 
 def get_organization_for_admin(user: User | AnonymousUser, pk: int) -> Organization:
     """The organization if ``user`` administers it; 404 otherwise."""
-    organization = administered_organizations(user).filter(pk=pk).first()
-    if organization is None:
-        raise Http404
-    return organization
+    return get_object_or_404(administered_organizations(user), pk=pk)
 
 
 def get_organization_for_member(user: User | AnonymousUser, pk: int) -> Organization:
     """The organization if ``user`` is an active member (admins are members too)."""
     if not user.is_authenticated:
         raise Http404
-    organization = Organization.objects.filter(
-        pk=pk, memberships__user=user, memberships__status=Membership.Status.ACTIVE
-    ).first()
-    if organization is None:
-        raise Http404
-    return organization
+    return get_object_or_404(
+        Organization, pk=pk, memberships__user=user, memberships__status=Membership.Status.ACTIVE
+    )
 
 
 def get_membership_for_admin(
     user: User | AnonymousUser, organization: Organization, membership_pk: int
 ) -> Membership:
     """A membership of an organization the caller administers (checked by the caller)."""
-    membership = (
-        Membership.objects.select_related("user", "invitation")
-        .filter(organization=organization, pk=membership_pk)
-        .first()
+    return get_object_or_404(
+        Membership.objects.select_related("user", "invitation"),
+        organization=organization,
+        pk=membership_pk,
     )
-    if membership is None:
-        raise Http404
-    return membership
 
 
 def may_see_profile(membership: Membership) -> bool:
@@ -80,18 +72,12 @@ def get_own_membership(user: User | AnonymousUser, organization_pk: int) -> Memb
     """The caller's own current membership in an organization; 404 if none."""
     if not user.is_authenticated:
         raise Http404
-    membership = (
-        Membership.objects.select_related("organization")
-        .filter(
-            organization_id=organization_pk,
-            user=user,
-            status=Membership.Status.ACTIVE,
-        )
-        .first()
+    return get_object_or_404(
+        Membership.objects.select_related("organization"),
+        organization_id=organization_pk,
+        user=user,
+        status=Membership.Status.ACTIVE,
     )
-    if membership is None:
-        raise Http404
-    return membership
 
 
 def get_owned_object[ModelT: Model](objects: QuerySet[ModelT], pk: int | None) -> ModelT | None:
@@ -102,10 +88,7 @@ def get_owned_object[ModelT: Model](objects: QuerySet[ModelT], pk: int | None) -
     """
     if pk is None:
         return None
-    found = objects.filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    return found
+    return get_object_or_404(objects, pk=pk)
 
 
 def get_claim_for_claimant(user: User | AnonymousUser, pk: int) -> OrganizationClaim:
@@ -113,11 +96,6 @@ def get_claim_for_claimant(user: User | AnonymousUser, pk: int) -> OrganizationC
     (the organization's admins included: the controller decides, not they)."""
     if not user.is_authenticated:
         raise Http404
-    claim = (
-        OrganizationClaim.objects.select_related("organization")
-        .filter(pk=pk, claimant=user)
-        .first()
+    return get_object_or_404(
+        OrganizationClaim.objects.select_related("organization"), pk=pk, claimant=user
     )
-    if claim is None:
-        raise Http404
-    return claim

@@ -44,7 +44,7 @@ UNTIL_SETTLED = Retention(
 
 def _memberships_of(user):
     return Membership.objects.filter(
-        Q(user=user) | (Q(user__isnull=True) & addressed_to(user, "email"))
+        Q(user=user) | (Q(user__isnull=True) & addressed_to(user=user, field="email"))
     )
 
 
@@ -216,7 +216,7 @@ register_model(
         model=ContactPerson,
         # A contact person need not have an account: match the address too.
         person=lambda user: ContactPerson.objects.filter(
-            Q(user=user) | addressed_to(user, "email")
+            Q(user=user) | addressed_to(user=user, field="email")
         ),
         personal={
             "name": "contact_person",

@@ -160,11 +160,24 @@ def _export_labels() -> dict[str, dict[str, str]]:
     }
 
 
+def active_admins(
+    *, organization: Organization | int | None = None, user: User | None = None
+) -> QuerySet[Membership]:
+    """The active admins of ``organization`` (of every organization if none), or only
+    ``user``'s admin membership there: the one statement of who holds the admin rights
+    (``Membership.is_admin`` says the same of one row). Unordered, for callers to lock,
+    count, order or prefetch."""
+    admins = Membership.objects.filter(role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE)
+    if organization is not None:
+        admins = admins.filter(organization=organization)
+    if user is not None:
+        admins = admins.filter(user=user)
+    return admins
+
+
 def organizations_for_member(*, user: User) -> list[Membership]:
     """The user's memberships with each organization's current admins (3 queries)."""
-    admins = Membership.objects.filter(
-        role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
-    ).order_by("sort_name")
+    admins = active_admins().order_by("sort_name")
     return list(
         Membership.objects.filter(user=user)
         .exclude(status=Membership.Status.INVITED)
@@ -177,13 +190,7 @@ def organizations_for_member(*, user: User) -> list[Membership]:
 
 
 def organization_admins(*, organization: Organization) -> list[Membership]:
-    return list(
-        Membership.objects.filter(
-            organization=organization,
-            role=Membership.Role.ADMIN,
-            status=Membership.Status.ACTIVE,
-        ).order_by("sort_name")
-    )
+    return list(active_admins(organization=organization).order_by("sort_name"))
 
 
 def organization_with_details(*, pk: int) -> Organization:
@@ -233,7 +240,7 @@ def invited_address_on_account(*, invitation: Invitation, user: User) -> Invited
     The link alone proves nothing (it can be forwarded); a verified address does.
     """
     invited = invitation.membership.email.lower()
-    if invited and invited in verified_addresses(user):
+    if invited and invited in verified_addresses(user=user):
         return InvitedAddress.VERIFIED
     if invited and email_addresses_for_user(user=user).filter(email__iexact=invited).exists():
         return InvitedAddress.UNVERIFIED

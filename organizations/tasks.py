@@ -1,6 +1,10 @@
+"""Mail that leaves after the transaction: invitations and the notices of a claim."""
+
 from __future__ import annotations
 
 from celery import shared_task
+
+from organizations import services
 
 
 @shared_task(
@@ -10,9 +14,7 @@ from celery import shared_task
     max_retries=5,
 )
 def send_invitation(invitation_id: int, token: str, language: str) -> bool:
-    from .services import invitation_send
-
-    return invitation_send(invitation_id=invitation_id, token=token, language=language)
+    return services.invitation_send(invitation_id=invitation_id, token=token, language=language)
 
 
 @shared_task(
@@ -22,8 +24,6 @@ def send_invitation(invitation_id: int, token: str, language: str) -> bool:
     max_retries=5,
 )
 def send_claim_notices(claim_id: int, event: str, previous_admin_ids: list[int]) -> bool:
-    from .services import organization_claim_notify
-
-    return organization_claim_notify(
+    return services.organization_claim_notify(
         claim_id=claim_id, event=event, previous_admin_ids=previous_admin_ids
     )

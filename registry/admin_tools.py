@@ -116,3 +116,44 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ServiceCreatedAdmin(admin.ModelAdmin):
+    """An admin whose add form hands the object's creation to a service.
+
+    Django's add view saves the unsaved instance the form built and goes on with that
+    instance (inlines, the log entry, the redirect). A service creates its own object, so
+    ``save_model`` here calls ``create_by_service`` and keeps what it returns on the
+    request; the inlines, the log entry and the redirect then use that object. A change
+    goes to ``update_by_service``.
+    """
+
+    _CREATED = "_admin_service_created"
+
+    def create_by_service(self, request: HttpRequest, form: Any) -> Model:
+        raise NotImplementedError
+
+    def update_by_service(self, request: HttpRequest, obj: Model, form: Any) -> None:
+        raise NotImplementedError
+
+    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
+        if change:
+            self.update_by_service(request, obj, form)
+            return
+        setattr(request, self._CREATED, self.create_by_service(request, form))
+
+    def _created(self, request: HttpRequest, obj: Model) -> Model:
+        return getattr(request, self._CREATED, obj)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        created = self._created(request, form.instance)
+        form.instance = created
+        for formset in formsets:
+            formset.instance = created
+        super().save_related(request, form, formsets, change)
+
+    def log_addition(self, request: HttpRequest, obj: Model, message: Any):
+        return super().log_addition(request, self._created(request, obj), message)
+
+    def response_add(self, request: HttpRequest, obj: Model, post_url_continue=None):
+        return super().response_add(request, self._created(request, obj), post_url_continue)

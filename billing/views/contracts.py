@@ -8,11 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from registry.pagination import paginate
 from registry.user_input import query_text
 
 from .. import permissions, selectors, services
 from ..forms import ContractOpenForm, ContractTerminateForm
-from .invoices import paginate
 
 
 @login_required

@@ -8,14 +8,13 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from registry.pagination import PAGE_SIZES, paginate
 from registry.user_input import query_text
 
 from .. import pdf, permissions, selectors, services, states
@@ -32,24 +31,7 @@ from ..forms import (
 )
 from ..models import Invoice
 
-PAGE_SIZES = (25, 50, 100, 200)
-DEFAULT_PAGE_SIZE = 50
 LINES_PREFIX = "lines"
-
-
-def paginate(request: HttpRequest, queryset: QuerySet) -> tuple[Page, str]:
-    """One page of ``queryset`` (``?page=``, ``?per_page=``) and the query string without
-    the page, for the pagination links. Two queries: the count and the page."""
-    try:
-        size = int(request.GET.get("per_page", DEFAULT_PAGE_SIZE))
-    except ValueError:
-        size = DEFAULT_PAGE_SIZE
-    if size not in PAGE_SIZES:
-        size = DEFAULT_PAGE_SIZE
-    page = Paginator(queryset, size).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
 
 
 @login_required

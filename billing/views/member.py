@@ -7,10 +7,11 @@ and never a draft; anything else is a 404 (``permissions.get_invoice_for_member`
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+
+from registry.pagination import paginate
 
 from .. import pdf, permissions, selectors
 
@@ -20,7 +21,7 @@ PAGE_SIZE = 50
 @login_required
 def my_invoices(request: HttpRequest) -> HttpResponse:
     invoices = selectors.invoices_for_member(user=request.user)
-    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, _query = paginate(request, invoices, sizes=(), default=PAGE_SIZE)
     return render(request, "billing/member/invoices.html", {"page": page})
 
 
@@ -41,5 +42,5 @@ def my_invoice_pdf(request: HttpRequest, invoice_pk: int) -> HttpResponse:
 @login_required
 def my_contracts(request: HttpRequest) -> HttpResponse:
     contracts = selectors.contracts_for_member(user=request.user)
-    page = Paginator(contracts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, _query = paginate(request, contracts, sizes=(), default=PAGE_SIZE)
     return render(request, "billing/member/contracts.html", {"page": page})

@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from registry.pagination import paginate
+
 from .. import permissions, selectors, services
 from ..camt054 import Camt054Error
 from ..forms import PaymentFilterForm, PaymentImportForm, PaymentMatchForm
-from .invoices import paginate
 
 
 @login_required

@@ -27,28 +27,12 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 
-class ActiveBanFilter(admin.SimpleListFilter):
-    title = _("in force")
-    parameter_name = "active"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("In force")), ("no", _("Lifted"))]
-
-    def queryset(self, request, queryset):
-        match self.value():
-            case "yes":
-                return queryset.filter(lifted_at__isnull=True)
-            case "no":
-                return queryset.filter(lifted_at__isnull=False)
-        return queryset
-
-
 @admin.register(MarketingBan)
 class MarketingBanAdmin(ReadOnlyAdmin):
     """Bans come from the person (their privacy page) or from an objection request."""
 
     list_display = ["user", "channel", "banned_at", "source", "lifted_at"]
-    list_filter = [ActiveBanFilter, "channel", "source"]
+    list_filter = [("lifted_at", admin.EmptyFieldListFilter), "channel", "source"]
     list_select_related = ["user"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     ordering = ["-banned_at"]
@@ -72,28 +56,12 @@ class SuppressionAdmin(ReadOnlyAdmin):
         return f"{obj.key[:12]}…"
 
 
-class WithdrawnFilter(admin.SimpleListFilter):
-    title = _("withdrawn")
-    parameter_name = "withdrawn"
-
-    def lookups(self, request, model_admin):
-        return [("no", _("In force")), ("yes", _("Withdrawn"))]
-
-    def queryset(self, request, queryset):
-        match self.value():
-            case "yes":
-                return queryset.filter(withdrawn_at__isnull=False)
-            case "no":
-                return queryset.filter(withdrawn_at__isnull=True)
-        return queryset
-
-
 @admin.register(Consent)
 class ConsentAdmin(ReadOnlyAdmin):
     """The proof of a consent: the text shown, when, and any withdrawal."""
 
     list_display = ["user", "purpose", "text_version", "language", "given_at", "withdrawn_at"]
-    list_filter = [WithdrawnFilter, "purpose", "language", "source"]
+    list_filter = [("withdrawn_at", admin.EmptyFieldListFilter), "purpose", "language", "source"]
     list_select_related = ["user"]
     search_fields = ["user__email", "=subject_key"]
     ordering = ["-given_at"]
@@ -119,7 +87,10 @@ class ConsentAdmin(ReadOnlyAdmin):
 @admin.register(ProcessingRestriction)
 class ProcessingRestrictionAdmin(ReadOnlyAdmin):
     list_display = ["user", "request", "started_at", "lifted_at"]
-    list_filter = [ActiveBanFilter, ("started_at", admin.DateFieldListFilter)]
+    list_filter = [
+        ("lifted_at", admin.EmptyFieldListFilter),
+        ("started_at", admin.DateFieldListFilter),
+    ]
     list_select_related = ["user", "request"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     ordering = ["-started_at"]

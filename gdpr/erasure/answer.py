@@ -48,7 +48,7 @@ def subject_values(user: User) -> list[str]:
     registers: ``gdpr.api.register_subject_names``); longest first."""
     values = {user.get_full_name(), user.first_name, user.last_name, user.email}
     values |= {str(user.phone) if user.phone else "", user.street_address}
-    values |= verified_addresses(user)
+    values |= verified_addresses(user=user)
     values |= subject_names_for(user)
     # Shorter strings ("Li") would blank ordinary words around them.
     return sorted({v.strip() for v in values if v and len(v.strip()) >= 3}, key=len, reverse=True)

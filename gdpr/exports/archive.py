@@ -27,6 +27,7 @@ from gdpr.exports import data as export_data
 from gdpr.exports import information as export_information
 from gdpr.exports.schema import SCHEMA
 from registry.csv_download import SafeWriter
+from registry.pdf import html_to_pdf
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -232,21 +233,3 @@ def _stylesheet() -> str:
         raise FileNotFoundError(REPORT_STYLESHEET)
     with open(path, encoding="utf-8") as handle:
         return handle.read()
-
-
-class _NoFetching:
-    """A WeasyPrint URL fetcher that fetches nothing: text in the person's records can
-    never make the server load a file or a network address."""
-
-    def fetch(self, url: str, headers: dict | None = None):
-        raise ValueError(f"The export's PDF loads no external resources: {url[:80]}")
-
-    def __call__(self, url: str, *args, **kwargs):
-        return self.fetch(url)
-
-
-def html_to_pdf(html: str) -> bytes:
-    # WeasyPrint loads pango and fonts at import: only the code paths that print pay for it.
-    from weasyprint import HTML
-
-    return HTML(string=html, url_fetcher=_NoFetching()).write_pdf()

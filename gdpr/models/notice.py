@@ -4,9 +4,12 @@ them."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from registry.business_id import business_id_normalise
 
 
 class ControllerDetails(models.Model):
@@ -59,17 +62,10 @@ class ControllerDetails(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-        from stdnum.exceptions import ValidationError as NumberError
-        from stdnum.fi import ytunnus
-
-        if self.business_id:
-            try:
-                self.business_id = ytunnus.format(ytunnus.validate(self.business_id))
-            except NumberError as error:
-                raise ValidationError(
-                    {"business_id": _("Enter a valid business ID (Y-tunnus), e.g. 1234567-8.")}
-                ) from error
+        try:
+            self.business_id = business_id_normalise(self.business_id)
+        except ValidationError as error:
+            raise ValidationError({"business_id": error}) from error
 
     def register_name(self, language: str) -> str:
         return getattr(self, f"register_name_{language}", "") or self.register_name_fi

@@ -30,8 +30,7 @@ def invitation_list(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
             )
         except services.RuleError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            form.add_error(None, error)
         else:
             messages.success(
                 request,

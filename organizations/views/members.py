@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,20 +13,10 @@ from django.views.decorators.http import require_POST
 
 from gdpr.api import is_restricted
 from registry.csv_download import csv_download
+from registry.pagination import PAGE_SIZES, paginate
 
 from .. import permissions, selectors, services
 from ..forms import MemberFilterForm
-
-PAGE_SIZES = (25, 50, 100, 200)
-DEFAULT_PAGE_SIZE = 50
-
-
-def _page_size(request: HttpRequest) -> int:
-    try:
-        size = int(request.GET.get("per_page", DEFAULT_PAGE_SIZE))
-    except ValueError:
-        return DEFAULT_PAGE_SIZE
-    return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
 
 
 @login_required
@@ -35,9 +24,7 @@ def member_list(request: HttpRequest, pk: int) -> HttpResponse:
     organization = permissions.get_organization_for_admin(request.user, pk)
     form = MemberFilterForm(request.GET or None)
     memberships = selectors.member_list(organization=organization, filters=form.filters())
-    page = Paginator(memberships, _page_size(request)).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, memberships)
     return render(
         request,
         "organizations/members/list.html",
@@ -45,7 +32,7 @@ def member_list(request: HttpRequest, pk: int) -> HttpResponse:
             "organization": organization,
             "form": form,
             "page": page,
-            "query": query.urlencode(),
+            "query": query,
             "page_sizes": PAGE_SIZES,
             "page_size": page.paginator.per_page,
         },

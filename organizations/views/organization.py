@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from registry.business_id import business_id_normalise
+
 from .. import permissions, selectors, services
 from ..forms import BankAccountForm, ContactPersonForm, OrganizationClaimForm, OrganizationForm
-from ..models import business_id_normalise
 
 
 @login_required
@@ -22,10 +23,6 @@ def my_organizations(request: HttpRequest) -> HttpResponse:
     return render(
         request, "organizations/mine.html", {"memberships": memberships, "claims": claims}
     )
-
-
-def _add_rule_errors(form, error: services.RuleError, field: str | None = None) -> None:
-    form.add_error(field, error.messages)
 
 
 @login_required
@@ -38,7 +35,7 @@ def organization_create(request: HttpRequest) -> HttpResponse:
                     data=form.cleaned_data, first_admin=request.user, actor=request.user
                 )
             except services.RuleError as error:
-                _add_rule_errors(form, error, "business_id")
+                form.add_error("business_id", error)
             else:
                 messages.success(
                     request,
@@ -76,7 +73,7 @@ def claim_new(request: HttpRequest, business_id: str) -> HttpResponse:
                 statement=form.cleaned_data["statement"],
             )
         except services.RuleError as error:
-            _add_rule_errors(form, error)
+            form.add_error(None, error)
         else:
             messages.success(
                 request,
@@ -141,7 +138,7 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.organization_update(organization=organization, data=form.cleaned_data)
         except services.RuleError as error:
-            _add_rule_errors(form, error, "business_id")
+            form.add_error("business_id", error)
         else:
             messages.success(request, _("The organization's details were saved."))
             return redirect("organizations:detail", pk=pk)
@@ -160,7 +157,7 @@ def bank_account_edit(request: HttpRequest, pk: int, account_pk: int | None = No
                 organization=organization, account=account, data=form.cleaned_data
             )
         except services.RuleError as error:
-            _add_rule_errors(form, error, "iban")
+            form.add_error("iban", error)
         else:
             messages.success(request, _("The bank account was saved."))
             return redirect("organizations:edit", pk=pk)

@@ -15,6 +15,7 @@ from accounts.models import User
 from billing import pdf, services
 from billing.templatetags.billing import eur, iban, quantity, vat_percent
 from organizations.models import Membership, Organization
+from registry.pdf import no_fetching
 from tests.factories import UserFactory
 from tests.organizations.factories import add_member, organization_with_admin
 
@@ -245,7 +246,7 @@ def test_the_pdf_fetches_nothing_a_line_points_to(alice_membership, tmp_path):
     invoice = invoice_for(alice_membership, [line(f'<img src="file://{secret}">')], send=True)
     assert pdf.invoice_pdf(invoice=invoice).startswith(b"%PDF-")
     with pytest.raises(ValueError, match="no external resources"):
-        pdf._NoFetching()(f"file://{secret}")
+        no_fetching()(f"file://{secret}")
 
 
 @pytest.mark.parametrize(

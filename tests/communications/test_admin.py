@@ -100,7 +100,7 @@ def populate(count: int) -> None:
             direction=CommunicationRecord.Direction.OUTGOING,
             summary="Kirje",
             attachment=SimpleUploadedFile(f"kirje{i}.pdf", b"kirje"),
-            recorded_by=admin_user,
+            actor=admin_user,
         )
 
 
@@ -181,7 +181,7 @@ def manual(club, member, controller) -> CommunicationRecord:
         direction=CommunicationRecord.Direction.OUTGOING,
         summary="Kirje",
         attachment=SimpleUploadedFile("kirje.pdf", b"kirje"),
-        recorded_by=controller,
+        actor=controller,
     )
 
 

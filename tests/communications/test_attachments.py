@@ -57,7 +57,7 @@ def record(organization, member, admin) -> CommunicationRecord:
         direction=CommunicationRecord.Direction.OUTGOING,
         summary="Kirje jäsenmaksusta",
         attachment=SimpleUploadedFile("kirje 1.pdf", CONTENT, content_type="application/pdf"),
-        recorded_by=admin,
+        actor=admin,
     )
 
 
@@ -138,7 +138,7 @@ def test_an_admin_cannot_reach_another_organizations_attachment_through_their_ow
         direction=CommunicationRecord.Direction.INCOMING,
         summary="Vaasan kirje",
         attachment=SimpleUploadedFile("vaasa.pdf", b"vaasa"),
-        recorded_by=other.memberships.get().user,
+        actor=other.memberships.get().user,
     )
     client.force_login(admin)
     assert client.get(download_url(foreign, organization_pk=organization.pk)).status_code == 404
@@ -151,7 +151,7 @@ def test_it_answers_404_for_a_record_without_an_attachment(client, admin, organi
         channel=CommunicationRecord.Channel.PHONE,
         direction=CommunicationRecord.Direction.OUTGOING,
         summary="Soitto",
-        recorded_by=admin,
+        actor=admin,
     )
     client.force_login(admin)
     assert client.get(download_url(plain)).status_code == 404

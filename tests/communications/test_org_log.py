@@ -192,7 +192,7 @@ def test_it_lists_the_organizations_records_newest_first(
         direction=CommunicationRecord.Direction.OUTGOING,
         occurred_at=timezone.now() - datetime.timedelta(days=2),
         summary="Soitto",
-        recorded_by=admin,
+        actor=admin,
     )
     new = services.communication_log_email(
         organization=organization,
@@ -226,7 +226,7 @@ def test_it_filters_by_channel(admin_client, admin, organization, membership):
         channel=CommunicationRecord.Channel.PHONE,
         direction=CommunicationRecord.Direction.OUTGOING,
         summary="Soitto",
-        recorded_by=admin,
+        actor=admin,
     )
     services.communication_log_email(
         organization=organization,
@@ -251,7 +251,7 @@ def test_it_pages_the_list_in_a_fixed_number_of_queries(
                 channel=CommunicationRecord.Channel.PHONE,
                 direction=CommunicationRecord.Direction.OUTGOING,
                 summary=f"Soitto {i}",
-                recorded_by=admin,
+                actor=admin,
             )
 
     record(2)

@@ -105,7 +105,7 @@ def letter(organization: Organization, subject: User, by: User) -> Communication
         direction=CommunicationRecord.Direction.OUTGOING,
         summary="Kirje",
         attachment=SimpleUploadedFile("kirje.pdf", b"%PDF kirje"),
-        recorded_by=by,
+        actor=by,
     )
 
 

@@ -306,7 +306,7 @@ def build_person(tag: str) -> DistinctivePerson:
         attachment=SimpleUploadedFile(
             f"{letter_token}.txt", f"Kirje {letter_token}".encode(), "text/plain"
         ),
-        recorded_by=admin,
+        actor=admin,
     )
     v["communications.CommunicationRecord.attachment"] = letter_token
 
@@ -435,7 +435,7 @@ def build_person(tag: str) -> DistinctivePerson:
         direction=CommunicationRecord.Direction.OUTGOING,
         subject_line=put("communications.CommunicationRecord.subject_line#2", t.text()),
         summary=put("communications.CommunicationRecord.summary#2", t.text()),
-        recorded_by=school_admin,
+        actor=school_admin,
     )
     request_file(
         subject=None,

@@ -446,6 +446,24 @@ def test_proof_records_are_read_only(controller_client, member, controller, mode
     assert not model_admin.has_delete_permission(request, obj)
 
 
+@pytest.mark.parametrize(
+    ("model", "field"), [(MarketingBan, "lifted_at"), (Consent, "withdrawn_at")]
+)
+def test_bans_and_consents_filter_by_in_force(controller_client, member, controller, model, field):
+    in_force = one_of_each(member, controller)[model]
+    ended = model.objects.get(pk=in_force.pk)
+    ended.pk = None
+    setattr(ended, field, timezone.now())
+    ended.save()
+
+    def listed(value: str) -> list:
+        response = controller_client.get(changelist_url(model), {f"{field}__isempty": value})
+        return list(response.context["cl"].result_list)
+
+    assert listed("1") == [in_force]
+    assert listed("0") == [ended]
+
+
 # --- The signed letter --------------------------------------------------------------------
 
 

@@ -299,7 +299,7 @@ def test_a_correction_held_by_the_controller_goes_to_no_organization(
         channel=CommunicationRecord.Channel.PHONE,
         direction=CommunicationRecord.Direction.INCOMING,
         summary="Soitti rekisteristä",
-        recorded_by=world.staff,
+        actor=world.staff,
     )
     request = world.file(field="summary", value="Soitti laskusta", obj=call)
     assert request.holder is None

@@ -100,7 +100,7 @@ def build_world() -> World:
         channel=CommunicationRecord.Channel.PHONE,
         direction=CommunicationRecord.Direction.INCOMING,
         summary="Kysyi laskusta",
-        recorded_by=admin,
+        actor=admin,
     )
     return World(
         organization=organization,

@@ -184,6 +184,21 @@ def test_it_saves_the_inlines_through_the_services(controller_client):
     assert contact.name == "Pekka Puheenjohtaja"
 
 
+def test_the_added_organization_is_logged_and_opened_with_its_own_id(controller_client):
+    from django.contrib.admin.models import ADDITION, LogEntry
+
+    response = controller_client.post(
+        reverse("admin:organizations_organization_add"),
+        organization_post_data(first_admin=UserFactory().pk, _continue="1"),
+    )
+    organization = Organization.objects.get(name="Kymin Lentokerho ry")
+    assert response.url == reverse(
+        "admin:organizations_organization_change", args=[organization.pk]
+    )
+    entry = LogEntry.objects.get(action_flag=ADDITION)
+    assert entry.object_id == str(organization.pk)
+
+
 def test_it_requires_the_first_admin(controller_client):
     response = controller_client.post(
         reverse("admin:organizations_organization_add"), organization_post_data()

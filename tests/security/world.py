@@ -199,7 +199,7 @@ def _side(name: str, letter: str) -> Side:
         subject_line="Jäsenmaksu",
         summary="Kysyi laskusta.",
         attachment=SimpleUploadedFile("kirje.txt", b"Kirje", "text/plain"),
-        recorded_by=admin,
+        actor=admin,
     )
     # Invited: the outsider (in A) or nobody with an account (in B).
     invited = organizations.invitation_create(
