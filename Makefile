@@ -23,6 +23,7 @@ test: install
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 worker: install

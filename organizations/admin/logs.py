@@ -1,0 +1,87 @@
+"""The logs of admin rights and of who viewed a member's data, and guardian's object
+permissions: read-only."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from organizations.models import (
+    AdminRightChange,
+    MemberDataView,
+    OrganizationGroupObjectPermission,
+    OrganizationUserObjectPermission,
+)
+from registry.admin_tools import (
+    ReadOnlyAdmin,
+    search_text_results,
+)
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+
+@admin.register(AdminRightChange)
+class AdminRightChangeAdmin(ReadOnlyAdmin):
+    list_display = ["changed_at", "organization", "member", "action", "changed_by"]
+    list_filter = ["action", ("changed_at", admin.DateFieldListFilter)]
+    list_select_related = ["organization", "membership", "changed_by"]
+    search_fields = ["membership__search_text"]
+    search_help_text = _("The member's name, email address or member number.")
+    ordering = ["-id"]  # newest first, along the primary key
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        # The member only: an OR with another table's column would scan the whole log.
+        # One organization's changes are linked from its page.
+        results = search_text_results(queryset, search_term, path="membership__search_text")
+        return results, False
+
+    @admin.display(description=_("member"), ordering="membership__sort_name")
+    def member(self, obj: AdminRightChange) -> str:
+        return obj.membership.name or obj.membership.email
+
+
+@admin.register(MemberDataView)
+class MemberDataViewAdmin(ReadOnlyAdmin):
+    list_display = ["viewed_at", "subject", "viewer_name", "organization", "channel"]
+    list_filter = ["channel", ("viewed_at", admin.DateFieldListFilter)]
+    list_select_related = ["organization", "subject"]
+    # Whose data: "who has seen my data" is the question this log answers. Searching the
+    # viewer's name as well would scan the whole log; one organization's views are
+    # linked from its page.
+    search_fields = ["subject__email", "subject__first_name", "subject__last_name"]
+    search_help_text = _("Whose data: name or email address.")
+    ordering = ["-id"]  # newest first, along the primary key
+
+
+# --- guardian's object permissions ----------------------------------------------------------
+
+
+class ObjectPermissionAdmin(ReadOnlyAdmin):
+    """For inspection only: rights are granted and revoked by the membership actions."""
+
+    list_select_related = ["content_object", "permission"]
+    list_display = ["content_object", "permission_codename"]
+    search_fields = ["content_object__name"]
+    ordering = ["-id"]
+
+    @admin.display(description=_("permission"), ordering="permission__codename")
+    def permission_codename(self, obj: Any) -> str:
+        return obj.permission.codename
+
+
+@admin.register(OrganizationUserObjectPermission)
+class OrganizationUserObjectPermissionAdmin(ObjectPermissionAdmin):
+    list_display = ["user", *ObjectPermissionAdmin.list_display]
+    list_select_related = ["user", *ObjectPermissionAdmin.list_select_related]
+    search_fields = ["user__email", *ObjectPermissionAdmin.search_fields]
+
+
+@admin.register(OrganizationGroupObjectPermission)
+class OrganizationGroupObjectPermissionAdmin(ObjectPermissionAdmin):
+    list_display = ["group", *ObjectPermissionAdmin.list_display]
+    list_select_related = ["group", *ObjectPermissionAdmin.list_select_related]
+    search_fields = ["group__name", *ObjectPermissionAdmin.search_fields]
