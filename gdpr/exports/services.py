@@ -37,7 +37,7 @@ from gdpr.models import (
     RequestKind,
 )
 from gdpr.notice import document as notice
-from gdpr.requests.services import RequestError, request_event_log
+from gdpr.requests.base import RequestError, request_event_log
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
