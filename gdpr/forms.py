@@ -5,8 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gdpr.declarations import LegalBasis, Purpose, categories
 from gdpr.marketing.consents import consent_purposes
 from gdpr.models import MarketingChannel, RequestKind
+from gdpr.notice.document import notice_publish
 
 DETAILS_MAX = 2000
 
@@ -96,8 +98,6 @@ class ObjectionRequestForm(RequestForm):
 def _objectionable_purposes() -> list[tuple[str, str]]:
     """The purposes some category serves on the controller's legitimate interests: those
     the person can object to (Art. 21(1)), from the registry."""
-    from gdpr.declarations import LegalBasis, Purpose, categories
-
     used = {
         purpose
         for category in categories()
@@ -181,8 +181,6 @@ class SignupNoticeForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from gdpr.notice.document import notice_publish
-
         self.fields["notice_version"].initial = notice_publish().number
 
     def signup(self, request, user) -> None:

@@ -9,7 +9,7 @@ from django.db.models import Count, DateField, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from gdpr.models import OPEN_STATUSES, DataSubjectRequest
+from gdpr.models import OPEN_STATUSES, DataSubjectRequest, ProcessingRestriction
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -28,8 +28,6 @@ class DeadlineState:
 def is_restricted(user: User | None) -> bool:
     """Whether the processing of ``user``'s data is restricted now (Art. 18): the pages
     that show the person to others say so."""
-    from gdpr.models import ProcessingRestriction
-
     if user is None:
         return False
     return ProcessingRestriction.objects.in_force().filter(user=user).exists()

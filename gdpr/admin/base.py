@@ -40,6 +40,3 @@ def _person(user) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.email
-
-
-# --- Data-subject requests: list filters --------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from gdpr.admin.base import (
     ADMIN_CSS,
 )
-from gdpr.admin.requests import _export_download_url
+from gdpr.admin.request_desk import export_download_link
 from gdpr.models import (
     DataExport,
     ExportDownload,
@@ -68,7 +68,7 @@ class DataExportAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("download"))
     def download_link(self, obj: DataExport):
-        url = _export_download_url(obj)
+        url = export_download_link(obj)
         if not url:
             return "—"
         return format_html('<a href="{}">{}</a>', url, gettext("Download (ZIP)"))

@@ -21,7 +21,7 @@ from gdpr.models import (
     IdentityMethod,
     MarketingChannel,
 )
-from gdpr.requests import services
+from gdpr.requests.filing import ENTERED_CHANNELS, entry_errors
 
 
 class RequestEnterForm(forms.ModelForm):
@@ -29,7 +29,7 @@ class RequestEnterForm(forms.ModelForm):
 
     channel = forms.ChoiceField(
         label=_("channel"),
-        choices=[(c.value, c.label) for c in services.ENTERED_CHANNELS],
+        choices=[(c.value, c.label) for c in ENTERED_CHANNELS],
         help_text=_("How the request reached the controller."),
     )
     received_at = forms.SplitDateTimeField(
@@ -100,7 +100,7 @@ class RequestEnterForm(forms.ModelForm):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        errors = services.entry_errors(
+        errors = entry_errors(
             kind=cleaned.get("kind", ""),
             channel=cleaned.get("channel", ""),
             received_at=cleaned.get("received_at") or timezone.now(),
@@ -108,8 +108,9 @@ class RequestEnterForm(forms.ModelForm):
             subject_email=cleaned.get("subject_email", ""),
             marketing_channels=cleaned.get("marketing_channels", []),
         )
-        for field, message in errors.items():
-            self.add_error(field if field in self.fields else None, message)
+        if errors:
+            # Each by its field (every key entry_errors uses is a field of this form).
+            self.add_error(None, ValidationError(errors))
         return cleaned
 
 

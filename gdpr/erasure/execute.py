@@ -50,7 +50,7 @@ from gdpr.models import (
     RequestStatus,
     Suppression,
 )
-from gdpr.requests.services import request_event_log
+from gdpr.requests.base import request_event_log
 
 # Handled by their own steps, not by the generic delete/anonymise loop (apps' models with
 # more to their erasure register an eraser instead).

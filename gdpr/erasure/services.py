@@ -30,8 +30,9 @@ from gdpr.erasure.plan import (
 )
 from gdpr.erasure.rows import anonymise_rows, delete_files_on_commit
 from gdpr.models import OPEN_STATUSES, DataSubjectRequest, RequestEvent, RequestKind
+from gdpr.requests.base import request_event_log
 from gdpr.requests.emails import notify_subject
-from gdpr.requests.services import request_event_log, request_file
+from gdpr.requests.filing import request_file
 
 __all__ = [
     "ACTION_LABELS",

@@ -37,8 +37,8 @@ from gdpr.models import (
     RequestKind,
 )
 from gdpr.notice import document as notice
+from gdpr.requests.base import RequestError, request_event_log
 from gdpr.requests.emails import notify_subject
-from gdpr.requests.services import RequestError, request_event_log
 from gdpr.tasks import build_export
 
 if TYPE_CHECKING:

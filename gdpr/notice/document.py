@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.sources import DataSource
 from gdpr import declarations as registry
 from gdpr.declarations import ErasureStrategy, LegalBasis, Purpose, Recipient, SubjectKind
 from gdpr.models import ControllerDetails, Disclosure, NoticeVersion
@@ -339,8 +340,6 @@ def notice_content(language: str, facts: dict[str, Any] | None = None) -> dict[s
 
 
 def _source_label(value: str) -> str:
-    from accounts.sources import DataSource
-
     return DataSource(value).label
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from gdpr import declarations as registry
 from gdpr.declarations import Purpose, SubjectKind
+from gdpr.models import Disclosure
 from gdpr.notice.document import _controller, _security, notice_facts
 from registry.csv_download import SafeWriter
 
@@ -23,8 +24,6 @@ def records_of_processing(language: str) -> dict[str, Any]:
     with translation.override(language):
         used = {key for entry in registry.registered_models() for key in entry.personal.values()}
         categories = [c for c in registry.categories() if c.key in used]
-        from gdpr.models import Disclosure
-
         disclosure_kinds = [str(Disclosure.Kind(kind).label) for kind in sorted(facts["kinds"])]
         activities = []
         for purpose in Purpose:

@@ -54,7 +54,10 @@ from gdpr.rectification.sources import (
     source_for,
     sources,
 )
-from gdpr.requests import services as request_services
+from gdpr.requests.base import request_event_log
+from gdpr.requests.closing import request_complete, request_refuse
+from gdpr.requests.filing import request_file
+from gdpr.requests.handling import request_start, request_verify_identity
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -391,7 +394,7 @@ def rectification_file(
             _("You already asked to correct this. The request is being handled.")
         )
     holder = resolved.source.holder(resolved.obj)
-    request = request_services.request_file(
+    request = request_file(
         subject=user,
         kind=RequestKind.RECTIFICATION,
         actor=actor,
@@ -453,7 +456,7 @@ def _to_in_progress(request: DataSubjectRequest, *, actor: User) -> DataSubjectR
             raise RectificationError(
                 _("The controller must verify the person's identity before this is decided.")
             )
-        request_services.request_verify_identity(
+        request_verify_identity(
             request,
             method=IdentityMethod.SIGNED_IN,
             note=_("Filed in the service by the signed-in person."),
@@ -461,7 +464,7 @@ def _to_in_progress(request: DataSubjectRequest, *, actor: User) -> DataSubjectR
         )
         request.refresh_from_db()
     if request.status == RequestStatus.IDENTITY_VERIFIED:
-        request_services.request_start(request, actor=actor)
+        request_start(request, actor=actor)
         request.refresh_from_db()
     return request
 
@@ -495,7 +498,7 @@ def rectification_decide(
     elif not reason:
         raise RectificationError(_("Give the reason for refusing."))
     else:
-        request_services.request_refuse(request, reason=reason, actor=actor)
+        request_refuse(request, reason=reason, actor=actor)
     request.refresh_from_db()
     return request
 
@@ -518,7 +521,7 @@ def _accept(request: DataSubjectRequest, *, value: str, reason: str, actor: User
         except ValidationError as error:
             raise RectificationError(error.messages) from error
     datum = resolved.datum
-    request_services.request_event_log(
+    request_event_log(
         request,
         RequestEvent.Action.RECTIFIED,
         actor=actor,
@@ -526,11 +529,9 @@ def _accept(request: DataSubjectRequest, *, value: str, reason: str, actor: User
         % {"label": datum.label, "record": datum.record, "old": old, "new": new},
     )
     if reason:
-        request_services.request_event_log(
-            request, RequestEvent.Action.NOTE, actor=actor, note=reason
-        )
+        request_event_log(request, RequestEvent.Action.NOTE, actor=actor, note=reason)
     notify_recipients(request, actor=actor, correction=_correction(resolved, cleaned))
-    request_services.request_complete(
+    request_complete(
         request,
         response=_accepted_response(datum, new=new, edited=edited, note=reason),
         actor=actor,

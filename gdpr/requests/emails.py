@@ -17,7 +17,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from gdpr.correspondence import log_mail
 from gdpr.models import DataSubjectRequest, RequestEvent
@@ -175,8 +175,6 @@ SENT_STEP_STAMPS = {RequestEvent.Action.EXTENSION_NOTIFIED: "extension_notified_
 
 def _record_sent(request_id: int, step: str, to: str) -> None:
     """The step a mail stands for, once it has left; once, however often the task runs."""
-    from django.utils import timezone
-
     stamp = SENT_STEP_STAMPS.get(step)
     if stamp is not None:
         first = DataSubjectRequest.objects.filter(

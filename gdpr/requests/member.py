@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from accounts.sources import DataSource
+from gdpr.audit import acting_as
 from gdpr.marketing.services import marketing_ban
 from gdpr.models import (
     OPEN_STATUSES,
@@ -26,8 +27,9 @@ from gdpr.models import (
     RequestEvent,
     RequestKind,
 )
+from gdpr.requests.base import RequestError, request_event_log
 from gdpr.requests.emails import notify_subject
-from gdpr.requests.services import RequestError, request_event_log, request_file
+from gdpr.requests.filing import request_file
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -60,7 +62,6 @@ def open_kinds(requests: list[DataSubjectRequest]) -> set[str]:
     return {r.kind for r in requests if r.status in OPEN_STATUSES}
 
 
-@transaction.atomic
 def member_request_file(
     user: User,
     *,
@@ -68,42 +69,49 @@ def member_request_file(
     details: str = "",
     marketing_channels: list[str] | None = None,
 ) -> DataSubjectRequest:
-    """File a request as the signed-in ``user``: one open request of a kind at a time, so
-    a double click or a second tab does not start the controller's work twice."""
+    """File a request as the signed-in ``user`` (who is the actor): one open request of a
+    kind at a time, so a double click or a second tab does not start the controller's work
+    twice."""
     if kind not in MEMBER_KINDS:
         raise RequestError(_("This request cannot be filed here."), code="kind")
-    # Serialises filing per person, so the check below holds under concurrent posts.
-    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
-    already = DataSubjectRequest.objects.filter(subject=user, kind=kind, status__in=OPEN_STATUSES)
-    if already.exists():
-        raise OpenRequestExists(
-            _(
-                "You already have an open request of this kind. It is listed below; you can"
-                " file a new one once it has been answered."
-            ),
-            code="open_request",
-        )
-    channels = list(marketing_channels or [])
-    request = request_file(
-        subject=user,
-        kind=kind,
-        actor=user,
-        channel=RequestChannel.WEB,
-        details=details,
-        marketing_channels=channels,
-    )
-    if kind == RequestKind.OBJECTION:
-        bans = marketing_ban(
-            user,
-            channels=channels or MarketingChannel.values,
-            source=DataSource.SUBJECT,
+    with transaction.atomic(), acting_as(user):
+        # Serialises filing per person, so the check below holds under concurrent posts.
+        list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+        if DataSubjectRequest.objects.filter(
+            subject=user, kind=kind, status__in=OPEN_STATUSES
+        ).exists():
+            raise OpenRequestExists(
+                _(
+                    "You already have an open request of this kind. It is listed below; you"
+                    " can file a new one once it has been answered."
+                ),
+                code="open_request",
+            )
+        channels = list(marketing_channels or [])
+        request = request_file(
+            subject=user,
+            kind=kind,
             actor=user,
+            channel=RequestChannel.WEB,
+            details=details,
+            marketing_channels=channels,
         )
-        # The person reads this step on the request's page: name the channels in their
-        # language.
-        with override(user.preferred_language):
-            names = ", ".join(str(MarketingChannel(b.channel).label) for b in bans)
-        request_event_log(request, RequestEvent.Action.MARKETING_BANNED, actor=user, note=names)
-    # A written acknowledgement with the deadline, sent after the commit.
-    notify_subject(request, template="received")
+        if kind == RequestKind.OBJECTION:
+            _ban_at_once(request, user=user, channels=channels)
+        # A written acknowledgement with the deadline, sent after the commit.
+        notify_subject(request, template="received")
     return request
+
+
+def _ban_at_once(request: DataSubjectRequest, *, user: User, channels: list[str]) -> None:
+    bans = marketing_ban(
+        user,
+        channels=channels or MarketingChannel.values,
+        source=DataSource.SUBJECT,
+        actor=user,
+    )
+    # The person reads this step on the request's page: name the channels in their
+    # language.
+    with override(user.preferred_language):
+        names = ", ".join(str(MarketingChannel(b.channel).label) for b in bans)
+    request_event_log(request, RequestEvent.Action.MARKETING_BANNED, actor=user, note=names)

@@ -16,7 +16,6 @@ from gdpr.models import MarketingChannel, RequestKind, RequestStatus
 from gdpr.requests import member as member_requests
 from gdpr.requests.services import RequestError
 
-# Engineer A's partial with the export's status and download link; shown once it exists.
 # The steps of a request as the member sees them (the last is "completed" or "refused").
 PROGRESS = {
     RequestStatus.RECEIVED: 1,
@@ -46,8 +45,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
                         marketing_channels=form.marketing_channels(),
                     )
                 except RequestError as error:
-                    for message in error.messages:
-                        form.add_error(None, message)
+                    form.add_error(None, error)
                 else:
                     messages.success(request, _filed_message(filed.kind))
                     return redirect("gdpr:request_detail", public_id=filed.public_id)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -30,10 +31,7 @@ def _version(number: int | None) -> tuple[NoticeVersion, NoticeVersion]:
     current = notice_publish()
     if number is None or number == current.number:
         return current, current
-    version = NoticeVersion.objects.filter(number=number).first()
-    if version is None:
-        raise Http404
-    return version, current
+    return get_object_or_404(NoticeVersion, number=number), current
 
 
 @require_GET
@@ -46,8 +44,6 @@ def notice(request: HttpRequest, number: int | None = None) -> HttpResponse:
 def notice_pdf(request: HttpRequest, number: int | None = None) -> HttpResponse:
     version, current = _version(number)
     context = {**_context(request, version, current=current), "pdf": True}
-    from django.template.loader import render_to_string
-
     html = render_to_string("gdpr/notice_document.html", context, request=request)
     response = HttpResponse(html_to_pdf(html, "css/notice.css"), content_type="application/pdf")
     filename = _("privacy-notice") + f"-v{version.number}.pdf"
