@@ -38,7 +38,7 @@ def step_url(obj: DataSubjectRequest, step: Step) -> str:
 
 
 def step_label(obj: DataSubjectRequest, step: Step) -> str:
-    if step == Step.ERASURE and states.allows(obj, Step.ERASE):
+    if step == Step.ERASURE and states.erasable_with_answer(obj):
         return gettext("Preview and execute the erasure")
     return str(STEP_LABELS[step])
 

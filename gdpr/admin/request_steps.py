@@ -326,7 +326,7 @@ class RequestStepsMixin:
             raise Http404
         plan = erasure.erasure_plan(obj.subject)
         grounds = erasure.erasure_refusal_grounds(obj.subject)
-        executable = states.allows(obj, Step.ERASE) and not grounds
+        executable = states.erasable_with_answer(obj) and not grounds
 
         def run(obj: DataSubjectRequest, data: dict) -> None:
             if not executable:
@@ -426,7 +426,7 @@ def _erasure_blocked(obj: DataSubjectRequest, grounds: list[str]) -> str:
             "The erasure cannot be executed: there are grounds to refuse it. Refuse the "
             "request with these grounds, or resolve them first."
         )
-    if not states.allows(obj, Step.ERASE):
+    if not states.erasable_with_answer(obj):
         return gettext("Verify the person's identity and start handling the request first.")
     return ""
 

@@ -53,7 +53,7 @@ class Step(enum.StrEnum):
     TELL_EXTENSION = "tell_extension"
     RETRY_EXPORT = "retry_export"
     RESTRICT = "restrict"
-    # The erasure's page: the preview (ERASURE), its execution with the answer (ERASE).
+    # The erasure's page (ERASURE: the preview) and the erasure's execution (ERASE).
     ERASURE = "erasure"
     ERASE = "erase"
     # Deciding a rectification, and naming the datum of one that came by letter or phone.
@@ -107,9 +107,7 @@ RESTRICTABLE = Need(
 ERASABLE = Need(
     lambda r: r.subject_id is not None,
     "no_subject",
-    lambda r: gettext(
-        "The request names no user account: there is nothing in the service to erase."
-    ),
+    lambda r: gettext("The request names no account to erase."),
 )
 # A request filed in the service is decided at once (the session identified the person);
 # one that came by letter or phone is verified first.
@@ -178,11 +176,13 @@ RULES: dict[Step, Rule] = {
         wrong_kind=_("Only a restriction request restricts processing."),
     ),
     Step.ERASURE: Rule(OPEN, kinds=frozenset({RequestKind.ERASURE}), needs=(ERASABLE,)),
+    # Executing the erasure (gdpr.erasure): once the person is identified. On the desk
+    # the answer follows at once, so there it waits for COMPLETE too (in progress).
     Step.ERASE: Rule(
-        frozenset({RequestStatus.IN_PROGRESS}),
+        frozenset({RequestStatus.IDENTITY_VERIFIED, RequestStatus.IN_PROGRESS}),
         kinds=frozenset({RequestKind.ERASURE}),
-        to=RequestStatus.COMPLETED,
         needs=(ERASABLE,),
+        wrong_kind=_("Only an erasure request can be executed as an erasure."),
     ),
     Step.RECTIFICATION: Rule(
         OPEN,
@@ -271,6 +271,12 @@ def next_status(step: Step) -> str:
     if to is None:
         raise ValueError(f"{step} leaves the status as it is")
     return to
+
+
+def erasable_with_answer(request: DataSubjectRequest) -> bool:
+    """Whether the desk may erase now: it answers the person in the same step, so the
+    request must allow both the erasure and the completion."""
+    return allows(request, Step.ERASE) and allows(request, Step.COMPLETE)
 
 
 def desk_steps(request: DataSubjectRequest) -> list[Step]:
