@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -68,8 +69,8 @@ def profile_update(
         setattr(stored, name, data[name])
     if changed:
         stored.profile_updated_at = timezone.now()
-        # No actor: the person edits their own profile.
-        with acting_as(actor or stored):
+        # No actor: whoever is already acting (the person, on their own profile page).
+        with acting_as(actor) if actor is not None else nullcontext():
             stored.save(update_fields=[*changed, "profile_updated_at"])
         profile_sources_record(
             user=stored, fields=changed, source=source, actor=actor or stored, note=note

@@ -4,6 +4,7 @@ the member fields copied from the account, and granting or revoking admin rights
 from __future__ import annotations
 
 import datetime
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -28,6 +29,12 @@ if TYPE_CHECKING:
 
 class RuleError(ValidationError):
     """A request that breaks a rule of the register (e.g. removing the last admin)."""
+
+
+def acting(actor: User | None) -> AbstractContextManager[None]:
+    """Record the writes inside the block as ``actor``'s; ``None`` leaves whoever is already
+    acting (the request's user, a task's or a caller's ``acting_as``), as before."""
+    return acting_as(actor) if actor is not None else nullcontext()
 
 
 def _business_id(value: str) -> str:
@@ -124,7 +131,7 @@ def membership_add(
 def _grant_admin(*, membership: Membership, actor: User | None) -> None:
     assign_perm(ADMINISTER_CODENAME, membership.user, membership.organization)
     membership.role = Membership.Role.ADMIN
-    with acting_as(actor):
+    with acting(actor):
         membership.save(update_fields=["role", "updated_at"])
     AdminRightChange.objects.create(
         organization=membership.organization,
@@ -137,7 +144,7 @@ def _grant_admin(*, membership: Membership, actor: User | None) -> None:
 def _revoke_admin(*, membership: Membership, actor: User | None) -> None:
     remove_perm(ADMINISTER_CODENAME, membership.user, membership.organization)
     membership.role = Membership.Role.MEMBER
-    with acting_as(actor):
+    with acting(actor):
         membership.save(update_fields=["role", "updated_at"])
     AdminRightChange.objects.create(
         organization=membership.organization,

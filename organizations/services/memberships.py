@@ -16,7 +16,13 @@ from organizations.models import (
     Organization,
 )
 from organizations.selectors import active_admins
-from organizations.services.base import RuleError, _grant_admin, _revoke_admin, _search_fields
+from organizations.services.base import (
+    RuleError,
+    _grant_admin,
+    _revoke_admin,
+    _search_fields,
+    acting,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -135,6 +141,6 @@ def membership_rectify(
     if field in ("member_number", "name", "email"):
         _search_fields(membership)
         changed += ["sort_name", "search_text"]
-    with acting_as(actor):
+    with acting(actor):
         membership.save(update_fields=changed)
     return membership

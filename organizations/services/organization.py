@@ -28,6 +28,7 @@ from organizations.services.base import (
     _member_fields_from_user,
     _registered_error,
     _search_fields,
+    acting,
     business_id_holder,
 )
 
@@ -69,7 +70,7 @@ def organization_create(
         raise _registered_error()
     try:
         # A savepoint: two registrations of one business ID at once meet the constraint.
-        with transaction.atomic(), acting_as(actor):
+        with transaction.atomic(), acting(actor):
             organization = Organization.objects.create(**values, created_by=actor)
     except IntegrityError as error:
         raise _registered_error() from error
@@ -81,7 +82,7 @@ def organization_create(
         **_member_fields_from_user(first_admin),
     )
     _search_fields(membership)
-    with acting_as(actor):
+    with acting(actor):
         membership.save()
     _grant_admin(membership=membership, actor=actor)
     return organization
