@@ -254,8 +254,8 @@ def test_the_holders_pages_get_only_their_own_requests(declared, person):
 
 # --- The migration that made the holder generic ----------------------------------------------
 
-BEFORE = [("gdpr", "0006_disclosure_transfer")]
-AFTER = [("gdpr", "0007_request_holder")]
+BEFORE = [("gdpr", "0007_recipient_notice_holder")]
+AFTER = [("gdpr", "0008_request_holder")]
 
 
 def _migrate(targets) -> Any:
