@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from gdpr.audit import audited_models
 from gdpr.models import (
     AuditEntry,
 )
@@ -16,8 +17,6 @@ class AuditModelFilter(admin.SimpleListFilter):
     parameter_name = "model"
 
     def lookups(self, request, model_admin):
-        from gdpr.audit import audited_models
-
         return sorted(
             (m._meta.label_lower, str(m._meta.verbose_name).capitalize()) for m in audited_models()
         )

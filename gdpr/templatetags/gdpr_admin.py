@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from gdpr.retention.jobs import failing_jobs
 from gdpr.selectors import desk_counts
 
 register = template.Library()
@@ -18,8 +19,6 @@ def gdpr_retention_alert(context: template.Context) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.has_perm("gdpr.view_retentionrun"):
         return {"failing": []}
-    from gdpr.retention.jobs import failing_jobs
-
     return {"failing": failing_jobs()}
 
 
