@@ -29,6 +29,7 @@ from gdpr.api import (
 )
 
 from .models import ContactPerson, Membership, Organization
+from .selectors import active_admins
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -53,12 +54,8 @@ def organization_addresses(
             found[organization.pk] = []
             without_email.append(organization.pk)
     if without_email:
-        admins = Membership.objects.filter(
-            organization_id__in=without_email,
-            role=Membership.Role.ADMIN,
-            status=Membership.Status.ACTIVE,
-            user__isnull=False,
-            user__is_active=True,
+        admins = active_admins().filter(
+            organization_id__in=without_email, user__isnull=False, user__is_active=True
         )
         if exclude is not None:
             admins = admins.exclude(user=exclude)

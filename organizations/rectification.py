@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,6 +28,7 @@ from gdpr.api import (
 
 from .models import ContactPerson, Membership, Organization
 from .permissions import is_organization_admin
+from .recipients import organization_addresses
 from .services import contact_person_save, membership_rectify
 
 if TYPE_CHECKING:
@@ -42,24 +42,10 @@ def admin_addresses(
     organization: Organization, *, exclude: User | None = None
 ) -> Iterator[tuple[str, str]]:
     """Where to write to the organization, as (language, email): its own address, or else
-    each active admin in their language, never ``exclude`` (the person who asks)."""
-    default = settings.LANGUAGE_CODE
-    if organization.email:
-        yield default, organization.email
-        return
-    admins = Membership.objects.filter(
-        organization=organization,
-        role=Membership.Role.ADMIN,
-        status=Membership.Status.ACTIVE,
-        user__isnull=False,
-        user__is_active=True,
-    )
-    if exclude is not None:
-        admins = admins.exclude(user=exclude)
-    for email, language in admins.order_by("pk").values_list(
-        "user__email", "user__preferred_language"
-    ):
-        yield language or default, email
+    each active admin in their language, never ``exclude`` (the person who asks) — the
+    same rule as the Art. 19 notices."""
+    for address in organization_addresses([organization], exclude=exclude)[organization.pk]:
+        yield address.language, address.email
 
 
 def _decide_path(organization: Organization, request: Any) -> str:
