@@ -276,31 +276,41 @@ def _deleted(sender, instance, **kwargs) -> None:
 # --- Writes that bypass the signals -----------------------------------------------------
 
 
-def audit_record_saved(objects: Iterable[models.Model], *, fields: Iterable[str]) -> int:
-    """Record what ``bulk_update(objects, fields)`` just wrote (one INSERT for all): the
-    objects' load-time snapshots give the old values."""
-    fields = list(fields)
+def _record_bulk(
+    objects: Iterable[models.Model], *, created: bool, fields: list[str] | None
+) -> int:
+    """Audit entries for rows written in bulk (no signals), as saves would have made.
+    The snapshots move on even when the trail is suppressed, so a later save compares with
+    what is stored."""
+    action = AuditEntry.Action.CREATED if created else AuditEntry.Action.CHANGED
     entries = []
     for obj in objects:
         spec = _specs.get(type(obj))
-        if spec is None:
+        if spec is None or obj.pk is None:
             continue
-        changes = _changes(spec, obj, created=False, update_fields=fields)
+        changes = _changes(spec, obj, created=created, update_fields=fields)
         _refresh_snapshot(spec, obj)
         if changes:
             entries.append(
                 AuditEntry(
                     actor_id=current_actor_id(),
                     subject_id=_subject_id(spec, obj),
-                    action=AuditEntry.Action.CHANGED,
+                    action=action,
                     model=spec.label,
                     object_id=str(obj.pk),
                     changes=changes,
                 )
             )
-    if entries and not _suppressed.get():
-        AuditEntry.objects.bulk_create(entries)
+    if not entries or _suppressed.get():
+        return 0
+    AuditEntry.objects.bulk_create(entries)
     return len(entries)
+
+
+def audit_record_saved(objects: Iterable[models.Model], *, fields: Iterable[str]) -> int:
+    """Record what ``bulk_update(objects, fields)`` just wrote (one INSERT for all): the
+    objects' load-time snapshots give the old values."""
+    return _record_bulk(objects, created=False, fields=list(fields))
 
 
 def audit_queryset_update(queryset: models.QuerySet, **values: Any) -> int:
@@ -373,25 +383,4 @@ def audit_records_created(objects: Iterable[models.Model]) -> int:
     """Record what ``bulk_create(objects)`` just wrote, as a save would have (one INSERT
     for all). The objects need their primary keys, which ``bulk_create`` sets on every
     database the project runs on."""
-    if _suppressed.get():
-        return 0
-    entries = []
-    for obj in objects:
-        spec = _specs.get(type(obj))
-        if spec is None or obj.pk is None:
-            continue
-        changes = _changes(spec, obj, created=True, update_fields=None)
-        _refresh_snapshot(spec, obj)
-        if changes:
-            entries.append(
-                AuditEntry(
-                    actor_id=current_actor_id(),
-                    subject_id=_subject_id(spec, obj),
-                    action=AuditEntry.Action.CREATED,
-                    model=spec.label,
-                    object_id=str(obj.pk),
-                    changes=changes,
-                )
-            )
-    AuditEntry.objects.bulk_create(entries)
-    return len(entries)
+    return _record_bulk(objects, created=True, fields=None)
