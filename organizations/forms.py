@@ -23,7 +23,7 @@ from .models import (
     OrganizationClaim,
 )
 from .selectors import DEFAULT_MEMBER_SORT, MEMBER_SORTS
-from .services import ImportRow, bank_account_iban_problem, business_id_holder
+from .services import ORGANIZATION_FIELDS, ImportRow, bank_account_iban_problem, business_id_holder
 
 PHONE_ERROR = _("Enter a valid phone number, e.g. 040 123 4567 or +46 70 123 4567.")
 MAX_IMPORT_ROWS = 5000
@@ -49,21 +49,8 @@ class OrganizationForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = [
-            "name",
-            "kind",
-            "business_id",
-            "association_register_number",
-            "email",
-            "phone",
-            "street_address",
-            "postal_code",
-            "city",
-            "website",
-            "e_invoice_address",
-            "e_invoice_operator",
-            "financial_period_end_month",
-        ]
+        # The fields the service writes: one list, so a new field reaches both.
+        fields = list(ORGANIZATION_FIELDS)
 
     # The organization already registered under the business ID typed, if any: a new
     # registration of it becomes a claim (organizations.views.organization_create).
