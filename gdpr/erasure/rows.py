@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from allauth.account.models import EmailAddress
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 
+from accounts.selectors import verified_addresses
 from gdpr.declarations import ErasureStrategy, LazyText, ModelEntry, entry_for, registered_models
 from gdpr.keys import address_key, email_key, phone_key
 from gdpr.models import MarketingBan, MarketingChannel
@@ -182,7 +182,10 @@ def admin_log_condition(user: User) -> Q:
 
 
 def suppression_keys(user: User) -> list[tuple[str, str]]:
-    """(channel, keyed hash) for each channel the person has banned and we can key."""
+    """(channel, keyed hash) for each channel the person has banned and we can key.
+
+    Only addresses the person has shown to be theirs: a ban kept under an unverified one
+    would silence its real owner, who may sign up later."""
     channels = set(
         MarketingBan.objects.filter(user=user, lifted_at__isnull=True).values_list(
             "channel", flat=True
@@ -190,9 +193,7 @@ def suppression_keys(user: User) -> list[tuple[str, str]]:
     )
     keys: set[tuple[str, str]] = set()
     if MarketingChannel.EMAIL in channels:
-        addresses = {user.email}
-        addresses |= set(EmailAddress.objects.filter(user=user).values_list("email", flat=True))
-        keys |= {(MarketingChannel.EMAIL, email_key(a)) for a in addresses if a}
+        keys |= {(MarketingChannel.EMAIL, email_key(a)) for a in verified_addresses(user=user)}
     for channel in (MarketingChannel.PHONE, MarketingChannel.SMS):
         if channel in channels and user.phone:
             keys.add((channel, phone_key(str(user.phone))))
