@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from gdpr.api import (
     Category,
     Erasure,
+    Identifier,
     LegalBasis,
     ModelEntry,
     Purpose,
@@ -172,6 +173,16 @@ register_model(
         # The row goes once nothing kept for a legal obligation points at it any more.
         erasure=Erasure.delete(),
         secrets=frozenset({"password"}),
+        identifying={
+            "first_name": Identifier.NAME,
+            "last_name": Identifier.NAME,
+            "email": Identifier.EMAIL,
+            "phone": Identifier.PHONE,
+            "street_address": Identifier.STREET,
+            "postal_code": Identifier.POSTAL_CODE,
+            "city": Identifier.CITY,
+            "date_of_birth": Identifier.DATE,
+        },
         # Changes on every sign-in: not worth an audit entry each time.
         audit_ignored=frozenset({"last_login"}),
     )
@@ -208,6 +219,7 @@ register_model(
         not_personal=frozenset({"id"}),
         actors={"recorded_by": ()},
         erasure=Erasure.delete(),
+        free_text=frozenset({"note"}),
         # Written beside an audited profile change, which already records it.
         audited=False,
     )
@@ -224,6 +236,7 @@ register_model(
         },
         not_personal=frozenset({"id"}),
         erasure=Erasure.delete(),
+        identifying={"email": Identifier.EMAIL},
     )
 )
 register_model(

@@ -8,6 +8,7 @@ from accounts.sources import DataSource
 from gdpr.api import (
     Category,
     Erasure,
+    Identifier,
     LegalBasis,
     ModelEntry,
     Purpose,
@@ -121,6 +122,7 @@ register_model(
         not_personal=frozenset({"id", "organization", "membership", "product", "created_at"}),
         actors={"terminated_by": ()},
         erasure=Erasure.delete(),
+        free_text=frozenset({"termination_reason"}),
     )
 )
 register_model(
@@ -136,6 +138,7 @@ register_model(
         not_personal=frozenset({"id", "contract"}),
         actors={"actor": ()},
         erasure=Erasure.delete(),
+        free_text=frozenset({"note"}),
         # Itself the record of who did what and when: not recorded again in the audit trail.
         audited=False,
     )
@@ -179,6 +182,9 @@ register_model(
         ),
         actors={"created_by": ()},
         erasure=Erasure.keep_until("retain_until", ACCOUNTING_ACT),
+        identifying={"recipient_name": Identifier.NAME, "recipient_email": Identifier.EMAIL},
+        # The notes are printed on the invoice: a voucher is kept as it was issued, so
+        # they are not free text an erasure rewrites (what the person is told is kept).
     )
 )
 register_model(

@@ -68,6 +68,7 @@ register_model(
         not_personal=frozenset({"id", "organization", "kind"}),
         actors={"recorded_by": ()},
         erasure=Erasure.delete(),
+        free_text=frozenset({"subject_line", "summary"}),
         labels={"related_object": _("what it concerns")},
     )
 )

@@ -30,6 +30,7 @@ from gdpr.declarations import (
     Category,
     Erasure,
     ErasureStrategy,
+    Identifier,
     LegalBasis,
     ModelEntry,
     Purpose,
@@ -51,10 +52,8 @@ from gdpr.disclosures.hooks import (
 from gdpr.erasure.hooks import (
     Eraser,
     ErasureCheck,
-    SubjectNames,
     register_eraser,
     register_erasure_check,
-    register_subject_names,
 )
 from gdpr.marketing.hooks import MarketingAudience, register_marketing_audience
 from gdpr.marketing.services import marketing_audience, marketing_audience_queryset
@@ -88,6 +87,7 @@ __all__ = [
     "ErasureCheck",
     "ErasureStrategy",
     "HolderRectification",
+    "Identifier",
     "LegalBasis",
     "MarketingAudience",
     "MarketingChannel",
@@ -104,7 +104,6 @@ __all__ = [
     "RetentionJob",
     "RetentionKind",
     "SubjectKind",
-    "SubjectNames",
     "ValueKind",
     "acting_as",
     "attach_mail_to_person",
@@ -133,6 +132,5 @@ __all__ = [
     "register_model",
     "register_recipient_source",
     "register_source",
-    "register_subject_names",
     "run_job",
 ]

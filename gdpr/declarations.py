@@ -206,6 +206,22 @@ class Erasure:
         return cls(ErasureStrategy.NONE)
 
 
+class Identifier(enum.StrEnum):
+    """What kind of value a field holds that names its person wherever it is written: how
+    the erasure finds it in free text (a phone in any of its formats, an IBAN with or
+    without spaces, a birth date written the Finnish way)."""
+
+    NAME = "name"
+    EMAIL = "email"
+    PHONE = "phone"
+    STREET = "street"
+    POSTAL_CODE = "postal_code"
+    CITY = "city"
+    IBAN = "iban"
+    DATE = "date"
+    NUMBER = "number"  # a member or customer number
+
+
 PersonLookup = str | tuple[str, ...] | Callable[["User"], QuerySet] | None
 
 
@@ -244,6 +260,14 @@ class ModelEntry:
     # they name someone else: who has seen the person's data is a recipient of it
     # (Art. 15(1)(c)).
     disclosed_actor_copies: frozenset[str] = field(default_factory=frozenset)
+    # Fields whose values name the row's person in any text written about them (their
+    # phone, member number, city): erasing the person redacts these values from the free
+    # texts kept after it. The values gdpr redacts are only what the apps declare here.
+    identifying: Mapping[str, Identifier] = field(default_factory=dict)
+    # Fields of prose written by people (notes, answers, change lists) that may name
+    # anyone: erasure redacts the erased person's values from them in the rows it keeps,
+    # and their addresses, phone numbers, IBANs and full names in every row.
+    free_text: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def label(self) -> str:
@@ -409,6 +433,15 @@ def classification_problems(entry: ModelEntry) -> list[str]:
         f"{label}.{name}: labelled but the model has no such field"
         for name in sorted(set(entry.labels) - fields)
     ]
+    problems += [
+        f"{label}.{name}: identifying but not a personal field about the row's person"
+        for name in sorted(set(entry.identifying) - entry.subject_fields())
+    ]
+    problems += [
+        f"{label}.{name}: free text must be a personal text or JSON field"
+        for name in sorted(entry.free_text)
+        if name not in personal or not _is_text(entry.model, name)
+    ]
     if entry.subject_fields() and entry.person is None:
         problems.append(f"{label}: has personal fields but no way to find a person's rows")
     return problems
@@ -425,3 +458,11 @@ def _is_date_path(model: type[models.Model], path: str) -> bool:
     except FieldDoesNotExist:
         return False
     return isinstance(target, models.DateField)
+
+
+def _is_text(model: type[models.Model], name: str) -> bool:
+    try:
+        target = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return isinstance(target, models.CharField | models.TextField | models.JSONField)

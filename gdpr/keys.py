@@ -9,6 +9,7 @@ import re
 
 import phonenumbers
 from django.conf import settings
+from stdnum import iban
 
 
 def _key() -> bytes:
@@ -39,6 +40,15 @@ def email_key(email: str) -> str:
 
 def phone_key(phone: str) -> str:
     return keyed_hash("phone", normalise_phone(phone))
+
+
+def normalise_iban(value: str) -> str:
+    """The compact form: "FI21 1234 5600 0007 85" = "fi2112345600000785"."""
+    return iban.compact(value).upper()
+
+
+def iban_key(value: str) -> str:
+    return keyed_hash("iban", normalise_iban(value))
 
 
 def normalise_address(street_address: str, postal_code: str) -> str:

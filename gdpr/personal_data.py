@@ -14,6 +14,7 @@ from accounts.sources import DataSource
 from gdpr.declarations import (
     Category,
     Erasure,
+    Identifier,
     LegalBasis,
     ModelEntry,
     Purpose,
@@ -189,6 +190,17 @@ register_model(
             "refusal_reason",
             "extension_reason",
         ),
+        identifying={"subject_name": Identifier.NAME, "subject_email": Identifier.EMAIL},
+        free_text=frozenset(
+            {
+                "details",
+                "rectification_value",
+                "identity_note",
+                "response",
+                "refusal_reason",
+                "extension_reason",
+            }
+        ),
     )
 )
 register_model(
@@ -199,6 +211,7 @@ register_model(
         not_personal=frozenset({"id", "request", "at", "action", "internal"}),
         actors={"actor": (), "assignee": ()},
         erasure=Erasure.anonymise("note"),
+        free_text=frozenset({"note"}),
         # Itself the record of who did what and when: not recorded again in the audit trail.
         audited=False,
     )
@@ -328,6 +341,7 @@ register_model(
         },
         not_personal=frozenset({"id", "request"}),
         erasure=Erasure.delete(),
+        free_text=frozenset({"reason"}),
     )
 )
 register_model(
@@ -404,6 +418,8 @@ register_model(
         # Rows about the person's records are found by (model, object_id) as well; the
         # erasure service blanks their values and marks them erased.
         erasure=Erasure.anonymise("subject", "changes"),
+        # What changed in anyone's record may hold the person's values.
+        free_text=frozenset({"changes"}),
         audited=False,  # the trail itself
     )
 )

@@ -3,13 +3,13 @@
 A membership is not deleted on erasure: the invoices kept under the Accounting Act point
 at it. It ends, loses its link to the account and what names the person in the member
 register. The only admin of an organization is warned first: erasing them leaves the
-organization without one. The names a member register gives the person are blanked from
-what is kept after the erasure.
+organization without one. (The names and numbers a member register gives the person are
+declared as identifying on the entry, in ``personal_data``.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
@@ -22,10 +22,8 @@ from django.utils.translation import ngettext
 from gdpr.api import (
     Eraser,
     ErasureCheck,
-    SubjectNames,
     register_eraser,
     register_erasure_check,
-    register_subject_names,
 )
 
 from .models import Membership
@@ -89,13 +87,7 @@ def _memberships_end(count: int) -> str:
 memberships_end = lazy(_memberships_end, str)
 
 
-def names_in_registers(user: User) -> Iterable[str]:
-    """The names the person has in organizations' member registers."""
-    return Membership.objects.filter(user=user).values_list("name", flat=True)
-
-
 register_erasure_check(ErasureCheck(name="organizations.only_admin", warnings=only_admin_of))
 register_eraser(
     Eraser(model=Membership, erase=end_memberships, also_removes=("user",), step=memberships_end)
 )
-register_subject_names(SubjectNames(name="organizations.member_names", values=names_in_registers))

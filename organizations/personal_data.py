@@ -10,6 +10,7 @@ from accounts.sources import DataSource
 from gdpr.api import (
     Category,
     Erasure,
+    Identifier,
     LegalBasis,
     ModelEntry,
     Purpose,
@@ -228,6 +229,11 @@ register_model(
         },
         not_personal=frozenset({"id", "organization"}),
         erasure=Erasure.delete(),
+        identifying={
+            "name": Identifier.NAME,
+            "phone": Identifier.PHONE,
+            "email": Identifier.EMAIL,
+        },
     )
 )
 register_model(
@@ -253,6 +259,12 @@ register_model(
         # and loses what names the person.
         erasure=Erasure.anonymise("name", "email", "sort_name", "search_text", "member_number"),
         labels={"sort_name": _("name for sorting"), "search_text": _("search words")},
+        # The name and number a member register gives the person.
+        identifying={
+            "name": Identifier.NAME,
+            "email": Identifier.EMAIL,
+            "member_number": Identifier.NUMBER,
+        },
         # Derived from the name, email and member number, which the trail records.
         audit_ignored=frozenset({"sort_name", "search_text"}),
     )
@@ -333,6 +345,7 @@ register_model(
         },
         not_personal=frozenset({"id", "organization"}),
         actors={"decided_by": ()},
+        free_text=frozenset({"statement", "decision_note"}),
         # An approved claim has done its work (the organization is verified and the
         # claimant's rights are logged as admin-right changes); nothing of it need stay.
         erasure=Erasure.delete(),

@@ -335,7 +335,7 @@ class RequestStepsMixin:
             to = subject_address(obj)
             language = subject_language(obj)
             # What the answer says of the person is sent, not kept.
-            values = erasure.subject_values(obj.subject)
+            redaction = erasure.redaction_for(obj.subject)
             with transaction.atomic():
                 try:
                     erasure.erasure_execute(obj, actor=request.user)
@@ -349,7 +349,7 @@ class RequestStepsMixin:
                         actor=request.user,
                         notify_to=to,
                         notify_language=language,
-                        redact=values,
+                        redact=redaction,
                     )
 
         return self._step(

@@ -1,5 +1,5 @@
-"""What is written to and about a person after their erasure: what was kept (for the answer
-sent to them, Art. 17(3) and 12(4)) and their values blanked from the text kept of it.
+"""What an erasure kept, for the answer sent to the person (Art. 17(3) and 12(4)); their
+values are redacted from what is kept of the answer by ``gdpr.erasure.redaction``.
 
 Imports nothing of gdpr's workflow: the requests desk, which sends the answer, may import
 it.
@@ -8,18 +8,9 @@ it.
 from __future__ import annotations
 
 import datetime
-import re
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.utils.translation import gettext as _
-
-from accounts.selectors import verified_addresses
 from gdpr.declarations import registered_models
-from gdpr.erasure.hooks import subject_names_for
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 
 def kept_after_erasure(outcome: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -40,25 +31,3 @@ def kept_after_erasure(outcome: dict[str, Any] | None) -> list[dict[str, Any]]:
             }
         )
     return kept
-
-
-def subject_values(user: User) -> list[str]:
-    """What names the person in free text: their name, addresses, phone and street
-    address, and the names they go by in the apps' records (e.g. organizations' member
-    registers: ``gdpr.api.register_subject_names``); longest first."""
-    values = {user.get_full_name(), user.first_name, user.last_name, user.email}
-    values |= {str(user.phone) if user.phone else "", user.street_address}
-    values |= verified_addresses(user=user)
-    values |= subject_names_for(user)
-    # Shorter strings ("Li") would blank ordinary words around them.
-    return sorted({v.strip() for v in values if v and len(v.strip()) >= 3}, key=len, reverse=True)
-
-
-def redact(text: str, values: Iterable[str]) -> str:
-    """``text`` with each of ``values`` replaced, whatever its case: what is written about
-    an erased person after the erasure (the answer sent to them) keeps no copy of them."""
-    for value in values:
-        # Whole words only: a first name "Ann" leaves "annual" alone.
-        pattern = rf"(?<!\w){re.escape(value)}(?!\w)"
-        text = re.sub(pattern, _("[erased]"), text, flags=re.IGNORECASE)
-    return text

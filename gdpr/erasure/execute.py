@@ -9,7 +9,7 @@ lines about the person's records and the files the records held, runs the apps' 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from allauth.usersessions.models import UserSession
@@ -26,6 +26,7 @@ from gdpr.declarations import ErasureStrategy, ModelEntry, registered_models
 from gdpr.disclosures.recipient_notices import notify_recipients
 from gdpr.erasure.hooks import eraser_for
 from gdpr.erasure.plan import ErasurePlan, erasure_plan
+from gdpr.erasure.redaction import REDACTION_KEYS, redact_kept_texts, redaction_for
 from gdpr.erasure.rows import (
     acted_by_others,
     admin_log_condition,
@@ -81,6 +82,9 @@ class ErasureOutcome:
     executed_at: str
     summary: dict[str, Any]
     recipients_notified: int = 0
+    # Keyed hashes of the person's addresses, phone numbers and IBANs: what a note added
+    # to the request later is still cleared of (``gdpr.erasure.redaction``).
+    redaction_keys: list[str] = field(default_factory=list)
     already_done: bool = False
 
     def as_json(self) -> dict[str, Any]:
@@ -94,6 +98,7 @@ class ErasureOutcome:
             executed_at=data["executed_at"],
             summary=data.get("summary", {}),
             recipients_notified=data.get("recipients_notified", 0),
+            redaction_keys=data.get(REDACTION_KEYS, []),
             already_done=already_done,
         )
 
@@ -128,6 +133,9 @@ def erasure_execute(request: DataSubjectRequest, *, actor: User | None) -> Erasu
     # The rows the preview counted, fixed now: later steps (the notices' own step log
     # included) must neither add to them nor hide any.
     pks = rows_now(user)
+    # The person's values, read before anything of them goes: what the texts kept after
+    # the erasure must not repeat.
+    redaction = redaction_for(user)
     # Art. 19: the notices name the person, so they go out before the person does. (The
     # answer to the person is the controller's step that follows, at the address taken
     # before this ran: see gdpr.requests.services.request_complete.)
@@ -135,15 +143,31 @@ def erasure_execute(request: DataSubjectRequest, *, actor: User | None) -> Erasu
 
     with acting_as(actor), audit_suppressed():
         done = _erase(user, plan, pks)
+        redact_kept_texts(redaction, pks)
 
     outcome = ErasureOutcome(
         executed_at=timezone.now().isoformat(),
         summary=done,
         recipients_notified=len(notices),
+        redaction_keys=redaction.stored_keys(),
     )
     DataSubjectRequest.objects.filter(pk=request.pk).update(outcome=outcome.as_json())
+    _keep_redaction_keys(pks["gdpr.datasubjectrequest"], outcome.redaction_keys, but=request)
     request_event_log(request, RequestEvent.Action.ERASURE_EXECUTED, actor=actor)
     return outcome
+
+
+def _keep_redaction_keys(
+    request_pks: list[Any], keys: list[str], *, but: DataSubjectRequest
+) -> None:
+    """The person's other requests keep the keyed hashes too: a note added to any of them
+    later loses the person's addresses, phone numbers and IBANs."""
+    if not keys:
+        return
+    others = DataSubjectRequest.objects.filter(pk__in=request_pks).exclude(pk=but.pk)
+    for other in others.only("pk", "outcome"):
+        outcome = {**(other.outcome or {}), REDACTION_KEYS: keys}
+        DataSubjectRequest.objects.filter(pk=other.pk).update(outcome=outcome)
 
 
 def _count_deleted(counts: dict[str, int], result: tuple[int, dict[str, int]]) -> None:

@@ -8,9 +8,10 @@ date). What is more than that is declared here, by the app that knows it, throug
   collection, Art. 17(3)(e)) and warnings the person should read first (organizations:
   the only admin of an organization);
 - ``Eraser``: a model whose rows are anonymised by more than blanking fields (a
-  membership also ends and loses its link to the account);
-- ``SubjectNames``: the names the person goes by in the app's records, which what is kept
-  after the erasure (the answer sent to them) must not repeat.
+  membership also ends and loses its link to the account).
+
+The values that name the person in free text are declared on the model entries
+(``ModelEntry.identifying``), not here.
 
 Plain dataclasses and dict registries, like ``gdpr.declarations``: this module imports no
 app.
@@ -18,7 +19,7 @@ app.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -66,17 +67,8 @@ class Eraser:
     step: Callable[[int], LazyText] | None = None
 
 
-@dataclass(frozen=True)
-class SubjectNames:
-    """Where the person goes by a name of their own in an app's records (a member register)."""
-
-    name: str
-    values: Callable[[User], Iterable[str]]
-
-
 _checks: dict[str, ErasureCheck] = {}
 _erasers: dict[str, Eraser] = {}
-_subject_names: dict[str, SubjectNames] = {}
 
 
 def register_erasure_check(check: ErasureCheck) -> ErasureCheck:
@@ -99,16 +91,6 @@ def unregister_eraser(model: type[models.Model]) -> None:
     _erasers.pop(model._meta.label_lower, None)
 
 
-def register_subject_names(names: SubjectNames) -> SubjectNames:
-    """Add (or replace, by name) a source of the person's names."""
-    _subject_names[names.name] = names
-    return names
-
-
-def unregister_subject_names(name: str) -> None:
-    _subject_names.pop(name, None)
-
-
 def _sorted_checks() -> list[ErasureCheck]:
     # By name: the order the person reads them in does not depend on INSTALLED_APPS.
     return [_checks[name] for name in sorted(_checks)]
@@ -126,8 +108,3 @@ def warnings_for(user: User) -> list[str]:
 
 def eraser_for(model: type[models.Model]) -> Eraser | None:
     return _erasers.get(model._meta.label_lower)
-
-
-def subject_names_for(user: User) -> set[str]:
-    """The names ``user`` goes by in the apps' records."""
-    return {value for source in _subject_names.values() for value in source.values(user)}

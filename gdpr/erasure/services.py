@@ -2,9 +2,9 @@
 
 The work is done in the modules beside this one: ``plan`` (the preview shown to the person
 and the controller, and the grounds for refusing), ``execute`` (the erasure itself),
-``rows`` (the querysets both read), ``answer`` (what is kept, and redacting the person
-from texts kept after), ``hooks`` (what the apps declare: refusal grounds, warnings,
-erasers, the person's names). Here: filing an erasure request and noting its preview.
+``rows`` (the querysets both read), ``answer`` (what is kept), ``redaction`` (the
+person's values out of the texts kept after), ``hooks`` (what the apps declare: refusal
+grounds, warnings, erasers). Here: filing an erasure request and noting its preview.
 
 Everything is driven by the personal-data registry and the apps' hooks: each model's
 entry says how to find the person's rows and whether they are deleted, anonymised or kept
@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from gdpr.erasure.answer import kept_after_erasure, redact, subject_values
+from gdpr.erasure.answer import kept_after_erasure
 from gdpr.erasure.execute import ErasureError, ErasureOutcome, ErasureRefused, erasure_execute
 from gdpr.erasure.plan import (
     ACTION_LABELS,
@@ -28,6 +28,7 @@ from gdpr.erasure.plan import (
     erasure_plan,
     erasure_refusal_grounds,
 )
+from gdpr.erasure.redaction import Redaction, redaction_for
 from gdpr.erasure.rows import anonymise_rows, delete_files_on_commit
 from gdpr.models import OPEN_STATUSES, DataSubjectRequest, RequestEvent, RequestKind
 from gdpr.requests.base import request_event_log
@@ -44,6 +45,7 @@ __all__ = [
     "KeptRecord",
     "OpenErasureRequest",
     "PlanItem",
+    "Redaction",
     "anonymise_rows",
     "delete_files_on_commit",
     "erasure_execute",
@@ -53,8 +55,7 @@ __all__ = [
     "erasure_refusal_grounds",
     "kept_after_erasure",
     "open_erasure_request",
-    "redact",
-    "subject_values",
+    "redaction_for",
 ]
 
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gdpr.audit import acting_as
+from gdpr.erasure.redaction import request_redaction
 from gdpr.models import DataSubjectRequest, RequestEvent
 
 if TYPE_CHECKING:
@@ -50,13 +51,14 @@ def request_event_log(
     at: datetime.datetime | None = None,
     assignee: User | None = None,
 ) -> RequestEvent:
-    """Append one step to a request's trail (never edited afterwards)."""
+    """Append one step to a request's trail (never edited afterwards). Once the person
+    is erased, the note loses their addresses, phone numbers and IBANs."""
     return RequestEvent.objects.create(
         request=request,
         action=action,
         actor=actor,
         assignee=assignee,
-        note=note,
+        note=request_redaction(request.outcome).apply(note),
         internal=internal,
         at=at or timezone.now(),
     )

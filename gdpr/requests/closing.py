@@ -4,13 +4,13 @@ step."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gdpr.erasure import services as erasure
+from gdpr.erasure.redaction import Redaction, request_redaction
 from gdpr.exports.services import export_download_url
 from gdpr.models import DataExport, DataSubjectRequest, RequestEvent, RequestKind
 from gdpr.requests import states
@@ -64,7 +64,7 @@ def request_complete(
     actor: User | None,
     notify_to: str = "",
     notify_language: str = "",
-    redact: Iterable[str] = (),
+    redact: Redaction | None = None,
 ) -> DataSubjectRequest:
     """Send the answer and close the request as completed. What the kind requires must
     have been done first (the export ready, the erasure executed, the correction applied,
@@ -72,8 +72,8 @@ def request_complete(
 
     ``notify_to``/``notify_language``: where to send the answer when the request no longer
     holds an address (an erasure blanks it) — taken before the erasure ran.
-    ``redact``: the erased person's values, sent in the answer but not kept in the request
-    or its steps."""
+    ``redact``: the erased person's values (taken before the erasure ran), sent in the
+    answer but not kept in the request, its steps or its audit trail."""
     response = response.strip()
     if not response:
         raise RequestError(_("Write the answer to the person."), code="response")
@@ -83,7 +83,8 @@ def request_complete(
     if problem:
         raise RequestError(problem, code="not_done")
     now = timezone.now()
-    kept_response = erasure.redact(response, redact)
+    redaction = (redact or Redaction()).merged(request_redaction(locked.outcome))
+    kept_response = redaction.apply(response)
     locked.status = states.next_status(Step.COMPLETE)
     locked.response = kept_response
     locked.responded_at = now

@@ -44,5 +44,6 @@ register_model(
         # The flight happened (the aircraft's own log needs it); who flew and what they
         # wrote about it go.
         erasure=Erasure.anonymise("pilot", "remarks"),
+        free_text=frozenset({"remarks"}),
     )
 )

@@ -323,9 +323,11 @@ def test_the_plan_costs_the_same_queries_however_much_the_person_holds(controlle
 def test_what_is_kept_of_an_answer_loses_the_persons_values_but_not_other_words():
     from django.utils import translation
 
-    from gdpr.erasure.services import redact
+    from gdpr.declarations import Identifier
+    from gdpr.erasure.services import Redaction
 
     text = "Dear ANN, your annual fee and ann@example.fi were erased, Ann."
+    redaction = Redaction.of([(Identifier.EMAIL, "ann@example.fi"), (Identifier.NAME, "Ann")])
     with translation.override("en"):
-        kept = redact(text, ["ann@example.fi", "Ann"])
+        kept = redaction.apply(text)
     assert kept == "Dear [erased], your annual fee and [erased] were erased, [erased]."

@@ -1,10 +1,12 @@
 """The erasure hooks: what an app declares through gdpr.api (refusal grounds, warnings,
-erasers, the person's names) reaches the preview and the execution, and gdpr's erasure,
+erasers, the values that name the person) reaches the preview and the execution, and gdpr's erasure,
 audit and export code names no other app."""
 
 from __future__ import annotations
 
+import datetime
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,13 +23,14 @@ from gdpr.erasure.services import (
     erasure_execute,
     erasure_plan,
     erasure_refusal_grounds,
-    subject_values,
+    redaction_for,
 )
 from gdpr.models import AuditEntry, DataSubjectRequest, RequestKind, RequestStatus
 from gdpr.requests.services import request_file
 from organizations import erasure as organizations_erasure
 from organizations.models import MemberDataView, Membership
 from tests.factories import StaffFactory, UserFactory
+from tests.flightlog.models import FlightLogEntry
 from tests.organizations.factories import add_member, organization_with_admin
 
 from .distinctive import use_private_storage
@@ -47,7 +50,6 @@ def restore_hooks(monkeypatch):
     """Registrations made by a test go away after it."""
     monkeypatch.setattr(hooks, "_checks", dict(hooks._checks))
     monkeypatch.setattr(hooks, "_erasers", dict(hooks._erasers))
-    monkeypatch.setattr(hooks, "_subject_names", dict(hooks._subject_names))
 
 
 def erasure_request(user: User) -> DataSubjectRequest:
@@ -157,23 +159,29 @@ def test_the_membership_step_is_in_the_readers_language(client):
         assert str(step).startswith("Jäsenyytesi päättyy")
 
 
-def test_subject_names_come_from_the_apps(restore_hooks):
+def test_the_values_redacted_are_what_the_apps_declare_as_identifying():
     user = UserFactory(first_name="Ann", last_name="Example")
-    api.register_subject_names(
-        api.SubjectNames(name="tests.nickname", values=lambda person: ["Zorro Zed", ""])
+    FlightLogEntry.objects.create(
+        pilot=user, aircraft="OH-PDX", flown_on=datetime.date(2026, 5, 1), remarks="Zorro Zed"
     )
-    values = subject_values(user)
-    assert "Zorro Zed" in values
-    assert "" not in values
-    hooks.unregister_subject_names("tests.nickname")
-    assert "Zorro Zed" not in subject_values(user)
+    entry = entry_for(FlightLogEntry)
+    assert "Zorro Zed" not in {value for _kind, value in redaction_for(user).values}
+    api.register_model(replace(entry, identifying={"remarks": api.Identifier.NAME}))
+    try:
+        assert (api.Identifier.NAME, "Zorro Zed") in redaction_for(user).values
+    finally:
+        api.register_model(entry)
 
 
-def test_the_member_registers_name_is_among_the_subject_values():
+def test_the_member_registers_name_and_number_are_among_the_redacted_values():
     member = UserFactory(first_name="Ann", last_name="Example")
     membership = add_member(organization_with_admin(UserFactory()), member)
-    Membership.objects.filter(pk=membership.pk).update(name="Annikki Esimerkki")
-    assert "Annikki Esimerkki" in subject_values(member)
+    Membership.objects.filter(pk=membership.pk).update(
+        name="Annikki Esimerkki", member_number="A-102"
+    )
+    values = redaction_for(member).values
+    assert (api.Identifier.NAME, "Annikki Esimerkki") in values
+    assert (api.Identifier.NUMBER, "A-102") in values
 
 
 def test_the_audit_trail_follows_the_entries_declarations():
