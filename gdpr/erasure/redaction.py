@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 from stdnum import iban as iban_number
 
 from gdpr.declarations import Identifier, registered_models
-from gdpr.keys import email_key, iban_key, normalise_iban, phone_key
+from gdpr.keys import email_key, iban_key, normalise_iban, normalise_phone, phone_key
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -110,6 +110,11 @@ def _core(kind: Identifier, value: str) -> str:
     return _PATTERNS.get(kind, _words)(value)
 
 
+def _normal(kind: Identifier, value: str) -> str:
+    # A phone field may render in any format; one form keeps the values unique.
+    return normalise_phone(value) if kind == Identifier.PHONE else value.strip()
+
+
 def _placeholder() -> str:
     return _("[erased]")
 
@@ -124,7 +129,7 @@ class Redaction:
 
     @classmethod
     def of(cls, values: Iterable[tuple[Identifier, str]], keys: Iterable[str] = ()) -> Redaction:
-        found = {(Identifier(kind), value.strip()) for kind, value in values if value}
+        found = {(Identifier(kind), _normal(kind, value)) for kind, value in values if value}
         kept = {(kind, value) for kind, value in found if len(value) >= MIN_LENGTH}
         # Longest first: "Anna-Liisa Virtanen" goes whole before "Anna-Liisa" alone.
         ordered = sorted(kept, key=lambda kv: (-len(kv[1]), kv[0], kv[1]))

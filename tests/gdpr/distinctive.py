@@ -8,8 +8,11 @@ and addresses, numbers and dates derived from the tag.
 ``values`` are what the person's own records hold (all of them belong in an export);
 ``secrets`` are personal but never exported (keys, session keys, TOTP secrets) and must
 still be gone after erasure; ``unregistered`` are copies outside the registry (the Django
-admin's log) that erasure must reach too. ``kept`` names the values expected to survive
-erasure, in accounting vouchers kept until their retention date.
+admin's log) that erasure must reach too; ``written`` are the person's values as people
+write them in free text (a phone number as 050-123 4567, a birth date as 7.5.1985), put
+in the handlers' notes, answers, audit changes and admin log, and in other people's
+records. ``kept`` names the values expected to survive erasure, in accounting vouchers
+kept until their retention date.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from gdpr.models import (
     AuditEntry,
     Consent,
     DataExport,
+    DataSubjectRequest,
     Disclosure,
     DisclosureSubject,
     ExportDownload,
@@ -80,6 +84,8 @@ class DistinctivePerson:
     secrets: dict[str, str] = field(default_factory=dict)
     # Copies outside the registry (admin log) that erasure must remove as well.
     unregistered: dict[str, str] = field(default_factory=dict)
+    # The person's values in the forms people write them in free text.
+    written: dict[str, str] = field(default_factory=dict)
     # Labels (keys of ``values``) expected to survive erasure in kept vouchers.
     kept: set[str] = field(default_factory=set)
     organization: Organization | None = None
@@ -88,7 +94,32 @@ class DistinctivePerson:
     admin: User | None = None
 
     def all_values(self) -> dict[str, str]:
-        return {**self.values, **self.secrets, **self.unregistered}
+        return {**self.values, **self.secrets, **self.unregistered, **self.written}
+
+    def free_text(self) -> str:
+        """A handler's note naming the person by every value the registry holds of them,
+        each phone and date in the forms people write them."""
+        v, w = self.values, self.written
+        return (
+            f"{v['organizations.Membership.name']} ({v['accounts.User.email']},"
+            f" {w['written.phone_national']}, {w['written.phone_dashed']},"
+            f" {w['written.phone_compact']}) is member"
+            f" {v['organizations.Membership.member_number']} in {v['accounts.User.city']},"
+            f" {v['accounts.User.street_address']},"
+            f" {v['accounts.User.postal_code']} {v['accounts.User.city']}; born"
+            f" {w['written.birth_date_fi']} ({v['accounts.User.date_of_birth']}); second"
+            f" address {v['account.EmailAddress.email#2']}; known at"
+            f" {v['organizations.Membership.name#2']} as member"
+            f" {v['organizations.Membership.member_number#2']}."
+        )
+
+    def distinctive_text(self) -> str:
+        """What names the person and no one else, as a note in someone else's record."""
+        v, w = self.values, self.written
+        return (
+            f"Asked {v['organizations.Membership.name']} to call back:"
+            f" {w['written.phone_dashed']} or {v['accounts.User.email']}."
+        )
 
     def erased_values(self) -> dict[str, str]:
         """Values that must not survive erasure anywhere outside the kept records."""
@@ -466,6 +497,7 @@ def build_person(tag: str) -> DistinctivePerson:
     )
 
     person.values = v
+    _write_free_texts(person, t, access=access, staff=staff, admin=admin, organization=organization)
     person.kept = {
         label
         for label, value in v.items()
@@ -475,6 +507,75 @@ def build_person(tag: str) -> DistinctivePerson:
     person.membership = membership
     person.admin = admin
     return person
+
+
+def _write_free_texts(
+    person: DistinctivePerson,
+    t: _Tokens,
+    *,
+    access,
+    staff: User,
+    admin: User,
+    organization: Organization,
+) -> None:
+    """The handlers' free texts: the person's values, in the forms people write them, in
+    the answer to their request, its notes, an audit change and the admin's log about
+    their account; what names them alone in records about others (an audit change and an
+    admin log line about the organization, a call logged about its other admin)."""
+    digits = t.phone().removeprefix("+358")
+    born = person.user.date_of_birth
+    person.written = {
+        "written.phone_national": f"0{digits[:2]} {digits[2:5]} {digits[5:]}",
+        "written.phone_dashed": f"0{digits[:2]}-{digits[2:5]} {digits[5:]}",
+        "written.phone_compact": f"0{digits}",
+        "written.birth_date_fi": f"{born.day}.{born.month}.{born.year}",
+    }
+    note = person.free_text()
+    DataSubjectRequest.objects.filter(pk=access.pk).update(response=note)
+    request_event_log(access, RequestEvent.Action.NOTE, actor=staff, note=note, internal=True)
+    user_type = ContentType.objects.get_for_model(User)
+    AuditEntry.objects.create(
+        actor=staff,
+        subject=person.user,
+        action=AuditEntry.Action.CHANGED,
+        model="accounts.user",
+        object_id=str(person.user.pk),
+        changes={"city": ["", note]},
+    )
+    LogEntry.objects.create(
+        user=staff,
+        content_type=user_type,
+        object_id=str(person.user.pk),
+        object_repr=str(person.user)[:200],
+        action_flag=CHANGE,
+        change_message=note,
+    )
+    elsewhere = person.distinctive_text()
+    AuditEntry.objects.create(
+        actor=staff,
+        action=AuditEntry.Action.CHANGED,
+        model="organizations.organization",
+        object_id=str(organization.pk),
+        changes={"website": ["", elsewhere]},
+    )
+    LogEntry.objects.create(
+        user=staff,
+        content_type=ContentType.objects.get_for_model(organization),
+        object_id=str(organization.pk),
+        object_repr=f"{organization.name} ({person.values['organizations.Membership.name']})",
+        action_flag=CHANGE,
+        change_message=elsewhere,
+    )
+    communication_record(
+        organization=organization,
+        subject=admin,
+        counterpart=organization.name,
+        channel=CommunicationRecord.Channel.PHONE,
+        direction=CommunicationRecord.Direction.INCOMING,
+        subject_line="Jäsenasia",
+        summary=elsewhere,
+        actor=admin,
+    )
 
 
 def models_with_subject_fields() -> list[registry.ModelEntry]:

@@ -83,7 +83,8 @@ def test_the_preview_lists_exactly_what_the_execution_does(person, controller):
     assert plan.sessions == 1
     assert plan.files == 3  # the attachment, the letter, the export
     assert plan.audit_entries > 0
-    assert plan.admin_log_entries == 1
+    # The change line and the handler's note on the account (distinctive.py).
+    assert plan.admin_log_entries == 2
 
 
 def test_it_records_the_outcome_without_personal_data(person, controller):

@@ -1,5 +1,8 @@
 """After erasing a person, none of their values is left anywhere in the database or the
 private files — except in the records the preview listed as kept, each with its date.
+The values are in the handlers' free texts too (answers, notes, audit changes, the admin's
+log, other people's records), in the forms people write them, and in the answer and the
+note written to the request after the erasure.
 
 The scan reads every text-like column (char, text, JSON, IP address) of every table the
 database has (Django's, allauth's, guardian's, the admin log, sessions: introspected, not
@@ -14,11 +17,12 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.core import mail
 from django.db import connection
 
-from gdpr.erasure.services import erasure_execute, erasure_plan
+from gdpr.erasure.services import erasure_execute, erasure_plan, redaction_for
 from gdpr.models import DataSubjectRequest, RequestKind, RequestStatus
-from gdpr.requests.services import request_file
+from gdpr.requests.services import request_complete, request_file, request_note
 from tests.factories import StaffFactory
 
 from .distinctive import build_person, use_private_storage
@@ -133,8 +137,30 @@ def test_nothing_of_the_erased_person_survives_outside_the_kept_records(
     request = erasure_request_for(x.user, staff)
     plan = erasure_plan(x.user)
     kept = {(k.model, k.object_id): k for k in plan.kept}
+    # As the controller's erasure page does: the values are taken before the erasure, the
+    # answer naming the person is sent after it, and a call from them is noted later.
+    address, redaction = x.user.email, redaction_for(x.user)
     with django_capture_on_commit_callbacks(execute=True):
         erasure_execute(request, actor=staff)
+        request_complete(
+            request,
+            response=x.free_text(),
+            actor=staff,
+            notify_to=address,
+            notify_language="en",
+            redact=redaction,
+        )
+    request_note(
+        request,
+        note=(
+            f"Called again from {x.written['written.phone_dashed']}, asking that"
+            f" {x.values['account.EmailAddress.email']} get a copy."
+        ),
+        actor=staff,
+    )
+    # The answer sent says what it must; only the copy kept is redacted.
+    (answer,) = [m for m in mail.outbox if m.to == [address]]
+    assert x.values["organizations.Membership.member_number"] in answer.body
 
     leftovers = [
         hit
