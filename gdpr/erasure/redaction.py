@@ -228,17 +228,22 @@ def _as_text(value: Any) -> str:
 
 def redaction_for(user: User) -> Redaction:
     """The person's values in every registered model that declares its identifying fields
-    (one query per such model)."""
+    (one query per such model). A row's names together, in the order declared, are the
+    person's full name too ("Aino" and "Virtanen" make "Aino Virtanen")."""
     values: list[tuple[Identifier, str]] = []
     for entry in registered_models():
         if not entry.identifying or entry.person is None:
             continue
         names = list(entry.identifying)
         for row in entry.rows_for(user).values_list(*names):
-            values += [
+            found = [
                 (entry.identifying[name], _as_text(value))
                 for name, value in zip(names, row, strict=True)
             ]
+            parts = [value.strip() for kind, value in found if kind == Identifier.NAME and value]
+            if len(parts) > 1:
+                found.append((Identifier.NAME, " ".join(parts)))
+            values += found
     return Redaction.of(values)
 
 

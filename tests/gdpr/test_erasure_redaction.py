@@ -178,6 +178,14 @@ def test_the_values_come_from_what_the_apps_declare(member):
 
 
 @pytest.mark.django_db
+def test_a_rows_names_together_are_the_full_name_that_reaches_everyones_texts():
+    user = UserFactory(first_name="Eero", last_name="Esimerkki")
+    redaction = redaction_for(user)
+    assert (Identifier.NAME, "Eero Esimerkki") in redaction.values
+    assert redaction.distinctive().apply("Eero Esimerkki, not Eero") == "[erased], not Eero"
+
+
+@pytest.mark.django_db
 def test_a_note_added_after_the_erasure_loses_the_persons_address_and_phone(member):
     request = _erase(member.user)
     event = request_note(
