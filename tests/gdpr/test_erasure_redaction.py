@@ -285,3 +285,34 @@ def test_the_registry_refuses_identifying_or_free_text_fields_it_cannot_use():
         "flightlog.FlightLogEntry.aircraft: free text must be a personal text or JSON field",
         "flightlog.FlightLogEntry.flown_on: free text must be a personal text or JSON field",
     ]
+
+
+@pytest.mark.django_db
+def test_the_database_finds_values_however_they_are_punctuated(member):
+    from gdpr.erasure.redaction import redact_kept_texts
+
+    organization = member.organization
+    admin = Membership.objects.get(organization=organization, role=Membership.Role.ADMIN).user
+    record = communication_record(
+        organization=organization,
+        subject=admin,
+        counterpart=organization.name,
+        channel=CommunicationRecord.Channel.EMAIL,
+        direction=CommunicationRecord.Direction.INCOMING,
+        subject_line="Re: O'Brien-Smith (Jr.)",
+        summary="From ann+club@example.fi; O'BRIEN-SMITH (JR.) #5 asks; ann@example.fi stays.",
+        actor=admin,
+    )
+    redaction = Redaction.of(
+        [
+            (Identifier.EMAIL, "ann+club@example.fi"),
+            (Identifier.NAME, "O'Brien-Smith (Jr.)"),
+        ]
+    )
+    # The record, and the audit entry that recorded its creation.
+    assert redact_kept_texts(redaction, {}) == 2
+    record.refresh_from_db()
+    assert record.subject_line == "Re: [erased]"
+    assert record.summary == "From [erased]; [erased] #5 asks; ann@example.fi stays."
+    created = AuditEntry.objects.get(model="communications.communicationrecord")
+    assert "O'Brien" not in str(created.changes) and "ann+club" not in str(created.changes)
