@@ -5,6 +5,7 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress, EmailConfirmation
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gdpr.api import (
@@ -237,6 +238,7 @@ register_model(
         not_personal=frozenset({"id"}),
         erasure=Erasure.delete(),
         identifying={"email": Identifier.EMAIL},
+        unproven=Q(verified=False),
     )
 )
 register_model(

@@ -264,6 +264,10 @@ class ModelEntry:
     # phone, member number, city): erasing the person redacts these values from the free
     # texts kept after it. The values gdpr redacts are only what the apps declare here.
     identifying: Mapping[str, Identifier] = field(default_factory=dict)
+    # The rows whose identifying values the person has not shown to be theirs (an
+    # unverified address may be someone else's): redacted from the person's own texts only,
+    # never from other people's.
+    unproven: Q | None = None
     # Fields of prose written by people (notes, answers, change lists) that may name
     # anyone: erasure redacts the erased person's values from them in the rows it keeps,
     # and their addresses, phone numbers, IBANs and full names in every row.

@@ -126,20 +126,34 @@ class Redaction:
 
     values: tuple[tuple[Identifier, str], ...] = ()
     keys: frozenset[str] = frozenset()
+    # Values the person never showed to be theirs (an unverified address): not redacted
+    # from other people's texts, where they may be their real owner's.
+    unproven: frozenset[tuple[Identifier, str]] = frozenset()
 
     @classmethod
-    def of(cls, values: Iterable[tuple[Identifier, str]], keys: Iterable[str] = ()) -> Redaction:
+    def of(
+        cls,
+        values: Iterable[tuple[Identifier, str]],
+        keys: Iterable[str] = (),
+        *,
+        unproven: Iterable[tuple[Identifier, str]] = (),
+    ) -> Redaction:
         found = {(Identifier(kind), _normal(kind, value)) for kind, value in values if value}
-        kept = {(kind, value) for kind, value in found if len(value) >= MIN_LENGTH}
+        doubtful = {(Identifier(kind), _normal(kind, value)) for kind, value in unproven if value}
+        kept = {(kind, value) for kind, value in found | doubtful if len(value) >= MIN_LENGTH}
         # Longest first: "Anna-Liisa Virtanen" goes whole before "Anna-Liisa" alone.
         ordered = sorted(kept, key=lambda kv: (-len(kv[1]), kv[0], kv[1]))
-        return cls(values=tuple(ordered), keys=frozenset(keys))
+        return cls(
+            values=tuple(ordered), keys=frozenset(keys), unproven=frozenset(doubtful - found)
+        )
 
     def __bool__(self) -> bool:
         return bool(self.values or self.keys)
 
     def merged(self, other: Redaction) -> Redaction:
-        return Redaction.of((*self.values, *other.values), self.keys | other.keys)
+        proven = [kv for kv in self.values if kv not in self.unproven]
+        proven += [kv for kv in other.values if kv not in other.unproven]
+        return Redaction.of(proven, self.keys | other.keys, unproven=self.unproven | other.unproven)
 
     def distinctive(self) -> Redaction:
         """What names the person and no one else: addresses, phone numbers, IBANs and
@@ -149,8 +163,10 @@ class Redaction:
             values=tuple(
                 (kind, value)
                 for kind, value in self.values
-                if kind in _DISTINCTIVE or (kind is Identifier.NAME and len(value.split()) > 1)
+                if (kind, value) not in self.unproven
+                and (kind in _DISTINCTIVE or (kind is Identifier.NAME and len(value.split()) > 1))
             ),
+            unproven=frozenset(),
         )
 
     def stored_keys(self) -> list[str]:
@@ -231,20 +247,33 @@ def redaction_for(user: User) -> Redaction:
     (one query per such model). A row's names together, in the order declared, are the
     person's full name too ("Aino" and "Virtanen" make "Aino Virtanen")."""
     values: list[tuple[Identifier, str]] = []
+    unproven: list[tuple[Identifier, str]] = []
     for entry in registered_models():
         if not entry.identifying or entry.person is None:
             continue
-        names = list(entry.identifying)
-        for row in entry.rows_for(user).values_list(*names):
-            found = [
-                (entry.identifying[name], _as_text(value))
-                for name, value in zip(names, row, strict=True)
-            ]
-            parts = [value.strip() for kind, value in found if kind == Identifier.NAME and value]
-            if len(parts) > 1:
-                found.append((Identifier.NAME, " ".join(parts)))
-            values += found
-    return Redaction.of(values)
+        rows = entry.rows_for(user)
+        if entry.unproven is None:
+            _collect(entry.identifying, rows, values)
+        else:
+            _collect(entry.identifying, rows.exclude(entry.unproven), values)
+            _collect(entry.identifying, rows.filter(entry.unproven), unproven)
+    return Redaction.of(values, unproven=unproven)
+
+
+def _collect(
+    identifying: Mapping[str, Identifier],
+    rows: models.QuerySet,
+    into: list[tuple[Identifier, str]],
+) -> None:
+    names = list(identifying)
+    for row in rows.values_list(*names):
+        found = [
+            (identifying[name], _as_text(value)) for name, value in zip(names, row, strict=True)
+        ]
+        parts = [value.strip() for kind, value in found if kind == Identifier.NAME and value]
+        if len(parts) > 1:
+            found.append((Identifier.NAME, " ".join(parts)))
+        into += found
 
 
 def request_redaction(outcome: Mapping[str, Any] | None) -> Redaction:

@@ -316,3 +316,37 @@ def test_the_database_finds_values_however_they_are_punctuated(member):
     assert record.summary == "From [erased]; [erased] #5 asks; ann@example.fi stays."
     created = AuditEntry.objects.get(model="communications.communicationrecord")
     assert "O'Brien" not in str(created.changes) and "ann+club" not in str(created.changes)
+
+
+@pytest.mark.django_db
+def test_an_unverified_address_leaves_other_peoples_records_alone(member):
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=member.user, email="stranger@example.fi", verified=False)
+    organization = member.organization
+    admin = Membership.objects.get(organization=organization, role=Membership.Role.ADMIN).user
+    record = communication_record(
+        organization=organization,
+        subject=admin,
+        counterpart=organization.name,
+        channel=CommunicationRecord.Channel.EMAIL,
+        direction=CommunicationRecord.Direction.INCOMING,
+        subject_line="Jäsenasia",
+        summary="Forwarded to stranger@example.fi and aino.virtanen@example.fi.",
+        actor=admin,
+    )
+    redaction = redaction_for(member.user)
+    request = _erase(member.user)
+    record.refresh_from_db()
+    # It may be its real owner's address: only the verified one goes.
+    assert record.summary == "Forwarded to stranger@example.fi and [erased]."
+    # In what is kept of the person's own request, both go.
+    request_complete(
+        request,
+        response="Erased; we wrote to stranger@example.fi.",
+        actor=StaffFactory(),
+        notify_to="aino.virtanen@example.fi",
+        redact=redaction,
+    )
+    request.refresh_from_db()
+    assert request.response == "Erased; we wrote to [erased]."
