@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property, reduce
 from operator import or_
 from typing import TYPE_CHECKING, Any
@@ -124,11 +124,12 @@ class Redaction:
     """The erased person's values, and the keyed hashes of those that can be found again
     in new text after the values are gone."""
 
-    values: tuple[tuple[Identifier, str], ...] = ()
-    keys: frozenset[str] = frozenset()
+    # Not in the repr: a traceback or a log line would copy them back.
+    values: tuple[tuple[Identifier, str], ...] = field(default=(), repr=False)
+    keys: frozenset[str] = field(default=frozenset(), repr=False)
     # Values the person never showed to be theirs (an unverified address): not redacted
     # from other people's texts, where they may be their real owner's.
-    unproven: frozenset[tuple[Identifier, str]] = frozenset()
+    unproven: frozenset[tuple[Identifier, str]] = field(default=frozenset(), repr=False)
 
     @classmethod
     def of(
