@@ -456,12 +456,8 @@ def _to_in_progress(request: DataSubjectRequest, *, actor: User) -> DataSubjectR
             raise RectificationError(
                 _("The controller must verify the person's identity before this is decided.")
             )
-        request_verify_identity(
-            request,
-            method=IdentityMethod.SIGNED_IN,
-            note=_("Filed in the service by the signed-in person."),
-            actor=actor,
-        )
+        # The method's label says it all, in the reader's language; no note to translate.
+        request_verify_identity(request, method=IdentityMethod.SIGNED_IN, actor=actor)
         request.refresh_from_db()
     if request.status == RequestStatus.IDENTITY_VERIFIED:
         request_start(request, actor=actor)
