@@ -47,17 +47,34 @@ def _labels_of(choices: type) -> Callable[[Any], str]:
     return labels
 
 
+# Keys that another part of gdpr puts in words (a rectification target's key → "Member
+# number — Membership"); filled at start-up (gdpr.apps), read when a step is shown.
+_describers: dict[str, Callable[[Any], str]] = {}
+
+RECTIFICATION_TARGET_KEY = "rectification_target"
+
+
+def register_describer(kind: str, describe: Callable[[Any], str]) -> None:
+    """Let steps show a stored key of ``kind`` in words, in the reader's language."""
+    _describers[kind] = describe
+
+
 @dataclass(frozen=True)
 class Phrase:
     text: Promise
     # Params shown through a function (a choice code by its label) instead of as stored.
     shown: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
+    # Params shown by a registered describer (param → kind of key).
+    described: Mapping[str, str] = field(default_factory=dict)
+
+    def _show(self, name: str, value: Any) -> Any:
+        if name in self.shown:
+            return self.shown[name](value)
+        describe = _describers.get(self.described.get(name, ""))
+        return describe(value) if describe is not None else value
 
     def render(self, params: Mapping[str, Any]) -> str:
-        values = {
-            name: self.shown[name](value) if name in self.shown else value
-            for name, value in params.items()
-        }
+        values = {name: self._show(name, value) for name, value in params.items()}
         text = str(self.text)
         if not values:
             return text
@@ -77,6 +94,7 @@ MARKETING_NO_ACCOUNT = "marketing_no_account"
 RESTRICTION_LIFTED = "restriction_lifted"
 RECIPIENTS_NONE = "recipients_none"
 RECTIFICATION_TARGET = "rectification_target"
+RECTIFIED = "rectified"
 EXTENSION_TOLD_BY_LETTER = "extension_told_by_letter"
 EXTENSION_TOLD_BY_PHONE = "extension_told_by_phone"
 
@@ -93,7 +111,14 @@ PHRASES: dict[str, Phrase] = {
     ),
     RESTRICTION_LIFTED: Phrase(_("Restriction of processing lifted.")),
     RECIPIENTS_NONE: Phrase(_("Nobody had received this data.")),
-    RECTIFICATION_TARGET: Phrase(_("Datum to correct: %(target)s; correct value: %(value)s")),
+    RECTIFICATION_TARGET: Phrase(
+        _("Datum to correct: %(target)s; correct value: %(value)s"),
+        described={"target": RECTIFICATION_TARGET_KEY},
+    ),
+    RECTIFIED: Phrase(
+        _("%(target)s (%(record)s): %(old)s → %(new)s"),
+        described={"target": RECTIFICATION_TARGET_KEY},
+    ),
     EXTENSION_TOLD_BY_LETTER: Phrase(_("By letter")),
     EXTENSION_TOLD_BY_PHONE: Phrase(_("By phone")),
 }

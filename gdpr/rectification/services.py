@@ -43,6 +43,7 @@ from gdpr.models import (
     RequestKind,
     RequestStatus,
 )
+from gdpr.models import request_phrases as phrases
 from gdpr.rectification.sources import (
     RecordHolder,
     RectifiableField,
@@ -521,8 +522,15 @@ def _accept(request: DataSubjectRequest, *, value: str, reason: str, actor: User
         request,
         RequestEvent.Action.RECTIFIED,
         actor=actor,
-        note=_("%(label)s (%(record)s): %(old)s → %(new)s")
-        % {"label": datum.label, "record": datum.record, "old": old, "new": new},
+        # The datum by its key, put in words when the step is read; the record's name and
+        # the values as they were.
+        phrase=phrases.RECTIFIED,
+        params={
+            "target": request.rectification_target,
+            "record": str(datum.record),
+            "old": old,
+            "new": new,
+        },
     )
     if reason:
         request_event_log(request, RequestEvent.Action.NOTE, actor=actor, note=reason)
