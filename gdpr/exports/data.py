@@ -469,8 +469,22 @@ class RowWriter:
             )
 
 
+def local_date(value: str | None) -> str:
+    """An ISO 8601 date or time from data.json as a date in the reader's format (5.12.2026);
+    what is not one is shown as it is."""
+    if not value:
+        return ""
+    try:
+        parsed = datetime.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if parsed.tzinfo is not None:
+        parsed = timezone.localtime(parsed)
+    return formats.date_format(parsed.date(), "SHORT_DATE_FORMAT")
+
+
 def _disclosure_text(details: dict[str, Any]) -> str:
-    period = details["starts_on"] + " \u2013 " + (details["ends_on"] or "")
+    period = local_date(details["starts_on"]) + " \u2013 " + local_date(details["ends_on"])
     categories = ", ".join(c["label"] for c in details["categories"])
     return (
         f"{details['recipient']}: {details['purpose']} ({details['legal_basis']}; {period});"

@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.text import capfirst
 
-from gdpr.audit import acting_as
+from gdpr.audit import REDACTED, acting_as
 from gdpr.exports import archive as export_archive
+from gdpr.exports import data as export_data
 from gdpr.models import AuditEntry, DataExport, IdentityMethod, RequestChannel, RequestKind
 from gdpr.requests.services import request_file, request_start, request_verify_identity
 
@@ -153,3 +154,48 @@ def test_every_language_writes_dates_as_the_pages_do(language):
         assert formats.date_format(moment.date(), "SHORT_DATE_FORMAT") == "5.12.2026"
         assert formats.date_format(moment, "SHORT_DATETIME_FORMAT") == "5.12.2026 09:09"
         assert formats.date_format(moment.date()) == "5.12.2026"
+
+
+def test_the_audit_trail_reads_as_sentences_of_every_kind(member, staff):
+    at = RECEIVED
+    entries = [
+        AuditEntry.objects.create(
+            at=at,
+            actor=member,
+            subject=member,
+            action=AuditEntry.Action.CHANGED,
+            model="accounts.user",
+            object_id=str(member.pk),
+            changes={"city": [None, "Tampere"], "street_address": ["Kuja 1", ""]},
+        ),
+        AuditEntry.objects.create(
+            at=at,
+            actor=None,
+            subject=member,
+            action=AuditEntry.Action.CHANGED,
+            model="accounts.user",
+            object_id=str(member.pk),
+            changes={"password": [REDACTED, REDACTED], "is_active": [True, False]},
+        ),
+    ]
+    table = next(t for t in export_data.tables() if t.label == "gdpr.AuditEntry")
+    with translation.override("en"):
+        writer = export_data.RowWriter(table, member, export_data.Collected())
+        texts = [dict(writer.row(entry)[1]) for entry in entries]
+        changes = str(AuditEntry._meta.get_field("changes").verbose_name)
+        record = str(AuditEntry._meta.get_field("model").verbose_name)
+    assert texts[0][changes].split("\n") == [
+        "City set to Tampere by you on 5.12.2026",
+        "Street address cleared (was Kuja 1) by you on 5.12.2026",
+    ]
+    # A secret is said to have changed, never what to; the service acted alone.
+    assert texts[1][changes].split("\n") == [
+        "Password changed by the service on 5.12.2026",
+        "Active changed from yes to no by the service on 5.12.2026",
+    ]
+    assert texts[0][record] == "User"
+    # data.json keeps the stored form.
+    assert writer.row(entries[0])[0]["changes"] == {
+        "city": [None, "Tampere"],
+        "street_address": ["Kuja 1", ""],
+    }
