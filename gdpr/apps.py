@@ -14,9 +14,13 @@ class GdprConfig(AppConfig):
             signals,  # noqa: F401  (notice shown at signup)
         )
         from gdpr.audit import connect_signals
+        from gdpr.models import request_phrases
+        from gdpr.rectification.services import target_label
         from gdpr.retention import purges  # noqa: F401  (gdpr's own retention jobs)
         from gdpr.retention.checks import check_retention_job_order
 
         # Last in INSTALLED_APPS: every app has filled the registry by now.
         connect_signals()
+        # A request step names a datum by its key; it is read in words.
+        request_phrases.register_describer(request_phrases.RECTIFICATION_TARGET_KEY, target_label)
         checks.register(check_retention_job_order)

@@ -207,11 +207,17 @@ register_model(
     ModelEntry(
         model=RequestEvent,
         person=lambda user: RequestEvent.objects.filter(request__in=_requests_of(user)),
-        personal={"note": "privacy_requests", "actor": "actor_trail", "assignee": "actor_trail"},
-        not_personal=frozenset({"id", "request", "at", "action", "internal"}),
+        personal={
+            "note": "privacy_requests",
+            # A phrase's values may quote the person (a value to correct, an error).
+            "params": "privacy_requests",
+            "actor": "actor_trail",
+            "assignee": "actor_trail",
+        },
+        not_personal=frozenset({"id", "request", "at", "action", "phrase", "internal"}),
         actors={"actor": (), "assignee": ()},
-        erasure=Erasure.anonymise("note"),
-        free_text=frozenset({"note"}),
+        erasure=Erasure.anonymise("note", "params"),
+        free_text=frozenset({"note", "params"}),
         # Itself the record of who did what and when: not recorded again in the audit trail.
         audited=False,
     )

@@ -250,6 +250,8 @@ GUARDIAN_RAISE_403 = False
 LANGUAGE_CODE = "fi"
 LANGUAGES = [("fi", _("Finnish")), ("sv", _("Swedish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as the pages write them (5.12.2026 14:05) in every language: registry/formats.
+FORMAT_MODULE_PATH = ["registry.formats"]
 TIME_ZONE = "Europe/Helsinki"
 USE_I18N = True
 USE_TZ = True

@@ -4,8 +4,10 @@ import pytest
 from django.core.cache import cache
 
 from accounts.models import User
+from gdpr.exports import archive as export_archive
 from registry.celery import app as celery_app
 
+from .export_schema_check import validate_archive
 from .factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 
 
@@ -34,6 +36,26 @@ def _tasks_in_process(request):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _exports_follow_their_schema(monkeypatch):
+    """Every export a test builds is checked against the schema.json inside it; the test
+    fails on the first row with a stray field or a value of the wrong type."""
+    write_archive = export_archive.write_archive
+    broken: list[str] = []
+
+    def write_and_check(out, **kwargs) -> None:
+        start = out.tell()
+        write_archive(out, **kwargs)
+        end = out.tell()
+        out.seek(start)
+        broken.extend(validate_archive(out))
+        out.seek(end)
+
+    monkeypatch.setattr(export_archive, "write_archive", write_and_check)
+    yield
+    assert not broken, "an export does not follow its schema:\n" + "\n".join(broken[:20])
 
 
 @pytest.fixture

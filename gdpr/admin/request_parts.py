@@ -68,9 +68,14 @@ class OpenFilter(admin.SimpleListFilter):
 
 class RequestEventInline(ReadOnlyInline):
     model = RequestEvent
-    fields = ["at", "action", "actor", "assignee", "note", "internal"]
+    fields = ["at", "action", "actor", "assignee", "text", "internal"]
     readonly_fields = fields
     verbose_name_plural = _("steps")
+
+    @admin.display(description=_("note"))
+    def text(self, obj: RequestEvent) -> str:
+        # The service's phrase in the reader's language, then what the handler wrote.
+        return obj.text
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RequestEvent]:
         return super().get_queryset(request).select_related("actor", "assignee")

@@ -43,6 +43,7 @@ from gdpr.models import (
     RequestEvent,
     RequestKind,
 )
+from gdpr.models import request_phrases as phrases
 from gdpr.notice.document import controller_contact
 
 if TYPE_CHECKING:
@@ -232,7 +233,8 @@ def _log_notified(
         request=request,
         action=RequestEvent.Action.RECIPIENTS_NOTIFIED,
         actor=actor,
-        note=names or _("Nobody had received this data."),
+        note=names,
+        phrase="" if names else phrases.RECIPIENTS_NONE,
         at=timezone.now(),
     )
 

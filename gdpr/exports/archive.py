@@ -25,7 +25,7 @@ from django.utils.translation import get_language
 
 from gdpr.exports import data as export_data
 from gdpr.exports import information as export_information
-from gdpr.exports.schema import SCHEMA
+from gdpr.exports.schema import export_schema
 from registry.csv_download import SafeWriter
 from registry.pdf import html_to_pdf
 
@@ -100,7 +100,8 @@ def write_archive(
             text.write(',\n "attachments": ' + json.dumps(attachments, ensure_ascii=False))
             text.write("\n}\n")
             text.close()
-        archive.writestr(entry("schema.json"), json.dumps(SCHEMA, ensure_ascii=False, indent=2))
+        schema = json.dumps(export_schema(), ensure_ascii=False, indent=2)
+        archive.writestr(entry("schema.json"), schema)
         step(JSON_DONE)
 
         context = {

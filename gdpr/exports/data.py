@@ -20,16 +20,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from accounts.models import ProfileFieldSource
 from accounts.sources import DataSource
 from gdpr import declarations as registry
-from gdpr.models import Disclosure
+from gdpr.audit import REDACTED
+from gdpr.models import AuditEntry, Disclosure, RequestEvent
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -107,11 +110,17 @@ class Table:
         }
 
     def csv_columns(self) -> list[str]:
+        """The CSV's header in words, in the active language (data.json keeps the field
+        names). A relation takes two columns: its number and its label."""
+        labels = [capfirst(info.verbose_name) for info in self.fields]
         columns = []
-        for info in self.fields:
-            columns.append(info.name)
+        for info, label in zip(self.fields, labels, strict=True):
+            if labels.count(label) > 1:
+                # Two fields of one model worded alike: the field name tells them apart.
+                label = f"{label} ({info.name})"
             if info.kind == Kind.RELATION:
-                columns.append(f"{info.name}__label")
+                columns.append(_("%(field)s (number)") % {"field": label})
+            columns.append(label)
         return columns
 
     def queryset(self, user: User) -> models.QuerySet:
@@ -306,17 +315,51 @@ class RowWriter:
             if actor_id is not None and actor_id != self.user.pk:
                 hidden.update(copies)
         data: dict[str, Any] = {}
-        readable: list[tuple[str, str]] = []
+        texts: dict[str, str] = {}
         flat: list[Any] = []
         for info in self.table.fields:
             value, text, cells = self._value(info, obj, hidden)
             data[info.name] = value
-            readable.append((info.verbose_name, text))
+            texts[info.name] = text
             flat.extend(cells)
             if info.personal and value not in (None, "", [], {}):
                 self.collected.categories.add(info.category)
         self._note(obj, data)
+        self._in_words(obj, texts, hidden)
+        fields = self.table.fields
+        readable = [(f.verbose_name, texts[f.name]) for f in fields if f.name in texts]
         return data, readable, flat
+
+    def _in_words(self, obj: models.Model, texts: dict[str, str], hidden: set[str]) -> None:
+        """The report reads as sentences where the stored form is for machines: a request
+        step's phrase in the reader's language, an audit entry's changes one by one."""
+        if isinstance(obj, RequestEvent):
+            if "note" in texts and "note" not in hidden:
+                texts["note"] = obj.text
+            texts.pop("phrase", None)
+            texts.pop("params", None)
+        elif isinstance(obj, AuditEntry):
+            if "changes" in texts and "changes" not in hidden:
+                texts["changes"] = "\n".join(self._audit_sentences(obj))
+            if "model" in texts:
+                texts["model"] = _record_label(obj.model)
+
+    def _audit_sentences(self, entry: AuditEntry) -> list[str]:
+        if entry.actor_id is None:
+            actor = _("the service")
+        elif entry.actor_id == self.user.pk:
+            actor = _("you")
+        else:
+            actor = _("another person")
+        return [
+            _change_sentence(
+                _field_label(entry.model, name),
+                change,
+                actor=actor,
+                date=formats.date_format(timezone.localtime(entry.at), "SHORT_DATE_FORMAT"),
+            )
+            for name, change in (entry.changes or {}).items()
+        ]
 
     def _value(self, info: FieldInfo, obj: models.Model, hidden: set[str]):
         if info.name in hidden:
@@ -426,13 +469,93 @@ class RowWriter:
             )
 
 
+def local_date(value: str | None) -> str:
+    """An ISO 8601 date or time from data.json as a date in the reader's format (5.12.2026);
+    what is not one is shown as it is."""
+    if not value:
+        return ""
+    try:
+        parsed = datetime.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if parsed.tzinfo is not None:
+        parsed = timezone.localtime(parsed)
+    return formats.date_format(parsed.date(), "SHORT_DATE_FORMAT")
+
+
 def _disclosure_text(details: dict[str, Any]) -> str:
-    period = details["starts_on"] + " \u2013 " + (details["ends_on"] or "")
+    period = local_date(details["starts_on"]) + " \u2013 " + local_date(details["ends_on"])
     categories = ", ".join(c["label"] for c in details["categories"])
     return (
         f"{details['recipient']}: {details['purpose']} ({details['legal_basis']}; {period});"
         f" {categories}"
     )
+
+
+def _registered_model(label: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):  # a model since removed keeps its raw label
+        return None
+
+
+def _record_label(label: str) -> str:
+    model = _registered_model(label)
+    if model is None:
+        return label
+    entry = registry.entry_for(model)
+    name = entry.record_name() if entry is not None else model._meta.verbose_name
+    return str(capfirst(name))
+
+
+def _field_label(label: str, name: str) -> str:
+    model = _registered_model(label)
+    entry = registry.entry_for(model) if model is not None else None
+    try:
+        if entry is not None:
+            return str(capfirst(entry.field_label(name)))
+        if model is not None:
+            return str(capfirst(model._meta.get_field(name).verbose_name))
+    except FieldDoesNotExist:
+        pass
+    return name
+
+
+def _said(value: Any) -> str:
+    """A value as the audit trail stored it (plain JSON), for a sentence."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _change_sentence(field_label: str, change: Any, *, actor: str, date: str) -> str:
+    """One field's change as a sentence: what, old → new, by whom, when."""
+    values = {"field": field_label, "actor": actor, "date": date}
+    if not (isinstance(change, list | tuple) and len(change) == 2):
+        return _("%(field)s changed by %(actor)s on %(date)s") % values
+    old, new = change
+    if old == REDACTED or new == REDACTED:
+        # A secret: the trail knows it changed, never what to.
+        return _("%(field)s changed by %(actor)s on %(date)s") % values
+    if old in (None, ""):
+        if new in (None, ""):
+            return _("%(field)s changed by %(actor)s on %(date)s") % values
+        return _("%(field)s set to %(new)s by %(actor)s on %(date)s") % {
+            **values,
+            "new": _said(new),
+        }
+    if new in (None, ""):
+        return _("%(field)s cleared (was %(old)s) by %(actor)s on %(date)s") % {
+            **values,
+            "old": _said(old),
+        }
+    return _("%(field)s changed from %(old)s to %(new)s by %(actor)s on %(date)s") % {
+        **values,
+        "old": _said(old),
+        "new": _said(new),
+    }
 
 
 def _readable(info: FieldInfo, obj: models.Model, raw: Any) -> str:

@@ -1,13 +1,21 @@
 """The JSON Schema (draft 2020-12) of an export's ``data.json``, shipped in every ZIP as
 ``schema.json`` and described in words in ``docs/export-schema.md``.
 
+``SCHEMA`` is the frame; ``export_schema()`` adds, for every registered model, its table
+and its row: each field with its JSON type (null allowed where the value may be empty),
+no other field. A row with a stray field or a value of the wrong type does not validate.
+
 Bump ``export_data.SCHEMA_VERSION`` (and the ``const`` below) when the shape changes.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+from django.db import models
+
+from gdpr.exports import data as export_data
 from gdpr.exports.data import SCHEMA_VERSION
 
 _TEXT: dict[str, Any] = {"type": "string"}
@@ -327,3 +335,113 @@ SCHEMA: dict[str, Any] = {
         },
     },
 }
+
+
+# --- Rows, typed per registered model -----------------------------------------------------
+
+_NULL: dict[str, Any] = {"type": "null"}
+_REFERENCE: dict[str, Any] = {"$ref": "#/$defs/reference"}
+
+
+def _value_type(model_field: models.Field) -> dict[str, Any]:
+    """The JSON a stored value becomes (``export_data.plain``)."""
+    if isinstance(model_field, models.BooleanField):
+        return {"type": "boolean"}
+    if isinstance(model_field, models.IntegerField | models.AutoField):
+        return {"type": "integer"}
+    if isinstance(model_field, models.FloatField):
+        return {"type": "number"}
+    if isinstance(model_field, models.DateTimeField):
+        return {"type": "string", "format": "date-time"}
+    if isinstance(model_field, models.DateField):
+        return {"type": "string", "format": "date"}
+    if isinstance(model_field, models.TimeField):
+        return {"type": "string", "format": "time"}
+    if isinstance(model_field, models.UUIDField):
+        return {"type": "string", "format": "uuid"}
+    # Text, decimals (exact, as strings), durations, phone numbers (E.164), countries.
+    return {"type": "string"}
+
+
+def _json_type(model_field: models.JSONField) -> dict[str, Any]:
+    """A JSON field holds what its default is: an object or a list."""
+    default = model_field.default
+    sample = default() if callable(default) else default
+    if isinstance(sample, dict):
+        return {"type": "object"}
+    if isinstance(sample, list):
+        return {"type": "array"}
+    return {}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    if not schema:
+        return schema
+    if "type" in schema:
+        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        return {**schema, "type": [*kinds, "null"]} if "null" not in kinds else schema
+    return {"anyOf": [schema, _NULL]}
+
+
+def _may_be_empty(info: export_data.FieldInfo, model_field: Any) -> bool:
+    if getattr(model_field, "null", False):
+        return True
+    # A country left blank is written as null: it has no ISO code.
+    return hasattr(model_field, "countries")
+
+
+def field_schema(info: export_data.FieldInfo, *, hideable: bool) -> dict[str, Any]:
+    """The JSON type of one field's value in a row."""
+    model_field = info.model_field
+    if info.kind == export_data.Kind.RELATIONS:
+        return {"type": "array", "items": _REFERENCE}
+    if info.kind == export_data.Kind.RELATION:
+        schema = _REFERENCE
+    elif info.kind == export_data.Kind.FILE:
+        # The stored name, or null when no file is stored.
+        return {"type": ["string", "null"]}
+    elif info.kind == export_data.Kind.JSON:
+        schema = _json_type(model_field)
+    else:
+        schema = _value_type(model_field)
+    if hideable or _may_be_empty(info, model_field):
+        return _nullable(schema)
+    return schema
+
+
+def row_schema(table: export_data.Table) -> dict[str, Any]:
+    """One row of a model: every exported field, typed, and nothing else."""
+    hideable = {copy_ for copies in table.entry.actors.values() for copy_ in copies}
+    properties = {
+        info.name: field_schema(info, hideable=info.name in hideable) for info in table.fields
+    }
+    return {
+        "description": f"A row of {table.label}.",
+        "type": "object",
+        "required": list(properties),
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
+def export_schema(tables: list[export_data.Table] | None = None) -> dict[str, Any]:
+    """The whole schema: the frame, and a table and a row definition per model."""
+    tables = export_data.tables() if tables is None else tables
+    schema = copy.deepcopy(SCHEMA)
+    defs = schema["$defs"]
+    records: dict[str, Any] = {}
+    for table in tables:
+        row_name = f"row:{table.label}"
+        table_name = f"table:{table.label}"
+        defs[row_name] = row_schema(table)
+        table_def = copy.deepcopy(defs["table"])
+        table_def["properties"]["rows"]["items"] = {"$ref": f"#/$defs/{row_name}"}
+        defs[table_name] = table_def
+        records[table.label] = {"$ref": f"#/$defs/{table_name}"}
+    schema["properties"]["records"] = {
+        "description": "Keyed by model label (app.Model); only models with rows appear.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": records,
+    }
+    return schema

@@ -36,6 +36,7 @@ from gdpr.models import (
     RequestEvent,
     RequestKind,
 )
+from gdpr.models import request_phrases as phrases
 from gdpr.notice import document as notice
 from gdpr.requests.base import RequestError, request_event_log
 from gdpr.requests.emails import notify_subject
@@ -116,7 +117,10 @@ def export_start(request: DataSubjectRequest, *, actor: User | None) -> DataExpo
         request_event_log(request, RequestEvent.Action.EXPORT_REQUESTED, actor=actor)
     elif export.status == DataExport.Status.FAILED:
         request_event_log(
-            request, RequestEvent.Action.EXPORT_REQUESTED, actor=actor, note=_("Tried again.")
+            request,
+            RequestEvent.Action.EXPORT_REQUESTED,
+            actor=actor,
+            phrase=phrases.EXPORT_RETRIED,
         )
     else:
         return export
@@ -274,7 +278,8 @@ def export_fail(export_id: uuid.UUID | str, *, error: str) -> bool:
         export.request,
         RequestEvent.Action.EXPORT_FAILED,
         actor=None,
-        note=_("The export could not be built: %(error)s") % {"error": error[:500]},
+        phrase=phrases.EXPORT_FAILED,
+        params={"error": error[:500]},
         internal=True,
     )
     return True

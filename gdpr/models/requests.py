@@ -240,6 +240,11 @@ class RequestEvent(models.Model):
         related_name="+",
         verbose_name=_("assigned to"),
     )
+    # A text the service wrote, as a key of gdpr.models.request_phrases.PHRASES and its
+    # values: shown in the reader's language when read, not in the writer's when written.
+    phrase = models.CharField(_("phrase"), max_length=40, blank=True)
+    params = models.JSONField(_("values of the phrase"), default=dict, blank=True)
+    # What a person wrote (the handler's note, a reason): shown as written.
     note = models.TextField(_("note"), blank=True)
     # Internal notes are for the controller; the rest shows to the subject.
     internal = models.BooleanField(_("internal"), default=False)
@@ -251,3 +256,11 @@ class RequestEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def text(self) -> str:
+        """What the step says, in the active language (see request_phrases)."""
+        # Imported here: request_phrases names this module's choices, so it loads after it.
+        from gdpr.models.request_phrases import event_text
+
+        return event_text(self)

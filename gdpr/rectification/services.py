@@ -43,6 +43,7 @@ from gdpr.models import (
     RequestKind,
     RequestStatus,
 )
+from gdpr.models import request_phrases as phrases
 from gdpr.rectification.sources import (
     RecordHolder,
     RectifiableField,
@@ -456,12 +457,8 @@ def _to_in_progress(request: DataSubjectRequest, *, actor: User) -> DataSubjectR
             raise RectificationError(
                 _("The controller must verify the person's identity before this is decided.")
             )
-        request_verify_identity(
-            request,
-            method=IdentityMethod.SIGNED_IN,
-            note=_("Filed in the service by the signed-in person."),
-            actor=actor,
-        )
+        # The method's label says it all, in the reader's language; no note to translate.
+        request_verify_identity(request, method=IdentityMethod.SIGNED_IN, actor=actor)
         request.refresh_from_db()
     if request.status == RequestStatus.IDENTITY_VERIFIED:
         request_start(request, actor=actor)
@@ -525,8 +522,15 @@ def _accept(request: DataSubjectRequest, *, value: str, reason: str, actor: User
         request,
         RequestEvent.Action.RECTIFIED,
         actor=actor,
-        note=_("%(label)s (%(record)s): %(old)s → %(new)s")
-        % {"label": datum.label, "record": datum.record, "old": old, "new": new},
+        # The datum by its key, put in words when the step is read; the record's name and
+        # the values as they were.
+        phrase=phrases.RECTIFIED,
+        params={
+            "target": request.rectification_target,
+            "record": str(datum.record),
+            "old": old,
+            "new": new,
+        },
     )
     if reason:
         request_event_log(request, RequestEvent.Action.NOTE, actor=actor, note=reason)

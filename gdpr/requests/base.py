@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -47,18 +47,25 @@ def request_event_log(
     *,
     actor: User | None,
     note: str = "",
+    phrase: str = "",
+    params: dict[str, Any] | None = None,
     internal: bool = False,
     at: datetime.datetime | None = None,
     assignee: User | None = None,
 ) -> RequestEvent:
-    """Append one step to a request's trail (never edited afterwards). Once the person
-    is erased, the note loses their addresses, phone numbers and IBANs."""
+    """Append one step to a request's trail (never edited afterwards). ``phrase`` and
+    ``params`` are what the service says (gdpr.models.request_phrases), shown in the
+    reader's language; ``note`` is what a person wrote. Once the person is erased, the
+    note and the values lose their addresses, phone numbers and IBANs."""
+    redaction = request_redaction(request.outcome)
     return RequestEvent.objects.create(
         request=request,
         action=action,
         actor=actor,
         assignee=assignee,
-        note=request_redaction(request.outcome).apply(note),
+        note=redaction.apply(note),
+        phrase=phrase,
+        params=redaction.apply_json(params or {}),
         internal=internal,
         at=at or timezone.now(),
     )

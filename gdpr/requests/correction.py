@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.utils.translation import gettext as _
-
 from gdpr.models import DataSubjectRequest, RequestEvent
+from gdpr.models import request_phrases as phrases
 from gdpr.rectification.services import RectificationError, datum_of
 from gdpr.requests import states
 from gdpr.requests.base import (
@@ -48,8 +47,8 @@ def request_rectification_target_set(
         locked,
         RequestEvent.Action.NOTE,
         actor=actor,
-        note=_("Datum to correct: %(target)s; correct value: %(value)s")
-        % {"target": target, "value": value or "—"},
+        phrase=phrases.RECTIFICATION_TARGET,
+        params={"target": target, "value": value or "—"},
         internal=True,
     )
     return sync_request(request, locked)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gdpr.models import DataSubjectRequest, RequestEvent
+from gdpr.models import request_phrases as phrases
 from gdpr.requests import states
 from gdpr.requests.base import (
     RequestError,
@@ -109,13 +110,16 @@ def _tell_of_extension(
         return
     request.extension_notified_at = at
     request.save(update_fields=["extension_notified_at"])
-    way = _("By letter") if told_by == "letter" else _("By phone")
-    note = f"{way}: {told_note.strip()}" if told_note.strip() else str(way)
     request_event_log(
         request,
         RequestEvent.Action.EXTENSION_NOTIFIED,
         actor=actor,
-        note=note,
+        phrase=(
+            phrases.EXTENSION_TOLD_BY_LETTER
+            if told_by == "letter"
+            else phrases.EXTENSION_TOLD_BY_PHONE
+        ),
+        note=told_note.strip(),
         internal=True,
         at=at,
     )

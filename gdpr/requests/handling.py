@@ -27,6 +27,7 @@ from gdpr.models import (
     RequestKind,
     Suppression,
 )
+from gdpr.models import request_phrases as phrases
 from gdpr.requests import states
 from gdpr.requests.base import (
     RequestError,
@@ -73,12 +74,13 @@ def request_verify_identity(
             "identity_verified_by",
         ]
     )
-    label = str(IdentityMethod(method).label)
     request_event_log(
         locked,
         RequestEvent.Action.IDENTITY_VERIFIED,
         actor=actor,
-        note=f"{label}: {note}" if note else label,
+        phrase=phrases.IDENTITY_VERIFIED,
+        params={"method": str(method)},
+        note=note,
         at=now,
     )
     return sync_request(request, locked)
@@ -122,8 +124,13 @@ def _ban_marketing(request: DataSubjectRequest, *, actor: User | None) -> None:
         )
     else:
         bans = marketing_ban_all(request.subject, source=DataSource.CONTROLLER, actor=actor)
-    names = ", ".join(str(MarketingChannel(ban.channel).label) for ban in bans)
-    request_event_log(request, RequestEvent.Action.MARKETING_BANNED, actor=actor, note=names)
+    request_event_log(
+        request,
+        RequestEvent.Action.MARKETING_BANNED,
+        actor=actor,
+        phrase=phrases.MARKETING_BANNED,
+        params={"channels": [str(ban.channel) for ban in bans]},
+    )
 
 
 def _suppress_marketing(request: DataSubjectRequest, *, actor: User | None) -> None:
@@ -141,10 +148,7 @@ def _suppress_marketing(request: DataSubjectRequest, *, actor: User | None) -> N
         request,
         RequestEvent.Action.MARKETING_BANNED,
         actor=actor,
-        note=_(
-            "No account: the address given is left out of email marketing; the service "
-            "reaches people without an account by email only."
-        ),
+        phrase=phrases.MARKETING_NO_ACCOUNT,
     )
 
 

@@ -14,7 +14,6 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 from accounts.sources import DataSource
 from gdpr.audit import acting_as
@@ -27,6 +26,7 @@ from gdpr.models import (
     RequestEvent,
     RequestKind,
 )
+from gdpr.models import request_phrases as phrases
 from gdpr.requests.base import RequestError, request_event_log
 from gdpr.requests.emails import notify_subject
 from gdpr.requests.filing import request_file
@@ -110,8 +110,11 @@ def _ban_at_once(request: DataSubjectRequest, *, user: User, channels: list[str]
         source=DataSource.SUBJECT,
         actor=user,
     )
-    # The person reads this step on the request's page: name the channels in their
-    # language.
-    with override(user.preferred_language):
-        names = ", ".join(str(MarketingChannel(b.channel).label) for b in bans)
-    request_event_log(request, RequestEvent.Action.MARKETING_BANNED, actor=user, note=names)
+    # Channel codes: the step names them in the language of whoever reads it.
+    request_event_log(
+        request,
+        RequestEvent.Action.MARKETING_BANNED,
+        actor=user,
+        phrase=phrases.MARKETING_BANNED,
+        params={"channels": [str(b.channel) for b in bans]},
+    )

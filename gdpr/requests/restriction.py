@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from gdpr.audit import acting_as
 from gdpr.disclosures.recipient_notices import notify_recipients
 from gdpr.models import DataSubjectRequest, ProcessingRestriction, RequestEvent
+from gdpr.models import request_phrases as phrases
 from gdpr.requests import states
 from gdpr.requests.base import (
     RequestError,
@@ -73,7 +74,7 @@ def restriction_lift(restriction: ProcessingRestriction, *, actor: User) -> Proc
             locked.request,
             RequestEvent.Action.NOTE,
             actor=actor,
-            note=_("Restriction of processing lifted."),
+            phrase=phrases.RESTRICTION_LIFTED,
         )
         notify_subject(locked.request, template="restriction_lifted")
     restriction.lifted_at = locked.lifted_at

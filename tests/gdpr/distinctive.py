@@ -62,6 +62,7 @@ from gdpr.models import (
     RequestKind,
     Suppression,
 )
+from gdpr.models.request_phrases import EXPORT_FAILED
 from gdpr.requests.services import request_event_log, request_file
 from organizations import services as organizations
 from tests.billing.factories import bank_account, line, product
@@ -355,6 +356,14 @@ def build_person(tag: str) -> DistinctivePerson:
         RequestEvent.Action.NOTE,
         actor=staff,
         note=put("gdpr.RequestEvent.note", t.text()),
+        internal=True,
+    )
+    request_event_log(
+        access,
+        RequestEvent.Action.EXPORT_FAILED,
+        actor=None,
+        phrase=EXPORT_FAILED,
+        params={"error": put("gdpr.RequestEvent.params", t.text())},
         internal=True,
     )
     request_file(

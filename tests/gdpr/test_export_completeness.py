@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.utils.text import capfirst
 
 from gdpr.exports import archive as export_archive
 from gdpr.exports import services as exports
 from gdpr.models import DataExport, RequestKind
 from gdpr.requests.services import request_file
 from registry.csv_download import safe_cell
+from tests.export_schema_check import validate
 
 from .distinctive import DistinctivePerson, build_person, use_private_storage
 
@@ -210,10 +212,14 @@ def test_fields_carry_their_metadata_and_secrets_are_withheld(monkeypatch, tmp_p
     assert built.data["language"] == "sv"
     assert '<html lang="sv">' in built.text("report.html")
 
-    # A CSV per table, the header naming the fields, a label column for relations.
+    # A CSV per table, the header naming the fields in words in the person's language
+    # (the field names stay in data.json), a number and a label column for relations.
     header = next(csv.reader(io.StringIO(built.text("tables/billing.Invoice.csv"))))
-    assert "recipient_name" in header
-    assert "organization__label" in header
+    words = {f["name"]: capfirst(f["verbose_name"]) for f in records["billing.Invoice"]["fields"]}
+    assert words["recipient_name"] in header
+    assert "recipient_name" not in header
+    organization = header.index(words["organization"])
+    assert header[organization - 1] == f"{words['organization']} (number)"
 
 
 @pytest.mark.parametrize(
@@ -243,62 +249,15 @@ def test_the_csv_tables_hold_no_formula(monkeypatch, tmp_path):
 
     built = build(monkeypatch, tmp_path, prepare=formulas)
     [row] = csv.DictReader(io.StringIO(built.text("tables/accounts.User.csv")))
-    assert (row["city"], row["street_address"]) == ("'=HYPERLINK(1)", "'\t=1+1")
-    assert row["phone"] == built.x.user.phone.as_e164  # a phone number is no formula
+    words = {
+        f["name"]: capfirst(f["verbose_name"])
+        for f in built.data["records"]["accounts.User"]["fields"]
+    }
+    assert (row[words["city"]], row[words["street_address"]]) == ("'=HYPERLINK(1)", "'\t=1+1")
+    assert row[words["phone"]] == built.x.user.phone.as_e164  # a phone number is no formula
 
 
 # --- The JSON Schema ------------------------------------------------------------------------
-
-
-def _is(value: Any, kind: str) -> bool:
-    return {
-        "null": value is None,
-        "boolean": isinstance(value, bool),
-        "integer": isinstance(value, int) and not isinstance(value, bool),
-        "number": isinstance(value, int | float) and not isinstance(value, bool),
-        "string": isinstance(value, str),
-        "array": isinstance(value, list),
-        "object": isinstance(value, dict),
-    }[kind]
-
-
-def validate(instance: Any, schema: dict, root: dict | None = None, path: str = "$") -> list:
-    """The subset of JSON Schema that schema.json uses: $ref, anyOf, const, enum, type,
-    required, properties, additionalProperties, items."""
-    root = root if root is not None else schema
-    if "$ref" in schema:
-        target = root
-        for part in schema["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        return validate(instance, target, root, path)
-    errors: list[str] = []
-    if "anyOf" in schema and all(validate(instance, s, root, path) for s in schema["anyOf"]):
-        errors.append(f"{path}: matches none of anyOf")
-    if "const" in schema and instance != schema["const"]:
-        errors.append(f"{path}: {instance!r} is not {schema['const']!r}")
-    if "enum" in schema and instance not in schema["enum"]:
-        errors.append(f"{path}: {instance!r} not in {schema['enum']}")
-    if "type" in schema:
-        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        if not any(_is(instance, kind) for kind in kinds):
-            return [*errors, f"{path}: {type(instance).__name__} is not {kinds}"]
-    if isinstance(instance, dict):
-        errors += [
-            f"{path}: {key} missing" for key in schema.get("required", []) if key not in instance
-        ]
-        properties = schema.get("properties", {})
-        extra = schema.get("additionalProperties", True)
-        for key, value in instance.items():
-            if key in properties:
-                errors += validate(value, properties[key], root, f"{path}.{key}")
-            elif extra is False:
-                errors.append(f"{path}: unexpected {key}")
-            elif isinstance(extra, dict):
-                errors += validate(value, extra, root, f"{path}.{key}")
-    if isinstance(instance, list) and "items" in schema:
-        for index, item in enumerate(instance):
-            errors += validate(item, schema["items"], root, f"{path}[{index}]")
-    return errors
 
 
 def test_data_json_follows_the_schema_shipped_beside_it(monkeypatch, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.db import connection, connections
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts import my_data
 from gdpr.models import (
@@ -156,7 +156,10 @@ def test_an_objection_bans_marketing_at_once_and_is_recorded(member_client, memb
     assert all(b.banned_at >= before and b.source == "subject" for b in bans)
     banned = privacy_request.events.get(action=RequestEvent.Action.MARKETING_BANNED)
     assert not banned.internal
-    assert "Email" in banned.note
+    # Channel codes, named in the reader's language when the step is read.
+    assert banned.params == {"channels": ["email", "sms"]}
+    with translation.override("en"):
+        assert banned.text == "Email, Text messages (SMS)"
     # The page shows the ban has been applied.
     content = member_client.get(response.url).content.decode()
     assert "Direct marketing banned" in content

@@ -261,8 +261,10 @@ def test_a_request_without_an_account_has_nobody_to_tell(world):
     request = DataSubjectRequestFactory(kind=RequestKind.ERASURE, subject=None)
 
     assert notify_recipients(request, actor=world.staff) == []
-    note = request.events.get(action=RequestEvent.Action.RECIPIENTS_NOTIFIED).note
-    assert note == "Nobody had received this data."
+    step = request.events.get(action=RequestEvent.Action.RECIPIENTS_NOTIFIED)
+    assert (step.phrase, step.note) == ("recipients_none", "")
+    with translation.override("en"):
+        assert step.text == "Nobody had received this data."
 
 
 def test_a_correction_goes_only_to_those_who_got_that_datum(

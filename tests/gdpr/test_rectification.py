@@ -23,6 +23,7 @@ from gdpr.rectification.services import (
     rectifiable_data,
     rectification_decide,
     rectification_file,
+    target_label,
 )
 from gdpr.requests.services import request_enter, request_verify_identity
 from organizations.models import Membership
@@ -259,7 +260,15 @@ def test_accepting_applies_the_value_with_history(world, django_capture_on_commi
     assert decided.status == RequestStatus.COMPLETED
     rectified = decided.events.get(action=RequestEvent.Action.RECTIFIED)
     assert rectified.actor == world.admin
-    assert "17 → A-42" in rectified.note
+    # Stored as the datum's key and the values; read in the reader's language.
+    assert (rectified.phrase, rectified.params["old"], rectified.params["new"]) == (
+        "rectified",
+        "17",
+        "A-42",
+    )
+    with translation.override("en"):
+        assert "17 → A-42" in rectified.text
+        assert rectified.text.startswith(target_label(rectified.params["target"]))
     assert not rectified.internal, "the subject sees the correction on their request"
     entry = AuditEntry.objects.get(
         model="organizations.membership",
