@@ -350,3 +350,17 @@ def test_an_unverified_address_leaves_other_peoples_records_alone(member):
     )
     request.refresh_from_db()
     assert request.response == "Erased; we wrote to [erased]."
+
+
+@pytest.mark.django_db
+def test_a_steps_values_written_after_the_erasure_lose_the_persons_phone(member):
+    from gdpr.requests.base import request_event_log
+
+    request = _erase(member.user)
+    event = request_event_log(
+        request,
+        RequestEvent.Action.NOTE,
+        actor=None,
+        params={"value": "0401234567", "count": 2},
+    )
+    assert event.params == {"value": "[erased]", "count": 2}
