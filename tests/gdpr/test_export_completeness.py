@@ -219,7 +219,7 @@ def test_fields_carry_their_metadata_and_secrets_are_withheld(monkeypatch, tmp_p
     assert words["recipient_name"] in header
     assert "recipient_name" not in header
     organization = header.index(words["organization"])
-    assert header[organization - 1] == f"{words['organization']} (number)"
+    assert header[organization - 1] == f"{words['organization']} (nummer)"
 
 
 @pytest.mark.parametrize(
