@@ -1041,7 +1041,6 @@ NO_PERSONAL_WRITES: dict[str, str] = {
     "gdpr.marketing_state": "reads",
     "gdpr.suppression_keys": "computes keyed hashes",
     "gdpr.notice_acknowledge": "notices shown are themselves a log (NOT_AUDITED)",
-    "gdpr.notice_version_shown": "reads",
     "gdpr.register_source": "a registry at start-up",
     "gdpr.sources": "reads",
     "gdpr.clean_value": "validates input",
