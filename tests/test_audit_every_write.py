@@ -354,6 +354,15 @@ def _(w):
     )
 
 
+@writes("organizations.membership_leave")
+def _(w):
+    return Write(
+        lambda: organizations.membership_leave(membership=w.membership, actor=w.admin).membership,
+        w.admin,
+        lambda membership: [membership],
+    )
+
+
 @writes("organizations.membership_rectify")
 def _(w):
     return Write(
