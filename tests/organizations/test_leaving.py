@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 
@@ -199,6 +200,14 @@ def test_contracts_it_cannot_end_go_to_the_admins_by_email(
     assert reverse(
         "billing:contract", kwargs={"pk": organization.pk, "contract_pk": hangar.pk}
     ) in (message.body)
+    # The contract's page tells the admins why it is still open.
+    client = Client()
+    client.force_login(admin)
+    client.cookies["django_language"] = "en"
+    page = client.get(
+        reverse("billing:contract", kwargs={"pk": organization.pk, "contract_pk": hangar.pk})
+    )
+    assert "the admins were asked to end it on" in page.content.decode()
     # Asked once: the task delivered again sends nothing.
     from billing.leaving import contract_end_requests_send
 
