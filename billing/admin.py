@@ -168,6 +168,7 @@ class ContractAdmin(ReadOnlyAdmin):
         "terminated_on",
         "terminated_by",
         "termination_reason",
+        "end_request_sent_at",
         "created_at",
     ]
     actions = ["terminate_contracts"]

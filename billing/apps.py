@@ -12,3 +12,4 @@ class BillingConfig(AppConfig):
         from . import retention  # noqa: F401  # isort: skip  (registers the retention jobs)
         from . import erasure  # noqa: F401  # isort: skip  (registers the erasure hooks)
         from . import rectification  # noqa: F401  # isort: skip  (registers what may be corrected)
+        from . import leaving  # noqa: F401  # isort: skip  (what ends and stays when a member leaves)

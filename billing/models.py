@@ -88,6 +88,11 @@ class Contract(models.Model):
         verbose_name=_("terminated by"),
     )
     termination_reason = models.CharField(_("reason for termination"), max_length=300, blank=True)
+    # When the organization's admins were asked to end it by hand: its member left and it
+    # could not be ended then (billing.leaving). Set once, so the request goes once.
+    end_request_sent_at = models.DateTimeField(
+        _("admins asked to end it"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

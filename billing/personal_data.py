@@ -119,7 +119,9 @@ register_model(
             "termination_reason": "contract",
             "terminated_by": "actor_trail",
         },
-        not_personal=frozenset({"id", "organization", "membership", "product", "created_at"}),
+        not_personal=frozenset(
+            {"id", "organization", "membership", "product", "created_at", "end_request_sent_at"}
+        ),
         actors={"terminated_by": ()},
         erasure=Erasure.delete(),
         free_text=frozenset({"termination_reason"}),

@@ -20,3 +20,15 @@ def mark_overdue_invoices() -> int:
     from .services import invoices_mark_overdue
 
     return invoices_mark_overdue()
+
+
+@shared_task(
+    name="billing.tasks.request_contract_ends",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def request_contract_ends(membership_id: int) -> int:
+    from .leaving import contract_end_requests_send
+
+    return contract_end_requests_send(membership_id=membership_id)

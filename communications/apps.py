@@ -10,6 +10,7 @@ class CommunicationsConfig(AppConfig):
         from . import my_data_sections  # noqa: F401  (registers the "My data" section)
         from . import personal_data  # noqa: F401  # isort: skip  (registers the personal-data entries)
         from . import rectification  # noqa: F401  # isort: skip  (registers what may be corrected)
+        from . import leaving  # noqa: F401  # isort: skip  (what stays when a member leaves)
         from gdpr.api import CorrespondenceLog, register_correspondence_log
 
         from . import services

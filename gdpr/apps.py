@@ -11,7 +11,6 @@ class GdprConfig(AppConfig):
         from gdpr import (
             my_data_sections,  # noqa: F401  (requests, marketing choices, disclosures)
             personal_data,  # noqa: F401
-            signals,  # noqa: F401  (notice shown at signup)
         )
         from gdpr.audit import connect_signals
         from gdpr.models import request_phrases

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from gdpr.declarations import LegalBasis, Purpose, categories
 from gdpr.marketing.consents import consent_purposes
-from gdpr.models import MarketingChannel, RequestKind
-from gdpr.notice.document import notice_publish
+from gdpr.models import MarketingChannel, NoticeAcknowledgement, RequestKind
+from gdpr.notice.services import notice_acknowledge
+from gdpr.notice.shown import TOKEN_MAX_LENGTH, notice_shown_token, notice_shown_version
 
 DETAILS_MAX = 2000
 
@@ -157,8 +158,8 @@ class MarketingChoiceForm(forms.Form):
     purpose = forms.CharField(required=False, max_length=40)
     # The version of the consent text on the page: the record must name what was read.
     version = forms.CharField(required=False, max_length=40)
-    # The privacy notice version the page linked (recorded with a consent).
-    notice_version = forms.CharField(required=False, max_length=10)
+    # The privacy notice version the page linked, signed (recorded with a consent).
+    notice_version = forms.CharField(required=False, max_length=TOKEN_MAX_LENGTH)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -169,7 +170,20 @@ class MarketingChoiceForm(forms.Form):
             p.key for p in consent_purposes()
         }:
             raise forms.ValidationError(_("Unknown consent."), code="purpose")
+        if action == self.CONSENT:
+            data["notice_version"] = _shown_version(data.get("notice_version"))
         return data
+
+
+def _shown_version(token: object):
+    """The notice version a form's page showed, or the form error that sends the person
+    back to a fresh page: a missing or forged value records no version at all."""
+    version = notice_shown_version(token)
+    if version is None:
+        raise forms.ValidationError(
+            _("The page was out of date. Reload it and try again."), code="notice_version"
+        )
+    return version
 
 
 class SignupNoticeForm(forms.Form):
@@ -177,12 +191,31 @@ class SignupNoticeForm(forms.Form):
     privacy notice version the signup page links, so the new account records the version
     the person was shown, not one published while they typed."""
 
-    notice_version = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
+    notice_version = forms.CharField(
+        required=False, max_length=TOKEN_MAX_LENGTH, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["notice_version"].initial = notice_publish().number
+        self.fields["notice_version"].initial = notice_shown_token()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        # A form error of the whole form: a hidden field's own error is shown nowhere.
+        try:
+            data["notice_version"] = _shown_version(data.get("notice_version"))
+        except forms.ValidationError as error:
+            self.add_error(None, error)
+            # The page shown again links the current notice: its form carries that one,
+            # so sending it again after reading the error works.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("notice_version")] = notice_shown_token()
+        return data
 
     def signup(self, request, user) -> None:
-        # Recorded by gdpr.signals on user_signed_up, with the rest of the signup.
-        return None
+        # allauth calls this once the new account is saved, with the form validated.
+        notice_acknowledge(
+            user,
+            context=NoticeAcknowledgement.Context.SIGNUP,
+            shown=self.cleaned_data["notice_version"],
+        )

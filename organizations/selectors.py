@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import CharField, Prefetch, QuerySet
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from accounts.selectors import email_addresses_for_user, verified_addresses
 
+from .leaving import Commitment, Kept, commitments_at_leaving, kept_after_leaving
 from .models import (
     AdminRightChange,
     Invitation,
@@ -274,4 +277,29 @@ def anonymised_memberships() -> QuerySet[Membership]:
     (billing asks this for the vouchers of erased people)."""
     return Membership.objects.filter(
         user__isnull=True, name="", email="", status=Membership.Status.ENDED
+    )
+
+
+@dataclass(frozen=True)
+class LeavingPreview:
+    """What leaving today would change, for the confirmation page."""
+
+    left_on: datetime.date
+    kept: list[Kept]
+    ending: list[Commitment]
+    left_to_admins: list[Commitment]
+    last_admin: bool
+
+
+def leaving_preview(*, membership: Membership) -> LeavingPreview:
+    """What stays visible and what ends if ``membership`` ends today, as the apps declare."""
+    today = timezone.localdate()
+    commitments = commitments_at_leaving(membership=membership, left_on=today)
+    return LeavingPreview(
+        left_on=today,
+        kept=kept_after_leaving(membership=membership, left_on=today),
+        ending=[item for item in commitments if item.ended],
+        left_to_admins=[item for item in commitments if not item.ended],
+        last_admin=membership.role == Membership.Role.ADMIN
+        and active_admins(organization=membership.organization).count() <= 1,
     )

@@ -354,6 +354,15 @@ def _(w):
     )
 
 
+@writes("organizations.membership_leave")
+def _(w):
+    return Write(
+        lambda: organizations.membership_leave(membership=w.membership, actor=w.admin).membership,
+        w.admin,
+        lambda membership: [membership],
+    )
+
+
 @writes("organizations.membership_rectify")
 def _(w):
     return Write(
@@ -1040,7 +1049,6 @@ NO_PERSONAL_WRITES: dict[str, str] = {
     "gdpr.marketing_state": "reads",
     "gdpr.suppression_keys": "computes keyed hashes",
     "gdpr.notice_acknowledge": "notices shown are themselves a log (NOT_AUDITED)",
-    "gdpr.notice_version_shown": "reads",
     "gdpr.register_source": "a registry at start-up",
     "gdpr.sources": "reads",
     "gdpr.clean_value": "validates input",

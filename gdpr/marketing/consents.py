@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gdpr.audit import acting_as
 from gdpr.keys import email_key
-from gdpr.models import Consent, MarketingChannel, NoticeAcknowledgement
+from gdpr.models import Consent, MarketingChannel, NoticeAcknowledgement, NoticeVersion
 from gdpr.notice.services import notice_acknowledge
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ def consent_give(
     language: str,
     source: str,
     actor: User | None,
-    notice_shown: object = None,
+    notice_shown: NoticeVersion | None = None,
 ) -> Consent:
     """Record ``user``'s consent to ``purpose`` with the exact text shown in ``language``.
 

@@ -11,23 +11,12 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
-def notice_version_shown(number: object) -> NoticeVersion:
-    """The version a page showed, by the number it carried in its form; the current one
-    when the number is missing or names no version (an old tab, a hand-made post)."""
-    try:
-        shown = int(str(number))
-    except (TypeError, ValueError):
-        shown = None
-    if shown is not None:
-        version = NoticeVersion.objects.filter(number=shown).first()
-        if version is not None:
-            return version
-    return notice_publish()
-
-
-def notice_acknowledge(user: User, *, context: str, shown: object = None) -> NoticeAcknowledgement:
-    """Record that ``user`` was shown the notice: the version the page carried (a newer
-    one may have been published since it was loaded), else the current one."""
+def notice_acknowledge(
+    user: User, *, context: str, shown: NoticeVersion | None = None
+) -> NoticeAcknowledgement:
+    """Record that ``user`` was shown the notice: ``shown``, the version a page's signed
+    form carried (``gdpr.notice.shown``; a newer one may have been published since it was
+    loaded). Without a page (the controller's own records, demo data) the current one."""
     return NoticeAcknowledgement.objects.create(
-        user=user, version=notice_version_shown(shown), context=context
+        user=user, version=shown or notice_publish(), context=context
     )

@@ -15,7 +15,7 @@ from gdpr.forms import MarketingChoiceForm
 from gdpr.marketing import consents
 from gdpr.marketing import services as marketing
 from gdpr.models import MarketingChannel, Suppression
-from gdpr.notice.document import notice_publish
+from gdpr.notice.shown import notice_shown_token
 
 
 @login_required
@@ -53,8 +53,8 @@ def marketing_choices(request: HttpRequest) -> HttpResponse:
                 for channel in MarketingChannel
             ],
             "all_banned": all(state.values()),
-            # The consent forms carry it: the consent records the version linked here.
-            "notice_version": notice_publish().number,
+            # The consent forms carry it signed: the consent records the version linked here.
+            "notice_version": notice_shown_token(),
             "consents": [
                 {"purpose": p, "text": p.text_in(language), "consent": live.get(p.key)}
                 for p in consents.consent_purposes()

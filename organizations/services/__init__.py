@@ -38,9 +38,11 @@ from organizations.services.invitations import (
 )
 from organizations.services.memberships import (
     MEMBERSHIP_RECTIFIABLE,
+    MembershipEnding,
     membership_admin_grant,
     membership_admin_revoke,
     membership_end,
+    membership_leave,
     membership_rectify,
 )
 from organizations.services.organization import (
@@ -70,6 +72,7 @@ __all__ = [
     "ORGANIZATION_FIELDS",
     "ImportResult",
     "ImportRow",
+    "MembershipEnding",
     "NewInvitation",
     "RuleError",
     "_search_fields",
@@ -93,6 +96,7 @@ __all__ = [
     "membership_admin_grant",
     "membership_admin_revoke",
     "membership_end",
+    "membership_leave",
     "membership_rectify",
     "memberships_sync_user",
     "organization_claim_approve",

@@ -3,6 +3,7 @@ the organization always keeps one admin."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.sources import DataSource
 from gdpr.api import acting_as
+from organizations.leaving import Commitment, Kept, kept_after_leaving, settle_at_leaving
 from organizations.models import (
     Membership,
     Organization,
@@ -68,9 +70,27 @@ def membership_admin_revoke(*, membership: Membership, actor: User) -> Membershi
     return membership
 
 
+@dataclass(frozen=True)
+class MembershipEnding:
+    """A membership that ended, what ended with it and what stays visible of it."""
+
+    membership: Membership
+    settled: list[Commitment]
+    kept: list[Kept]
+
+    @property
+    def ended(self) -> list[Commitment]:
+        return [item for item in self.settled if item.ended]
+
+    @property
+    def left_to_admins(self) -> list[Commitment]:
+        return [item for item in self.settled if not item.ended]
+
+
 @transaction.atomic
-def membership_end(*, membership: Membership, actor: User) -> Membership:
-    """End a membership (the member leaves or an admin ends it); the record stays."""
+def membership_leave(*, membership: Membership, actor: User) -> MembershipEnding:
+    """End a membership (the member leaves or an admin ends it) and say what ended with it
+    (the apps' commitments, e.g. contracts) and what stays visible of it, until when."""
     list(
         Membership.objects.select_for_update()
         .filter(organization_id=membership.organization_id, role=Membership.Role.ADMIN)
@@ -78,7 +98,11 @@ def membership_end(*, membership: Membership, actor: User) -> Membership:
     )
     membership = Membership.objects.select_related("organization", "user").get(pk=membership.pk)
     if membership.status == Membership.Status.ENDED:
-        return membership
+        return MembershipEnding(
+            membership=membership,
+            settled=[],
+            kept=kept_after_leaving(membership=membership, left_on=membership.ended_on),
+        )
     if membership.status == Membership.Status.INVITED:
         raise RuleError(_("An invitation is revoked, not ended."))
     if membership.role == Membership.Role.ADMIN:
@@ -89,7 +113,19 @@ def membership_end(*, membership: Membership, actor: User) -> Membership:
     membership.ended_on = timezone.localdate()
     with acting_as(actor):
         membership.save(update_fields=["status", "ended_on", "updated_at"])
-    return membership
+    # Contracts and the like end with the membership, or go to the admins to end.
+    settled = settle_at_leaving(membership=membership, left_on=membership.ended_on, actor=actor)
+    return MembershipEnding(
+        membership=membership,
+        settled=settled,
+        kept=kept_after_leaving(membership=membership, left_on=membership.ended_on),
+    )
+
+
+def membership_end(*, membership: Membership, actor: User) -> Membership:
+    """End a membership (the member leaves or an admin ends it); the record stays, and
+    what the apps end with it ends too (``membership_leave``)."""
+    return membership_leave(membership=membership, actor=actor).membership
 
 
 MEMBERSHIP_RECTIFIABLE = ("member_number", "joined_on", "ended_on", "role", "name", "email")

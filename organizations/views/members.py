@@ -81,12 +81,25 @@ def member_end(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespons
     organization = permissions.get_organization_for_admin(request.user, pk)
     membership = permissions.get_membership_for_admin(request.user, organization, membership_pk)
     try:
-        services.membership_end(membership=membership, actor=request.user)
+        ending = services.membership_leave(membership=membership, actor=request.user)
     except services.RuleError as error:
         for message in error.messages:
             messages.error(request, message)
     else:
         messages.success(request, _("The membership was ended."))
+        # Contracts end with it; those that cannot are for the admins to end.
+        if ending.ended:
+            messages.info(
+                request,
+                _("Ended with the membership: %(items)s.")
+                % {"items": "; ".join(str(item.what) for item in ending.ended)},
+            )
+        if ending.left_to_admins:
+            messages.warning(
+                request,
+                _("These could not be ended automatically; end them by hand: %(items)s.")
+                % {"items": "; ".join(str(item.what) for item in ending.left_to_admins)},
+            )
     if membership.user_id == request.user.id:
         return redirect("organizations:mine")
     return redirect("organizations:member", pk=pk, membership_pk=membership_pk)

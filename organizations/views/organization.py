@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import dateformat
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -113,21 +116,63 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def organization_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: what leaving changes (what stays visible, to whom and until when; what ends).
+    POST: leave, and say again what ended and what stays."""
     own = permissions.get_own_membership(request.user, pk)
+    if request.method != "POST":
+        return render(
+            request,
+            "organizations/leave.html",
+            {
+                "organization": own.organization,
+                "membership": own,
+                "preview": selectors.leaving_preview(membership=own),
+            },
+        )
     try:
-        services.membership_end(membership=own, actor=request.user)
+        ending = services.membership_leave(membership=own, actor=request.user)
     except services.RuleError as error:
         for message in error.messages:
             messages.error(request, message)
         return redirect("organizations:detail", pk=pk)
     messages.success(
-        request,
-        _("You left %(organization)s. Its admins no longer see your details.")
-        % {"organization": own.organization.name},
+        request, _("You left %(organization)s.") % {"organization": own.organization.name}
     )
+    for text in leaving_messages(ending):
+        messages.info(request, text)
     return redirect("organizations:mine")
+
+
+def _day(day: datetime.date) -> str:
+    return dateformat.format(day, "j.n.Y")
+
+
+def leaving_messages(ending: services.MembershipEnding) -> list[str]:
+    """What ended with a membership and what stays visible of it, one sentence each."""
+    lines = []
+    if ending.ended:
+        lines.append(
+            _("Ended with the membership: %(items)s.")
+            % {"items": "; ".join(str(item.what) for item in ending.ended)}
+        )
+    if ending.left_to_admins:
+        lines.append(
+            _("The organization's admins were asked to end: %(items)s.")
+            % {"items": "; ".join(str(item.what) for item in ending.left_to_admins)}
+        )
+    for item in ending.kept:
+        if item.until is not None:
+            lines.append(
+                _("Still visible: %(what)s. Seen by %(who)s until %(date)s.")
+                % {"what": item.what, "who": item.seen_by, "date": _day(item.until)}
+            )
+        else:
+            lines.append(
+                _("Still visible: %(what)s. Seen by %(who)s %(until)s.")
+                % {"what": item.what, "who": item.seen_by, "until": item.until_text}
+            )
+    return lines
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
+from gdpr.notice.shown import notice_shown_token
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,12 @@ def signup(client, email="new.member@example.fi", language="fi"):
     client.cookies["django_language"] = language
     return client.post(
         reverse("account_signup"),
-        {"email": email, "password1": "pitkä-salasana-77", "password2": "pitkä-salasana-77"},
+        {
+            "email": email,
+            "password1": "pitkä-salasana-77",
+            "password2": "pitkä-salasana-77",
+            "notice_version": notice_shown_token(),
+        },
     )
 
 

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gdpr.marketing import consents
-from gdpr.models import DataSubjectRequest
+from gdpr.models import Consent, DataSubjectRequest
+from gdpr.notice.shown import notice_shown_token
 from gdpr.rectification import services as rectification
 
 from . import strategies as fz
@@ -76,19 +77,26 @@ def test_it_files_a_privacy_request_or_refuses_any_input(member_client, members,
         notice_version=fz.optional(fz.field(st.sampled_from(["1", "0", "-1", "99999999999"]))),
     ),
     right_version=st.booleans(),
+    signed_notice=st.booleans(),
 )
 def test_it_applies_a_marketing_choice_or_refuses_any_input(
-    member_client, members, data, right_version
+    member_client, members, data, right_version, signed_notice
 ):
     if right_version and data.get("purpose") in ("email_offers", "sms_offers"):
         data["version"] = consents.consent_purpose(data["purpose"]).text_version
+    if signed_notice:
+        data["notice_version"] = notice_shown_token()
     with example("gdpr: marketing choices"):
         before = row_counts()
+        before_consents = Consent.objects.filter(withdrawn_at__isnull=True).count()
         response = member_client.post(reverse("gdpr:marketing"), data, follow=False)
         assert response.status_code in (200, 302)
         if response.status_code == 200:
             assert_refused_cleanly(response, before, data)
         else:
+            if Consent.objects.filter(withdrawn_at__isnull=True).count() > before_consents:
+                # Only a version the page signed is recorded with a consent.
+                assert signed_notice
             page = member_client.get(reverse("gdpr:marketing"))
             if b"message-error" in page.content:
                 # Refused after the redirect (a consent text changed): nothing written.

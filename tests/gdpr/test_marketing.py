@@ -3,6 +3,8 @@ audience, and the bans take effect at once, recorded with time and source."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +21,7 @@ from gdpr.models import (
     RequestKind,
     Suppression,
 )
+from gdpr.notice.shown import notice_shown_token
 from gdpr.requests.member import member_request_file
 from organizations.models import Membership
 from tests.factories import UserFactory
@@ -319,7 +322,12 @@ def test_the_page_gives_and_withdraws_a_consent(english_client, english_member):
     purpose = consents.consent_purpose(consents.EMAIL_OFFERS)
     english_client.post(
         MARKETING_URL,
-        {"action": "consent", "purpose": purpose.key, "version": purpose.text_version},
+        {
+            "action": "consent",
+            "purpose": purpose.key,
+            "version": purpose.text_version,
+            "notice_version": notice_shown_token(),
+        },
     )
     consent = Consent.objects.get(user=english_member)
     assert consent.text_shown == purpose.text_in("en")
@@ -340,7 +348,7 @@ def test_a_consent_records_the_notice_version_its_page_linked(english_client, en
 
     page = english_client.get(MARKETING_URL).content.decode()
     shown = notice_publish()
-    assert f'name="notice_version" value="{shown.number}"' in page
+    token = re.search(r'name="notice_version" value="([^"]+)"', page)[1]
     newer = NoticeVersion.objects.create(
         number=shown.number + 1, content_hash="f" * 64, content=shown.content
     )
@@ -351,7 +359,7 @@ def test_a_consent_records_the_notice_version_its_page_linked(english_client, en
             "action": "consent",
             "purpose": purpose.key,
             "version": purpose.text_version,
-            "notice_version": str(shown.number),
+            "notice_version": token,
         },
     )
     consent = Consent.objects.get(user=english_member)
@@ -361,7 +369,12 @@ def test_a_consent_records_the_notice_version_its_page_linked(english_client, en
 def test_a_consent_to_a_text_no_longer_shown_is_not_recorded(english_client, english_member):
     response = english_client.post(
         MARKETING_URL,
-        {"action": "consent", "purpose": consents.EMAIL_OFFERS, "version": "old-version"},
+        {
+            "action": "consent",
+            "purpose": consents.EMAIL_OFFERS,
+            "version": "old-version",
+            "notice_version": notice_shown_token(),
+        },
         follow=True,
     )
     assert "The text of this consent has changed." in response.content.decode()

@@ -44,6 +44,11 @@ MEMBER_ACTION = {
     # The admin is the organization's only admin: refused with a message, still a redirect.
     "post": {"member": 302, "admin": 302, "other_admin": 404, "outsider": 404, "staff": 404},
 }
+# Leaving: a confirmation page (GET) for the organization's members, the action (POST).
+LEAVE = {
+    "get": {"member": 200, "admin": 200, "other_admin": 404, "outsider": 404, "staff": 404},
+    "post": MEMBER_ACTION["post"],
+}
 ADMIN_PAGE = {
     "get": {"member": 404, "admin": 200, "other_admin": 404, "outsider": 404, "staff": 404},
 }
@@ -64,7 +69,7 @@ MATRIX = {
     "claim_new": PERSONAL,
     "claim": CLAIMANT_PAGE,
     "detail": MEMBER_PAGE,
-    "leave": MEMBER_ACTION,
+    "leave": LEAVE,
     "edit": ADMIN_PAGE,
     "bank_account_add": ADMIN_PAGE,
     "bank_account_edit": ADMIN_PAGE,

@@ -1,0 +1,288 @@
+"""Leaving an organization: asked first, says what really stays visible (to whom, until when),
+ends the member's contracts, and leaves the ones it cannot end to the admins, who are told."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import dateformat, timezone, translation
+
+from billing import services as billing
+from billing.models import Contract
+from communications import services as communications
+from communications.models import CommunicationRecord
+from organizations import services
+from organizations.leaving import member_record_until
+from organizations.models import Membership
+from tests.billing.factories import contract_for, invoice_for, product
+from tests.factories import UserFactory
+
+from .factories import add_member
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate
+
+
+def _day(day: datetime.date) -> str:
+    return dateformat.format(day, "j.n.Y")
+
+
+@pytest.fixture
+def member(db):
+    return UserFactory(
+        email="lauri.lahtija@example.fi",
+        first_name="Lauri",
+        last_name="Lähtijä",
+        preferred_language="en",
+    )
+
+
+@pytest.fixture
+def membership(organization, member) -> Membership:
+    return add_member(organization, member, member_number="102")
+
+
+@pytest.fixture
+def member_client(client, member, membership):
+    client.force_login(member)
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def _leave_url(organization) -> str:
+    return reverse("organizations:leave", args=[organization.pk])
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+# --- Asked first --------------------------------------------------------------------------
+
+
+def test_the_organization_page_links_to_the_confirmation_not_a_form(member_client, organization):
+    page = member_client.get(reverse("organizations:detail", args=[organization.pk]))
+    content = page.content.decode()
+    assert f'href="{_leave_url(organization)}"' in content
+    assert f'action="{_leave_url(organization)}"' not in content
+
+
+def test_the_confirmation_page_leaves_nothing(member_client, organization, membership):
+    response = member_client.get(_leave_url(organization))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "What stays visible" in content
+    assert f'<form method="post" action="{_leave_url(organization)}">' in content
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.ACTIVE
+
+
+def test_the_confirmation_page_lists_what_stays_and_what_ends(
+    member_client, organization, membership, admin
+):
+    fee = contract_for(membership, product(organization, name="Membership fee"))
+    later = contract_for(
+        membership,
+        product(organization, name="Hangar place"),
+        opened_on=TODAY() + datetime.timedelta(days=30),
+    )
+    invoice = invoice_for(membership, send=True)
+    content = member_client.get(_leave_url(organization)).content.decode()
+    ending = content.split('class="leaving-ending"')[1].split("</ul>")[0]
+    to_admins = content.split('class="leaving-admins"')[1].split("</ul>")[0]
+    assert fee.product.name in ending and later.product.name not in ending
+    assert later.product.name in to_admins
+    kept = content.split('class="leaving-kept"')[1].split("</table>")[0]
+    assert "member list" in kept
+    assert "1 invoice" in kept
+    assert _day(invoice.retain_until) in kept
+    # The member record stays as long as the invoice that points at it.
+    assert kept.count(_day(invoice.retain_until)) == 2
+
+
+def test_the_only_admin_is_told_to_name_another_first(client, admin, organization):
+    client.force_login(admin)
+    client.cookies["django_language"] = "en"
+    content = client.get(_leave_url(organization)).content.decode()
+    assert "only admin" in content
+    assert f'action="{_leave_url(organization)}"' not in content
+
+
+# --- Leaving ------------------------------------------------------------------------------
+
+
+def test_posting_leaves_and_says_what_stays_visible_with_dates(
+    member_client, organization, membership, admin
+):
+    invoice = invoice_for(membership, send=True)
+    communications.communication_record(
+        organization=organization,
+        subject=membership.user,
+        channel=CommunicationRecord.Channel.PHONE,
+        direction=CommunicationRecord.Direction.INCOMING,
+        summary="Soitti jäsenmaksusta.",
+        actor=admin,
+    )
+    with translation.override("en"):
+        response = member_client.post(_leave_url(organization))
+    assert response.status_code == 302
+    assert response.url == reverse("organizations:mine")
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.ENDED
+    assert membership.ended_on == TODAY()
+    messages = _messages(response)
+    assert f"You left {organization.name}." in messages
+    record = next(m for m in messages if "member list" in m)
+    assert "the organization's admins" in record
+    # Kept as long as the invoice that points at the member record.
+    assert f"until {_day(invoice.retain_until)}" in record
+    invoice_line = next(m for m in messages if "1 invoice" in m)
+    assert f"until {_day(invoice.retain_until)}" in invoice_line
+    assert "bookkeeping" in invoice_line
+    calls = next(m for m in messages if "recorded with you" in m)
+    assert "as long as your account exists" in calls
+    assert not any("no longer see" in m for m in messages)
+
+
+def test_without_invoices_the_member_record_stays_for_the_settling_period(
+    member_client, organization, membership, settings
+):
+    settings.ENDED_MEMBERSHIP_RETENTION_DAYS = 100
+    response = member_client.post(_leave_url(organization))
+    record = next(m for m in _messages(response) if "member list" in m)
+    assert f"until {_day(TODAY() + datetime.timedelta(days=100))}" in record
+    assert member_record_until(TODAY()) == TODAY() + datetime.timedelta(days=100)
+    assert not any("invoice" in m for m in _messages(response))
+
+
+def test_leaving_ends_the_open_contracts(member_client, organization, membership):
+    fee = contract_for(membership, product(organization, name="Membership fee"))
+    response = member_client.post(_leave_url(organization))
+    fee.refresh_from_db()
+    assert fee.terminated_on == TODAY()
+    assert fee.terminated_by == membership.user
+    assert fee.end_request_sent_at is None
+    assert any(
+        "Ended with the membership" in m and "Membership fee" in m for m in _messages(response)
+    )
+    assert mail.outbox == []
+
+
+def test_contracts_it_cannot_end_go_to_the_admins_by_email(
+    member_client, organization, membership, admin, django_capture_on_commit_callbacks
+):
+    fee = contract_for(membership, product(organization, name="Membership fee"))
+    hangar = contract_for(
+        membership,
+        product(organization, name="Hangar place"),
+        opened_on=TODAY() + datetime.timedelta(days=30),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = member_client.post(_leave_url(organization))
+    fee.refresh_from_db()
+    hangar.refresh_from_db()
+    assert fee.terminated_on == TODAY()
+    assert hangar.terminated_on is None
+    assert hangar.end_request_sent_at is not None
+    assert fee.end_request_sent_at is None
+    assert any("admins were asked to end" in m and "Hangar place" in m for m in _messages(response))
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [admin.email]
+    assert "Hangar place" in message.body
+    assert "Membership fee" not in message.body
+    assert reverse(
+        "billing:contract", kwargs={"pk": organization.pk, "contract_pk": hangar.pk}
+    ) in (message.body)
+    # The contract's page tells the admins why it is still open.
+    client = Client()
+    client.force_login(admin)
+    client.cookies["django_language"] = "en"
+    page = client.get(
+        reverse("billing:contract", kwargs={"pk": organization.pk, "contract_pk": hangar.pk})
+    )
+    assert "the admins were asked to end it on" in page.content.decode()
+    # Asked once: the task delivered again sends nothing.
+    from billing.leaving import contract_end_requests_send
+
+    assert contract_end_requests_send(membership_id=membership.pk) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_a_contract_already_set_to_end_later_goes_to_the_admins(
+    member_client, organization, membership, admin, django_capture_on_commit_callbacks
+):
+    lease = contract_for(membership, product(organization, name="Aircraft share"))
+    later = TODAY() + datetime.timedelta(days=60)
+    billing.contract_terminate(contract=lease, terminated_on=later, reason="Notice", actor=admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        member_client.post(_leave_url(organization))
+    lease.refresh_from_db()
+    assert lease.terminated_on == later
+    assert lease.end_request_sent_at is not None
+    assert "Aircraft share" in mail.outbox[0].body
+
+
+def test_an_admin_ending_a_membership_ends_its_contracts_too(
+    client, admin, organization, membership
+):
+    fee = contract_for(membership, product(organization, name="Membership fee"))
+    client.force_login(admin)
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        reverse("organizations:member_end", args=[organization.pk, membership.pk])
+    )
+    fee.refresh_from_db()
+    assert fee.terminated_on == TODAY()
+    assert fee.terminated_by == admin
+    assert any("Membership fee" in m for m in _messages(response))
+
+
+def test_the_service_ends_contracts_whoever_calls_it(organization, membership, admin):
+    fee = contract_for(membership, product(organization, name="Membership fee"))
+    ending = services.membership_leave(membership=membership, actor=admin)
+    assert len(ending.ended) == 1
+    assert "Membership fee" in str(ending.ended[0].what)
+    assert Contract.objects.get(pk=fee.pk).terminated_on == TODAY()
+    # Ending it again changes nothing and ends nothing more.
+    again = services.membership_leave(membership=membership, actor=admin)
+    assert again.settled == []
+
+
+def test_another_member_is_not_affected(member_client, organization, membership):
+    other = add_member(organization, member_number="103")
+    their_fee = contract_for(other, product(organization, name="Membership fee"))
+    member_client.post(_leave_url(organization))
+    other.refresh_from_db()
+    their_fee.refresh_from_db()
+    assert other.status == Membership.Status.ACTIVE
+    assert their_fee.terminated_on is None
+
+
+def test_the_page_is_404_to_someone_not_a_member(client, organization):
+    outsider = UserFactory()
+    client.force_login(outsider)
+    assert client.get(_leave_url(organization)).status_code == 404
+    assert client.post(_leave_url(organization)).status_code == 404
+
+
+def test_the_page_is_404_after_leaving(member_client, organization, membership):
+    member_client.post(_leave_url(organization))
+    assert member_client.get(_leave_url(organization)).status_code == 404
+    assert member_client.post(_leave_url(organization)).status_code == 404
+
+
+def test_the_confirmation_page_runs_a_fixed_number_of_queries(
+    member_client, organization, membership, django_assert_max_num_queries
+):
+    for number in range(3):
+        contract_for(membership, product(organization, name=f"Product {number}"))
+        invoice_for(membership, send=True)
+    with django_assert_max_num_queries(25):
+        member_client.get(_leave_url(organization))
