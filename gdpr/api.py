@@ -76,7 +76,12 @@ from gdpr.rectification.sources import (
     register_source,
 )
 from gdpr.retention.jobs import RetentionJob, register_job, run_job
-from gdpr.selectors import is_restricted
+from gdpr.selectors import (
+    annotate_restriction_in_force,
+    is_restricted,
+    restricted_users,
+    restriction_in_force,
+)
 
 __all__ = [
     "Category",
@@ -107,6 +112,7 @@ __all__ = [
     "SubjectNames",
     "ValueKind",
     "acting_as",
+    "annotate_restriction_in_force",
     "attach_mail_to_person",
     "audit_blank",
     "audit_queryset_update",
@@ -134,5 +140,7 @@ __all__ = [
     "register_recipient_source",
     "register_source",
     "register_subject_names",
+    "restricted_users",
+    "restriction_in_force",
     "run_job",
 ]

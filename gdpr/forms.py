@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gdpr.declarations import LegalBasis, Purpose, categories
 from gdpr.marketing.consents import consent_purposes
-from gdpr.models import MarketingChannel, RequestKind
+from gdpr.models import MarketingChannel, RequestKind, RestrictionGround
 from gdpr.notice.document import notice_publish
 
 DETAILS_MAX = 2000
@@ -41,6 +41,9 @@ class RequestForm(forms.Form):
     def marketing_channels(self) -> list[str]:
         return []
 
+    def restriction_ground(self) -> str:
+        return ""
+
 
 class AccessRequestForm(RequestForm):
     kind = RequestKind.ACCESS
@@ -51,16 +54,27 @@ class PortabilityRequestForm(RequestForm):
 
 
 class RestrictionRequestForm(RequestForm):
-    """Art. 18(1) lists the four grounds; the member picks one and explains."""
+    """Art. 18(1) lists the four grounds; the member picks one and explains. Under (a)
+    and (d) the data is restricted as soon as the request is filed."""
 
     kind = RequestKind.RESTRICTION
     field_order = ["ground", "details"]
 
+    # The member's words for the grounds of Art. 18(1)(a) to (d), in that order.
     GROUNDS = (
-        ("accuracy", _("I contest the accuracy of my data")),
-        ("unlawful", _("The processing is unlawful, and I want it restricted, not erased")),
-        ("legal_claims", _("The data is no longer needed, but I need it for a legal claim")),
-        ("objection", _("I have objected to the processing and await the decision")),
+        (RestrictionGround.ACCURACY.value, _("I contest the accuracy of my data")),
+        (
+            RestrictionGround.UNLAWFUL.value,
+            _("The processing is unlawful, and I want it restricted, not erased"),
+        ),
+        (
+            RestrictionGround.LEGAL_CLAIMS.value,
+            _("The data is no longer needed, but I need it for a legal claim"),
+        ),
+        (
+            RestrictionGround.OBJECTION.value,
+            _("I have objected to the processing and await the decision"),
+        ),
     )
 
     ground = forms.ChoiceField(
@@ -78,6 +92,9 @@ class RestrictionRequestForm(RequestForm):
     def request_details(self) -> str:
         ground = dict(self.GROUNDS)[self.cleaned_data["ground"]]
         return f"{ground}\n\n{self.cleaned_data['details'].strip()}"
+
+    def restriction_ground(self) -> str:
+        return self.cleaned_data["ground"]
 
 
 class ObjectionRequestForm(RequestForm):

@@ -142,6 +142,9 @@ register_model(
             "rectification_target": "privacy_requests",
             "rectification_value": "privacy_requests",
             "marketing_channels": "privacy_requests",
+            # Kept after erasure like the kind: one of four letters, it names nobody once
+            # the subject is blanked, and shows why the data was restricted from receipt.
+            "restriction_ground": "privacy_requests",
             "identity_note": "privacy_requests",
             "letter": "privacy_requests",
             "response": "privacy_requests",
