@@ -2,11 +2,12 @@
 
 An app declares its personal data here (categories, models, how its rows are erased and
 kept, what stops or adds to an erasure, its retention jobs, who in it receives people's
-data, the rows its marketing lists are built from, what a person may ask to correct and
-who decides it) and records its writes in the audit trail; gdpr then exports, erases,
-rectifies, lists in the privacy notice, tells the recipients (Art. 19) and purges that
-data without importing the app. Nothing else under ``gdpr`` is for other apps:
-import-linter enforces it (``[tool.importlinter]`` in pyproject.toml).
+data and by what a recipient recognises a person, the rows its marketing lists are built
+from, what a person may ask to correct and who decides it) and records its writes in the
+audit trail; gdpr then exports, erases, rectifies, lists in the privacy notice, tells the
+recipients (Art. 19) and purges that data without importing the app. Nothing else under
+``gdpr`` is for other apps: import-linter enforces it (``[tool.importlinter]`` in
+pyproject.toml).
 """
 
 from __future__ import annotations
@@ -43,9 +44,11 @@ from gdpr.declarations import (
 from gdpr.disclosures.hooks import (
     DataRecipient,
     DisclosureSubjectSource,
+    PersonIdentifier,
     RecipientAddress,
     RecipientSource,
     register_disclosure_subject_source,
+    register_person_identifier,
     register_recipient_source,
 )
 from gdpr.erasure.hooks import (
@@ -97,6 +100,7 @@ __all__ = [
     "MarketingAudience",
     "MarketingChannel",
     "ModelEntry",
+    "PersonIdentifier",
     "Purpose",
     "Recipient",
     "RecipientAddress",
@@ -137,6 +141,7 @@ __all__ = [
     "register_job",
     "register_marketing_audience",
     "register_model",
+    "register_person_identifier",
     "register_recipient_source",
     "register_source",
     "register_subject_names",

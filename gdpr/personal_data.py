@@ -347,6 +347,7 @@ register_model(
                 "purpose",
                 "legal_basis",
                 "categories",
+                "identifiers",
                 "outside_eea",
                 "destination_country",
                 "transfer_safeguards",

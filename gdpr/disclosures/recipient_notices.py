@@ -29,9 +29,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gdpr.audit import acting_as
+from gdpr.declarations import LazyText
 from gdpr.disclosures.hooks import (
     DataRecipient,
     RecipientAddress,
+    identifier_choices,
+    identifiers_carried_by,
+    identify,
     recipient_source_for,
     recipient_sources,
 )
@@ -114,6 +118,9 @@ def _disclosure_recipients(user: User) -> list[DataRecipient]:
             ),
             categories=tuple(disclosure.categories),
             disclosure=disclosure,
+            # Recorded with the disclosure; before they were, what its categories carry.
+            identifiers=tuple(disclosure.identifiers)
+            or identifiers_carried_by(disclosure.categories),
         )
         for disclosure in disclosures_of(user).filter(starts_on__lte=today)
     ]
@@ -205,17 +212,41 @@ def _deliver(outgoing: list[Outgoing]) -> None:
             RecipientNotice.objects.filter(pk=notice_id, sent_at__isnull=True).update(error=error)
 
 
+Identification = list[tuple[LazyText, str]]
+
+
+def identified_by(request: DataSubjectRequest, recipient: DataRecipient) -> Identification:
+    """How the notice names the person to ``recipient``: (label, value) of each identifier
+    the recipient received, as it holds them, and nothing else (a partner that got member
+    numbers is not told the name and email)."""
+    if request.subject is None:
+        return []
+    return identify(request.subject, received_identifiers(recipient), holder=recipient.holder)
+
+
+def received_identifiers(recipient: DataRecipient) -> tuple[str, ...]:
+    """The identifier keys ``recipient`` received: as declared; else those its categories
+    carry; else, for a holder that sees all it holds (no categories), every key, each
+    narrowed to what that holder holds."""
+    if recipient.identifiers:
+        return recipient.identifiers
+    if recipient.categories:
+        return identifiers_carried_by(recipient.categories)
+    return tuple(key for key, _label in identifier_choices())
+
+
 def _context(
     request: DataSubjectRequest,
     recipient: DataRecipient,
     correction: Correction | None,
+    identification: Identification,
 ) -> dict[str, Any]:
-    subject = request.subject
     return {
         "kind": request.kind,
         "recipient_name": recipient.name,
-        "person_name": subject.get_full_name() if subject else request.subject_name,
-        "person_email": subject.email if subject else request.subject_email,
+        "identified_by": identification,
+        # The subject line's short name: the first identifier the recipient knows.
+        "person_name": identification[0][1] if identification else "",
         "reason": recipient.reason,
         "correction": correction,
         "controller_name": controller_contact()["name"],
@@ -237,8 +268,19 @@ def _log_notified(
     )
 
 
-def _store(request: DataSubjectRequest, recipients: list[DataRecipient]) -> list[RecipientNotice]:
-    no_address = _("No address to send the notice to.")
+def _error(recipient: DataRecipient, identification: Identification) -> str:
+    if not recipient.addresses:
+        return _("No address to send the notice to.")
+    if not identification:
+        return _("The recipient received nothing that identifies the person.")
+    return ""
+
+
+def _store(
+    request: DataSubjectRequest,
+    recipients: list[DataRecipient],
+    identifications: list[Identification],
+) -> list[RecipientNotice]:
     return RecipientNotice.objects.bulk_create(
         RecipientNotice(
             request=request,
@@ -246,9 +288,9 @@ def _store(request: DataSubjectRequest, recipients: list[DataRecipient]) -> list
             recipient_email=recipient.email,
             holder=recipient.holder,
             disclosure=recipient.disclosure,
-            error="" if recipient.addresses else no_address,
+            error=_error(recipient, identification),
         )
-        for recipient in recipients
+        for recipient, identification in zip(recipients, identifications, strict=True)
     )
 
 
@@ -256,16 +298,20 @@ def _messages(
     request: DataSubjectRequest,
     notices: list[RecipientNotice],
     recipients: list[DataRecipient],
+    identifications: list[Identification],
     correction: Correction | None,
 ) -> list[Outgoing]:
-    """One message per address of each recipient, rendered now in its language."""
+    """One message per address of each recipient, rendered now in its language; none to
+    a recipient that could not tell whom it is about."""
     reply_to = _reply_to()
     outgoing: list[Outgoing] = []
-    for notice, recipient in zip(notices, recipients, strict=True):
+    for notice, recipient, identification in zip(notices, recipients, identifications, strict=True):
+        if not identification:
+            continue
         for address in recipient.addresses:
             subject, body = _render(
                 "gdpr/email/recipient_notice",
-                _context(request, recipient, correction),
+                _context(request, recipient, correction, identification),
                 address.language,
             )
             outgoing.append(
@@ -306,9 +352,11 @@ def notify_recipients(
         recipients = (
             [r for r in recipients if _relevant(r, correction)] if correction is not None else []
         )
+    # Read now: an erasure may remove the values right after this step.
+    identifications = [identified_by(request, recipient) for recipient in recipients]
     with acting_as(actor):
-        notices = _store(request, recipients)
-        outgoing = _messages(request, notices, recipients, correction)
+        notices = _store(request, recipients, identifications)
+        outgoing = _messages(request, notices, recipients, identifications, correction)
         if outgoing:
             transaction.on_commit(lambda: _deliver(outgoing))
         _log_notified(request, recipients, actor=actor)
