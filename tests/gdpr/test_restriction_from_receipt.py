@@ -320,3 +320,15 @@ def test_the_badge_costs_no_query_per_member(client, org_admin, organization):
     many = count()
     assert many == few <= LIST_QUERY_BUDGET
     assert len(restricted_users(organization.memberships.values_list("user_id", flat=True))) == 14
+
+
+def test_the_controllers_membership_list_flags_it_too(client, controller, member, organization):
+    member_request_file(
+        member, kind=RequestKind.RESTRICTION, details="Wrong.", restriction_ground="d"
+    )
+    client.force_login(controller)
+    response = client.get(reverse("admin:organizations_membership_changelist"))
+    assert response.status_code == 200
+    flags = {m.user_id: m.processing_restricted for m in response.context["cl"].result_list}
+    assert flags[member.pk] is True
+    assert not any(flag for user_id, flag in flags.items() if user_id != member.pk)
