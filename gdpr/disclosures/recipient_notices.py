@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import models, transaction
@@ -361,6 +362,66 @@ def notify_recipients(
             transaction.on_commit(lambda: _deliver(outgoing))
         _log_notified(request, recipients, actor=actor)
     return notices
+
+
+def _told_keys(request: DataSubjectRequest) -> set[tuple[str, str]]:
+    """Who was told of ``request`` and could be reached: ("holder", type:id) or
+    ("disclosure", id) per notice that went out (one query)."""
+    keys: set[tuple[str, str]] = set()
+    sent = RecipientNotice.objects.filter(request=request, sent_at__isnull=False)
+    for holder_type_id, holder_id, disclosure_id in sent.values_list(
+        "holder_type_id", "holder_id", "disclosure_id"
+    ):
+        if disclosure_id is not None:
+            keys.add(("disclosure", str(disclosure_id)))
+        elif holder_type_id is not None:
+            keys.add(("holder", f"{holder_type_id}:{holder_id}"))
+    return keys
+
+
+def _key(recipient: DataRecipient) -> tuple[str, str] | None:
+    if recipient.disclosure is not None:
+        return ("disclosure", str(recipient.disclosure.pk))
+    if recipient.holder is not None:
+        content_type = ContentType.objects.get_for_model(recipient.holder)
+        return ("holder", f"{content_type.pk}:{recipient.holder.pk}")
+    return None
+
+
+@transaction.atomic
+def notify_recipients_of_lifting(
+    request: DataSubjectRequest, *, actor: User | None
+) -> list[DataRecipient]:
+    """Tell the recipients that were told of a restriction that it has been lifted: they
+    were asked to restrict the data "until further notice". Only those the restriction's
+    notice reached, by the same identifiers; nothing when nobody was told."""
+    if request.kind != RequestKind.RESTRICTION or request.subject is None:
+        return []
+    told = _told_keys(request)
+    if not told:
+        return []
+    recipients = [r for r in recipients_of(request.subject) if _key(r) in told]
+    messages = []
+    for recipient in recipients:
+        identification = identified_by(request, recipient)
+        if not identification:
+            continue
+        context = _context(request, recipient, None, identification) | {"lifted": True}
+        messages.extend(
+            (address.language, address.email, "gdpr/email/recipient_notice", context)
+            for address in recipient.addresses
+        )
+    send_after_commit(messages)
+    if recipients:
+        RequestEvent.objects.create(
+            request=request,
+            action=RequestEvent.Action.RECIPIENTS_NOTIFIED,
+            actor=actor,
+            note=_("Told that the restriction was lifted: %(names)s")
+            % {"names": ", ".join(r.name for r in recipients)},
+            at=timezone.now(),
+        )
+    return recipients
 
 
 # --- For the subject's request page ------------------------------------------------------

@@ -7,7 +7,8 @@ data is restricted *while* the controller checks: from the request's receipt
 controller decides: applied when handling starts (or by the desk's step) and kept after
 the answer, until it is lifted by hand. A refused request ends whatever restriction it
 brought. Whenever a restriction is lifted the person is told first (Art. 18(3)); those who
-received the data were told of the restriction when it took effect (Art. 19).
+received the data were told of the restriction when it took effect (Art. 19), and are told
+when it is lifted.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gdpr.audit import acting_as
-from gdpr.disclosures.recipient_notices import notify_recipients
+from gdpr.disclosures.recipient_notices import (
+    notify_recipients,
+    notify_recipients_of_lifting,
+)
 from gdpr.models import (
     DataSubjectRequest,
     ProcessingRestriction,
@@ -97,6 +101,8 @@ def _lift(
         actor=actor,
         note=_("Restriction of processing lifted."),
     )
+    # Those asked to restrict "until further notice" are given that notice.
+    notify_recipients_of_lifting(request, actor=actor)
 
 
 @desk_step

@@ -332,3 +332,38 @@ def test_the_controllers_membership_list_flags_it_too(client, controller, member
     flags = {m.user_id: m.processing_restricted for m in response.context["cl"].result_list}
     assert flags[member.pk] is True
     assert not any(flag for user_id, flag in flags.items() if user_id != member.pk)
+
+
+def test_the_recipients_told_of_the_restriction_are_told_it_is_lifted(
+    member, controller, organization, org_admin, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        request = member_request_file(
+            member, kind=RequestKind.RESTRICTION, details="Wrong.", restriction_ground="a"
+        )
+    told = [m for m in mailoutbox if org_admin.email in m.to]
+    assert [m.subject for m in told] == ["Restriction of processing: Rauha Rajoitus"]
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_refuse(request, reason="The data is correct.", actor=controller)
+
+    lifted = [m for m in mailoutbox if org_admin.email in m.to]
+    assert [m.subject for m in lifted] == ["Restriction of processing lifted: Rauha Rajoitus"]
+    assert "Member number: 102" in lifted[0].body
+    steps = request.events.filter(action=Action.RECIPIENTS_NOTIFIED).values_list("note", flat=True)
+    assert list(steps)[-1] == "Told that the restriction was lifted: Malmin Ilmailukerho ry"
+
+
+def test_nobody_is_told_of_a_lifting_they_never_heard_of(
+    member, controller, organization, django_capture_on_commit_callbacks, mailoutbox
+):
+    request = member_request_file(
+        member, kind=RequestKind.RESTRICTION, details="Claim.", restriction_ground="c"
+    )
+    _verify_and_start(request, controller)
+    # The notice of the restriction never left (the commit's callbacks did not run).
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_refuse(request, reason="No claim.", actor=controller)
+    assert not restriction_in_force(member)
+    assert not [m for m in mailoutbox if "lifted:" in m.subject]
