@@ -70,6 +70,12 @@ def restrict_at_receipt(
     (Art. 18(1)(a), (d)); None for any other request, or one naming no account."""
     if not request.restricts_while_checked or request.subject_id is None:
         return None
+    # The law restricts here, not the person filing: recorded as the service's doing. Were
+    # the person the actor of the restriction's audit entries, their erasure would count
+    # those entries as references to someone else once it blanks their subject (see
+    # ``gdpr.requests.filing.request_file``), and its preview and outcome would disagree.
+    if actor is not None and actor.pk == request.subject_id:
+        actor = None
     return restrict(request, actor=actor)
 
 

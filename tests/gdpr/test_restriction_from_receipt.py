@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from gdpr.api import restricted_users, restriction_in_force
 from gdpr.models import (
+    AuditEntry,
     IdentityMethod,
     ProcessingRestriction,
     RecipientNotice,
@@ -105,6 +106,12 @@ def test_a_member_filing_on_ground_a_is_restricted_at_once(
         Action.RESTRICTED,
         Action.RECIPIENTS_NOTIFIED,
     ]
+    # The law restricts, not the person: they are not the actor of their own restriction
+    # (an erasure would count such entries as references to someone else).
+    assert request.events.get(action=Action.RESTRICTED).actor is None
+    entries = AuditEntry.objects.filter(model="gdpr.processingrestriction")
+    assert entries.filter(actor__isnull=True).exists()
+    assert not entries.filter(actor=member).exists()
     # Art. 19: the organization holding the member's data is told at receipt too.
     notice = RecipientNotice.objects.get(request=request)
     assert notice.recipient_name == "Malmin Ilmailukerho ry"
