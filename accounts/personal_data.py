@@ -14,6 +14,7 @@ from gdpr.api import (
     Identifier,
     LegalBasis,
     ModelEntry,
+    PersonIdentifier,
     Purpose,
     Recipient,
     Retention,
@@ -21,6 +22,7 @@ from gdpr.api import (
     SubjectKind,
     register_category,
     register_model,
+    register_person_identifier,
 )
 
 from .models import LoginEvent, ProfileFieldSource, User
@@ -311,5 +313,24 @@ register_model(
         },
         # Itself the record of who did what and when: not recorded again in the audit trail.
         audited=False,
+    )
+)
+
+# What identifies a person in the account's data: an Art. 19 notice names the person to a
+# recipient by these only if the recipient received the category that carries them.
+register_person_identifier(
+    PersonIdentifier(
+        key="name",
+        label=_("Name"),
+        category="identity",
+        values=lambda user, holder: [user.get_full_name()],
+    )
+)
+register_person_identifier(
+    PersonIdentifier(
+        key="email",
+        label=_("Email address"),
+        category="contact_details",
+        values=lambda user, holder: [user.email],
     )
 )

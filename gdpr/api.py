@@ -2,11 +2,12 @@
 
 An app declares its personal data here (categories, models, how its rows are erased and
 kept, what stops or adds to an erasure, its retention jobs, who in it receives people's
-data, the rows its marketing lists are built from, what a person may ask to correct and
-who decides it) and records its writes in the audit trail; gdpr then exports, erases,
-rectifies, lists in the privacy notice, tells the recipients (Art. 19) and purges that
-data without importing the app. Nothing else under ``gdpr`` is for other apps:
-import-linter enforces it (``[tool.importlinter]`` in pyproject.toml).
+data and by what a recipient recognises a person, the rows its marketing lists are built
+from, what a person may ask to correct and who decides it) and records its writes in the
+audit trail; gdpr then exports, erases, rectifies, lists in the privacy notice, tells the
+recipients (Art. 19) and purges that data without importing the app. Nothing else under
+``gdpr`` is for other apps: import-linter enforces it (``[tool.importlinter]`` in
+pyproject.toml).
 """
 
 from __future__ import annotations
@@ -44,9 +45,11 @@ from gdpr.declarations import (
 from gdpr.disclosures.hooks import (
     DataRecipient,
     DisclosureSubjectSource,
+    PersonIdentifier,
     RecipientAddress,
     RecipientSource,
     register_disclosure_subject_source,
+    register_person_identifier,
     register_recipient_source,
 )
 from gdpr.erasure.hooks import (
@@ -75,7 +78,12 @@ from gdpr.rectification.sources import (
     register_source,
 )
 from gdpr.retention.jobs import RetentionJob, register_job, run_job
-from gdpr.selectors import is_restricted
+from gdpr.selectors import (
+    annotate_restriction_in_force,
+    is_restricted,
+    restricted_users,
+    restriction_in_force,
+)
 
 __all__ = [
     "Category",
@@ -92,6 +100,7 @@ __all__ = [
     "MarketingAudience",
     "MarketingChannel",
     "ModelEntry",
+    "PersonIdentifier",
     "Purpose",
     "Recipient",
     "RecipientAddress",
@@ -106,6 +115,7 @@ __all__ = [
     "SubjectKind",
     "ValueKind",
     "acting_as",
+    "annotate_restriction_in_force",
     "attach_mail_to_person",
     "audit_blank",
     "audit_queryset_update",
@@ -130,7 +140,10 @@ __all__ = [
     "register_job",
     "register_marketing_audience",
     "register_model",
+    "register_person_identifier",
     "register_recipient_source",
     "register_source",
+    "restricted_users",
+    "restriction_in_force",
     "run_job",
 ]

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gdpr.declarations import LegalBasis, Purpose, categories
 from gdpr.marketing.consents import consent_purposes
-from gdpr.models import MarketingChannel, NoticeAcknowledgement, RequestKind
+from gdpr.models import MarketingChannel, NoticeAcknowledgement, RequestKind, RestrictionGround
 from gdpr.notice.services import notice_acknowledge
 from gdpr.notice.shown import TOKEN_MAX_LENGTH, notice_shown_token, notice_shown_version
 
@@ -42,6 +42,9 @@ class RequestForm(forms.Form):
     def marketing_channels(self) -> list[str]:
         return []
 
+    def restriction_ground(self) -> str:
+        return ""
+
 
 class AccessRequestForm(RequestForm):
     kind = RequestKind.ACCESS
@@ -52,16 +55,27 @@ class PortabilityRequestForm(RequestForm):
 
 
 class RestrictionRequestForm(RequestForm):
-    """Art. 18(1) lists the four grounds; the member picks one and explains."""
+    """Art. 18(1) lists the four grounds; the member picks one and explains. Under (a)
+    and (d) the data is restricted as soon as the request is filed."""
 
     kind = RequestKind.RESTRICTION
     field_order = ["ground", "details"]
 
+    # The member's words for the grounds of Art. 18(1)(a) to (d), in that order.
     GROUNDS = (
-        ("accuracy", _("I contest the accuracy of my data")),
-        ("unlawful", _("The processing is unlawful, and I want it restricted, not erased")),
-        ("legal_claims", _("The data is no longer needed, but I need it for a legal claim")),
-        ("objection", _("I have objected to the processing and await the decision")),
+        (RestrictionGround.ACCURACY.value, _("I contest the accuracy of my data")),
+        (
+            RestrictionGround.UNLAWFUL.value,
+            _("The processing is unlawful, and I want it restricted, not erased"),
+        ),
+        (
+            RestrictionGround.LEGAL_CLAIMS.value,
+            _("The data is no longer needed, but I need it for a legal claim"),
+        ),
+        (
+            RestrictionGround.OBJECTION.value,
+            _("I have objected to the processing and await the decision"),
+        ),
     )
 
     ground = forms.ChoiceField(
@@ -79,6 +93,9 @@ class RestrictionRequestForm(RequestForm):
     def request_details(self) -> str:
         ground = dict(self.GROUNDS)[self.cleaned_data["ground"]]
         return f"{ground}\n\n{self.cleaned_data['details'].strip()}"
+
+    def restriction_ground(self) -> str:
+        return self.cleaned_data["ground"]
 
 
 class ObjectionRequestForm(RequestForm):

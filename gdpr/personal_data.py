@@ -143,6 +143,9 @@ register_model(
             "rectification_target": "privacy_requests",
             "rectification_value": "privacy_requests",
             "marketing_channels": "privacy_requests",
+            # Kept after erasure like the kind: one of four letters, it names nobody once
+            # the subject is blanked, and shows why the data was restricted from receipt.
+            "restriction_ground": "privacy_requests",
             "identity_note": "privacy_requests",
             "letter": "privacy_requests",
             "response": "privacy_requests",
@@ -364,6 +367,7 @@ register_model(
                 "purpose",
                 "legal_basis",
                 "categories",
+                "identifiers",
                 "outside_eea",
                 "destination_country",
                 "transfer_safeguards",

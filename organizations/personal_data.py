@@ -13,6 +13,7 @@ from gdpr.api import (
     Identifier,
     LegalBasis,
     ModelEntry,
+    PersonIdentifier,
     Purpose,
     Recipient,
     Retention,
@@ -20,6 +21,7 @@ from gdpr.api import (
     SubjectKind,
     register_category,
     register_model,
+    register_person_identifier,
 )
 
 from .models import (
@@ -351,3 +353,67 @@ register_model(
         erasure=Erasure.delete(),
     )
 )
+
+
+# --- What identifies a person in organizations' records (Art. 19 notices) ---------------
+
+
+def _held_by(queryset, holder):
+    """``queryset`` narrowed to what ``holder`` holds: an organization its own rows, any
+    other holder nothing; no holder (a disclosure of the category) all of them."""
+    if holder is None:
+        return queryset
+    if isinstance(holder, Organization):
+        return queryset.filter(organization=holder)
+    return queryset.none()
+
+
+def _membership_values(field: str):
+    def values(user, holder) -> list[str]:
+        return list(_held_by(_memberships_of(user), holder).values_list(field, flat=True))
+
+    return values
+
+
+def _member_numbers(user, holder) -> list[str]:
+    rows = _held_by(_memberships_of(user), holder).exclude(member_number="")
+    if holder is not None:
+        return list(rows.values_list("member_number", flat=True))
+    # Without a holder a number means nothing unless the organization is named with it.
+    return [
+        f"{number} ({name})"
+        for number, name in rows.values_list("member_number", "organization__name")
+    ]
+
+
+def _contact_values(field: str):
+    def values(user, holder) -> list[str]:
+        contacts = ContactPerson.objects.filter(
+            Q(user=user) | addressed_to(user=user, field="email")
+        )
+        return list(_held_by(contacts, holder).values_list(field, flat=True))
+
+    return values
+
+
+# A membership record carries the name and email in the register and the member number;
+# a contact person's record its name and email.
+register_person_identifier(
+    PersonIdentifier(
+        key="member_number",
+        label=_("Member number"),
+        category="membership",
+        values=_member_numbers,
+    )
+)
+for _key, _label, _field in (("name", _("Name"), "name"), ("email", _("Email address"), "email")):
+    register_person_identifier(
+        PersonIdentifier(
+            key=_key, label=_label, category="membership", values=_membership_values(_field)
+        )
+    )
+    register_person_identifier(
+        PersonIdentifier(
+            key=_key, label=_label, category="contact_person", values=_contact_values(_field)
+        )
+    )

@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 
 # The kind of recipient the notices and the access report name.
 KIND = "organization"
+# What an organization's admins see of a member or contact person (the member list, the
+# contact persons): a notice names the person to it by these, as it holds them, so the
+# member number is its own and never another organization's.
+RECEIVED_IDENTIFIERS = ("name", "email", "member_number")
 
 
 def organization_addresses(
@@ -103,6 +107,7 @@ def recipients_for(user: User) -> list[DataRecipient]:
             # The organization's own address, never an admin's personal one.
             email=organization.email,
             addresses=tuple(addresses.get(organization.pk, ())),
+            identifiers=RECEIVED_IDENTIFIERS,
         )
         for organization, reasons in sorted(
             held.values(), key=lambda item: (item[0].name.lower(), item[0].pk)

@@ -12,6 +12,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.selectors import email_addresses_for_user, verified_addresses
+from gdpr.api import annotate_restriction_in_force
 
 from .leaving import Commitment, Kept, commitments_at_leaving, kept_after_leaving
 from .models import (
@@ -46,13 +47,19 @@ class MemberFilter:
     sort: str = DEFAULT_MEMBER_SORT
 
 
-def member_list(*, organization: Organization, filters: MemberFilter) -> QuerySet[Membership]:
+def member_list(
+    *, organization: Organization, filters: MemberFilter, flag_restricted: bool = False
+) -> QuerySet[Membership]:
     """The organization's member register, searched, filtered and sorted.
 
     Search runs on ``search_text`` (name, email and member number in lower case), which a
-    trigram index covers on PostgreSQL.
+    trigram index covers on PostgreSQL. ``flag_restricted``: each row says, in
+    ``processing_restricted``, whether the member's processing is restricted (GDPR Art.
+    18), in the same query.
     """
     memberships = Membership.objects.filter(organization=organization)
+    if flag_restricted:
+        memberships = annotate_restriction_in_force(memberships, user_field="user")
     term = " ".join(filters.query.split()).lower()
     if term:
         memberships = memberships.filter(search_text__contains=term)

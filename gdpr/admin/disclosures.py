@@ -17,7 +17,11 @@ from django.utils.translation import ngettext
 from gdpr import declarations as registry
 from gdpr.admin.base import ADMIN_CSS, User
 from gdpr.disclosures import services as disclosures
-from gdpr.disclosures.hooks import DisclosureSubjectSource, disclosure_subject_sources
+from gdpr.disclosures.hooks import (
+    DisclosureSubjectSource,
+    disclosure_subject_sources,
+    identifier_choices,
+)
 from gdpr.models import Disclosure, RecipientNotice
 from registry.admin_tools import EstimatedCountPaginator, ReadOnlyAdmin
 
@@ -36,6 +40,7 @@ DISCLOSURE_RECORD_FIELDS = [
     "purpose",
     "legal_basis",
     "categories",
+    "identifiers",
     "starts_on",
     "ends_on",
     "outside_eea",
@@ -87,6 +92,17 @@ class DisclosureForm(DisclosureSubjectsForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("What kinds of data were handed over (from the personal-data registry)."),
     )
+    identifiers = forms.MultipleChoiceField(
+        label=_("identifiers handed over"),
+        choices=identifier_choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "What in the data tells the recipient who each person is. Notices of a "
+            "correction, erasure or restriction name the person by these only. None "
+            "chosen: those the chosen categories carry."
+        ),
+    )
 
     class Meta:
         model = Disclosure
@@ -113,6 +129,7 @@ class DisclosureForm(DisclosureSubjectsForm):
                 purpose=cleaned.get("purpose") or "",
                 legal_basis=cleaned.get("legal_basis") or "",
                 categories=list(cleaned.get("categories") or []),
+                identifiers=list(cleaned.get("identifiers") or []),
                 starts_on=cleaned.get("starts_on"),
                 ends_on=cleaned.get("ends_on"),
                 outside_eea=bool(cleaned.get("outside_eea")),
@@ -178,6 +195,7 @@ class DisclosureAdmin(admin.ModelAdmin):
             return [(None, {"fields": DISCLOSURE_RECORD_FIELDS}), people]
         record = [*DISCLOSURE_RECORD_FIELDS, "people_count", "recorded_by", "recorded_at"]
         record[record.index("categories")] = "category_names"
+        record[record.index("identifiers")] = "identifier_names"
         return [(None, {"fields": record}), (_("Add people"), {"fields": people[1]["fields"]})]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Disclosure | None = None):
@@ -186,6 +204,7 @@ class DisclosureAdmin(admin.ModelAdmin):
         return [
             *DISCLOSURE_RECORD_FIELDS,
             "category_names",
+            "identifier_names",
             "people_count",
             "recorded_by",
             "recorded_at",
@@ -201,6 +220,11 @@ class DisclosureAdmin(admin.ModelAdmin):
         labels = dict(_category_choices())
         return ", ".join(labels.get(key, key) for key in obj.categories)
 
+    @admin.display(description=_("identifiers handed over"))
+    def identifier_names(self, obj: Disclosure) -> str:
+        labels = dict(identifier_choices())
+        return ", ".join(labels.get(key, key) for key in obj.identifiers) or "—"
+
     def save_form(self, request: HttpRequest, form, change: bool) -> Disclosure:
         """A new disclosure is recorded through the service, which returns the saved row;
         the admin adds its people to that row (``save_model``), logs it and redirects to
@@ -215,6 +239,7 @@ class DisclosureAdmin(admin.ModelAdmin):
             purpose=data["purpose"],
             legal_basis=data.get("legal_basis", ""),
             categories=data["categories"],
+            identifiers=data.get("identifiers") or None,
             starts_on=data["starts_on"],
             ends_on=data.get("ends_on"),
             outside_eea=data.get("outside_eea", False),

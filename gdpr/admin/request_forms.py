@@ -70,6 +70,7 @@ class RequestEnterForm(forms.ModelForm):
             "details",
             "letter",
             "rectification_value",
+            "restriction_ground",
             "marketing_channels",
         ]
         help_texts = {
@@ -82,6 +83,10 @@ class RequestEnterForm(forms.ModelForm):
             "rectification_value": _(
                 "Rectification: the correct value the person gives. Choose the datum to correct "
                 "when you decide the request."
+            ),
+            "restriction_ground": _(
+                "Restriction: the ground of GDPR Art. 18(1). Under (a) and (d) the data is "
+                "restricted as soon as the request is recorded, until it is answered."
             ),
         }
 
@@ -107,6 +112,7 @@ class RequestEnterForm(forms.ModelForm):
             subject=cleaned.get("subject"),
             subject_email=cleaned.get("subject_email", ""),
             marketing_channels=cleaned.get("marketing_channels", []),
+            restriction_ground=cleaned.get("restriction_ground", ""),
         )
         if errors:
             # Each by its field (every key entry_errors uses is a field of this form).

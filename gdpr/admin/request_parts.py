@@ -134,6 +134,7 @@ REQUEST_FIELDSETS = [
                 "details",
                 "rectification_datum",
                 "rectification_value",
+                "restriction_ground",
                 "marketing_channel_names",
                 "letter_link",
             ]
@@ -151,6 +152,6 @@ ADD_FIELDSETS = [
     (_("The person"), {"fields": ["subject", "subject_name", "subject_email"]}),
     (
         _("Depending on the request"),
-        {"fields": ["rectification_value", "marketing_channels"]},
+        {"fields": ["rectification_value", "restriction_ground", "marketing_channels"]},
     ),
 ]

@@ -207,6 +207,7 @@ class DataSubjectRequestAdmin(RequestStepsMixin, admin.ModelAdmin):
             letter=data.get("letter") or None,
             rectification_value=data.get("rectification_value", ""),
             marketing_channels=data.get("marketing_channels") or [],
+            restriction_ground=data.get("restriction_ground", ""),
             actor=request.user,
         )
         # The admin goes on (its log entry, the redirect) with the instance it built from

@@ -7,6 +7,10 @@ and add their people to a disclosure without importing the apps.
   the partners and authorities of the disclosures gdpr records itself.
 - A ``DisclosureSubjectSource`` offers a group of people the controller may add to a
   disclosure at once ("all active members of an organization") in the admin.
+- A ``PersonIdentifier`` is a value by which a recipient recognises a person (a name, an
+  email address, a member number), with the category of data that carries it. A notice
+  names the person to a recipient only by the identifiers that recipient received: telling
+  a partner that got member numbers the person's name and email would disclose them.
 
 Apps register them from their ``AppConfig.ready()`` through ``gdpr.api``; this module
 imports no app.
@@ -58,6 +62,9 @@ class DataRecipient:
     categories: tuple[str, ...] = ()
     # Set for the partners and authorities of gdpr's own disclosures.
     disclosure: Disclosure | None = None
+    # Keys of the PersonIdentifiers the recipient received: the notice names the person by
+    # these only (their values as ``holder`` holds them, when there is a holder).
+    identifiers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,8 +103,26 @@ class DisclosureSubjectSource:
         return self.holder_field.remote_field.model
 
 
+@dataclass(frozen=True)
+class PersonIdentifier:
+    """A value by which a recipient recognises whom a notice is about.
+
+    ``key`` names the identifier across apps ("name", "email", "member_number"); several
+    apps may declare the same key, each for a category of data that carries it (a name
+    comes with the account's identity and with a membership record). ``values(user,
+    holder)`` gives the person's values as ``holder`` (a recipient's row, such as an
+    organization) holds them, or all of them when ``holder`` is None.
+    """
+
+    key: str
+    label: LazyText
+    category: str
+    values: Callable[[User, models.Model | None], Iterable[str]]
+
+
 _recipient_sources: dict[str, RecipientSource] = {}
 _subject_sources: dict[str, DisclosureSubjectSource] = {}
+_identifiers: dict[tuple[str, str], PersonIdentifier] = {}
 
 
 def register_recipient_source(source: RecipientSource) -> RecipientSource:
@@ -138,3 +163,50 @@ def disclosure_subject_sources() -> list[DisclosureSubjectSource]:
 def disclosure_subject_source(key: str) -> DisclosureSubjectSource:
     """The source named ``key``; KeyError when none is declared."""
     return _subject_sources[key]
+
+
+def register_person_identifier(identifier: PersonIdentifier) -> PersonIdentifier:
+    _identifiers[(identifier.key, identifier.category)] = identifier
+    return identifier
+
+
+def unregister_person_identifier(key: str, category: str) -> None:
+    _identifiers.pop((key, category), None)
+
+
+def person_identifiers() -> list[PersonIdentifier]:
+    """The declared identifiers, in the order they were registered."""
+    return list(_identifiers.values())
+
+
+def identifier_choices() -> list[tuple[str, str]]:
+    """One (key, label) per identifier key, for choosing what went with a disclosure."""
+    found: dict[str, str] = {}
+    for identifier in _identifiers.values():
+        found.setdefault(identifier.key, str(identifier.label))
+    return list(found.items())
+
+
+def identifiers_carried_by(categories: Iterable[str]) -> tuple[str, ...]:
+    """The identifier keys that data of ``categories`` carries, in declaration order."""
+    wanted = set(categories)
+    keys = (i.key for i in _identifiers.values() if i.category in wanted)
+    return tuple(dict.fromkeys(keys))
+
+
+def identify(
+    user: User, keys: Iterable[str], *, holder: models.Model | None = None
+) -> list[tuple[LazyText, str]]:
+    """(label, value) for each value of the identifiers ``keys`` that ``user`` has, as
+    ``holder`` holds them (all of them without a holder), without repeats. The labels
+    stay lazy: each notice renders them in its recipient's language."""
+    # Keyed without case: the same address typed in capitals by an admin is one value.
+    found: dict[tuple[str, str], tuple[LazyText, str]] = {}
+    for key in dict.fromkeys(keys):
+        declared = [i for i in _identifiers.values() if i.key == key]
+        for identifier in declared:
+            for value in identifier.values(user, holder):
+                value = (value or "").strip()
+                if value:
+                    found.setdefault((key, value.casefold()), (declared[0].label, value))
+    return list(found.values())

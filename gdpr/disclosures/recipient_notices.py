@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import models, transaction
@@ -29,9 +30,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gdpr.audit import acting_as
+from gdpr.declarations import LazyText
 from gdpr.disclosures.hooks import (
     DataRecipient,
     RecipientAddress,
+    identifier_choices,
+    identifiers_carried_by,
+    identify,
     recipient_source_for,
     recipient_sources,
 )
@@ -115,6 +120,9 @@ def _disclosure_recipients(user: User) -> list[DataRecipient]:
             ),
             categories=tuple(disclosure.categories),
             disclosure=disclosure,
+            # Recorded with the disclosure; before they were, what its categories carry.
+            identifiers=tuple(disclosure.identifiers)
+            or identifiers_carried_by(disclosure.categories),
         )
         for disclosure in disclosures_of(user).filter(starts_on__lte=today)
     ]
@@ -206,17 +214,41 @@ def _deliver(outgoing: list[Outgoing]) -> None:
             RecipientNotice.objects.filter(pk=notice_id, sent_at__isnull=True).update(error=error)
 
 
+Identification = list[tuple[LazyText, str]]
+
+
+def identified_by(request: DataSubjectRequest, recipient: DataRecipient) -> Identification:
+    """How the notice names the person to ``recipient``: (label, value) of each identifier
+    the recipient received, as it holds them, and nothing else (a partner that got member
+    numbers is not told the name and email)."""
+    if request.subject is None:
+        return []
+    return identify(request.subject, received_identifiers(recipient), holder=recipient.holder)
+
+
+def received_identifiers(recipient: DataRecipient) -> tuple[str, ...]:
+    """The identifier keys ``recipient`` received: as declared; else those its categories
+    carry; else, for a holder that sees all it holds (no categories), every key, each
+    narrowed to what that holder holds."""
+    if recipient.identifiers:
+        return recipient.identifiers
+    if recipient.categories:
+        return identifiers_carried_by(recipient.categories)
+    return tuple(key for key, _label in identifier_choices())
+
+
 def _context(
     request: DataSubjectRequest,
     recipient: DataRecipient,
     correction: Correction | None,
+    identification: Identification,
 ) -> dict[str, Any]:
-    subject = request.subject
     return {
         "kind": request.kind,
         "recipient_name": recipient.name,
-        "person_name": subject.get_full_name() if subject else request.subject_name,
-        "person_email": subject.email if subject else request.subject_email,
+        "identified_by": identification,
+        # The subject line's short name: the first identifier the recipient knows.
+        "person_name": identification[0][1] if identification else "",
         "reason": recipient.reason,
         "correction": correction,
         "controller_name": controller_contact()["name"],
@@ -239,8 +271,19 @@ def _log_notified(
     )
 
 
-def _store(request: DataSubjectRequest, recipients: list[DataRecipient]) -> list[RecipientNotice]:
-    no_address = _("No address to send the notice to.")
+def _error(recipient: DataRecipient, identification: Identification) -> str:
+    if not recipient.addresses:
+        return _("No address to send the notice to.")
+    if not identification:
+        return _("The recipient received nothing that identifies the person.")
+    return ""
+
+
+def _store(
+    request: DataSubjectRequest,
+    recipients: list[DataRecipient],
+    identifications: list[Identification],
+) -> list[RecipientNotice]:
     return RecipientNotice.objects.bulk_create(
         RecipientNotice(
             request=request,
@@ -248,9 +291,9 @@ def _store(request: DataSubjectRequest, recipients: list[DataRecipient]) -> list
             recipient_email=recipient.email,
             holder=recipient.holder,
             disclosure=recipient.disclosure,
-            error="" if recipient.addresses else no_address,
+            error=_error(recipient, identification),
         )
-        for recipient in recipients
+        for recipient, identification in zip(recipients, identifications, strict=True)
     )
 
 
@@ -258,16 +301,20 @@ def _messages(
     request: DataSubjectRequest,
     notices: list[RecipientNotice],
     recipients: list[DataRecipient],
+    identifications: list[Identification],
     correction: Correction | None,
 ) -> list[Outgoing]:
-    """One message per address of each recipient, rendered now in its language."""
+    """One message per address of each recipient, rendered now in its language; none to
+    a recipient that could not tell whom it is about."""
     reply_to = _reply_to()
     outgoing: list[Outgoing] = []
-    for notice, recipient in zip(notices, recipients, strict=True):
+    for notice, recipient, identification in zip(notices, recipients, identifications, strict=True):
+        if not identification:
+            continue
         for address in recipient.addresses:
             subject, body = _render(
                 "gdpr/email/recipient_notice",
-                _context(request, recipient, correction),
+                _context(request, recipient, correction, identification),
                 address.language,
             )
             outgoing.append(
@@ -308,13 +355,75 @@ def notify_recipients(
         recipients = (
             [r for r in recipients if _relevant(r, correction)] if correction is not None else []
         )
+    # Read now: an erasure may remove the values right after this step.
+    identifications = [identified_by(request, recipient) for recipient in recipients]
     with acting_as(actor):
-        notices = _store(request, recipients)
-        outgoing = _messages(request, notices, recipients, correction)
+        notices = _store(request, recipients, identifications)
+        outgoing = _messages(request, notices, recipients, identifications, correction)
         if outgoing:
             transaction.on_commit(lambda: _deliver(outgoing))
         _log_notified(request, recipients, actor=actor)
     return notices
+
+
+def _told_keys(request: DataSubjectRequest) -> set[tuple[str, str]]:
+    """Who was told of ``request`` and could be reached: ("holder", type:id) or
+    ("disclosure", id) per notice that went out (one query)."""
+    keys: set[tuple[str, str]] = set()
+    sent = RecipientNotice.objects.filter(request=request, sent_at__isnull=False)
+    for holder_type_id, holder_id, disclosure_id in sent.values_list(
+        "holder_type_id", "holder_id", "disclosure_id"
+    ):
+        if disclosure_id is not None:
+            keys.add(("disclosure", str(disclosure_id)))
+        elif holder_type_id is not None:
+            keys.add(("holder", f"{holder_type_id}:{holder_id}"))
+    return keys
+
+
+def _key(recipient: DataRecipient) -> tuple[str, str] | None:
+    if recipient.disclosure is not None:
+        return ("disclosure", str(recipient.disclosure.pk))
+    if recipient.holder is not None:
+        content_type = ContentType.objects.get_for_model(recipient.holder)
+        return ("holder", f"{content_type.pk}:{recipient.holder.pk}")
+    return None
+
+
+@transaction.atomic
+def notify_recipients_of_lifting(
+    request: DataSubjectRequest, *, actor: User | None
+) -> list[DataRecipient]:
+    """Tell the recipients that were told of a restriction that it has been lifted: they
+    were asked to restrict the data "until further notice". Only those the restriction's
+    notice reached, by the same identifiers; nothing when nobody was told."""
+    if request.kind != RequestKind.RESTRICTION or request.subject is None:
+        return []
+    told = _told_keys(request)
+    if not told:
+        return []
+    recipients = [r for r in recipients_of(request.subject) if _key(r) in told]
+    messages = []
+    for recipient in recipients:
+        identification = identified_by(request, recipient)
+        if not identification:
+            continue
+        context = _context(request, recipient, None, identification) | {"lifted": True}
+        messages.extend(
+            (address.language, address.email, "gdpr/email/recipient_notice", context)
+            for address in recipient.addresses
+        )
+    send_after_commit(messages)
+    if recipients:
+        RequestEvent.objects.create(
+            request=request,
+            action=RequestEvent.Action.RECIPIENTS_NOTIFIED,
+            actor=actor,
+            phrase=phrases.RECIPIENTS_TOLD_LIFTED,
+            params={"names": ", ".join(r.name for r in recipients)},
+            at=timezone.now(),
+        )
+    return recipients
 
 
 # --- For the subject's request page ------------------------------------------------------

@@ -24,7 +24,11 @@ from django.utils.translation import gettext as _
 
 from gdpr import declarations as registry
 from gdpr.audit import acting_as, current_actor_id
-from gdpr.disclosures.hooks import disclosure_subject_source
+from gdpr.disclosures.hooks import (
+    disclosure_subject_source,
+    identifier_choices,
+    identifiers_carried_by,
+)
 from gdpr.models import AuditEntry, Disclosure, DisclosureSubject, ProcessingRestriction
 
 if TYPE_CHECKING:
@@ -50,6 +54,7 @@ def disclosure_validate(
     outside_eea: bool = False,
     destination_country: str = "",
     transfer_safeguards: str = "",
+    identifiers: list[str] | None = None,
 ) -> None:
     """Raise DisclosureError naming each field that breaks a rule (shared by the admin
     form, so it shows the rules the service enforces)."""
@@ -77,6 +82,12 @@ def disclosure_validate(
         add(
             "categories",
             _("Unknown categories of data: %(keys)s.") % {"keys": ", ".join(unknown)},
+        )
+    unknown_identifiers = sorted(set(identifiers or ()) - {k for k, _l in identifier_choices()})
+    if unknown_identifiers:
+        add(
+            "identifiers",
+            _("Unknown identifiers: %(keys)s.") % {"keys": ", ".join(unknown_identifiers)},
         )
     if starts_on is None:
         add("starts_on", _("Give the date the data is handed over."))
@@ -113,14 +124,18 @@ def disclosure_record(
     destination_country: str = "",
     transfer_safeguards: str = "",
     subjects: Iterable[User] | QuerySet | None = None,
+    identifiers: Iterable[str] | None = None,
     actor: User | None,
 ) -> Disclosure:
     """Record a disclosure and the people whose data it carried.
 
     Categories are registry keys, so the access report and the Art. 19 notices can tell
-    which data went where.
+    which data went where. ``identifiers``: the keys of the person identifiers that went
+    with the data (``gdpr.disclosures.hooks.PersonIdentifier``), by which alone the Art. 19
+    notices name a person to this recipient; none given, those the categories carry.
     """
     categories = list(dict.fromkeys(categories))
+    identifiers = list(dict.fromkeys(identifiers or identifiers_carried_by(categories)))
     recipient_email = (recipient_email or "").strip()
     disclosure_validate(
         kind=str(kind),
@@ -134,6 +149,7 @@ def disclosure_record(
         outside_eea=outside_eea,
         destination_country=destination_country,
         transfer_safeguards=transfer_safeguards,
+        identifiers=identifiers,
     )
     with acting_as(actor):
         disclosure = Disclosure.objects.create(
@@ -143,6 +159,7 @@ def disclosure_record(
             purpose=purpose.strip(),
             legal_basis=legal_basis.strip(),
             categories=categories,
+            identifiers=identifiers,
             starts_on=starts_on,
             ends_on=ends_on,
             outside_eea=outside_eea,

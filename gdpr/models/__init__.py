@@ -29,12 +29,14 @@ from gdpr.models.notice import (  # noqa: F401
 )
 from gdpr.models.requests import (  # noqa: F401
     OPEN_STATUSES,
+    RESTRICTED_WHILE_CHECKED,
     DataSubjectRequest,
     IdentityMethod,
     RequestChannel,
     RequestEvent,
     RequestKind,
     RequestStatus,
+    RestrictionGround,
     private_storage,
 )
 from gdpr.models.retention import (  # noqa: F401

@@ -32,6 +32,11 @@ class Disclosure(models.Model):
     legal_basis = models.TextField(_("legal basis"))
     # gdpr.declarations category keys.
     categories = models.JSONField(_("data categories"), default=list)
+    # Keys of the person identifiers the apps declare (gdpr.disclosures.hooks
+    # .PersonIdentifier) that went with the data: an Art. 19 notice names the person to
+    # this recipient by these only. Empty on a disclosure recorded before they were
+    # recorded: then those its categories carry.
+    identifiers = models.JSONField(_("identifiers handed over"), default=list, blank=True)
     outside_eea = models.BooleanField(_("transfer outside the EU/EEA"), default=False)
     # Art. 30(1)(e), 13(1)(f): where a transfer goes and what protects the data there.
     destination_country = models.CharField(

@@ -93,6 +93,7 @@ MARKETING_BANNED = "marketing_banned"
 MARKETING_NO_ACCOUNT = "marketing_no_account"
 RESTRICTION_LIFTED = "restriction_lifted"
 RECIPIENTS_NONE = "recipients_none"
+RECIPIENTS_TOLD_LIFTED = "recipients_told_lifted"
 RECTIFICATION_TARGET = "rectification_target"
 RECTIFIED = "rectified"
 EXTENSION_TOLD_BY_LETTER = "extension_told_by_letter"
@@ -111,6 +112,7 @@ PHRASES: dict[str, Phrase] = {
     ),
     RESTRICTION_LIFTED: Phrase(_("Restriction of processing lifted.")),
     RECIPIENTS_NONE: Phrase(_("Nobody had received this data.")),
+    RECIPIENTS_TOLD_LIFTED: Phrase(_("Told that the restriction was lifted: %(names)s")),
     RECTIFICATION_TARGET: Phrase(
         _("Datum to correct: %(target)s; correct value: %(value)s"),
         described={"target": RECTIFICATION_TARGET_KEY},

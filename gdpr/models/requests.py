@@ -57,6 +57,21 @@ class RequestChannel(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
 
 
+class RestrictionGround(models.TextChoices):
+    """The four grounds of Art. 18(1) on which a person obtains a restriction."""
+
+    ACCURACY = "a", _("(a) The person contests the accuracy of the data")
+    UNLAWFUL = "b", _("(b) The processing is unlawful and the person opposes erasure")
+    LEGAL_CLAIMS = "c", _("(c) The person needs the data for legal claims")
+    OBJECTION = "d", _("(d) The person has objected; the controller's grounds are being checked")
+
+
+# Art. 18(1)(a) and (d) restrict "for a period enabling the controller to verify": the
+# restriction holds while the check runs, so from receipt until the answer. Under (b) and
+# (c) the restriction is the answer itself: decided by the controller, then kept.
+RESTRICTED_WHILE_CHECKED = frozenset({RestrictionGround.ACCURACY, RestrictionGround.OBJECTION})
+
+
 class IdentityMethod(models.TextChoices):
     """How the controller knew who was asking — proportionate (EDPB 01/2022): no copies of
     identity documents are kept."""
@@ -123,6 +138,14 @@ class DataSubjectRequest(models.Model):
     )
 
     details = models.TextField(_("what the person asks"), blank=True)
+    # Restriction requests only: the Art. 18(1) ground, which decides when the restriction
+    # takes effect and whether it ends with the answer (RESTRICTED_WHILE_CHECKED).
+    restriction_ground = models.CharField(
+        _("ground for restriction"),
+        max_length=1,
+        choices=RestrictionGround.choices,
+        blank=True,
+    )
     # Rectification: which datum (a key from gdpr.rectification.services) and the correct value.
     rectification_target = models.CharField(_("datum to correct"), max_length=120, blank=True)
     rectification_value = models.TextField(_("correct value"), blank=True)
@@ -189,6 +212,14 @@ class DataSubjectRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def restricts_while_checked(self) -> bool:
+        """Whether the restriction is in force from receipt and ends with the answer."""
+        return (
+            self.kind == RequestKind.RESTRICTION
+            and self.restriction_ground in RESTRICTED_WHILE_CHECKED
+        )
 
 
 class RequestEvent(models.Model):

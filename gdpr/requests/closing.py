@@ -23,6 +23,7 @@ from gdpr.requests.base import (
     sync_request,
 )
 from gdpr.requests.emails import notify_subject
+from gdpr.requests.restriction import restriction_end_with_request
 from gdpr.requests.states import EXPORT_KINDS, Step
 
 if TYPE_CHECKING:
@@ -68,7 +69,8 @@ def request_complete(
 ) -> DataSubjectRequest:
     """Send the answer and close the request as completed. What the kind requires must
     have been done first (the export ready, the erasure executed, the correction applied,
-    the restriction or ban in force).
+    the restriction or ban in force). A restriction that was to hold only while the
+    request was handled (Art. 18(1)(a), (d)) is lifted, the person told first.
 
     ``notify_to``/``notify_language``: where to send the answer when the request no longer
     holds an address (an erasure blanks it) — taken before the erasure ran.
@@ -103,6 +105,8 @@ def request_complete(
         locked, RequestEvent.Action.RESPONDED, actor=actor, note=kept_response, at=now
     )
     request_event_log(locked, RequestEvent.Action.COMPLETED, actor=actor, at=now)
+    # Accuracy checked, objection decided: the restriction that held meanwhile ends.
+    restriction_end_with_request(locked, actor=actor)
     return sync_request(request, locked)
 
 
@@ -130,7 +134,8 @@ def request_refuse(
     request: DataSubjectRequest, *, reason: str, actor: User | None
 ) -> DataSubjectRequest:
     """Refuse the request with the grounds (Art. 12(4)): the person is told why, and that
-    they may complain to the Data Protection Ombudsman and go to court."""
+    they may complain to the Data Protection Ombudsman and go to court. A restriction the
+    request brought is lifted, the person told first (Art. 18(3))."""
     reason = reason.strip()
     if not reason:
         raise RequestError(_("Give the grounds for refusing."), code="reason")
@@ -146,4 +151,5 @@ def request_refuse(
     notify_subject(locked, template="refused", context={"reason": reason})
     request_event_log(locked, RequestEvent.Action.RESPONDED, actor=actor, note=reason, at=now)
     request_event_log(locked, RequestEvent.Action.REFUSED, actor=actor, note=reason, at=now)
+    restriction_end_with_request(locked, actor=actor)
     return sync_request(request, locked)

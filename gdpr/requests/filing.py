@@ -24,10 +24,12 @@ from gdpr.models import (
     RequestChannel,
     RequestEvent,
     RequestKind,
+    RestrictionGround,
 )
 from gdpr.requests.base import RequestError, desk_step, request_event_log
 from gdpr.requests.deadlines import due_date
 from gdpr.requests.emails import notify_subject
+from gdpr.requests.restriction import restrict_at_receipt
 
 if TYPE_CHECKING:
     from django.core.files import File
@@ -63,12 +65,21 @@ def request_file(
     rectification_value: str = "",
     marketing_channels: list[str] | None = None,
     letter: File | None = None,
+    restriction_ground: RestrictionGround | str = "",
 ) -> DataSubjectRequest:
     """Record a request as received. The controller then confirms identity (for a
     signed-in subject filing in the browser, the session and re-authentication suffice).
 
     ``holder``: whose records the request is about, when another app's row holds them
-    (e.g. an organization, whose admins may decide a rectification of them)."""
+    (e.g. an organization, whose admins may decide a rectification of them).
+    ``restriction_ground``: a restriction request's Art. 18(1) ground; under (a) and (d)
+    the person's data is restricted as the request is recorded, not when it is started
+    (``gdpr.requests.restriction``)."""
+    if restriction_ground and kind != RequestKind.RESTRICTION:
+        raise RequestError(
+            _("Only a restriction request has a ground for restriction."),
+            code="restriction_ground",
+        )
     received_at = received_at or timezone.now()
     if subject is not None:
         subject_name = subject_name or subject.get_full_name()
@@ -87,6 +98,7 @@ def request_file(
         rectification_target=rectification_target,
         rectification_value=rectification_value,
         marketing_channels=list(marketing_channels or []),
+        restriction_ground=restriction_ground,
         created_by=actor,
     )
     if letter is not None:
@@ -94,6 +106,7 @@ def request_file(
     request.full_clean(exclude=["due_on", "letter"])
     request.save()
     request_event_log(request, RequestEvent.Action.RECEIVED, actor=actor, at=received_at)
+    restrict_at_receipt(request, actor=actor)
     return request
 
 
@@ -106,6 +119,7 @@ def entry_errors(
     subject_email: str,
     marketing_channels: Iterable[str],
     now: datetime.datetime | None = None,
+    restriction_ground: str = "",
 ) -> dict[str, str]:
     """What is wrong with a request the controller enters, by field (empty when fine).
 
@@ -126,6 +140,11 @@ def entry_errors(
         )
     if any(c not in MarketingChannel.values for c in marketing_channels):
         errors["marketing_channels"] = _("Unknown marketing channel.")
+    if kind == RequestKind.RESTRICTION and restriction_ground not in RestrictionGround.values:
+        # The ground decides whether the data is restricted from receipt (Art. 18(1)).
+        errors["restriction_ground"] = _("Choose the ground on which the restriction is asked.")
+    elif kind != RequestKind.RESTRICTION and restriction_ground:
+        errors["restriction_ground"] = _("Only a restriction request has a ground for restriction.")
     return errors
 
 
@@ -146,6 +165,7 @@ def request_enter(
     rectification_value: str = "",
     marketing_channels: list[str] | None = None,
     acknowledge: bool = True,
+    restriction_ground: RestrictionGround | str = "",
 ) -> DataSubjectRequest:
     """Record a request that reached the controller outside the service.
 
@@ -160,6 +180,7 @@ def request_enter(
         subject=subject,
         subject_email=subject_email,
         marketing_channels=channels,
+        restriction_ground=str(restriction_ground),
     )
     if errors:
         raise RequestError(errors)
@@ -177,6 +198,7 @@ def request_enter(
         rectification_value=rectification_value.strip(),
         marketing_channels=channels,
         letter=letter,
+        restriction_ground=restriction_ground,
     )
     if acknowledge:
         notify_subject(request, template="received")

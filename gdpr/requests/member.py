@@ -68,10 +68,11 @@ def member_request_file(
     kind: RequestKind | str,
     details: str = "",
     marketing_channels: list[str] | None = None,
+    restriction_ground: str = "",
 ) -> DataSubjectRequest:
     """File a request as the signed-in ``user`` (who is the actor): one open request of a
     kind at a time, so a double click or a second tab does not start the controller's work
-    twice."""
+    twice. A restriction on ground (a) or (d) is in force once this returns."""
     if kind not in MEMBER_KINDS:
         raise RequestError(_("This request cannot be filed here."), code="kind")
     with transaction.atomic(), acting_as(user):
@@ -95,6 +96,7 @@ def member_request_file(
             channel=RequestChannel.WEB,
             details=details,
             marketing_channels=channels,
+            restriction_ground=restriction_ground,
         )
         if kind == RequestKind.OBJECTION:
             _ban_at_once(request, user=user, channels=channels)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from gdpr import permissions
 from gdpr.disclosures.recipient_notices import recipient_notices_for
 from gdpr.forms import REQUEST_FORMS, RequestForm
-from gdpr.models import MarketingChannel, RequestKind, RequestStatus
+from gdpr.models import DataSubjectRequest, MarketingChannel, RequestKind, RequestStatus
 from gdpr.requests import member as member_requests
 from gdpr.requests.services import RequestError
 
@@ -43,11 +43,12 @@ def privacy(request: HttpRequest) -> HttpResponse:
                         kind=kind,
                         details=form.request_details(),
                         marketing_channels=form.marketing_channels(),
+                        restriction_ground=form.restriction_ground(),
                     )
                 except RequestError as error:
                     form.add_error(None, error)
                 else:
-                    messages.success(request, _filed_message(filed.kind))
+                    messages.success(request, _filed_message(filed))
                     return redirect("gdpr:request_detail", public_id=filed.public_id)
             messages.error(request, _("Please correct the errors below. Nothing was filed yet."))
     requests = list(member_requests.requests_of(request.user))
@@ -62,9 +63,14 @@ def privacy(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _filed_message(kind: str) -> str:
-    if kind == RequestKind.OBJECTION:
+def _filed_message(filed: DataSubjectRequest) -> str:
+    if filed.kind == RequestKind.OBJECTION:
         return _("Direct marketing to you has stopped. Your request was recorded.")
+    if filed.restricts_while_checked:
+        return _(
+            "The processing of your data is restricted while we handle your request. We"
+            " answer within a month at the latest."
+        )
     return _("Your request was received. We answer within a month at the latest.")
 
 

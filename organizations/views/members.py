@@ -11,7 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gdpr.api import is_restricted
+from gdpr.api import restriction_in_force
 from registry.csv_download import csv_download
 from registry.pagination import PAGE_SIZES, paginate
 
@@ -23,7 +23,9 @@ from ..forms import MemberFilterForm
 def member_list(request: HttpRequest, pk: int) -> HttpResponse:
     organization = permissions.get_organization_for_admin(request.user, pk)
     form = MemberFilterForm(request.GET or None)
-    memberships = selectors.member_list(organization=organization, filters=form.filters())
+    memberships = selectors.member_list(
+        organization=organization, filters=form.filters(), flag_restricted=True
+    )
     page, query = paginate(request, memberships)
     return render(
         request,
@@ -70,7 +72,7 @@ def member_detail(request: HttpRequest, pk: int, membership_pk: int) -> HttpResp
             "membership": membership,
             "member": membership.user if show_profile else None,
             "profile": selectors.member_profile(user=membership.user) if show_profile else [],
-            "restricted": show_profile and is_restricted(membership.user),
+            "restricted": show_profile and restriction_in_force(membership.user),
         },
     )
 

@@ -27,7 +27,8 @@ KINDS = [
     "erasure",
     "rectification",
 ]
-GROUNDS = ["accuracy", "unlawful", "legal_claims", "objection"]
+# The four grounds of Art. 18(1), and one the form does not know.
+GROUNDS = ["a", "b", "c", "d", "accuracy"]
 CHANNELS = ["email", "post", "phone", "sms"]
 
 

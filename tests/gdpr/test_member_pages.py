@@ -134,7 +134,7 @@ def test_it_files_a_restriction_with_its_ground(member_client, member):
     response = file(
         member_client,
         RequestKind.RESTRICTION,
-        ground="accuracy",
+        ground="a",
         details="My member number is wrong.",
     )
     assert response.status_code == 302

@@ -286,6 +286,8 @@ def test_the_steps_name_their_actor_in_the_audit_trail_outside_a_web_request(mem
         received_at=timezone.now(),
         subject=member,
         details="Rajoittakaa.",
+        # (b): restricted by the desk's step, not at receipt.
+        restriction_ground="b",
         actor=controller,
     )
     services.request_verify_identity(

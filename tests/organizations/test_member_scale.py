@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
+from gdpr.models import ProcessingRestriction
 from organizations import selectors, services
 from organizations.models import MemberDataView, Membership, Organization
 from tests.factories import UserFactory
@@ -36,6 +37,7 @@ LIST_QUERY_BUDGET = 10
 # The export holds a chunk of 2,000 rows (~1.6 MB traced), two at a chunk boundary.
 EXPORT_PEAK_BYTES = 6 * 1024 * 1024
 PHONE = "+358401234567"
+RESTRICTED = ("s00001@example.fi", "s12345@example.fi")
 
 FIRST_NAMES = ["Aino", "Mikko", "Elina", "Johan", "Sanna", "Pekka", "Helmi", "Eino", "Venla"]
 LAST_NAMES = ["Virtanen", "Korhonen", "Nieminen", "Lindqvist", "Mäkinen", "Hämäläinen", "Laine"]
@@ -129,6 +131,11 @@ def register(django_db_setup, django_db_blocker):
         small = organization_with_admin(admin, name="Pieni Kerho ry")
         add_members_in_bulk(large, MEMBERS, prefix="s")
         add_members_in_bulk(small, SMALL, prefix="p")
+        # Members whose processing is restricted (GDPR Art. 18): flagged in the list.
+        ProcessingRestriction.objects.bulk_create(
+            ProcessingRestriction(user=user, reason="Accuracy contested.")
+            for user in User.objects.filter(email__in=RESTRICTED)
+        )
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 # What autovacuum does to a register in use: fresh rows wait in the GIN
@@ -206,6 +213,13 @@ def test_it_reaches_the_deep_page_in_sort_order(admin_client, register):
 def test_it_searches_the_large_register_within_the_budget(admin_client, register):
     response, count = _list(admin_client, register.large, q="S12345@EXAMPLE")
     assert [m.email for m in response.context["page"]] == ["s12345@example.fi"]
+    assert count <= LIST_QUERY_BUDGET
+
+
+def test_it_flags_the_restricted_members_within_the_same_budget(admin_client, register):
+    response, count = _list(admin_client, register.large, per_page=200, sort="number")
+    flagged = [m.email for m in response.context["page"] if m.processing_restricted]
+    assert flagged == ["s00001@example.fi"]
     assert count <= LIST_QUERY_BUDGET
 
 
