@@ -1028,6 +1028,7 @@ NO_PERSONAL_WRITES: dict[str, str] = {
     "gdpr.delete_files_on_commit": "part of erasure_execute (see there)",
     "gdpr.erasure_plan": "reads",
     "gdpr.erasure_refusal_grounds": "reads",
+    "gdpr.decision_field": "a name",
     "gdpr.kept_after_erasure": "reads",
     "gdpr.open_erasure_request": "reads",
     "gdpr.redact": "a text function",

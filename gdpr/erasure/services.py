@@ -4,7 +4,9 @@ The work is done in the modules beside this one: ``plan`` (the preview shown to 
 and the controller, and the grounds for refusing), ``execute`` (the erasure itself),
 ``rows`` (the querysets both read), ``answer`` (what is kept, and redacting the person
 from texts kept after), ``hooks`` (what the apps declare: refusal grounds, warnings,
-erasers, the person's names). Here: filing an erasure request and noting its preview.
+erasers, the person's names, legal claims, decisions), ``claims`` (rows kept for a
+legal claim, and their erasure once it is settled). Here: filing an erasure request and
+noting its preview.
 
 Everything is driven by the personal-data registry and the apps' hooks: each model's
 entry says how to find the person's rows and whether they are deleted, anonymised or kept
@@ -18,7 +20,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from gdpr.erasure.answer import kept_after_erasure, redact, subject_values
-from gdpr.erasure.execute import ErasureError, ErasureOutcome, ErasureRefused, erasure_execute
+from gdpr.erasure.execute import (
+    ErasureError,
+    ErasureOutcome,
+    ErasureRefused,
+    ErasureUndecided,
+    decision_field,
+    erasure_execute,
+)
 from gdpr.erasure.plan import (
     ACTION_LABELS,
     Action,
@@ -41,10 +50,12 @@ __all__ = [
     "ErasureOutcome",
     "ErasurePlan",
     "ErasureRefused",
+    "ErasureUndecided",
     "KeptRecord",
     "OpenErasureRequest",
     "PlanItem",
     "anonymise_rows",
+    "decision_field",
     "delete_files_on_commit",
     "erasure_execute",
     "erasure_file",
