@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import CharField, Prefetch, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Prefetch, QuerySet
 from django.db.models.functions import Cast
 
 from accounts.selectors import email_addresses_for_user, verified_addresses
@@ -275,3 +275,11 @@ def anonymised_memberships() -> QuerySet[Membership]:
     return Membership.objects.filter(
         user__isnull=True, name="", email="", status=Membership.Status.ENDED
     )
+
+
+def organizations_without_admin() -> QuerySet[Organization]:
+    """Organizations with no active admin (e.g. the erasure of their only admin left them
+    so, as the controller confirmed): nobody can manage them until one is granted."""
+    return Organization.objects.exclude(
+        Exists(active_admins().filter(organization=OuterRef("pk")))
+    ).order_by("without_admin_since", "name")

@@ -1029,6 +1029,7 @@ NO_PERSONAL_WRITES: dict[str, str] = {
     "gdpr.erasure_plan": "reads",
     "gdpr.erasure_refusal_grounds": "reads",
     "gdpr.decision_field": "a name",
+    "gdpr.erasure_decision_cases": "reads",
     "gdpr.kept_after_erasure": "reads",
     "gdpr.open_erasure_request": "reads",
     "gdpr.redact": "a text function",

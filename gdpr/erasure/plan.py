@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from gdpr.declarations import ErasureStrategy, LazyText, ModelEntry, entry_for, registered_models
 from gdpr.erasure.hooks import (
     CLAIM_BASIS,
+    Claim,
     DecisionCase,
     ErasureDecision,
     claims_for,
@@ -206,7 +207,8 @@ def erasure_plan(user: User, *, today: datetime.date | None = None) -> ErasurePl
     records (a few vouchers and consents) are listed one by one."""
     today = today or timezone.localdate()
     plan = ErasurePlan()
-    wanted = _claimed_rows(user)
+    claims = claims_for(user)
+    wanted = _claimed_rows(claims)
     for entry in erased_entries():
         key = label_of(entry)
         if key in ("gdpr.auditentry", "gdpr.suppression"):
@@ -236,22 +238,22 @@ def erasure_plan(user: User, *, today: datetime.date | None = None) -> ErasurePl
     plan.refusal_grounds = erasure_refusal_grounds(user)
     plan.warnings = warnings_for(user)
     plan.decisions = decisions_for(user)
-    _plan_claims(plan, user)
+    _plan_claims(plan, claims)
     return plan
 
 
-def _claimed_rows(user: User) -> dict[str, set[Any]]:
-    """The rows the apps' legal claims against ``user`` name, by model."""
+def _claimed_rows(claims: list[tuple[str, Claim]]) -> dict[str, set[Any]]:
+    """The rows the apps' legal claims against the person name, by model."""
     wanted: dict[str, set[Any]] = {}
-    for _source, claim in claims_for(user):
+    for _source, claim in claims:
         for rows in claim.rows:
             wanted.setdefault(rows.model._meta.label_lower, set()).update(rows.pks)
     return wanted
 
 
-def _plan_claims(plan: ErasurePlan, user: User) -> None:
+def _plan_claims(plan: ErasurePlan, claims: list[tuple[str, Claim]]) -> None:
     """Each claim with the person's rows it keeps, and those rows counted per model."""
-    for source, claim in claims_for(user):
+    for source, claim in claims:
         records = []
         for rows in claim.rows:
             key = rows.model._meta.label_lower

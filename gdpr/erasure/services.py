@@ -28,6 +28,7 @@ from gdpr.erasure.execute import (
     decision_field,
     erasure_execute,
 )
+from gdpr.erasure.hooks import DecisionCase, ErasureDecision, decisions_for
 from gdpr.erasure.plan import (
     ACTION_LABELS,
     Action,
@@ -57,6 +58,7 @@ __all__ = [
     "anonymise_rows",
     "decision_field",
     "delete_files_on_commit",
+    "erasure_decision_cases",
     "erasure_execute",
     "erasure_file",
     "erasure_plan",
@@ -67,6 +69,11 @@ __all__ = [
     "redact",
     "subject_values",
 ]
+
+
+def erasure_decision_cases(user: User) -> list[tuple[ErasureDecision, list[DecisionCase]]]:
+    """What the handler must decide before erasing ``user`` (the apps' decisions)."""
+    return decisions_for(user)
 
 
 def erasure_preview_record(request: DataSubjectRequest, *, actor: User | None) -> None:

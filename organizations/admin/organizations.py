@@ -108,13 +108,28 @@ def _admins_html(organization: Organization) -> str:
     )
 
 
+class WithoutAdminFilter(admin.SimpleListFilter):
+    """Organizations nobody administers (the admin home links here)."""
+
+    title = _("admin")
+    parameter_name = "without_admin"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Without an admin"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=selectors.organizations_without_admin().values("pk"))
+        return queryset
+
+
 @admin.register(Organization)
 class OrganizationAdmin(ServiceCreatedAdmin):
     form = OrganizationForm
     add_form = OrganizationAddForm
     inlines = [BankAccountInline, ContactPersonInline]
     list_display = ["name", "kind", "business_id", "verified", "city", "email", "created_at"]
-    list_filter = [("verified_at", admin.EmptyFieldListFilter), "kind"]
+    list_filter = [("verified_at", admin.EmptyFieldListFilter), WithoutAdminFilter, "kind"]
     search_fields = ["name", "business_id", "city"]
     fieldsets = [
         *ORGANIZATION_FIELDSETS,
