@@ -4,9 +4,9 @@ Most of an erasure is read from ``ModelEntry.erasure`` (delete, blank fields, ke
 date). What is more than that is declared here, by the app that knows it, through
 ``gdpr.api``; gdpr runs it without importing the app:
 
-- ``ErasureCheck``: legal grounds that stop the erasure now (billing: a claim in debt
-  collection, Art. 17(3)(e)) and warnings the person should read first (organizations:
-  the only admin of an organization);
+- ``ErasureCheck``: legal grounds that stop the whole erasure now (Art. 17(3)) and
+  warnings the person should read first (organizations: the only admin of an
+  organization);
 - ``Eraser``: a model whose rows are anonymised by more than blanking fields (a
   membership also ends and loses its link to the account);
 - ``SubjectNames``: the names the person goes by in the app's records, which what is kept
