@@ -144,7 +144,10 @@ class OrganizationAdmin(ServiceCreatedAdmin):
                 ]
             },
         ),
-        (_("Admins"), {"fields": ["admins"]}),
+        (
+            _("Admins"),
+            {"fields": ["admins", "without_admin_since", "without_admin_notified_at"]},
+        ),
         (_("Record"), {"fields": ["records", "created_at", "created_by"]}),
     ]
     # The first admin is named when the organization is added; after that, admin rights
@@ -158,6 +161,8 @@ class OrganizationAdmin(ServiceCreatedAdmin):
         "verified_by",
         "verification_evidence",
         "admins",
+        "without_admin_since",
+        "without_admin_notified_at",
         "records",
         "created_at",
         "created_by",

@@ -18,6 +18,7 @@ from gdpr.erasure.services import (
 from gdpr.models import AuditEntry, DataSubjectRequest, RequestKind, RequestStatus
 from gdpr.requests.services import request_file
 from organizations.models import AdminRightChange, ContactPerson, Membership, Organization
+from organizations.services import membership_admin_grant
 from organizations.services.succession import LEAVE
 from tests.factories import StaffFactory, UserFactory
 from tests.organizations.factories import add_member, organization_with_admin
@@ -172,10 +173,21 @@ def test_leaving_it_without_an_admin_tells_its_contact_persons_and_flags_it(
     changelist = reverse("admin:organizations_organization_changelist")
     listed = controller_client.get(changelist, {"without_admin": "yes"})
     assert [o.pk for o in listed.context["cl"].result_list] == [club.pk]
+    page = controller_client.get(
+        reverse("admin:organizations_organization_change", args=[club.pk])
+    ).content.decode()
+    assert "without an admin since" in page.lower()
     # Telling them again sends nothing.
     from organizations.services.succession import organization_without_admin_notify
 
     assert organization_without_admin_notify(club.pk, set()) == 0
+
+    # Once an admin is granted again, the flag goes.
+    membership_admin_grant(membership=world["maija_membership"], actor=controller)
+    club.refresh_from_db()
+    assert club.without_admin_since is None
+    home = controller_client.get(reverse("admin:index")).content.decode()
+    assert "?without_admin=yes" not in home
 
 
 def test_a_successor_who_is_no_member_or_contact_is_rejected(world, controller):
