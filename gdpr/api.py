@@ -53,10 +53,18 @@ from gdpr.disclosures.hooks import (
     register_recipient_source,
 )
 from gdpr.erasure.hooks import (
+    Claim,
+    ClaimRows,
+    DecisionCase,
+    DecisionChoice,
     Eraser,
     ErasureCheck,
+    ErasureDecision,
+    LegalClaims,
     register_eraser,
     register_erasure_check,
+    register_erasure_decision,
+    register_legal_claims,
 )
 from gdpr.marketing.hooks import MarketingAudience, register_marketing_audience
 from gdpr.marketing.services import marketing_audience, marketing_audience_queryset
@@ -87,16 +95,22 @@ from gdpr.selectors import (
 
 __all__ = [
     "Category",
+    "Claim",
+    "ClaimRows",
     "CorrespondenceLog",
     "DataRecipient",
+    "DecisionCase",
+    "DecisionChoice",
     "DisclosureSubjectSource",
     "Eraser",
     "Erasure",
     "ErasureCheck",
+    "ErasureDecision",
     "ErasureStrategy",
     "HolderRectification",
     "Identifier",
     "LegalBasis",
+    "LegalClaims",
     "MarketingAudience",
     "MarketingChannel",
     "ModelEntry",
@@ -136,8 +150,10 @@ __all__ = [
     "register_disclosure_subject_source",
     "register_eraser",
     "register_erasure_check",
+    "register_erasure_decision",
     "register_holder",
     "register_job",
+    "register_legal_claims",
     "register_marketing_audience",
     "register_model",
     "register_person_identifier",

@@ -27,6 +27,7 @@ from gdpr.declarations import (
 from gdpr.keys import email_key, phone_key
 from gdpr.models import (
     AuditEntry,
+    ClaimHold,
     Consent,
     ControllerDetails,
     DataExport,
@@ -514,6 +515,29 @@ register_model(
         personal={},
         not_personal=frozenset(
             {"id", "job", "started_at", "finished_at", "status", "counts", "error"}
+        ),
+        erasure=Erasure.none(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=ClaimHold,
+        # Written by the erasure, once the account is gone: it names a kept row and the
+        # claim (an invoice number, an organization), not the person.
+        person=None,
+        personal={},
+        not_personal=frozenset(
+            {
+                "id",
+                "request",
+                "source",
+                "claim_key",
+                "content_type",
+                "object_id",
+                "reason",
+                "held_since",
+                "released_at",
+            }
         ),
         erasure=Erasure.none(),
     )

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from gdpr.api import controller_contact
 
-from .models import Invitation, OrganizationClaim
+from .models import ContactPerson, Invitation, Organization, OrganizationClaim
 from .selectors import active_admins
 
 if TYPE_CHECKING:
@@ -91,5 +91,44 @@ def send_claim_email(*, claim: OrganizationClaim, template: str, to: User | None
     reply_to = controller_contact()["email"]
     EmailMultiAlternatives(
         subject=subject, body=body, to=[recipient.email], reply_to=[reply_to] if reply_to else None
+    ).send()
+    return subject
+
+
+def send_successor_email(*, organization: Organization, to: User) -> str:
+    """Tell the successor the controller chose that they are now the organization's
+    admin (its previous only admin's account was erased); returns the subject line."""
+    with translation.override(_language(to)):
+        context = {
+            "organization": organization,
+            "name": to.get_full_name(),
+            "organization_url": site_url(reverse("organizations:detail", args=[organization.pk])),
+        }
+        subject = _("[%(site)s] You are now the admin of %(organization)s") % {
+            "site": _("Aviation registry"),
+            "organization": organization.name,
+        }
+        body = render_to_string("organizations/email/successor_admin.txt", context)
+    reply_to = controller_contact()["email"]
+    EmailMultiAlternatives(
+        subject=subject, body=body, to=[to.email], reply_to=[reply_to] if reply_to else None
+    ).send()
+    return subject
+
+
+def send_without_admin_email(*, organization: Organization, contact: ContactPerson) -> str:
+    """Tell a contact person that the organization has no admin any more; returns the
+    subject line."""
+    language = _language(contact.user) if contact.user else settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {"organization": organization, "name": contact.name}
+        subject = _("[%(site)s] %(organization)s has no admin") % {
+            "site": _("Aviation registry"),
+            "organization": organization.name,
+        }
+        body = render_to_string("organizations/email/without_admin.txt", context)
+    reply_to = controller_contact()["email"]
+    EmailMultiAlternatives(
+        subject=subject, body=body, to=[contact.email], reply_to=[reply_to] if reply_to else None
     ).send()
     return subject

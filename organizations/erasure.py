@@ -2,9 +2,10 @@
 
 A membership is not deleted on erasure: the invoices kept under the Accounting Act point
 at it. It ends, loses its link to the account and what names the person in the member
-register. The only admin of an organization is warned first: erasing them leaves the
-organization without one. (The names and numbers a member register gives the person are
-declared as identifying on the entry, in ``personal_data``.)
+register. The only admin of an organization is warned first, and the controller must
+decide, per organization, who succeeds them or that it is left without an admin
+(``organizations.services.succession``). (The names and numbers a member register gives
+the person are declared as identifying on the entry, in ``personal_data``.)
 """
 
 from __future__ import annotations
@@ -20,13 +21,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from gdpr.api import (
+    DecisionCase,
+    DecisionChoice,
     Eraser,
     ErasureCheck,
+    ErasureDecision,
     register_eraser,
     register_erasure_check,
+    register_erasure_decision,
 )
 
 from .models import Membership
+from .services.succession import (
+    LEAVE,
+    sole_admin_organizations,
+    succession_apply,
+    successor_candidates,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -87,7 +98,41 @@ def _memberships_end(count: int) -> str:
 memberships_end = lazy(_memberships_end, str)
 
 
+def successor_cases(user: User) -> list[DecisionCase]:
+    """For each organization ``user`` is the only admin of: who succeeds them, or none."""
+    cases = []
+    for organization in sole_admin_organizations(user):
+        choices = [
+            DecisionChoice(c.value, c.label)
+            for c in successor_candidates(organization, leaving=user)
+        ]
+        choices.append(
+            DecisionChoice(
+                LEAVE,
+                _(
+                    "Nobody: I confirm that %(organization)s is left without an admin (its"
+                    " contact persons are told)"
+                )
+                % {"organization": organization.name},
+            )
+        )
+        cases.append(
+            DecisionCase(
+                key=str(organization.pk),
+                question=_(
+                    "The person is the only admin of %(organization)s. Who becomes its admin?"
+                )
+                % {"organization": organization.name},
+                choices=tuple(choices),
+            )
+        )
+    return cases
+
+
 register_erasure_check(ErasureCheck(name="organizations.only_admin", warnings=only_admin_of))
+register_erasure_decision(
+    ErasureDecision(name="organizations.successor", cases=successor_cases, apply=succession_apply)
+)
 register_eraser(
     Eraser(model=Membership, erase=end_memberships, also_removes=("user",), step=memberships_end)
 )

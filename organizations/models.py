@@ -107,6 +107,15 @@ class Organization(models.Model):
         editable=False,
         help_text=_("What the verification rests on, e.g. a trade register extract and its date."),
     )
+    # Set when the erasure of its only admin left it without one (the controller
+    # confirmed it); cleared when an admin is granted again. Its contact persons are told
+    # once (``without_admin_notified_at``).
+    without_admin_since = models.DateTimeField(
+        _("without an admin since"), null=True, blank=True, editable=False
+    )
+    without_admin_notified_at = models.DateTimeField(
+        _("contact persons told of no admin"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("organization")

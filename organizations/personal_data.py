@@ -177,6 +177,8 @@ register_model(
                 "created_at",
                 "verified_at",
                 "verification_evidence",
+                "without_admin_since",
+                "without_admin_notified_at",
             }
         ),
         actors={"created_by": (), "verified_by": ()},

@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import CharField, Prefetch, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Prefetch, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -310,3 +310,11 @@ def leaving_preview(*, membership: Membership) -> LeavingPreview:
         last_admin=membership.role == Membership.Role.ADMIN
         and active_admins(organization=membership.organization).count() <= 1,
     )
+
+
+def organizations_without_admin() -> QuerySet[Organization]:
+    """Organizations with no active admin (e.g. the erasure of their only admin left them
+    so, as the controller confirmed): nobody can manage them until one is granted."""
+    return Organization.objects.exclude(
+        Exists(active_admins().filter(organization=OuterRef("pk")))
+    ).order_by("without_admin_since", "name")

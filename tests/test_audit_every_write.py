@@ -345,6 +345,21 @@ def _(w):
     )
 
 
+@writes("organizations.successor_appoint")
+def _(w):
+    # The controller names the member as the successor of the organization's only admin.
+    return Write(
+        lambda: organizations.successor_appoint(
+            organization=w.organization,
+            value=f"m{w.membership.pk}",
+            leaving=w.admin,
+            actor=w.staff,
+        ),
+        w.staff,
+        lambda membership: [membership],
+    )
+
+
 @writes("organizations.membership_end")
 def _(w):
     return Write(
@@ -1011,6 +1026,14 @@ NO_PERSONAL_WRITES: dict[str, str] = {
     "accounts.login_event_record": "login events are themselves a log (NOT_AUDITED)",
     "accounts.login_events_purge": "deletes login events, which are not audited",
     "organizations.business_id_holder": "reads",
+    "organizations.organization_leave_without_admin": (
+        "the organization's own data (when it was left without an admin): no personal field"
+    ),
+    "organizations.organization_without_admin_notify": (
+        "stamps the organization; the mail is logged by gdpr.log_mail"
+    ),
+    "organizations.sole_admin_organizations": "reads",
+    "organizations.successor_candidates": "reads",
     "organizations.organization_update": "the organization's own data: no personal field",
     "organizations.bank_account_save": "the organization's account: not personal data",
     "organizations.bank_account_delete": "the organization's account: not personal data",
@@ -1037,6 +1060,8 @@ NO_PERSONAL_WRITES: dict[str, str] = {
     "gdpr.delete_files_on_commit": "part of erasure_execute (see there)",
     "gdpr.erasure_plan": "reads",
     "gdpr.erasure_refusal_grounds": "reads",
+    "gdpr.decision_field": "a name",
+    "gdpr.erasure_decision_cases": "reads",
     "gdpr.kept_after_erasure": "reads",
     "gdpr.open_erasure_request": "reads",
     "gdpr.redaction_for": "reads",

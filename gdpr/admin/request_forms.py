@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -9,6 +10,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gdpr.admin.base import (
@@ -16,6 +18,7 @@ from gdpr.admin.base import (
     LETTER_MAX_BYTES,
     User,
 )
+from gdpr.erasure.services import decision_field
 from gdpr.models import (
     DataSubjectRequest,
     IdentityMethod,
@@ -226,6 +229,30 @@ class ErasureForm(CompleteForm):
         label=_("I have checked the preview: erase the person's data now"),
         help_text=_("This cannot be undone."),
     )
+
+    def __init__(self, *args, decisions: Sequence[tuple[Any, Sequence[Any]]] = (), **kwargs):
+        """``decisions``: what the apps need decided first (``erasure_decision_cases``),
+        one required choice per case, placed before the confirmation."""
+        super().__init__(*args, **kwargs)
+        confirm = self.fields.pop("confirm")
+        self.decision_fields: list[str] = []
+        for decision, cases in decisions:
+            for case in cases:
+                name = decision_field(decision.name, case.key)
+                self.fields[name] = forms.ChoiceField(
+                    label=case.question,
+                    choices=[(choice.value, choice.label) for choice in case.choices],
+                    widget=forms.RadioSelect,
+                    error_messages={
+                        "required": gettext("Decide first: %(question)s")
+                        % {"question": case.question},
+                    },
+                )
+                self.decision_fields.append(name)
+        self.fields["confirm"] = confirm
+
+    def decisions(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in self.decision_fields}
 
 
 class RectificationDecisionForm(forms.Form):

@@ -327,6 +327,13 @@ class RequestStepsMixin:
         plan = erasure.erasure_plan(obj.subject)
         grounds = erasure.erasure_refusal_grounds(obj.subject)
         executable = states.erasable_with_answer(obj) and not grounds
+        # A choice per case an app needs decided first (e.g. an organization's successor).
+        decisions = erasure.erasure_decision_cases(obj.subject)
+        fields = [
+            erasure.decision_field(decision.name, case.key)
+            for decision, cases in decisions
+            for case in cases
+        ]
 
         def run(obj: DataSubjectRequest, data: dict) -> None:
             if not executable:
@@ -338,7 +345,9 @@ class RequestStepsMixin:
             redaction = erasure.redaction_for(obj.subject)
             with transaction.atomic():
                 try:
-                    erasure.erasure_execute(obj, actor=request.user)
+                    erasure.erasure_execute(
+                        obj, actor=request.user, decisions={f: data[f] for f in fields}
+                    )
                 except getattr(erasure, "ErasureError", ()) as error:
                     raise services.RequestError(str(error)) from error
                 obj.refresh_from_db()
@@ -358,6 +367,7 @@ class RequestStepsMixin:
             obj=obj,
             title=gettext("Erasure: preview and execution"),
             form_class=ErasureForm,
+            form_kwargs={"decisions": decisions},
             initial={"response": _default_response(obj)},
             run=run,
             done=gettext("The person's data has been erased and the answer sent."),

@@ -11,14 +11,29 @@ import datetime
 from typing import Any
 
 from gdpr.declarations import registered_models
+from gdpr.erasure.hooks import CLAIM_BASIS
 
 
 def kept_after_erasure(outcome: dict[str, Any] | None) -> list[dict[str, Any]]:
     """What an executed erasure kept, for the person's answer: the kind of record, how
-    many, until when and on what legal basis (lazy texts: rendered in their language)."""
+    many, until when and on what legal basis (lazy texts: rendered in their language);
+    then what it kept, restricted, for a legal claim, until the claim is settled."""
     entries = {entry.label: entry for entry in registered_models()}
     kept = []
-    for item in ((outcome or {}).get("summary") or {}).get("kept", []):
+    summary = (outcome or {}).get("summary") or {}
+    for item in summary.get("held", []):
+        entry = entries.get(item["model"])
+        if entry is not None:
+            kept.append(
+                {
+                    "name": entry.record_name(plural=True),
+                    "count": item["count"],
+                    "until": None,
+                    "basis": CLAIM_BASIS,
+                    "claim": True,
+                }
+            )
+    for item in summary.get("kept", []):
         entry = entries.get(item["model"])
         if entry is None:
             continue

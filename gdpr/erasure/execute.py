@@ -24,6 +24,7 @@ from accounts.models import User
 from gdpr.audit import acting_as, audit_suppressed
 from gdpr.declarations import ErasureStrategy, ModelEntry, registered_models
 from gdpr.disclosures.recipient_notices import notify_recipients
+from gdpr.erasure.claims import hold_claimed_rows
 from gdpr.erasure.hooks import eraser_for
 from gdpr.erasure.plan import ErasurePlan, erasure_plan
 from gdpr.erasure.redaction import REDACTION_KEYS, redact_kept_texts, redaction_for
@@ -68,11 +69,26 @@ class ErasureError(Exception):
 
 
 class ErasureRefused(ErasureError):
-    """A legal ground to keep the data applies (e.g. a debt in collection)."""
+    """A legal ground to keep all of the data applies (an app's ``ErasureCheck``)."""
 
     def __init__(self, grounds: list[str]) -> None:
         super().__init__(" ".join(grounds))
         self.grounds = grounds
+
+
+class ErasureUndecided(ErasureError):
+    """The handler has not decided what an app needs decided first (an
+    ``ErasureDecision``), or decided something the app does not accept."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(" ".join(problems.values()))
+        # {"<decision name>:<case key>": sentence for the handler}
+        self.problems = problems
+
+
+def decision_field(decision_name: str, case_key: str) -> str:
+    """The key of one case's decision in ``erasure_execute(decisions=...)``."""
+    return f"{decision_name}:{case_key}"
 
 
 @dataclass
@@ -115,8 +131,17 @@ def _check_executable(request: DataSubjectRequest) -> None:
 
 
 @transaction.atomic
-def erasure_execute(request: DataSubjectRequest, *, actor: User | None) -> ErasureOutcome:
+def erasure_execute(
+    request: DataSubjectRequest,
+    *,
+    actor: User | None,
+    decisions: dict[str, str] | None = None,
+) -> ErasureOutcome:
     """Erase the subject of an erasure request, as the preview showed; once.
+
+    ``decisions`` answers what the apps need decided first (``decision_field(...)`` ->
+    one of the case's choices); a case left undecided raises ``ErasureUndecided``.
+    Rows a legal claim needs are kept, restricted, and recorded as ``ClaimHold``s.
 
     Atomic: either all of it happens or nothing does. A second call (or a call while
     another is running: the request row is locked) finds the outcome and does nothing.
@@ -129,6 +154,7 @@ def erasure_execute(request: DataSubjectRequest, *, actor: User | None) -> Erasu
     plan = erasure_plan(user)
     if plan.refusal_grounds:
         raise ErasureRefused(plan.refusal_grounds)
+    _apply_decisions(user, plan, decisions or {}, actor=actor)
 
     # The rows the preview counted, fixed now: later steps (the notices' own step log
     # included) must neither add to them nor hide any.
@@ -142,7 +168,7 @@ def erasure_execute(request: DataSubjectRequest, *, actor: User | None) -> Erasu
     notices = notify_recipients(request, actor=actor)
 
     with acting_as(actor), audit_suppressed():
-        done = _erase(user, plan, pks)
+        done = _erase(user, plan, pks, request=request)
         redact_kept_texts(redaction, pks)
 
     outcome = ErasureOutcome(
@@ -170,6 +196,26 @@ def _keep_redaction_keys(
         DataSubjectRequest.objects.filter(pk=other.pk).update(outcome=outcome)
 
 
+def _apply_decisions(
+    user: User, plan: ErasurePlan, decisions: dict[str, str], *, actor: User | None
+) -> None:
+    """Every case decided with one of its choices, then each app carries its out."""
+    problems = {}
+    for decision, cases in plan.decisions:
+        for case in cases:
+            field = decision_field(decision.name, case.key)
+            if decisions.get(field) not in {choice.value for choice in case.choices}:
+                problems[field] = _("Decide first: %(question)s") % {"question": case.question}
+    if problems:
+        raise ErasureUndecided(problems)
+    for decision, cases in plan.decisions:
+        mine = {case.key: decisions[decision_field(decision.name, case.key)] for case in cases}
+        try:
+            decision.apply(user, mine, actor)
+        except ValueError as error:
+            raise ErasureUndecided({decision.name: str(error)}) from error
+
+
 def _count_deleted(counts: dict[str, int], result: tuple[int, dict[str, int]]) -> None:
     for label, n in result[1].items():
         if n:
@@ -190,7 +236,9 @@ class _Done:
     consents: int = 0
 
 
-def _erase(user: User, plan: ErasurePlan, pks: dict[str, list[Any]]) -> dict[str, Any]:
+def _erase(
+    user: User, plan: ErasurePlan, pks: dict[str, list[Any]], *, request: DataSubjectRequest
+) -> dict[str, Any]:
     """Do it; return what was done, counted from the writes themselves, in the shape of
     ``ErasurePlan.summary()`` (so a test can hold one against the other). ``pks`` are
     fixed first: later steps detach and cascade, and would hide rows from the lookups."""
@@ -215,6 +263,12 @@ def _erase(user: User, plan: ErasurePlan, pks: dict[str, list[Any]]) -> dict[str
         keep_until=plan.consents_kept_until,
         withdrawn_at=Coalesce("withdrawn_at", timezone.now()),
     )
+    # What a legal claim needs is kept as it is (detached from the account), the rest of
+    # its kind erased below; kept-by-law kinds stay in ``pks``, counted with the kept.
+    held = hold_claimed_rows(user, plan, request=request)
+    for key, rows in plan.held.items():
+        if by_label[key].erasure.strategy is not ErasureStrategy.KEEP_UNTIL:
+            pks[key] = [pk for pk in pks[key] if pk not in rows]
     _anonymise(by_label, pks, done)
     _delete(by_label, pks, done)
 
@@ -231,6 +285,7 @@ def _erase(user: User, plan: ErasurePlan, pks: dict[str, list[Any]]) -> dict[str
         "deleted": {k: v for k, v in done.deleted.items() if k in registered},
         "anonymised": done.anonymised,
         "kept": _kept(by_label, pks, plan, keys, consents=done.consents),
+        "held": held,
         "actor_references": done.actor_references,
         "audit_entries": done.audit_entries,
         "admin_log_entries": done.admin_log_entries,

@@ -4,11 +4,18 @@ Most of an erasure is read from ``ModelEntry.erasure`` (delete, blank fields, ke
 date). What is more than that is declared here, by the app that knows it, through
 ``gdpr.api``; gdpr runs it without importing the app:
 
-- ``ErasureCheck``: legal grounds that stop the erasure now (billing: a claim in debt
-  collection, Art. 17(3)(e)) and warnings the person should read first (organizations:
-  the only admin of an organization);
+- ``ErasureCheck``: legal grounds that stop the whole erasure now (Art. 17(3)) and
+  warnings the person should read first (organizations: the only admin of an
+  organization);
 - ``Eraser``: a model whose rows are anonymised by more than blanking fields (a
-  membership also ends and loses its link to the account).
+  membership also ends and loses its link to the account);
+- ``LegalClaims``: the person's rows a legal claim of the app needs (billing: a debt in
+  collection). The erasure erases everything else and keeps those rows, restricted, until
+  the app says the claim is settled (Art. 17(3)(e)); the retention job
+  ``gdpr.settled_claims`` then erases them;
+- ``ErasureDecision``: a choice the handler must make per affected record before the
+  erasure may run (organizations: who becomes the admin of an organization whose only
+  admin is erased). Undecided, the erasure raises ``ErasureUndecided``.
 
 The values that name the person in free text are declared on the model entries
 (``ModelEntry.identifying``), not here.
@@ -19,16 +26,24 @@ app.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from gdpr.declarations import LazyText
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+
+# Why rows held for a claim are kept, for the preview and the answer.
+CLAIM_BASIS = gettext_lazy(
+    "Needed to establish, exercise or defend a legal claim (GDPR Art. 17(3)(e)): kept,"
+    " restricted to that use, until the claim is settled; then erased."
+)
 
 
 def _nothing(user: User) -> Sequence[str]:
@@ -67,8 +82,74 @@ class Eraser:
     step: Callable[[int], LazyText] | None = None
 
 
+@dataclass(frozen=True)
+class ClaimRows:
+    """Rows of one registered model that a claim needs, by primary key."""
+
+    model: type[models.Model]
+    pks: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One legal claim against the person, and the rows it needs kept."""
+
+    # Stable within its source, e.g. "invoice:12": the source is asked later, by this key,
+    # whether the claim is settled.
+    key: str
+    # Why, as a sentence for the person (lazy: rendered in the reader's language).
+    reason: LazyText
+    rows: tuple[ClaimRows, ...]
+
+
+@dataclass(frozen=True)
+class LegalClaims:
+    """An app's legal claims against people (Art. 17(3)(e))."""
+
+    # Unique among sources ("<app>.<what>").
+    name: str
+    claims: Callable[[User], Sequence[Claim]]
+    # Of these keys, those whose claims are settled (or gone): their rows may be erased.
+    settled: Callable[[Collection[str]], Collection[str]]
+
+
+@dataclass(frozen=True)
+class DecisionChoice:
+    """One way the handler may decide a case: ``value`` is what the form posts."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class DecisionCase:
+    """Something about the person that needs the handler's decision before erasing."""
+
+    # Stable within its source (e.g. the organization's id): decisions are keyed by it.
+    key: str
+    # What is to be decided, for the handler.
+    question: str
+    choices: tuple[DecisionChoice, ...]
+
+
+@dataclass(frozen=True)
+class ErasureDecision:
+    """Decisions an app needs from the handler before a person is erased.
+
+    ``cases`` lists what needs deciding; ``apply`` carries out the decisions (one value
+    per case key, from the cases' choices) in the erasure's transaction, before the
+    person's rows are erased; it raises ``ValueError`` with a sentence for the handler
+    when a decision is not acceptable."""
+
+    name: str
+    cases: Callable[[User], Sequence[DecisionCase]]
+    apply: Callable[[User, Mapping[str, str], User | None], None]
+
+
 _checks: dict[str, ErasureCheck] = {}
 _erasers: dict[str, Eraser] = {}
+_claims: dict[str, LegalClaims] = {}
+_decisions: dict[str, ErasureDecision] = {}
 
 
 def register_erasure_check(check: ErasureCheck) -> ErasureCheck:
@@ -108,3 +189,42 @@ def warnings_for(user: User) -> list[str]:
 
 def eraser_for(model: type[models.Model]) -> Eraser | None:
     return _erasers.get(model._meta.label_lower)
+
+
+def register_legal_claims(source: LegalClaims) -> LegalClaims:
+    """Add (or replace, by name) a source of legal claims."""
+    _claims[source.name] = source
+    return source
+
+
+def unregister_legal_claims(name: str) -> None:
+    _claims.pop(name, None)
+
+
+def legal_claims(name: str) -> LegalClaims | None:
+    return _claims.get(name)
+
+
+def claims_for(user: User) -> list[tuple[str, Claim]]:
+    """Every registered source's claims against ``user``, as (source name, claim)."""
+    return [(name, claim) for name in sorted(_claims) for claim in _claims[name].claims(user)]
+
+
+def register_erasure_decision(decision: ErasureDecision) -> ErasureDecision:
+    """Add (or replace, by name) a decision the handler makes before an erasure."""
+    _decisions[decision.name] = decision
+    return decision
+
+
+def unregister_erasure_decision(name: str) -> None:
+    _decisions.pop(name, None)
+
+
+def decisions_for(user: User) -> list[tuple[ErasureDecision, list[DecisionCase]]]:
+    """The registered decisions that have cases for ``user``, with those cases."""
+    found = []
+    for name in sorted(_decisions):
+        cases = list(_decisions[name].cases(user))
+        if cases:
+            found.append((_decisions[name], cases))
+    return found

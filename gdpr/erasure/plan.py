@@ -22,7 +22,17 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from gdpr.declarations import ErasureStrategy, LazyText, ModelEntry, entry_for, registered_models
-from gdpr.erasure.hooks import eraser_for, refusal_grounds_for, warnings_for
+from gdpr.erasure.hooks import (
+    CLAIM_BASIS,
+    Claim,
+    DecisionCase,
+    ErasureDecision,
+    claims_for,
+    decisions_for,
+    eraser_for,
+    refusal_grounds_for,
+    warnings_for,
+)
 from gdpr.erasure.rows import (
     acted_by_others,
     admin_log_condition,
@@ -45,6 +55,7 @@ class Action:
     ANONYMISE = "anonymise"
     KEEP_UNTIL = "keep_until"
     KEEP = "keep"
+    HELD = "held"
 
 
 ACTION_LABELS = {
@@ -52,6 +63,7 @@ ACTION_LABELS = {
     Action.ANONYMISE: gettext_lazy("Kept without what identifies you"),
     Action.KEEP_UNTIL: gettext_lazy("Kept until a date the law sets"),
     Action.KEEP: gettext_lazy("Kept, naming nobody"),
+    Action.HELD: gettext_lazy("Kept, restricted, for a legal claim"),
 }
 
 # The allauth model whose rows are sessions the erasure ends (counted apart in the plan).
@@ -86,6 +98,16 @@ class KeptRecord:
     basis: LazyText
 
 
+@dataclass(frozen=True)
+class ClaimPlan:
+    """One legal claim that keeps some of the person's rows: why, and which."""
+
+    source: str
+    key: str
+    reason: LazyText
+    records: tuple[PlanItem, ...]
+
+
 @dataclass
 class ErasurePlan:
     """The dry run: every record of the person and what the erasure does to it."""
@@ -105,6 +127,12 @@ class ErasurePlan:
     steps: list[LazyText] = field(default_factory=list)
     refusal_grounds: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Legal claims that keep some rows (Art. 17(3)(e)), and those rows' keys by model
+    # ("app.model"): only rows of the person, the rest of the claim is not theirs.
+    claims: list[ClaimPlan] = field(default_factory=list)
+    held: dict[str, set[Any]] = field(default_factory=dict)
+    # What the handler must decide before the erasure runs (the apps' decisions).
+    decisions: list[tuple[ErasureDecision, list[DecisionCase]]] = field(default_factory=list)
 
     # Only the kinds the person has records of (``items`` lists every kind).
     @property
@@ -118,6 +146,10 @@ class ErasurePlan:
     @property
     def kept_items(self) -> list[PlanItem]:
         return [i for i in self.items if i.action in (Action.KEEP_UNTIL, Action.KEEP) and i.count]
+
+    @property
+    def held_items(self) -> list[PlanItem]:
+        return [i for i in self.items if i.action == Action.HELD and i.count]
 
     @property
     def suppression_labels(self) -> list[str]:
@@ -140,6 +172,7 @@ class ErasurePlan:
                 }
                 for i in self.kept_items
             ],
+            "held": [{"model": i.model, "count": i.count} for i in self.held_items],
             "actor_references": {i.model: i.count for i in self.actor_references},
             "audit_entries": self.audit_entries,
             "admin_log_entries": self.admin_log_entries,
@@ -174,6 +207,8 @@ def erasure_plan(user: User, *, today: datetime.date | None = None) -> ErasurePl
     records (a few vouchers and consents) are listed one by one."""
     today = today or timezone.localdate()
     plan = ErasurePlan()
+    claims = claims_for(user)
+    wanted = _claimed_rows(claims)
     for entry in erased_entries():
         key = label_of(entry)
         if key in ("gdpr.auditentry", "gdpr.suppression"):
@@ -182,6 +217,17 @@ def erasure_plan(user: User, *, today: datetime.date | None = None) -> ErasurePl
         if key == "gdpr.consent":
             _plan_consents(plan, entry, rows, consent_until(today))
             continue
+        if wanted.get(key) and entry.erasure.strategy is not ErasureStrategy.KEEP_UNTIL:
+            # A claim needs some of these rows: they are kept as they are, the rest erased.
+            held = set(rows.filter(pk__in=wanted[key]).values_list("pk", flat=True))
+            if held:
+                plan.held[key] = held
+                rows = rows.exclude(pk__in=held)
+        elif wanted.get(key):
+            # Kept by law anyway; held too, so their own purge waits for the claim.
+            held = set(rows.filter(pk__in=wanted[key]).values_list("pk", flat=True))
+            if held:
+                plan.held[key] = held
         _plan_rows(plan, entry, rows)
         for file_field in erased_file_fields(entry):
             plan.files += rows.exclude(**{file_field.name: ""}).count()
@@ -191,7 +237,44 @@ def erasure_plan(user: User, *, today: datetime.date | None = None) -> ErasurePl
     plan.admin_log_entries = LogEntry.objects.filter(admin_log_condition(user)).count()
     plan.refusal_grounds = erasure_refusal_grounds(user)
     plan.warnings = warnings_for(user)
+    plan.decisions = decisions_for(user)
+    _plan_claims(plan, claims)
     return plan
+
+
+def _claimed_rows(claims: list[tuple[str, Claim]]) -> dict[str, set[Any]]:
+    """The rows the apps' legal claims against the person name, by model."""
+    wanted: dict[str, set[Any]] = {}
+    for _source, claim in claims:
+        for rows in claim.rows:
+            wanted.setdefault(rows.model._meta.label_lower, set()).update(rows.pks)
+    return wanted
+
+
+def _plan_claims(plan: ErasurePlan, claims: list[tuple[str, Claim]]) -> None:
+    """Each claim with the person's rows it keeps, and those rows counted per model."""
+    for source, claim in claims:
+        records = []
+        for rows in claim.rows:
+            key = rows.model._meta.label_lower
+            count = len(plan.held.get(key, set()) & set(rows.pks))
+            if count:
+                records.append(
+                    PlanItem(
+                        rows.model._meta.label,
+                        plural(rows.model),
+                        Action.HELD,
+                        count,
+                        basis=CLAIM_BASIS,
+                    )
+                )
+        if records:
+            plan.claims.append(ClaimPlan(source, claim.key, claim.reason, tuple(records)))
+    for key, held in plan.held.items():
+        model = next(e.model for e in erased_entries() if label_of(e) == key)
+        plan.items.append(
+            PlanItem(model._meta.label, plural(model), Action.HELD, len(held), basis=CLAIM_BASIS)
+        )
 
 
 def _plan_consents(

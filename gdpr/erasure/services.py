@@ -4,7 +4,9 @@ The work is done in the modules beside this one: ``plan`` (the preview shown to 
 and the controller, and the grounds for refusing), ``execute`` (the erasure itself),
 ``rows`` (the querysets both read), ``answer`` (what is kept), ``redaction`` (the
 person's values out of the texts kept after), ``hooks`` (what the apps declare: refusal
-grounds, warnings, erasers). Here: filing an erasure request and noting its preview.
+grounds, warnings, erasers, legal claims, decisions), ``claims`` (rows kept for a
+legal claim, and their erasure once it is settled). Here: filing an erasure request and
+noting its preview.
 
 Everything is driven by the personal-data registry and the apps' hooks: each model's
 entry says how to find the person's rows and whether they are deleted, anonymised or kept
@@ -18,7 +20,15 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from gdpr.erasure.answer import kept_after_erasure
-from gdpr.erasure.execute import ErasureError, ErasureOutcome, ErasureRefused, erasure_execute
+from gdpr.erasure.execute import (
+    ErasureError,
+    ErasureOutcome,
+    ErasureRefused,
+    ErasureUndecided,
+    decision_field,
+    erasure_execute,
+)
+from gdpr.erasure.hooks import DecisionCase, ErasureDecision, decisions_for
 from gdpr.erasure.plan import (
     ACTION_LABELS,
     Action,
@@ -42,12 +52,15 @@ __all__ = [
     "ErasureOutcome",
     "ErasurePlan",
     "ErasureRefused",
+    "ErasureUndecided",
     "KeptRecord",
     "OpenErasureRequest",
     "PlanItem",
     "Redaction",
     "anonymise_rows",
+    "decision_field",
     "delete_files_on_commit",
+    "erasure_decision_cases",
     "erasure_execute",
     "erasure_file",
     "erasure_plan",
@@ -57,6 +70,11 @@ __all__ = [
     "open_erasure_request",
     "redaction_for",
 ]
+
+
+def erasure_decision_cases(user: User) -> list[tuple[ErasureDecision, list[DecisionCase]]]:
+    """What the handler must decide before erasing ``user`` (the apps' decisions)."""
+    return decisions_for(user)
 
 
 def erasure_preview_record(request: DataSubjectRequest, *, actor: User | None) -> None:

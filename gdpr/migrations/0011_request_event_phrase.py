@@ -198,7 +198,7 @@ def phrases_to_texts(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("gdpr", "0008_request_holder")]
+    dependencies = [("gdpr", "0010_claim_hold")]
 
     operations = [
         migrations.AddField(

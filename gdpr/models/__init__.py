@@ -5,6 +5,9 @@ from gdpr.models.audit import (  # noqa: F401
     AuditEntry,
     AuditEntryImmutable,
 )
+from gdpr.models.claims import (  # noqa: F401
+    ClaimHold,
+)
 from gdpr.models.disclosures import (  # noqa: F401
     Disclosure,
     DisclosureSubject,

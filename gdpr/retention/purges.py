@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from gdpr.audit import audit_blank, audit_suppressed
 from gdpr.correspondence import forget_mail_about
 from gdpr.declarations import entry_for
+from gdpr.erasure.claims import erase_settled_claims
 from gdpr.erasure.services import anonymise_rows, delete_files_on_commit
 from gdpr.exports.services import exports_purge_expired
 from gdpr.models import Consent, DataSubjectRequest, RequestEvent
@@ -35,6 +36,7 @@ from gdpr.retention.jobs import RetentionJob, register_job
 CONSENTS_JOB = "gdpr.consent_proofs"
 EXPORTS_JOB = "gdpr.expired_exports"
 REQUESTS_JOB = "gdpr.unlinked_requests"
+SETTLED_CLAIMS_JOB = "gdpr.settled_claims"
 
 
 def purge_consent_proofs(now: datetime.datetime) -> dict[str, int]:
@@ -112,5 +114,12 @@ register_job(
         name=CONSENTS_JOB,
         label=_("Consents of erased people kept as proof, past the proof period"),
         run=purge_consent_proofs,
+    )
+)
+register_job(
+    RetentionJob(
+        name=SETTLED_CLAIMS_JOB,
+        label=_("Data kept for a legal claim, once the claim is settled"),
+        run=erase_settled_claims,
     )
 )

@@ -108,13 +108,28 @@ def _admins_html(organization: Organization) -> str:
     )
 
 
+class WithoutAdminFilter(admin.SimpleListFilter):
+    """Organizations nobody administers (the admin home links here)."""
+
+    title = _("admin")
+    parameter_name = "without_admin"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Without an admin"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=selectors.organizations_without_admin().values("pk"))
+        return queryset
+
+
 @admin.register(Organization)
 class OrganizationAdmin(ServiceCreatedAdmin):
     form = OrganizationForm
     add_form = OrganizationAddForm
     inlines = [BankAccountInline, ContactPersonInline]
     list_display = ["name", "kind", "business_id", "verified", "city", "email", "created_at"]
-    list_filter = [("verified_at", admin.EmptyFieldListFilter), "kind"]
+    list_filter = [("verified_at", admin.EmptyFieldListFilter), WithoutAdminFilter, "kind"]
     search_fields = ["name", "business_id", "city"]
     fieldsets = [
         *ORGANIZATION_FIELDSETS,
@@ -129,7 +144,10 @@ class OrganizationAdmin(ServiceCreatedAdmin):
                 ]
             },
         ),
-        (_("Admins"), {"fields": ["admins"]}),
+        (
+            _("Admins"),
+            {"fields": ["admins", "without_admin_since", "without_admin_notified_at"]},
+        ),
         (_("Record"), {"fields": ["records", "created_at", "created_by"]}),
     ]
     # The first admin is named when the organization is added; after that, admin rights
@@ -143,6 +161,8 @@ class OrganizationAdmin(ServiceCreatedAdmin):
         "verified_by",
         "verification_evidence",
         "admins",
+        "without_admin_since",
+        "without_admin_notified_at",
         "records",
         "created_at",
         "created_by",

@@ -2,7 +2,8 @@
 
 One module a capability: ``organization`` (registering one, its details, bank accounts and
 contact persons), ``claims``, ``memberships`` (admin rights, leaving, Art. 16
-corrections), ``invitations`` and ``read_log``; ``base`` holds what they share. Callers
+corrections), ``invitations``, ``read_log`` and ``succession`` (who administers an
+organization whose only admin is erased); ``base`` holds what they share. Callers
 import from ``organizations.services``, which names them all.
 """
 
@@ -62,6 +63,13 @@ from organizations.services.read_log import (
     member_data_view_record,
     member_export_record,
 )
+from organizations.services.succession import (
+    organization_leave_without_admin,
+    organization_without_admin_notify,
+    sole_admin_organizations,
+    successor_appoint,
+    successor_candidates,
+)
 
 __all__ = [
     "CLAIM_DECIDED",
@@ -104,6 +112,11 @@ __all__ = [
     "organization_claim_notify",
     "organization_claim_reject",
     "organization_create",
+    "organization_leave_without_admin",
     "organization_update",
     "organization_verify",
+    "organization_without_admin_notify",
+    "sole_admin_organizations",
+    "successor_appoint",
+    "successor_candidates",
 ]

@@ -139,6 +139,10 @@ def _grant_admin(*, membership: Membership, actor: User | None) -> None:
         action=AdminRightChange.Action.GRANT,
         changed_by=actor,
     )
+    # It has an admin again: no longer flagged as left without one.
+    Organization.objects.filter(
+        pk=membership.organization_id, without_admin_since__isnull=False
+    ).update(without_admin_since=None, without_admin_notified_at=None)
 
 
 def _revoke_admin(*, membership: Membership, actor: User | None) -> None:

@@ -700,7 +700,7 @@ def erasure_stub(monkeypatch):
     def erasure_refusal_grounds(user):
         return list(grounds)
 
-    def erasure_execute(request, *, actor):
+    def erasure_execute(request, *, actor, decisions=None):
         calls.append((request.pk, actor.pk))
         services.request_event_log(request, Action.ERASURE_EXECUTED, actor=actor)
         DataSubjectRequest.objects.filter(pk=request.pk).update(subject_email="", subject_name="")
