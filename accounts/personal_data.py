@@ -10,8 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from gdpr.api import (
     Category,
     Erasure,
+    IdentifierKind,
     LegalBasis,
     ModelEntry,
+    PersonValues,
     Purpose,
     Recipient,
     Retention,
@@ -19,9 +21,11 @@ from gdpr.api import (
     SubjectKind,
     register_category,
     register_model,
+    register_person_values,
 )
 
 from .models import LoginEvent, ProfileFieldSource, User
+from .selectors import verified_addresses
 from .sources import DataSource
 
 WHILE_ACCOUNT = Retention(
@@ -296,5 +300,38 @@ register_model(
         },
         # Itself the record of who did what and when: not recorded again in the audit trail.
         audited=False,
+    )
+)
+
+
+# What the account says the person goes by, for finding rows no key of theirs points at
+# (a payment that matched no invoice, a call logged before they signed up). Only verified
+# addresses: an address anyone can add to their account must not find its owner's rows.
+register_person_values(
+    PersonValues(
+        name="accounts.names",
+        kind=IdentifierKind.NAME,
+        values=lambda user: [user.get_full_name()],
+    )
+)
+register_person_values(
+    PersonValues(
+        name="accounts.emails",
+        kind=IdentifierKind.EMAIL,
+        values=lambda user: verified_addresses(user=user),
+    )
+)
+register_person_values(
+    PersonValues(
+        name="accounts.phone",
+        kind=IdentifierKind.PHONE,
+        values=lambda user: [str(user.phone)] if user.phone else [],
+    )
+)
+register_person_values(
+    PersonValues(
+        name="accounts.address",
+        kind=IdentifierKind.ADDRESS,
+        values=lambda user: [user.street_address],
     )
 )

@@ -1,7 +1,8 @@
 """What the other apps may use of gdpr: the one door in.
 
 An app declares its personal data here (categories, models, how its rows are erased and
-kept, what stops or adds to an erasure, its retention jobs, who in it receives people's
+kept, which of its fields may name a person no key points at, what stops or adds to an
+erasure, its retention jobs, who in it receives people's
 data, the rows its marketing lists are built from, what a person may ask to correct and
 who decides it) and records its writes in the audit trail; gdpr then exports, erases,
 rectifies, lists in the privacy notice, tells the recipients (Art. 19) and purges that
@@ -30,15 +31,21 @@ from gdpr.declarations import (
     Category,
     Erasure,
     ErasureStrategy,
+    IdentifierKind,
     LegalBasis,
     ModelEntry,
+    PersonValues,
     Purpose,
     Recipient,
     Retention,
     RetentionKind,
+    Searchable,
+    SearchableField,
     SubjectKind,
     register_category,
     register_model,
+    register_person_values,
+    register_searchable,
 )
 from gdpr.disclosures.hooks import (
     DataRecipient,
@@ -88,10 +95,12 @@ __all__ = [
     "ErasureCheck",
     "ErasureStrategy",
     "HolderRectification",
+    "IdentifierKind",
     "LegalBasis",
     "MarketingAudience",
     "MarketingChannel",
     "ModelEntry",
+    "PersonValues",
     "Purpose",
     "Recipient",
     "RecipientAddress",
@@ -103,6 +112,8 @@ __all__ = [
     "Retention",
     "RetentionJob",
     "RetentionKind",
+    "Searchable",
+    "SearchableField",
     "SubjectKind",
     "SubjectNames",
     "ValueKind",
@@ -131,7 +142,9 @@ __all__ = [
     "register_job",
     "register_marketing_audience",
     "register_model",
+    "register_person_values",
     "register_recipient_source",
+    "register_searchable",
     "register_source",
     "register_subject_names",
     "run_job",

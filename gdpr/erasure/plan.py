@@ -35,6 +35,7 @@ from gdpr.erasure.rows import (
     suppression_keys,
 )
 from gdpr.models import AuditEntry, MarketingChannel, Suppression
+from gdpr.unlinked.search import attached_counts
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -105,6 +106,9 @@ class ErasurePlan:
     steps: list[LazyText] = field(default_factory=list)
     refusal_grounds: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Records no key pointed at, found under the person's details and attached to their
+    # request; counted among the rows above as well: {"model", "name", "count"}.
+    attached: list[dict[str, Any]] = field(default_factory=list)
 
     # Only the kinds the person has records of (``items`` lists every kind).
     @property
@@ -149,6 +153,7 @@ class ErasurePlan:
             "consents_kept_until": (
                 self.consents_kept_until.isoformat() if self.consents_kept_until else None
             ),
+            "attached": {item["model"]: item["count"] for item in self.attached},
         }
 
 
@@ -191,6 +196,7 @@ def erasure_plan(user: User, *, today: datetime.date | None = None) -> ErasurePl
     plan.admin_log_entries = LogEntry.objects.filter(admin_log_condition(user)).count()
     plan.refusal_grounds = erasure_refusal_grounds(user)
     plan.warnings = warnings_for(user)
+    plan.attached = attached_counts(user)
     return plan
 
 

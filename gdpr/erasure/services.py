@@ -17,7 +17,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from gdpr.erasure.answer import kept_after_erasure, redact, subject_values
+from gdpr.erasure.answer import (
+    attached_after_erasure,
+    kept_after_erasure,
+    redact,
+    subject_values,
+)
 from gdpr.erasure.execute import ErasureError, ErasureOutcome, ErasureRefused, erasure_execute
 from gdpr.erasure.plan import (
     ACTION_LABELS,
@@ -45,6 +50,7 @@ __all__ = [
     "OpenErasureRequest",
     "PlanItem",
     "anonymise_rows",
+    "attached_after_erasure",
     "delete_files_on_commit",
     "erasure_execute",
     "erasure_file",
