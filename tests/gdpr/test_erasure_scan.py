@@ -133,6 +133,13 @@ def test_nothing_of_the_erased_person_survives_outside_the_kept_records(
     request = erasure_request_for(x.user, staff)
     plan = erasure_plan(x.user)
     kept = {(k.model, k.object_id): k for k in plan.kept}
+    # The unmatched payment and the hand-logged call the handler attached are the person's:
+    # the call goes, the payment is a voucher kept with its date (billing.Payment.payer_iban
+    # and payer_name#2 in ``x.kept``).
+    assert {item["model"] for item in plan.attached} == {
+        "billing.Payment",
+        "communications.CommunicationRecord",
+    }
     with django_capture_on_commit_callbacks(execute=True):
         erasure_execute(request, actor=staff)
 
