@@ -410,6 +410,7 @@ PAYMENT_FIELDS = [
     "paid_on",
     "reference",
     "payer_name",
+    "payer_iban",
     "source",
     "matched_at",
     "recorded_by",

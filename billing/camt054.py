@@ -104,6 +104,9 @@ class ReferencePayment:
     account_iban: str
     is_credit: bool
     is_reversal: bool = False
+    # The payer's account (``RltdPties/DbtrAcct/Id/IBAN``), spaces removed; empty when the
+    # bank gave none.
+    payer_iban: str = ""
 
 
 def parse_camt054(
@@ -229,7 +232,7 @@ def _entry_payments(
     for position, transaction in enumerate(transactions, 1):
         amount, tx_currency = entry_amount, currency
         is_credit = entry_is_credit
-        key = reference = payer_name = ""
+        key = reference = payer_name = payer_iban = ""
         if transaction is not None:
             # TxDtls/Amt from .03 on, AmtDtls/TxAmt/Amt in every version.
             tx_amount, tx_currency = _amount(
@@ -258,6 +261,7 @@ def _entry_payments(
             payer_name = " ".join(
                 reader.text(transaction, "RltdPties/Dbtr/Nm", "RltdPties/Dbtr/Pty/Nm").split()
             )
+            payer_iban = "".join(reader.text(transaction, "RltdPties/DbtrAcct/Id/IBAN").split())
         if not key:
             if entry_key:
                 key = f"{entry_key}/{position}" if is_batch else entry_key
@@ -275,6 +279,7 @@ def _entry_payments(
                 account_iban=account_iban,
                 is_credit=is_credit,
                 is_reversal=is_reversal,
+                payer_iban=payer_iban.upper(),
             )
         )
     return payments

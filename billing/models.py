@@ -307,6 +307,8 @@ class Payment(models.Model):
     paid_on = models.DateField(_("payment date"))
     reference = models.CharField(_("reference number"), max_length=35, blank=True)
     payer_name = models.CharField(_("payer"), max_length=140, blank=True)
+    # The account the money came from, as the bank file gave it (spaces removed).
+    payer_iban = models.CharField(_("payer's IBAN"), max_length=34, blank=True)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
     # The bank's own id of the entry: importing the same file twice counts nothing twice.
     bank_entry_reference = models.CharField(max_length=100, blank=True, editable=False)

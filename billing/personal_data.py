@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _text
 from django.utils.translation import gettext_lazy as _
 
 from accounts.sources import DataSource
@@ -9,14 +11,20 @@ from gdpr.api import (
     Category,
     Erasure,
     Identifier,
+    IdentifierKind,
     LegalBasis,
     ModelEntry,
+    PersonValues,
     Purpose,
     Recipient,
     Retention,
     RetentionKind,
+    Searchable,
+    SearchableField,
     register_category,
     register_model,
+    register_person_values,
+    register_searchable,
 )
 
 from .models import Contract, ContractEvent, Invoice, InvoiceLine, Payment, Product, Reminder
@@ -211,6 +219,7 @@ register_model(
         person="invoice__membership__user",
         personal={
             "payer_name": "payments",
+            "payer_iban": "payments",
             "amount": "payments",
             "paid_on": "payments",
             "bank_entry_reference": "payments",
@@ -230,6 +239,8 @@ register_model(
         ),
         actors={"recorded_by": ()},
         erasure=Erasure.keep_until("retain_until", ACCOUNTING_ACT),
+        # The account the person paid from names them in a handler's note too.
+        identifying={"payer_iban": Identifier.IBAN},
         labels={"bank_entry_reference": _("bank entry reference")},
     )
 )
@@ -247,4 +258,43 @@ register_model(
         actors={"recorded_by": ()},
         erasure=Erasure.keep_until("invoice__retain_until", ACCOUNTING_ACT),
     )
+)
+
+
+# A payment that matched no invoice names its payer and their account, and nobody's key.
+def _describe_payment(payment: Payment) -> str:
+    return _text("Payment %(date)s, %(amount)s €, %(organization)s: %(payer)s %(iban)s") % {
+        "date": date_format(payment.paid_on, "SHORT_DATE_FORMAT"),
+        "amount": payment.amount,
+        "organization": payment.organization.name,
+        "payer": payment.payer_name,
+        "iban": payment.payer_iban,
+    }
+
+
+register_searchable(
+    Searchable(
+        model=Payment,
+        fields=(
+            SearchableField("payer_name", IdentifierKind.NAME),
+            SearchableField("payer_iban", IdentifierKind.IBAN),
+        ),
+        describe=_describe_payment,
+        select_related=("organization",),
+    )
+)
+
+
+def _payer_ibans(user) -> list[str]:
+    """The accounts the person has paid their own invoices from."""
+    return list(
+        Payment.objects.filter(invoice__membership__user=user)
+        .exclude(payer_iban="")
+        .values_list("payer_iban", flat=True)
+        .distinct()
+    )
+
+
+register_person_values(
+    PersonValues(name="billing.payer_ibans", kind=IdentifierKind.IBAN, values=_payer_ibans)
 )

@@ -304,6 +304,7 @@ def payment_record(
     invoice: Invoice | None = None,
     reference: str = "",
     payer_name: str = "",
+    payer_iban: str = "",
     actor: User | None,
 ) -> Payment:
     """Record a payment by hand; with an invoice it counts towards that invoice at once."""
@@ -323,6 +324,7 @@ def payment_record(
         paid_on=paid_on,
         reference=reference or (invoice.reference if invoice else ""),
         payer_name=payer_name,
+        payer_iban="".join(payer_iban.split()).upper(),
         source=Payment.Source.MANUAL,
         matched_at=timezone.now() if invoice else None,
         recorded_by=actor,
@@ -421,6 +423,7 @@ def payments_import(
                     paid_on=entry.booking_date,
                     reference=entry.reference,
                     payer_name=entry.payer_name[:140],
+                    payer_iban=entry.payer_iban[:34],
                     source=Payment.Source.BANK_FILE,
                     bank_entry_reference=entry_key,
                     matched_at=timezone.now() if invoice else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import addressed_to
@@ -10,14 +11,18 @@ from accounts.sources import DataSource
 from gdpr.api import (
     Category,
     Erasure,
+    IdentifierKind,
     LegalBasis,
     ModelEntry,
     Purpose,
     Recipient,
     Retention,
     RetentionKind,
+    Searchable,
+    SearchableField,
     register_category,
     register_model,
+    register_searchable,
 )
 
 from .models import CommunicationRecord
@@ -70,5 +75,43 @@ register_model(
         erasure=Erasure.delete(),
         free_text=frozenset({"subject_line", "summary"}),
         labels={"related_object": _("what it concerns")},
+    )
+)
+
+
+# A call, mail or letter logged about someone before they had an account, or under an
+# address or number their account does not have: it names them only in its text.
+def _describe_record(record: CommunicationRecord) -> str:
+    where = record.organization.name if record.organization else ""
+    return " · ".join(
+        part
+        for part in (
+            record.get_channel_display(),
+            f"{timezone.localtime(record.occurred_at):%d.%m.%Y}",
+            where,
+            record.counterpart,
+            record.subject_line,
+        )
+        if part
+    )
+
+
+_TEXT_FIELDS = ("counterpart", "subject_line", "summary")
+register_searchable(
+    Searchable(
+        model=CommunicationRecord,
+        fields=tuple(
+            SearchableField(name, kind)
+            for name in _TEXT_FIELDS
+            for kind in (
+                IdentifierKind.NAME,
+                IdentifierKind.EMAIL,
+                IdentifierKind.PHONE,
+                IdentifierKind.ADDRESS,
+            )
+        ),
+        describe=_describe_record,
+        select_related=("organization",),
+        scope=Q(subject__isnull=True),
     )
 )

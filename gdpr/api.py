@@ -1,13 +1,13 @@
 """What the other apps may use of gdpr: the one door in.
 
 An app declares its personal data here (categories, models, how its rows are erased and
-kept, what stops or adds to an erasure, its retention jobs, who in it receives people's
-data and by what a recipient recognises a person, the rows its marketing lists are built
-from, what a person may ask to correct and who decides it) and records its writes in the
-audit trail; gdpr then exports, erases, rectifies, lists in the privacy notice, tells the
-recipients (Art. 19) and purges that data without importing the app. Nothing else under
-``gdpr`` is for other apps: import-linter enforces it (``[tool.importlinter]`` in
-pyproject.toml).
+kept, which of its fields may name a person no key points at, what stops or adds to an
+erasure, its retention jobs, who in it receives people's
+data, the rows its marketing lists are built from, what a person may ask to correct and
+who decides it) and records its writes in the audit trail; gdpr then exports, erases,
+rectifies, lists in the privacy notice, tells the recipients (Art. 19) and purges that
+data without importing the app. Nothing else under ``gdpr`` is for other apps:
+import-linter enforces it (``[tool.importlinter]`` in pyproject.toml).
 """
 
 from __future__ import annotations
@@ -32,15 +32,21 @@ from gdpr.declarations import (
     Erasure,
     ErasureStrategy,
     Identifier,
+    IdentifierKind,
     LegalBasis,
     ModelEntry,
+    PersonValues,
     Purpose,
     Recipient,
     Retention,
     RetentionKind,
+    Searchable,
+    SearchableField,
     SubjectKind,
     register_category,
     register_model,
+    register_person_values,
+    register_searchable,
 )
 from gdpr.disclosures.hooks import (
     DataRecipient,
@@ -109,12 +115,14 @@ __all__ = [
     "ErasureStrategy",
     "HolderRectification",
     "Identifier",
+    "IdentifierKind",
     "LegalBasis",
     "LegalClaims",
     "MarketingAudience",
     "MarketingChannel",
     "ModelEntry",
     "PersonIdentifier",
+    "PersonValues",
     "Purpose",
     "Recipient",
     "RecipientAddress",
@@ -126,6 +134,8 @@ __all__ = [
     "Retention",
     "RetentionJob",
     "RetentionKind",
+    "Searchable",
+    "SearchableField",
     "SubjectKind",
     "ValueKind",
     "acting_as",
@@ -157,7 +167,9 @@ __all__ = [
     "register_marketing_audience",
     "register_model",
     "register_person_identifier",
+    "register_person_values",
     "register_recipient_source",
+    "register_searchable",
     "register_source",
     "restricted_users",
     "restriction_in_force",

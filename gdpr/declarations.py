@@ -11,16 +11,19 @@ test walks all models so a new field cannot slip in unclassified.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from gdpr.models.unlinked import AttachedRecord
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -289,16 +292,23 @@ class ModelEntry:
         return self.verbose_name or opts.verbose_name
 
     def rows_for(self, user: User) -> QuerySet:
-        """The rows of this model about ``user``."""
+        """The rows of this model about ``user``: those its lookup finds and, for a
+        searchable model, those the controller attached to one of the person's requests."""
         manager = self.model._default_manager
         if self.person is None:
             return manager.none()
+        attached = _attached_condition(self.model, user)
         if callable(self.person):
-            return self.person(user)
+            rows = self.person(user)
+            if attached is None:
+                return rows
+            return manager.filter(Q(pk__in=rows.values("pk")) | attached)
         paths = (self.person,) if isinstance(self.person, str) else self.person
         condition = Q()
         for path in paths:
             condition |= Q(**{path: user})
+        if attached is not None:
+            condition |= attached
         return manager.filter(condition).distinct()
 
     def rows_acted_by(self, user: User) -> QuerySet:
@@ -322,8 +332,67 @@ class ModelEntry:
         return set(self.personal.values())
 
 
+class IdentifierKind(enum.StrEnum):
+    """What a value names a person by, for finding rows no account points at."""
+
+    NAME = "name"
+    EMAIL = "email"
+    PHONE = "phone"
+    ADDRESS = "address"
+    IBAN = "iban"
+
+
+@dataclass(frozen=True)
+class SearchableField:
+    """A field (or a lookup path, e.g. ``membership__email``) that may hold a person's
+    ``kind`` of value: whole, or among other words (a summary of a call)."""
+
+    field: str
+    kind: IdentifierKind
+
+
+def _describe(obj: models.Model) -> str:
+    return str(obj)
+
+
+@dataclass(frozen=True, eq=False)
+class Searchable:
+    """A model whose rows may name a person no key of theirs points at (a payment that
+    matched no invoice, a call logged before the caller had an account): the controller
+    searches its ``fields`` for the person's values and attaches what it finds to their
+    request, and from then on the rows count among the person's (``ModelEntry.rows_for``).
+    The model must also be registered with a ``ModelEntry``, which says how its rows are
+    exported and erased."""
+
+    model: type[models.Model]
+    fields: tuple[SearchableField, ...]
+    # One line naming the row for the handler ("payment 12.3.2026, 50.00, payer …").
+    describe: Callable[[models.Model], str] = _describe
+    # Relations ``describe`` reads, fetched with the rows (no query per row).
+    select_related: tuple[str, ...] = ()
+    # Only the rows that may belong to nobody (e.g. a membership with no account): None
+    # searches them all.
+    scope: Q | None = None
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label_lower
+
+
+@dataclass(frozen=True)
+class PersonValues:
+    """Where an app holds values of a person's own (their IBANs on the payments of their
+    invoices, their names in member registers), searched for with the account's."""
+
+    name: str
+    kind: IdentifierKind
+    values: Callable[[User], Iterable[str]]
+
+
 _categories: dict[str, Category] = {}
 _models: dict[str, ModelEntry] = {}
+_searchables: dict[str, Searchable] = {}
+_person_values: dict[str, PersonValues] = {}
 # Bumped on every change, so what is generated from the registry can be cached safely.
 _generation = 0
 
@@ -354,6 +423,60 @@ def register_model(entry: ModelEntry) -> ModelEntry:
 def unregister_model(model: type[models.Model]) -> None:
     _models.pop(model._meta.label_lower, None)
     _changed()
+
+
+def register_searchable(searchable: Searchable) -> Searchable:
+    """Add (or replace, by model) a model whose rows are searched for a person's values."""
+    _searchables[searchable.label] = searchable
+    _changed()
+    return searchable
+
+
+def unregister_searchable(model: type[models.Model]) -> None:
+    _searchables.pop(model._meta.label_lower, None)
+    _changed()
+
+
+def searchables() -> list[Searchable]:
+    return sorted(_searchables.values(), key=lambda s: s.label)
+
+
+def searchable_for(model: type[models.Model]) -> Searchable | None:
+    return _searchables.get(model._meta.concrete_model._meta.label_lower)
+
+
+def register_person_values(source: PersonValues) -> PersonValues:
+    """Add (or replace, by name) a source of a person's own values."""
+    _person_values[source.name] = source
+    return source
+
+
+def unregister_person_values(name: str) -> None:
+    _person_values.pop(name, None)
+
+
+def person_values_for(user: User) -> dict[IdentifierKind, set[str]]:
+    """Every value the apps declare as the person's, by kind (not yet normalised)."""
+    found: dict[IdentifierKind, set[str]] = {kind: set() for kind in IdentifierKind}
+    for name in sorted(_person_values):
+        source = _person_values[name]
+        found[source.kind] |= {str(v).strip() for v in source.values(user) if v and str(v).strip()}
+    return found
+
+
+def _attached_condition(model: type[models.Model], user: User) -> Q | None:
+    """The rows of a searchable model attached to one of ``user``'s requests: a subquery,
+    so the registry's lookups cost no query more (the erasure preview counts them all)."""
+    if searchable_for(model) is None:
+        return None
+    opts = model._meta.concrete_model._meta
+    attached = AttachedRecord.objects.filter(
+        request__subject=user,
+        content_type__app_label=opts.app_label,
+        content_type__model=opts.model_name,
+        object_id=Cast(OuterRef("pk"), CharField()),
+    )
+    return Q(Exists(attached))
 
 
 def categories() -> list[Category]:

@@ -26,6 +26,7 @@ from gdpr.declarations import (
 )
 from gdpr.keys import email_key, phone_key
 from gdpr.models import (
+    AttachedRecord,
     AuditEntry,
     ClaimHold,
     Consent,
@@ -222,6 +223,26 @@ register_model(
         actors={"actor": (), "assignee": ()},
         erasure=Erasure.anonymise("note", "params"),
         free_text=frozenset({"note", "params"}),
+        # Itself the record of who did what and when: not recorded again in the audit trail.
+        audited=False,
+    )
+)
+register_model(
+    ModelEntry(
+        model=AttachedRecord,
+        # Rows no key pointed at, found under the person's details and attached by the
+        # handler to one of their requests.
+        person=lambda user: AttachedRecord.objects.filter(request__in=_requests_of(user)),
+        personal={
+            "content_type": "privacy_requests",
+            "object_id": "privacy_requests",
+            "attached_at": "privacy_requests",
+            "attached_by": "actor_trail",
+        },
+        not_personal=frozenset({"id", "request"}),
+        actors={"attached_by": ()},
+        # The rows themselves are erased or kept by their own entries; the link goes.
+        erasure=Erasure.delete(),
         # Itself the record of who did what and when: not recorded again in the audit trail.
         audited=False,
     )

@@ -11,17 +11,23 @@ from gdpr.api import (
     Category,
     Erasure,
     Identifier,
+    IdentifierKind,
     LegalBasis,
     ModelEntry,
     PersonIdentifier,
+    PersonValues,
     Purpose,
     Recipient,
     Retention,
     RetentionKind,
+    Searchable,
+    SearchableField,
     SubjectKind,
     register_category,
     register_model,
     register_person_identifier,
+    register_person_values,
+    register_searchable,
 )
 
 from .models import (
@@ -398,6 +404,51 @@ def _contact_values(field: str):
     return values
 
 
+# An invitation to an address or a name the person's account does not have (an old
+# address, a typing error) belongs to nobody until the controller attaches it.
+def _describe_membership(membership: Membership) -> str:
+    return f"{membership.organization.name}: {membership.name} <{membership.email}>"
+
+
+def _describe_invitation(invitation: Invitation) -> str:
+    return _describe_membership(invitation.membership)
+
+
+register_searchable(
+    Searchable(
+        model=Membership,
+        fields=(
+            SearchableField("name", IdentifierKind.NAME),
+            SearchableField("email", IdentifierKind.EMAIL),
+        ),
+        describe=_describe_membership,
+        select_related=("organization",),
+        scope=Q(user__isnull=True),
+    )
+)
+register_searchable(
+    Searchable(
+        model=Invitation,
+        fields=(
+            SearchableField("membership__name", IdentifierKind.NAME),
+            SearchableField("membership__email", IdentifierKind.EMAIL),
+            SearchableField("accepted_email", IdentifierKind.EMAIL),
+        ),
+        describe=_describe_invitation,
+        select_related=("membership__organization",),
+        scope=Q(membership__user__isnull=True),
+    )
+)
+
+
+def _own_contact_values(field: str):
+    def values(user) -> list[str]:
+        rows = ContactPerson.objects.filter(user=user).values_list(field, flat=True)
+        return [str(value) for value in rows if value]
+
+    return values
+
+
 # A membership record carries the name and email in the register and the member number;
 # a contact person's record its name and email.
 register_person_identifier(
@@ -419,3 +470,27 @@ for _key, _label, _field in (("name", _("Name"), "name"), ("email", _("Email add
             key=_key, label=_label, category="contact_person", values=_contact_values(_field)
         )
     )
+
+# The names the person has in member registers and as a contact person, and the phone
+# given there: searched with the account's own.
+register_person_values(
+    PersonValues(
+        name="organizations.member_names",
+        kind=IdentifierKind.NAME,
+        values=lambda user: Membership.objects.filter(user=user).values_list("name", flat=True),
+    )
+)
+register_person_values(
+    PersonValues(
+        name="organizations.contact_names",
+        kind=IdentifierKind.NAME,
+        values=_own_contact_values("name"),
+    )
+)
+register_person_values(
+    PersonValues(
+        name="organizations.contact_phones",
+        kind=IdentifierKind.PHONE,
+        values=_own_contact_values("phone"),
+    )
+)

@@ -1063,6 +1063,7 @@ NO_PERSONAL_WRITES: dict[str, str] = {
     "gdpr.decision_field": "a name",
     "gdpr.erasure_decision_cases": "reads",
     "gdpr.kept_after_erasure": "reads",
+    "gdpr.attached_after_erasure": "reads",
     "gdpr.open_erasure_request": "reads",
     "gdpr.redaction_for": "reads",
     "gdpr.export_for_user": "reads",
@@ -1087,6 +1088,11 @@ NO_PERSONAL_WRITES: dict[str, str] = {
     "gdpr.target_label": "formats",
     "gdpr.disclosure_validate": "validates input",
     "gdpr.disclosures_of": "reads",
+    "gdpr.records_attach": (
+        "attachments are themselves the record of who attached what and when (NOT_AUDITED), "
+        "with a step of the request's log"
+    ),
+    "gdpr.record_detach": "deletes an attachment (NOT_AUDITED); a step of the request's log",
 }
 
 # Writes of personal data this test does not call yet, each with the reason.

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0001_initial"),
+        ("billing", "0002_payment_payer_iban"),
     ]
 
     operations = [

@@ -40,6 +40,7 @@ from gdpr.admin.request_parts import (
     RequestEventInline,
 )
 from gdpr.admin.request_steps import RequestStepsMixin
+from gdpr.admin.request_unlinked import UnlinkedRecordsMixin, unlinked_context
 from gdpr.models import DataSubjectRequest, MarketingChannel, RequestKind
 from gdpr.rectification import services as rectification
 from gdpr.requests import services
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 
 
 @admin.register(DataSubjectRequest)
-class DataSubjectRequestAdmin(RequestStepsMixin, admin.ModelAdmin):
+class DataSubjectRequestAdmin(UnlinkedRecordsMixin, RequestStepsMixin, admin.ModelAdmin):
     """The desk: every request, how urgent it is, and the steps that move it."""
 
     list_display = [
@@ -237,5 +238,8 @@ class DataSubjectRequestAdmin(RequestStepsMixin, admin.ModelAdmin):
         obj = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         if obj is not None and self.has_view_permission(request, obj):
-            extra |= desk_context(obj, may_manage=self.has_manage_permission(request))
+            may_manage = self.has_manage_permission(request)
+            extra |= desk_context(obj, may_manage=may_manage)
+            if may_manage:
+                extra |= unlinked_context(obj)
         return super().change_view(request, object_id, form_url, extra)

@@ -46,3 +46,16 @@ def kept_after_erasure(outcome: dict[str, Any] | None) -> list[dict[str, Any]]:
             }
         )
     return kept
+
+
+def attached_after_erasure(outcome: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The records an executed erasure reached that no key had pointed at, found under the
+    person's details: the kind of record and how many (their names lazy, for the answer
+    in the person's language)."""
+    entries = {entry.label: entry for entry in registered_models()}
+    attached = ((outcome or {}).get("summary") or {}).get("attached") or {}
+    return [
+        {"name": entries[label].record_name(plural=True), "count": count}
+        for label, count in sorted(attached.items())
+        if label in entries
+    ]

@@ -297,6 +297,9 @@ def _erase(
             if done.consents and plan.consents_kept_until
             else None
         ),
+        # Counted among the rows above; named apart so the answer can say they were found
+        # under the person's details.
+        "attached": {item["model"]: item["count"] for item in plan.attached},
     }
 
 

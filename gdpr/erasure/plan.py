@@ -45,6 +45,7 @@ from gdpr.erasure.rows import (
     suppression_keys,
 )
 from gdpr.models import AuditEntry, MarketingChannel, Suppression
+from gdpr.unlinked.search import attached_counts
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -133,6 +134,9 @@ class ErasurePlan:
     held: dict[str, set[Any]] = field(default_factory=dict)
     # What the handler must decide before the erasure runs (the apps' decisions).
     decisions: list[tuple[ErasureDecision, list[DecisionCase]]] = field(default_factory=list)
+    # Records no key pointed at, found under the person's details and attached to their
+    # request; counted among the rows above as well: {"model", "name", "count"}.
+    attached: list[dict[str, Any]] = field(default_factory=list)
 
     # Only the kinds the person has records of (``items`` lists every kind).
     @property
@@ -182,6 +186,7 @@ class ErasurePlan:
             "consents_kept_until": (
                 self.consents_kept_until.isoformat() if self.consents_kept_until else None
             ),
+            "attached": {item["model"]: item["count"] for item in self.attached},
         }
 
 
@@ -239,6 +244,7 @@ def erasure_plan(user: User, *, today: datetime.date | None = None) -> ErasurePl
     plan.warnings = warnings_for(user)
     plan.decisions = decisions_for(user)
     _plan_claims(plan, claims)
+    plan.attached = attached_counts(user)
     return plan
 
 

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from gdpr.erasure.answer import kept_after_erasure
+from gdpr.erasure.answer import attached_after_erasure, kept_after_erasure
 from gdpr.erasure.execute import (
     ErasureError,
     ErasureOutcome,
@@ -58,6 +58,7 @@ __all__ = [
     "PlanItem",
     "Redaction",
     "anonymise_rows",
+    "attached_after_erasure",
     "decision_field",
     "delete_files_on_commit",
     "erasure_decision_cases",

@@ -26,6 +26,7 @@ from django.utils.translation import get_language
 from gdpr.exports import data as export_data
 from gdpr.exports import information as export_information
 from gdpr.exports.schema import export_schema
+from gdpr.unlinked.search import attached_counts
 from registry.csv_download import SafeWriter
 from registry.pdf import html_to_pdf
 
@@ -113,6 +114,8 @@ def write_archive(
             "tables": report_tables,
             "acted": acted,
             "attachments": attachments,
+            # Rows no key pointed at, attached to the person's request by the handler.
+            "found_under_details": attached_counts(user),
             "stylesheet": _stylesheet(),
         }
         html = render_to_string(REPORT_TEMPLATE, context)

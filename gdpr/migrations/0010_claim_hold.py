@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('gdpr', '0008_request_holder'),
+        ('gdpr', '0009_attached_records'),
     ]
 
     operations = [

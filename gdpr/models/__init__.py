@@ -45,3 +45,6 @@ from gdpr.models.requests import (  # noqa: F401
 from gdpr.models.retention import (  # noqa: F401
     RetentionRun,
 )
+from gdpr.models.unlinked import (  # noqa: F401
+    AttachedRecord,
+)

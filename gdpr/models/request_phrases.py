@@ -94,10 +94,26 @@ MARKETING_NO_ACCOUNT = "marketing_no_account"
 RESTRICTION_LIFTED = "restriction_lifted"
 RECIPIENTS_NONE = "recipients_none"
 RECIPIENTS_TOLD_LIFTED = "recipients_told_lifted"
+RECORDS_ATTACHED = "records_attached"
+RECORD_DETACHED = "record_detached"
 RECTIFICATION_TARGET = "rectification_target"
 RECTIFIED = "rectified"
 EXTENSION_TOLD_BY_LETTER = "extension_told_by_letter"
 EXTENSION_TOLD_BY_PHONE = "extension_told_by_phone"
+
+
+def _record_kinds(counts: Any) -> str:
+    """{"app.model": count} as "kind of record: count", the kinds in the reader's language
+    (a label no longer registered as it is)."""
+    # Imported here: the declarations import gdpr's models, which import this module.
+    from gdpr.declarations import registered_models
+
+    names = {entry.label.lower(): entry.record_name(plural=True) for entry in registered_models()}
+    return ", ".join(
+        f"{names.get(label.lower(), label)}: {count}"
+        for label, count in sorted((counts or {}).items())
+    )
+
 
 PHRASES: dict[str, Phrase] = {
     IDENTITY_VERIFIED: Phrase(_("%(method)s"), shown={"method": _label_of(IdentityMethod)}),
@@ -113,6 +129,11 @@ PHRASES: dict[str, Phrase] = {
     RESTRICTION_LIFTED: Phrase(_("Restriction of processing lifted.")),
     RECIPIENTS_NONE: Phrase(_("Nobody had received this data.")),
     RECIPIENTS_TOLD_LIFTED: Phrase(_("Told that the restriction was lifted: %(names)s")),
+    RECORDS_ATTACHED: Phrase(
+        _("Records found under the person's details attached: %(kinds)s"),
+        shown={"kinds": _record_kinds},
+    ),
+    RECORD_DETACHED: Phrase(_("A record was detached: %(kinds)s"), shown={"kinds": _record_kinds}),
     RECTIFICATION_TARGET: Phrase(
         _("Datum to correct: %(target)s; correct value: %(value)s"),
         described={"target": RECTIFICATION_TARGET_KEY},

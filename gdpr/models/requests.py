@@ -240,6 +240,8 @@ class RequestEvent(models.Model):
         EXPORT_EXPIRED = "export_expired", _("Export expired and deleted")
         ERASURE_PREVIEWED = "erasure_previewed", _("Erasure previewed")
         ERASURE_EXECUTED = "erasure_executed", _("Erasure executed")
+        RECORDS_ATTACHED = "records_attached", _("Records attached")
+        RECORD_DETACHED = "record_detached", _("Record detached")
         RECTIFIED = "rectified", _("Correction applied")
         RESTRICTED = "restricted", _("Processing restricted")
         MARKETING_BANNED = "marketing_banned", _("Direct marketing banned")

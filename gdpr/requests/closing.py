@@ -117,6 +117,9 @@ def _answer_context(request: DataSubjectRequest, response: str) -> dict:
         context["request_url"] = ""
         # Art. 17(3) and 12(4): what was not erased, until when and why.
         context["kept"] = erasure.kept_after_erasure(request.outcome)
+        # Records no key pointed at, which the erasure reached because the handler found
+        # them under the person's details.
+        context["attached"] = erasure.attached_after_erasure(request.outcome)
     export = _ready_export(request)
     if export is not None:
         context |= {"download_url": export_download_url(export), "expires_at": export.expires_at}

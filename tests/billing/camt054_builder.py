@@ -89,8 +89,14 @@ def _add_entry(notification: ET.Element, payment: dict[str, Any], *, archive_id:
     _add(refs, "AcctSvcrRef", archive_id)
     _add(refs, "EndToEndId", "NOTPROVIDED")
     _add(_add(_add(transaction, "AmtDtls"), "TxAmt"), "Amt", text_amount, Ccy=currency)
-    if payer_name := payment.get("payer_name"):
-        _add(_add(_add(transaction, "RltdPties"), "Dbtr"), "Nm", payer_name)
+    payer_name = payment.get("payer_name")
+    payer_iban = payment.get("payer_iban")
+    if payer_name or payer_iban:
+        parties = _add(transaction, "RltdPties")
+        if payer_name:
+            _add(_add(parties, "Dbtr"), "Nm", payer_name)
+        if payer_iban:
+            _add(_add(_add(parties, "DbtrAcct"), "Id"), "IBAN", payer_iban)
     if reference:
         creditor_reference = _add(_add(_add(transaction, "RmtInf"), "Strd"), "CdtrRefInf")
         kind = _add(creditor_reference, "Tp")

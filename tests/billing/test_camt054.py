@@ -85,6 +85,8 @@ def test_it_reads_every_credit_of_the_sample():
             payer_name="VIRTANEN MATTI JUHANI",
             account_iban=NORDEA,
             is_credit=True,
+            # The payer's account (RltdPties/DbtrAcct), which the others do not give.
+            payer_iban="FI5542345670000081",
         ),
         ReferencePayment(
             entry_reference="250303593497B00001",

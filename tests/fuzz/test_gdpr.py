@@ -3,15 +3,22 @@ rectification and erasure."""
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from billing import services as billing
 from gdpr.marketing import consents
-from gdpr.models import Consent, DataSubjectRequest
+from gdpr.models import AttachedRecord, Consent, DataSubjectRequest
 from gdpr.notice.shown import notice_shown_token
 from gdpr.rectification import services as rectification
+from gdpr.requests.services import request_file
+from gdpr.unlinked.services import records_attach
+from tests.factories import StaffFactory
 
 from . import strategies as fz
 from .support import assert_refused_cleanly, changed_tables, example, fuzz_settings, row_counts
@@ -144,3 +151,73 @@ def test_it_files_an_erasure_request_or_refuses_any_input(client, members, passw
             assert not response["Location"].startswith(reverse("account_reauthenticate"))
         else:
             assert_refused_cleanly(response, before, data)
+
+
+@pytest.fixture
+def desk(client, members, admin, organization):
+    """The controller's staff on a member's request, with two payments under the member's
+    name that matched no invoice: one attached, one a candidate to attach."""
+    staff = StaffFactory()
+    user = members[0].user
+
+    def payment(amount: str):
+        return billing.payment_record(
+            organization=organization,
+            amount=Decimal(amount),
+            paid_on=datetime.date(2026, 3, 3),
+            payer_name=user.get_full_name(),
+            actor=admin,
+        )
+
+    request = request_file(subject=user, kind="access", actor=user)
+    first = payment("10.00")
+    attached = records_attach(request=request, rows=[f"billing.payment:{first.pk}"], actor=staff)
+    candidate = payment("11.00")
+    client.force_login(staff)
+    client.get("/")
+    return client, request, attached[0], f"billing.payment:{candidate.pk}"
+
+
+# Placeholders for the keys of the world's rows, which exist only once the fixture ran.
+CANDIDATE, ATTACHED = "<candidate>", "<attached>"
+
+
+@fuzz_settings(200)
+@given(
+    data=fz.post_data(
+        rows=fz.optional(
+            st.lists(
+                fz.field(st.sampled_from([CANDIDATE, ATTACHED, "billing.payment:0"])), max_size=4
+            )
+        ),
+        attached=fz.optional(st.one_of(fz.number(), st.just(ATTACHED))),
+    ),
+    detach=st.booleans(),
+)
+def test_the_desk_attaches_and_detaches_or_refuses_any_input(desk, data, detach):
+    client, request, attached, candidate = desk
+    keys = {CANDIDATE: candidate, ATTACHED: f"billing.payment:{attached.object_id}"}
+    posted = {
+        "rows": [keys.get(row, row) for row in data.get("rows", [])],
+        **({"attached": str(attached.pk)} if data.get("attached") == ATTACHED else {}),
+        **({"attached": data["attached"]} if data.get("attached") not in (None, ATTACHED) else {}),
+    }
+    view = "detach" if detach else "attach"
+    with example("gdpr: the desk's records not linked to the account"):
+        before = AttachedRecord.objects.filter(request=request).count()
+        response = client.post(
+            reverse(f"admin:gdpr_datasubjectrequest_{view}", args=[request.pk]), posted
+        )
+        # Always back to the request's page, with a message: never a 500.
+        assert response.status_code == 302, response.status_code
+        assert response["Location"].endswith("#gdpr-unlinked")
+        after = AttachedRecord.objects.filter(request=request).count()
+        if detach:
+            assert after in (before, before - 1)
+            if after < before:
+                assert posted["attached"].strip().lstrip("+").lstrip("0") == str(attached.pk)
+        else:
+            assert after in (before, before + 1)
+            if after > before:
+                assert candidate in posted["rows"]
+                assert set(posted["rows"]) == {candidate}

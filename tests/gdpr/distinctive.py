@@ -13,6 +13,10 @@ write them in free text (a phone number as 050-123 4567, a birth date as 7.5.198
 in the handlers' notes, answers, audit changes and admin log, and in other people's
 records. ``kept`` names the values expected to survive erasure, in accounting vouchers
 kept until their retention date.
+
+Some rows no key of the person's points at (a payment that matched no invoice, a call
+logged by hand) hold their name, number and account; the handler finds them under the
+person's details and attaches them to the person's request, as on the desk.
 """
 
 from __future__ import annotations
@@ -64,6 +68,8 @@ from gdpr.models import (
 )
 from gdpr.models.request_phrases import EXPORT_FAILED
 from gdpr.requests.services import request_event_log, request_file
+from gdpr.unlinked.search import unlinked_candidates
+from gdpr.unlinked.services import records_attach
 from organizations import services as organizations
 from tests.billing.factories import bank_account, line, product
 from tests.factories import UserFactory
@@ -153,6 +159,10 @@ class _Tokens:
 
     def date(self) -> datetime.date:
         return datetime.date(1920 + self.seed % 60, 1 + self.seed % 12, 1 + self.seed % 28)
+
+    def iban(self) -> str:
+        # Not a real account: a distinctive string in the shape of a Finnish IBAN.
+        return f"FI77{self.seed % 10**14:014d}"
 
     def business_id(self) -> str:
         # Some bases have no valid check digit (remainder 1): the next base has one.
@@ -295,6 +305,7 @@ def build_person(tag: str) -> DistinctivePerson:
         paid_on=datetime.date(2026, 3, 10),
         invoice=invoice,
         payer_name=put("billing.Payment.payer_name", t.text()),
+        payer_iban=put("billing.Payment.payer_iban", t.iban()),
         actor=admin,
     )
     payment.bank_entry_reference = put("billing.Payment.bank_entry_reference", t.text())
@@ -322,7 +333,19 @@ def build_person(tag: str) -> DistinctivePerson:
         "billing.Invoice.notes",
         "billing.InvoiceLine.description",
         "billing.Payment.payer_name",
+        "billing.Payment.payer_name#2",
+        "billing.Payment.payer_iban",
         "billing.Payment.bank_entry_reference",
+    )
+    # Money from their account that matched no invoice, their name as banks write it
+    # (family name first): a voucher no key of theirs points at.
+    unmatched = billing.payment_record(
+        organization=organization,
+        amount=Decimal("12.00"),
+        paid_on=datetime.date(2026, 5, 4),
+        payer_name=put("billing.Payment.payer_name#2", f"{user.last_name} {user.first_name}"),
+        payer_iban=v["billing.Payment.payer_iban"],
+        actor=admin,
     )
 
     # --- communications -----------------------------------------------------------------
@@ -342,6 +365,21 @@ def build_person(tag: str) -> DistinctivePerson:
     )
     v["communications.CommunicationRecord.attachment"] = letter_token
 
+    # A call logged by hand before anyone linked it to the account: their name and number
+    # as the caller gave them, in the national format.
+    call = communication_record(
+        organization=organization,
+        subject=None,
+        counterpart=put(
+            "communications.CommunicationRecord.counterpart#3",
+            f"{user.get_full_name()}, 0{str(user.phone)[4:6]} {str(user.phone)[6:]}",
+        ),
+        channel=CommunicationRecord.Channel.PHONE,
+        direction=CommunicationRecord.Direction.INCOMING,
+        summary=put("communications.CommunicationRecord.summary#3", t.text()),
+        actor=admin,
+    )
+
     # --- gdpr -------------------------------------------------------------------------------
     access = request_file(
         subject=user,
@@ -351,6 +389,15 @@ def build_person(tag: str) -> DistinctivePerson:
     )
     v["gdpr.DataSubjectRequest.subject_name"] = access.subject_name
     v["gdpr.DataSubjectRequest.subject_email"] = access.subject_email
+    # The handler finds the payment and the call under the person's details and attaches
+    # them: from now on they are the person's, in the export and the erasure.
+    found = {c.key for c in unlinked_candidates(request=access)}
+    under_details = {
+        f"billing.payment:{unmatched.pk}",
+        f"communications.communicationrecord:{call.pk}",
+    }
+    assert found == under_details, found
+    records_attach(request=access, rows=sorted(under_details), actor=staff)
     request_event_log(
         access,
         RequestEvent.Action.NOTE,

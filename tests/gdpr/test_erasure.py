@@ -76,8 +76,13 @@ def test_the_preview_lists_exactly_what_the_execution_does(person, controller):
     assert outcome.summary == json.loads(json.dumps(plan.summary()))
     # And the preview is not empty-handed: it covers the person's records of every kind.
     assert plan.summary()["deleted"]["accounts.User"] == 1
-    # With the mail and the invitation another club sent to their address.
-    assert plan.summary()["deleted"]["communications.CommunicationRecord"] == 2
+    # With the mail and the invitation another club sent to their address, and the call
+    # logged by hand that the handler attached.
+    assert plan.summary()["deleted"]["communications.CommunicationRecord"] == 3
+    assert plan.summary()["attached"] == {
+        "billing.Payment": 1,
+        "communications.CommunicationRecord": 1,
+    }
     assert plan.summary()["anonymised"]["organizations.Membership"] == 2
     assert plan.sessions == 1
     assert plan.files == 3  # the attachment, the letter, the export

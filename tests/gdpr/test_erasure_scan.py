@@ -137,6 +137,13 @@ def test_nothing_of_the_erased_person_survives_outside_the_kept_records(
     request = erasure_request_for(x.user, staff)
     plan = erasure_plan(x.user)
     kept = {(k.model, k.object_id): k for k in plan.kept}
+    # The unmatched payment and the hand-logged call the handler attached are the person's:
+    # the call goes, the payment is a voucher kept with its date (billing.Payment.payer_iban
+    # and payer_name#2 in ``x.kept``).
+    assert {item["model"] for item in plan.attached} == {
+        "billing.Payment",
+        "communications.CommunicationRecord",
+    }
     # As the controller's erasure page does: the values are taken before the erasure, the
     # answer naming the person is sent after it, and a call from them is noted later.
     address, redaction = x.user.email, redaction_for(x.user)

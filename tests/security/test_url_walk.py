@@ -244,6 +244,8 @@ TABLE: dict[str, Rule] = {
             "erasure",
             "rectification",
             "letter",
+            "attach",
+            "detach",
         )
     },
     "admin:auth_user_password_change": Rule(SUPERUSER, note="sets a person's password"),
