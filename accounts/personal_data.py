@@ -12,11 +12,9 @@ from gdpr.api import (
     Category,
     Erasure,
     Identifier,
-    IdentifierKind,
     LegalBasis,
     ModelEntry,
     PersonIdentifier,
-    PersonValues,
     Purpose,
     Recipient,
     Retention,
@@ -25,11 +23,9 @@ from gdpr.api import (
     register_category,
     register_model,
     register_person_identifier,
-    register_person_values,
 )
 
 from .models import LoginEvent, ProfileFieldSource, User
-from .selectors import verified_addresses
 from .sources import DataSource
 
 WHILE_ACCOUNT = Retention(
@@ -336,37 +332,5 @@ register_person_identifier(
         label=_("Email address"),
         category="contact_details",
         values=lambda user, holder: [user.email],
-    )
-)
-
-# What the account says the person goes by, for finding rows no key of theirs points at
-# (a payment that matched no invoice, a call logged before they signed up). Only verified
-# addresses: an address anyone can add to their account must not find its owner's rows.
-register_person_values(
-    PersonValues(
-        name="accounts.names",
-        kind=IdentifierKind.NAME,
-        values=lambda user: [user.get_full_name()],
-    )
-)
-register_person_values(
-    PersonValues(
-        name="accounts.emails",
-        kind=IdentifierKind.EMAIL,
-        values=lambda user: verified_addresses(user=user),
-    )
-)
-register_person_values(
-    PersonValues(
-        name="accounts.phone",
-        kind=IdentifierKind.PHONE,
-        values=lambda user: [str(user.phone)] if user.phone else [],
-    )
-)
-register_person_values(
-    PersonValues(
-        name="accounts.address",
-        kind=IdentifierKind.ADDRESS,
-        values=lambda user: [user.street_address],
     )
 )

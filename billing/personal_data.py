@@ -11,10 +11,8 @@ from gdpr.api import (
     Category,
     Erasure,
     Identifier,
-    IdentifierKind,
     LegalBasis,
     ModelEntry,
-    PersonValues,
     Purpose,
     Recipient,
     Retention,
@@ -23,7 +21,6 @@ from gdpr.api import (
     SearchableField,
     register_category,
     register_model,
-    register_person_values,
     register_searchable,
 )
 
@@ -276,25 +273,10 @@ register_searchable(
     Searchable(
         model=Payment,
         fields=(
-            SearchableField("payer_name", IdentifierKind.NAME),
-            SearchableField("payer_iban", IdentifierKind.IBAN),
+            SearchableField("payer_name", Identifier.NAME),
+            SearchableField("payer_iban", Identifier.IBAN),
         ),
         describe=_describe_payment,
         select_related=("organization",),
     )
-)
-
-
-def _payer_ibans(user) -> list[str]:
-    """The accounts the person has paid their own invoices from."""
-    return list(
-        Payment.objects.filter(invoice__membership__user=user)
-        .exclude(payer_iban="")
-        .values_list("payer_iban", flat=True)
-        .distinct()
-    )
-
-
-register_person_values(
-    PersonValues(name="billing.payer_ibans", kind=IdentifierKind.IBAN, values=_payer_ibans)
 )

@@ -11,7 +11,7 @@ from accounts.sources import DataSource
 from gdpr.api import (
     Category,
     Erasure,
-    IdentifierKind,
+    Identifier,
     LegalBasis,
     ModelEntry,
     Purpose,
@@ -104,10 +104,10 @@ register_searchable(
             SearchableField(name, kind)
             for name in _TEXT_FIELDS
             for kind in (
-                IdentifierKind.NAME,
-                IdentifierKind.EMAIL,
-                IdentifierKind.PHONE,
-                IdentifierKind.ADDRESS,
+                Identifier.NAME,
+                Identifier.EMAIL,
+                Identifier.PHONE,
+                Identifier.STREET,
             )
         ),
         describe=_describe_record,

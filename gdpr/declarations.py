@@ -10,8 +10,9 @@ test walks all models so a new field cannot slip in unclassified.
 
 from __future__ import annotations
 
+import datetime
 import enum
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -332,23 +333,13 @@ class ModelEntry:
         return set(self.personal.values())
 
 
-class IdentifierKind(enum.StrEnum):
-    """What a value names a person by, for finding rows no account points at."""
-
-    NAME = "name"
-    EMAIL = "email"
-    PHONE = "phone"
-    ADDRESS = "address"
-    IBAN = "iban"
-
-
 @dataclass(frozen=True)
 class SearchableField:
     """A field (or a lookup path, e.g. ``membership__email``) that may hold a person's
     ``kind`` of value: whole, or among other words (a summary of a call)."""
 
     field: str
-    kind: IdentifierKind
+    kind: Identifier
 
 
 def _describe(obj: models.Model) -> str:
@@ -379,20 +370,9 @@ class Searchable:
         return self.model._meta.label_lower
 
 
-@dataclass(frozen=True)
-class PersonValues:
-    """Where an app holds values of a person's own (their IBANs on the payments of their
-    invoices, their names in member registers), searched for with the account's."""
-
-    name: str
-    kind: IdentifierKind
-    values: Callable[[User], Iterable[str]]
-
-
 _categories: dict[str, Category] = {}
 _models: dict[str, ModelEntry] = {}
 _searchables: dict[str, Searchable] = {}
-_person_values: dict[str, PersonValues] = {}
 # Bumped on every change, so what is generated from the registry can be cached safely.
 _generation = 0
 
@@ -445,22 +425,57 @@ def searchable_for(model: type[models.Model]) -> Searchable | None:
     return _searchables.get(model._meta.concrete_model._meta.label_lower)
 
 
-def register_person_values(source: PersonValues) -> PersonValues:
-    """Add (or replace, by name) a source of a person's own values."""
-    _person_values[source.name] = source
-    return source
+def identifying_values(
+    user: User,
+) -> tuple[list[tuple[Identifier, str]], list[tuple[Identifier, str]]]:
+    """The person's values in every registered model that declares identifying fields (one
+    query per such model), as (kind, value): those the person has shown to be theirs, and
+    those they have not (``ModelEntry.unproven``, e.g. an address never verified). A value
+    found both ways counts as unproven. A row's names together, in the order declared,
+    are the person's full name too ("Aino" and "Virtanen" make "Aino Virtanen")."""
+    proven: list[tuple[Identifier, str]] = []
+    unproven: list[tuple[Identifier, str]] = []
+    for entry in registered_models():
+        if not entry.identifying or entry.person is None:
+            continue
+        rows = entry.rows_for(user)
+        if entry.unproven is None:
+            _collect(entry.identifying, rows, proven)
+        else:
+            _collect(entry.identifying, rows.exclude(entry.unproven), proven)
+            _collect(entry.identifying, rows.filter(entry.unproven), unproven)
+    doubtful = set(unproven)
+    return [pair for pair in proven if pair not in doubtful], unproven
 
 
-def unregister_person_values(name: str) -> None:
-    _person_values.pop(name, None)
+def _collect(
+    identifying: Mapping[str, Identifier], rows: QuerySet, into: list[tuple[Identifier, str]]
+) -> None:
+    names = list(identifying)
+    for row in rows.values_list(*names):
+        found = [
+            (identifying[name], _as_text(value)) for name, value in zip(names, row, strict=True)
+        ]
+        parts = [value.strip() for kind, value in found if kind == Identifier.NAME and value]
+        if len(parts) > 1:
+            found.append((Identifier.NAME, " ".join(parts)))
+        into += found
 
 
-def person_values_for(user: User) -> dict[IdentifierKind, set[str]]:
-    """Every value the apps declare as the person's, by kind (not yet normalised)."""
-    found: dict[IdentifierKind, set[str]] = {kind: set() for kind in IdentifierKind}
-    for name in sorted(_person_values):
-        source = _person_values[name]
-        found[source.kind] |= {str(v).strip() for v in source.values(user) if v and str(v).strip()}
+def _as_text(value: object) -> str:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def person_values_for(user: User) -> dict[Identifier, set[str]]:
+    """The values the person has shown to be theirs, by kind (not yet normalised): what
+    the controller searches rows no key of theirs points at for. An address anyone could
+    add to their account without proving it must not find its owner's rows."""
+    found: dict[Identifier, set[str]] = {kind: set() for kind in Identifier}
+    for kind, value in identifying_values(user)[0]:
+        if value.strip():
+            found[kind].add(value.strip())
     return found
 
 

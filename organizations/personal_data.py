@@ -11,11 +11,9 @@ from gdpr.api import (
     Category,
     Erasure,
     Identifier,
-    IdentifierKind,
     LegalBasis,
     ModelEntry,
     PersonIdentifier,
-    PersonValues,
     Purpose,
     Recipient,
     Retention,
@@ -26,7 +24,6 @@ from gdpr.api import (
     register_category,
     register_model,
     register_person_identifier,
-    register_person_values,
     register_searchable,
 )
 
@@ -418,8 +415,8 @@ register_searchable(
     Searchable(
         model=Membership,
         fields=(
-            SearchableField("name", IdentifierKind.NAME),
-            SearchableField("email", IdentifierKind.EMAIL),
+            SearchableField("name", Identifier.NAME),
+            SearchableField("email", Identifier.EMAIL),
         ),
         describe=_describe_membership,
         select_related=("organization",),
@@ -430,23 +427,15 @@ register_searchable(
     Searchable(
         model=Invitation,
         fields=(
-            SearchableField("membership__name", IdentifierKind.NAME),
-            SearchableField("membership__email", IdentifierKind.EMAIL),
-            SearchableField("accepted_email", IdentifierKind.EMAIL),
+            SearchableField("membership__name", Identifier.NAME),
+            SearchableField("membership__email", Identifier.EMAIL),
+            SearchableField("accepted_email", Identifier.EMAIL),
         ),
         describe=_describe_invitation,
         select_related=("membership__organization",),
         scope=Q(membership__user__isnull=True),
     )
 )
-
-
-def _own_contact_values(field: str):
-    def values(user) -> list[str]:
-        rows = ContactPerson.objects.filter(user=user).values_list(field, flat=True)
-        return [str(value) for value in rows if value]
-
-    return values
 
 
 # A membership record carries the name and email in the register and the member number;
@@ -470,27 +459,3 @@ for _key, _label, _field in (("name", _("Name"), "name"), ("email", _("Email add
             key=_key, label=_label, category="contact_person", values=_contact_values(_field)
         )
     )
-
-# The names the person has in member registers and as a contact person, and the phone
-# given there: searched with the account's own.
-register_person_values(
-    PersonValues(
-        name="organizations.member_names",
-        kind=IdentifierKind.NAME,
-        values=lambda user: Membership.objects.filter(user=user).values_list("name", flat=True),
-    )
-)
-register_person_values(
-    PersonValues(
-        name="organizations.contact_names",
-        kind=IdentifierKind.NAME,
-        values=_own_contact_values("name"),
-    )
-)
-register_person_values(
-    PersonValues(
-        name="organizations.contact_phones",
-        kind=IdentifierKind.PHONE,
-        values=_own_contact_values("phone"),
-    )
-)

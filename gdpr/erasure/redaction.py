@@ -39,7 +39,7 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 from stdnum import iban as iban_number
 
-from gdpr.declarations import Identifier, registered_models
+from gdpr.declarations import Identifier, identifying_values, registered_models
 from gdpr.keys import email_key, iban_key, normalise_iban, normalise_phone, phone_key
 
 if TYPE_CHECKING:
@@ -237,44 +237,11 @@ def _iban_spans(text: str) -> list[tuple[int, int]]:
 # --- Building it ------------------------------------------------------------------------------
 
 
-def _as_text(value: Any) -> str:
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return "" if value is None else str(value)
-
-
 def redaction_for(user: User) -> Redaction:
     """The person's values in every registered model that declares its identifying fields
-    (one query per such model). A row's names together, in the order declared, are the
-    person's full name too ("Aino" and "Virtanen" make "Aino Virtanen")."""
-    values: list[tuple[Identifier, str]] = []
-    unproven: list[tuple[Identifier, str]] = []
-    for entry in registered_models():
-        if not entry.identifying or entry.person is None:
-            continue
-        rows = entry.rows_for(user)
-        if entry.unproven is None:
-            _collect(entry.identifying, rows, values)
-        else:
-            _collect(entry.identifying, rows.exclude(entry.unproven), values)
-            _collect(entry.identifying, rows.filter(entry.unproven), unproven)
-    return Redaction.of(values, unproven=unproven)
-
-
-def _collect(
-    identifying: Mapping[str, Identifier],
-    rows: models.QuerySet,
-    into: list[tuple[Identifier, str]],
-) -> None:
-    names = list(identifying)
-    for row in rows.values_list(*names):
-        found = [
-            (identifying[name], _as_text(value)) for name, value in zip(names, row, strict=True)
-        ]
-        parts = [value.strip() for kind, value in found if kind == Identifier.NAME and value]
-        if len(parts) > 1:
-            found.append((Identifier.NAME, " ".join(parts)))
-        into += found
+    (``gdpr.declarations.identifying_values``)."""
+    proven, unproven = identifying_values(user)
+    return Redaction.of(proven, unproven=unproven)
 
 
 def request_redaction(outcome: Mapping[str, Any] | None) -> Redaction:

@@ -2,9 +2,9 @@
 
 A bank payment that matched no invoice keeps its payer's name and account; a call logged
 before the caller had an account keeps their name and number in its text. The apps
-declare which fields may hold such values (``gdpr.api.register_searchable``) and where a
-person's own values are (``gdpr.api.register_person_values``); this module searches the
-first for the second and returns the rows not yet counted as the person's, for the
+declare which fields may hold such values (``gdpr.api.register_searchable``) and which
+hold the person's own (``ModelEntry.identifying``); this module searches the first for
+the second and returns the rows not yet counted as the person's, for the
 handler to attach to their request (``gdpr.unlinked.services``).
 
 One query per searchable model, whatever the rows hold: values are compared in the
@@ -26,7 +26,7 @@ from django.db.models.functions import Replace, Upper
 from django.utils.translation import gettext_lazy as _
 
 from gdpr.declarations import (
-    IdentifierKind,
+    Identifier,
     LazyText,
     Searchable,
     entry_for,
@@ -43,12 +43,12 @@ CANDIDATES_PER_MODEL = 50
 # Shorter values (a first name alone, "Ab 1") would find half the register.
 MIN_LENGTH = 5
 
-KIND_LABELS: dict[IdentifierKind, LazyText] = {
-    IdentifierKind.NAME: _("name"),
-    IdentifierKind.EMAIL: _("email address"),
-    IdentifierKind.PHONE: _("phone number"),
-    IdentifierKind.ADDRESS: _("street address"),
-    IdentifierKind.IBAN: _("IBAN"),
+KIND_LABELS: dict[Identifier, LazyText] = {
+    Identifier.NAME: _("name"),
+    Identifier.EMAIL: _("email address"),
+    Identifier.PHONE: _("phone number"),
+    Identifier.STREET: _("street address"),
+    Identifier.IBAN: _("IBAN"),
 }
 
 
@@ -63,13 +63,13 @@ class PersonTerms:
     addresses: tuple[str, ...] = ()
     ibans: tuple[str, ...] = ()
 
-    def of(self, kind: IdentifierKind) -> tuple[str, ...]:
+    def of(self, kind: Identifier) -> tuple[str, ...]:
         return {
-            IdentifierKind.NAME: self.names,
-            IdentifierKind.EMAIL: self.emails,
-            IdentifierKind.PHONE: self.phones,
-            IdentifierKind.ADDRESS: self.addresses,
-            IdentifierKind.IBAN: self.ibans,
+            Identifier.NAME: self.names,
+            Identifier.EMAIL: self.emails,
+            Identifier.PHONE: self.phones,
+            Identifier.STREET: self.addresses,
+            Identifier.IBAN: self.ibans,
         }[kind]
 
     def __bool__(self) -> bool:
@@ -134,11 +134,11 @@ def _name_variants(name: str) -> set[str]:
 def person_terms(user: User) -> PersonTerms:
     """What the person goes by, from the account and what the apps declare."""
     values = person_values_for(user)
-    names = {v for name in values[IdentifierKind.NAME] for v in _name_variants(name)}
-    emails = {_words(v) for v in values[IdentifierKind.EMAIL]}
-    phones = {normalise_phone(v) for v in values[IdentifierKind.PHONE]}
-    addresses = {_words(v) for v in values[IdentifierKind.ADDRESS]}
-    ibans = {normalise_iban(v) for v in values[IdentifierKind.IBAN]}
+    names = {v for name in values[Identifier.NAME] for v in _name_variants(name)}
+    emails = {_words(v) for v in values[Identifier.EMAIL]}
+    phones = {normalise_phone(v) for v in values[Identifier.PHONE]}
+    addresses = {_words(v) for v in values[Identifier.STREET]}
+    ibans = {normalise_iban(v) for v in values[Identifier.IBAN]}
 
     def usable(found: set[str]) -> tuple[str, ...]:
         return tuple(sorted(v for v in found if len(v) >= MIN_LENGTH))
@@ -162,25 +162,25 @@ class _OnlyDigits(Func):
         super().__init__(expression, Value(r"[^0-9]"), Value(""), Value("g"))
 
 
-def _compared(kind: IdentifierKind, path: str) -> Any:
+def _compared(kind: Identifier, path: str) -> Any:
     """The field as the kind's values are compared with it."""
-    if kind is IdentifierKind.PHONE:
+    if kind is Identifier.PHONE:
         return _OnlyDigits(F(path))
-    if kind is IdentifierKind.IBAN:
+    if kind is Identifier.IBAN:
         return Replace(Upper(F(path)), Value(" "), Value(""))
     return F(path)
 
 
-def _lookup(kind: IdentifierKind) -> str:
+def _lookup(kind: Identifier) -> str:
     # Digits and IBANs are compared as they are; words whatever their case.
-    return "contains" if kind in (IdentifierKind.PHONE, IdentifierKind.IBAN) else "icontains"
+    return "contains" if kind in (Identifier.PHONE, Identifier.IBAN) else "icontains"
 
 
-def _text_matches(kind: IdentifierKind, text: str, terms: Iterable[str]) -> bool:
+def _text_matches(kind: Identifier, text: str, terms: Iterable[str]) -> bool:
     """The same comparison as the database's, for saying why a row was found."""
-    if kind is IdentifierKind.PHONE:
+    if kind is Identifier.PHONE:
         haystack = _digits(text)
-    elif kind is IdentifierKind.IBAN:
+    elif kind is Identifier.IBAN:
         haystack = normalise_iban(text)
     else:
         haystack = text.lower()
