@@ -177,13 +177,34 @@ def test_nothing_of_the_erased_person_survives_outside_the_kept_records(
     assert leftovers == [], "\n".join(map(str, leftovers))
     assert scan_files(private_root, x.all_values()) == []
     # What survives is exactly the vouchers' copies the person was told of.
-    survived = {hit.label for hit in scan_database(x.all_values())}
+    survived_hits = scan_database(x.all_values())
+    survived = {hit.label for hit in survived_hits}
     assert survived == x.kept
+    _print_figures(x, survived_hits, kept)
 
     # The other person is untouched, every value of theirs still where it was.
     found = {hit.label for hit in scan_database(y.all_values())}
     found |= {label for _path, label in scan_files(private_root, y.all_values())}
     assert found == set(y.all_values())
+
+
+def _print_figures(x, survived_hits: list[Hit], kept: dict) -> None:
+    """The scan's figures and its retention list, for whoever reads the run (``-s``)."""
+    print(
+        f"\nerasure scan: {len(x.all_values())} values planted ({len(x.values)} in the"
+        f" person's records, {len(x.secrets)} secrets, {len(x.unregistered)} in the admin's"
+        f" log, {len(x.written)} as written in free texts); {len(survived_hits)} copies of"
+        f" {len({h.label for h in survived_hits})} values survive, all in kept records:"
+    )
+    by_model: dict[str, list[Hit]] = {}
+    for hit in survived_hits:
+        by_model.setdefault(hit.model, []).append(hit)
+    for model, hits in sorted(by_model.items()):
+        records = {hit.pk: kept[(model, hit.pk)] for hit in hits}
+        until = max(record.until for record in records.values())
+        basis = next(iter(records.values())).basis
+        labels = ", ".join(sorted({hit.label for hit in hits}))
+        print(f"  {model}, {len(records)} rows until {until} ({basis}): {labels}")
 
 
 def test_the_kept_records_each_carry_their_date_and_basis(private_root):

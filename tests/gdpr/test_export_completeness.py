@@ -98,6 +98,11 @@ def test_the_export_holds_every_value_of_the_person_and_none_of_anyone_elses(mon
     texts = {k: v for k, v in built.x.values.items() if v.lower().startswith("zq")}
     missing_html = {k: v for k, v in texts.items() if v not in report}
     assert missing_html == {}, f"not in report.html: {missing_html}"
+    print(
+        f"\nexport: all {len(built.x.values)} values of the person in data.json and the CSV"
+        f" tables, {len(texts)} texts in the report; none of the other person's"
+        f" {len(built.y.all_values())}, none of {len(built.x.secrets)} secrets"
+    )
 
     # The other person: nowhere in any file of the ZIP (attachments and the PDF included).
     for name, content in built.files.items():
