@@ -245,11 +245,13 @@ def _erase(
     by_label = {label_of(e): e for e in erased_entries()}
     done = _Done(deleted={}, anonymised={}, actor_references={}, files=[])
 
+    # Who did what first: once the audit entries about the person name nobody, those of
+    # their own doing would count as references in other people's rows.
+    _detach_actor(user, done)
     done.audit_entries = AuditEntry.objects.filter(audit_condition(user)).update(
         changes={}, subject=None, erased=True
     )
     done.admin_log_entries, _detail = LogEntry.objects.filter(admin_log_condition(user)).delete()
-    _detach_actor(user, done)
     _end_sessions(user, done)
     # Sessions the tracker did not see are cut by the unusable password below.
 

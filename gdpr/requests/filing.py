@@ -45,10 +45,7 @@ def request_due_on(received_at: datetime.datetime) -> datetime.date:
 
 
 # Not ``desk_step``: the filing is recorded as made by whoever the context names (the
-# person in the browser, the controller in the admin). Naming ``actor`` here would make the
-# person the actor of their own request's audit entry, which the erasure (gdpr.erasure,
-# ``_erase``) then counts as a reference to another person once it blanks the entry's
-# subject: its preview and its outcome would disagree.
+# person in the browser, the controller in the admin).
 @transaction.atomic
 def request_file(
     *,
