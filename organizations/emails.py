@@ -65,6 +65,25 @@ def _language(user: User) -> str:
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
+def _send_answered_by_controller(
+    *, language: str, subject: object, template: str, context: dict, to: str
+) -> str:
+    """Render ``template`` and ``subject`` (a lazy text with ``%(site)s`` and
+    ``%(organization)s``) in ``language`` and mail them to ``to``, replies going to the
+    controller, who decided what the mail tells; returns the subject line."""
+    with translation.override(language):
+        subject_line = str(subject) % {
+            "site": _("Aviation registry"),
+            "organization": context["organization"].name,
+        }
+        body = render_to_string(template, context)
+    reply_to = controller_contact()["email"]
+    EmailMultiAlternatives(
+        subject=subject_line, body=body, to=[to], reply_to=[reply_to] if reply_to else None
+    ).send()
+    return subject_line
+
+
 def send_claim_email(*, claim: OrganizationClaim, template: str, to: User | None = None) -> str:
     """Mail one notice about ``claim`` to ``to`` (the claimant by default), in their
     language; returns the subject line (for the communication log)."""
@@ -82,53 +101,42 @@ def send_claim_email(*, claim: OrganizationClaim, template: str, to: User | None
             "still_admin": active_admins(organization=organization, user=recipient).exists(),
             "new_admin": claim.claimant.get_full_name() or claim.claimant.email,
         }
-        subject = str(CLAIM_SUBJECTS[template]) % {
-            "site": _("Aviation registry"),
-            "organization": organization.name,
-        }
-        body = render_to_string(f"organizations/email/{template}.txt", context)
-    # Replies go to the controller, who decides the claim.
-    reply_to = controller_contact()["email"]
-    EmailMultiAlternatives(
-        subject=subject, body=body, to=[recipient.email], reply_to=[reply_to] if reply_to else None
-    ).send()
-    return subject
+    return _send_answered_by_controller(
+        language=_language(recipient),
+        subject=CLAIM_SUBJECTS[template],
+        template=f"organizations/email/{template}.txt",
+        context=context,
+        to=recipient.email,
+    )
 
 
 def send_successor_email(*, organization: Organization, to: User) -> str:
     """Tell the successor the controller chose that they are now the organization's
     admin (its previous only admin's account was erased); returns the subject line."""
-    with translation.override(_language(to)):
+    language = _language(to)
+    with translation.override(language):
         context = {
             "organization": organization,
             "name": to.get_full_name(),
             "organization_url": site_url(reverse("organizations:detail", args=[organization.pk])),
         }
-        subject = _("[%(site)s] You are now the admin of %(organization)s") % {
-            "site": _("Aviation registry"),
-            "organization": organization.name,
-        }
-        body = render_to_string("organizations/email/successor_admin.txt", context)
-    reply_to = controller_contact()["email"]
-    EmailMultiAlternatives(
-        subject=subject, body=body, to=[to.email], reply_to=[reply_to] if reply_to else None
-    ).send()
-    return subject
+    return _send_answered_by_controller(
+        language=language,
+        subject=gettext_lazy("[%(site)s] You are now the admin of %(organization)s"),
+        template="organizations/email/successor_admin.txt",
+        context=context,
+        to=to.email,
+    )
 
 
 def send_without_admin_email(*, organization: Organization, contact: ContactPerson) -> str:
     """Tell a contact person that the organization has no admin any more; returns the
     subject line."""
     language = _language(contact.user) if contact.user else settings.LANGUAGE_CODE
-    with translation.override(language):
-        context = {"organization": organization, "name": contact.name}
-        subject = _("[%(site)s] %(organization)s has no admin") % {
-            "site": _("Aviation registry"),
-            "organization": organization.name,
-        }
-        body = render_to_string("organizations/email/without_admin.txt", context)
-    reply_to = controller_contact()["email"]
-    EmailMultiAlternatives(
-        subject=subject, body=body, to=[contact.email], reply_to=[reply_to] if reply_to else None
-    ).send()
-    return subject
+    return _send_answered_by_controller(
+        language=language,
+        subject=gettext_lazy("[%(site)s] %(organization)s has no admin"),
+        template="organizations/email/without_admin.txt",
+        context={"organization": organization, "name": contact.name},
+        to=contact.email,
+    )
