@@ -108,3 +108,15 @@ def test_it_lists_the_log_for_any_parameters(admin_client, organization, members
         )
         assert response.status_code == 200
         assert not changed_tables(before, row_counts())
+
+
+def test_an_upload_the_server_cannot_read_gets_a_page_that_says_so(admin_client, organization):
+    # A control character in the file's name breaks the multipart headers (a hand-made
+    # post, found by the fuzzing above): the answer is a 400 that tells what happened.
+    url = reverse("communications:org_record_add", args=[organization.pk])
+    before = row_counts()
+    attachment = SimpleUploadedFile("\x1f", b"%PDF-1.4 " + b"x" * 70_000)
+    response = admin_client.post(url, {"summary": "Soitti.", "attachment": attachment})
+    assert response.status_code == 400
+    assert "could not read what the browser sent" in response.content.decode()
+    assert not changed_tables(before, row_counts())
