@@ -474,8 +474,10 @@ def person_values_for(user: User) -> dict[Identifier, set[str]]:
     add to their account without proving it must not find its owner's rows."""
     found: dict[Identifier, set[str]] = {kind: set() for kind in Identifier}
     for kind, value in identifying_values(user)[0]:
-        if value.strip():
-            found[kind].add(value.strip())
+        value = value.strip()
+        # A first or last name alone would find every namesake: names are searched whole.
+        if value and not (kind is Identifier.NAME and len(value.split()) < 2):
+            found[kind].add(value)
     return found
 
 

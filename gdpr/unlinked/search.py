@@ -161,6 +161,17 @@ class _OnlyDigits(Func):
     def __init__(self, expression: Any) -> None:
         super().__init__(expression, Value(r"[^0-9]"), Value(""), Value("g"))
 
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        # SQLite (the quick-start database) has no regexp_replace: strip what people put
+        # between a phone number's digits instead.
+        sql, params = compiler.compile(self.source_expressions[0])
+        for separator in _PHONE_SEPARATORS:
+            sql, params = f"REPLACE({sql}, %s, '')", [*params, separator]
+        return sql, params
+
+
+_PHONE_SEPARATORS = (" ", "-", "+", "(", ")", ".", "/", "\u00a0")
+
 
 def _compared(kind: Identifier, path: str) -> Any:
     """The field as the kind's values are compared with it."""

@@ -11,6 +11,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import get_messages
 from django.core.files.storage import FileSystemStorage
 from django.db import connection
@@ -269,7 +270,9 @@ def test_only_candidates_can_be_attached(world):
 
 def test_detaching_makes_the_row_nobodys_again(world):
     world.attach_all()
-    attached = AttachedRecord.objects.get(object_id=str(world.unmatched.pk))
+    attached = AttachedRecord.objects.get(
+        content_type=ContentType.objects.get_for_model(Payment), object_id=str(world.unmatched.pk)
+    )
 
     record_detach(request=world.request, attached_id=attached.pk, actor=world.staff)
 
