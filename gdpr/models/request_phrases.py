@@ -59,6 +59,14 @@ def register_describer(kind: str, describe: Callable[[Any], str]) -> None:
     _describers[kind] = describe
 
 
+class _Erased(dict):
+    """The values a step was written with; one the erasure of its person blanked (the
+    erasure blanks a step's values with its note) reads as erased, not as a placeholder."""
+
+    def __missing__(self, key: str) -> str:
+        return str(_("[erased]"))
+
+
 @dataclass(frozen=True)
 class Phrase:
     text: Promise
@@ -74,9 +82,9 @@ class Phrase:
         return describe(value) if describe is not None else value
 
     def render(self, params: Mapping[str, Any]) -> str:
-        values = {name: self._show(name, value) for name, value in params.items()}
+        values = _Erased({name: self._show(name, value) for name, value in params.items()})
         text = str(self.text)
-        if not values:
+        if "%(" not in text:
             return text
         try:
             return text % values
