@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.translation import gettext
 
 from gdpr import selectors
@@ -35,7 +36,7 @@ from gdpr.admin.request_forms import (
     TellExtensionForm,
 )
 from gdpr.erasure import services as erasure
-from gdpr.models import DataExport, DataSubjectRequest, RequestKind
+from gdpr.models import DataExport, DataSubjectRequest, RequestKind, RestrictionGround
 from gdpr.rectification import services as rectification
 from gdpr.requests import services, states
 from gdpr.requests.emails import subject_address, subject_language
@@ -442,6 +443,26 @@ def _erasure_blocked(obj: DataSubjectRequest, grounds: list[str]) -> str:
 
 
 def _default_response(obj: DataSubjectRequest) -> str:
+    """The answer the handler starts from, in the person's language: it is what they read
+    (the handler may write over it)."""
+    with translation.override(subject_language(obj)):
+        return _default_response_text(obj)
+
+
+def _default_response_text(obj: DataSubjectRequest) -> str:
+    if obj.restricts_while_checked:
+        # Under (a) and (d) the restriction was the checking's, and ends with this answer.
+        if obj.restriction_ground == RestrictionGround.ACCURACY:
+            return gettext(
+                "We have checked the accuracy of your personal data. Its processing was"
+                " restricted while we checked it; the restriction ends with this answer. If"
+                " some of your data is still wrong, you can ask us to correct it."
+            )
+        return gettext(
+            "We have checked whether our legitimate grounds for processing your personal"
+            " data override yours. Its processing was restricted while we checked it; the"
+            " restriction ends with this answer."
+        )
     match obj.kind:
         case RequestKind.ACCESS | RequestKind.PORTABILITY:
             return gettext(

@@ -104,7 +104,7 @@ def _lift(
         restriction.save(update_fields=["lifted_at"])
     request_event_log(
         request,
-        RequestEvent.Action.NOTE,
+        RequestEvent.Action.RESTRICTION_LIFTED,
         actor=actor,
         phrase=phrases.RESTRICTION_LIFTED,
     )

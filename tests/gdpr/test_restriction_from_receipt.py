@@ -243,8 +243,26 @@ def test_completing_an_accuracy_check_lifts_the_restriction_after_telling_the_pe
     lifted = [m for m in mailoutbox if "Art. 18(3)" in m.body]
     assert [m.to for m in lifted] == [[member.email]]
     with translation.override("en"):
-        notes = [event.text for event in request.events.filter(action=Action.NOTE)]
-    assert "Restriction of processing lifted." in notes
+        steps = [event.text for event in request.events.filter(action=Action.RESTRICTION_LIFTED)]
+    # A step of its own, which the person sees (not an internal note).
+    assert steps == ["Restriction of processing lifted."]
+
+
+def test_the_answer_offered_to_the_handler_says_the_restriction_ends_in_the_persons_language(
+    client, member
+):
+    finnish_controller = StaffFactory(email="fi.controller@example.fi", preferred_language="fi")
+    request = member_request_file(
+        member, kind=RequestKind.RESTRICTION, details="Wrong city.", restriction_ground="a"
+    )
+    _verify_and_start(request, finnish_controller)
+    client.force_login(finnish_controller)
+
+    page = client.get(reverse("admin:gdpr_datasubjectrequest_complete", args=[request.pk]))
+
+    answer = page.context["form"].initial["response"]
+    assert answer.startswith("We have checked the accuracy of your personal data.")
+    assert "the restriction ends with this answer" in answer
 
 
 @pytest.mark.parametrize("ground", [RestrictionGround.ACCURACY, RestrictionGround.UNLAWFUL])
