@@ -173,8 +173,11 @@ def organization_without_admin_notify(organization_id: int, excluded: set[str]) 
             counterpart=contact.email,
             subject_line=line,
         )
-    organization.without_admin_notified_at = timezone.now()
-    organization.save(update_fields=["without_admin_notified_at"])
+    # Stamped only when someone was told: with no other contact person the admin page
+    # shows nobody has been, and the organization stays flagged on the admin home.
+    if contacts:
+        organization.without_admin_notified_at = timezone.now()
+        organization.save(update_fields=["without_admin_notified_at"])
     return len(contacts)
 
 

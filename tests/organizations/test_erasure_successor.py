@@ -243,3 +243,24 @@ def test_the_desk_form_asks_per_organization_and_never_fails(world, controller_c
     assert response.status_code == 302
     assert not User.objects.filter(pk=world["olli"].pk).exists()
     assert Organization.objects.get(pk=world["club"].pk).without_admin_since is None
+
+
+def test_with_no_other_contact_person_nobody_is_recorded_as_told(
+    controller, mailoutbox, django_capture_on_commit_callbacks
+):
+    aino = UserFactory(email="aino.ainoa@example.fi", first_name="Aino", last_name="Ainoa")
+    club = organization_with_admin(aino, name="Pikkukerho ry")
+    ContactPerson.objects.create(
+        organization=club, name="Aino Ainoa", email="aino.ainoa@example.fi", user=aino
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        erasure_execute(
+            erasure_request(aino),
+            actor=controller,
+            decisions={decision_field(DECISION, str(club.pk)): LEAVE},
+        )
+    club.refresh_from_db()
+    assert club.without_admin_since is not None
+    # Her own contact row was hers: nobody else was there to tell, and none is claimed.
+    assert club.without_admin_notified_at is None
+    assert not [m for m in mailoutbox if "Pikkukerho ry" in m.subject and "admin" in m.subject]
