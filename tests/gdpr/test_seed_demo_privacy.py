@@ -15,7 +15,9 @@ def test_the_demo_privacy_data_is_created_once():
 
     assert ControllerDetails.objects.count() == 1
     assert DataSubjectRequest.objects.count() == 3
-    assert Disclosure.objects.get().subjects.count() == 2
+    # Elina contests her member number: restricted from receipt, her data is not disclosed.
+    assert Disclosure.objects.get().subjects.count() == 1
+    assert DataSubjectRequest.objects.get(kind="restriction").restriction_ground == "a"
     assert MarketingBan.objects.count() == 2
     # The letter received five weeks ago is overdue on the desk.
     overdue = DataSubjectRequest.objects.get(channel="letter")

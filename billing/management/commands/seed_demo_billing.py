@@ -84,5 +84,19 @@ class Command(BaseCommand):
                 status=Invoice.Status.SENT, sent_at=timezone.now()
             )
         services.invoices_mark_overdue()
+        # A bank payment that matched no invoice (a wrong reference): the payer's name and
+        # account belong to nobody until the controller finds them under a person's
+        # details in a privacy request (the desk's "records not linked to the account").
+        payer = members.order_by("pk").last()
+        if payer is not None and not club.payments.filter(invoice__isnull=True).exists():
+            services.payment_record(
+                organization=club,
+                amount=Decimal("50.00"),
+                paid_on=today - datetime.timedelta(days=3),
+                reference="RF00 1234",
+                payer_name=payer.name,
+                payer_iban="FI21 1234 5600 0007 85",
+                actor=admin,
+            )
         count = Invoice.objects.filter(organization=club).count()
         self.stdout.write(self.style.SUCCESS(f"Demo billing ready ({count} invoices in {CLUB})."))

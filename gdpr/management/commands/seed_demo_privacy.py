@@ -26,6 +26,7 @@ from gdpr.models import (
     MarketingChannel,
     RequestChannel,
     RequestKind,
+    RestrictionGround,
 )
 from gdpr.requests import services
 
@@ -84,6 +85,8 @@ class Command(BaseCommand):
             actor=elina,
             details="Jäsennumeroni on väärin; rajoittakaa käsittelyä kunnes se on korjattu.",
             received_at=now - datetime.timedelta(days=25),
+            # Contested accuracy: restricted from receipt, until the answer (Art. 18(1)(a)).
+            restriction_ground=RestrictionGround.ACCURACY,
         )
         services.request_file(
             subject=sanna,
