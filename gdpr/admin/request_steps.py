@@ -19,6 +19,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirec
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from gdpr import selectors
@@ -224,7 +225,7 @@ class RequestStepsMixin:
                 "when the request is complex or there are many requests. The person is told "
                 "at once, with the reasons."
             )
-            % {"date": obj.due_on.strftime("%d.%m.%Y")},
+            % {"date": date_format(obj.due_on)},
             run=lambda obj, data: services.request_extend(
                 obj,
                 months=data["months"],

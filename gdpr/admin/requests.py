@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -157,7 +158,7 @@ class DataSubjectRequestAdmin(UnlinkedRecordsMixin, RequestStepsMixin, admin.Mod
         return format_html(
             '<span class="gdpr-deadline gdpr-deadline--{}">{}{}</span>',
             state,
-            obj.deadline.strftime("%d.%m.%Y"),
+            date_format(obj.deadline),
             f" ({notes})" if notes else "",
         )
 

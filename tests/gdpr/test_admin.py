@@ -869,7 +869,7 @@ def test_a_restriction_is_lifted_through_the_service(controller_client, controll
     assert "1 restriction lifted." in messages_of(response)
     restriction.refresh_from_db()
     assert restriction.lifted_at is not None
-    assert request.events.filter(action=Action.NOTE, actor=controller).exists()
+    assert request.events.filter(action=Action.RESTRICTION_LIFTED, actor=controller).exists()
 
 
 def test_a_disclosure_is_recorded_through_the_service(controller_client, controller, member):

@@ -271,7 +271,7 @@ def test_a_restriction_is_applied_on_start_and_lifted_with_notice(
         services.restriction_lift(restriction, actor=controller)
     restriction.refresh_from_db()
     assert restriction.lifted_at is not None
-    assert request.events.filter(action=Action.NOTE, actor=controller).exists()
+    assert request.events.filter(action=Action.RESTRICTION_LIFTED, actor=controller).exists()
     assert [m.to for m in mailoutbox] == [[member.email]]
     assert "18 art. 3 kohta" in mailoutbox[0].body  # in the person's language, Finnish
 
