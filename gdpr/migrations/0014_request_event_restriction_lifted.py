@@ -3,6 +3,20 @@
 from django.db import migrations, models
 
 
+def lifting_as_its_own_step(apps, schema_editor):
+    """Liftings written as a note before they had a step of their own become that step
+    (a note read as internal on the person's request page)."""
+    RequestEvent = apps.get_model("gdpr", "RequestEvent")
+    RequestEvent.objects.filter(action="note", phrase="restriction_lifted").update(
+        action="restriction_lifted"
+    )
+
+
+def lifting_as_a_note(apps, schema_editor):
+    RequestEvent = apps.get_model("gdpr", "RequestEvent")
+    RequestEvent.objects.filter(action="restriction_lifted").update(action="note")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -15,4 +29,5 @@ class Migration(migrations.Migration):
             name='action',
             field=models.CharField(choices=[('received', 'Received'), ('identity_verified', 'Identity verified'), ('started', 'Handling started'), ('assigned', 'Assigned'), ('note', 'Note'), ('extended', 'Deadline extended'), ('extension_notified', 'Subject told of the extension'), ('export_requested', 'Export requested'), ('export_ready', 'Export ready'), ('export_failed', 'Export failed'), ('export_downloaded', 'Export downloaded'), ('export_expired', 'Export expired and deleted'), ('erasure_previewed', 'Erasure previewed'), ('erasure_executed', 'Erasure executed'), ('records_attached', 'Records attached'), ('record_detached', 'Record detached'), ('rectified', 'Correction applied'), ('restricted', 'Processing restricted'), ('restriction_lifted', 'Restriction lifted'), ('marketing_banned', 'Direct marketing banned'), ('recipients_notified', 'Recipients notified'), ('letter_deleted', 'Letter deleted'), ('mail_failed', 'Mail to the person could not be sent'), ('responded', 'Response sent'), ('completed', 'Completed'), ('refused', 'Refused')], max_length=30, verbose_name='step'),
         ),
+        migrations.RunPython(lifting_as_its_own_step, lifting_as_a_note),
     ]
