@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime
 import html
+import re
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.test import Client
@@ -102,7 +104,7 @@ def test_the_confirmation_page_lists_what_stays_and_what_ends(
     to_admins = content.split('class="leaving-admins"')[1].split("</ul>")[0]
     assert fee.product.name in ending and later.product.name not in ending
     assert later.product.name in to_admins
-    kept = content.split('class="leaving-kept"')[1].split("</table>")[0]
+    kept = content.split('class="leaving-kept')[1].split("</table>")[0]
     assert "member list" in kept
     assert "1 invoice" in kept
     assert _day(invoice.retain_until) in kept
@@ -296,7 +298,7 @@ def test_the_confirmation_page_runs_a_fixed_number_of_queries(
 
 
 def _kept_table(content: str) -> str:
-    return content.split('class="leaving-kept"')[1].split("</table>")[0]
+    return content.split('class="leaving-kept')[1].split("</table>")[0]
 
 
 def test_the_page_says_why_the_entry_outlives_the_usual_period(
@@ -476,7 +478,22 @@ def test_the_members_list_runs_a_fixed_number_of_queries_for_ended_memberships(
 # --- Fits a phone ------------------------------------------------------------------------------
 
 
-def test_the_kept_table_scrolls_inside_its_card(member_client, organization, membership):
+def test_the_kept_table_stacks_on_a_phone_and_scrolls_inside_its_card(
+    member_client, organization, membership
+):
+    """At 390 px the three columns of long texts were wider than the page: on a phone the
+    table's rows stack, each value labelled, and anything wider scrolls inside its card."""
+    invoice_for(membership, send=True)
     content = member_client.get(_leave_url(organization)).content.decode()
-    before = content.split('<table class="leaving-kept"')[0]
+    before, table = content.split('<table class="leaving-kept table-stack"')
     assert before.rstrip().endswith('<div class="table-scroll">')
+    rows = table.split("</tbody>")[0].split("<tbody>")[1].split("</tr>")[:-1]
+    assert len(rows) == 2
+    for row in rows:
+        assert 'data-label="Seen by"' in row and 'data-label="Until"' in row
+    css = (django_settings.BASE_DIR / "static" / "css" / "site.css").read_text()
+    phone = css.split("@media (max-width: 520px) {\n  .table-stack")[1].split("\n}")[0]
+    assert ".table-stack tr, .table-stack td { display: block; }" in phone
+    assert "content: attr(data-label)" in phone
+    # Hidden labels (position: absolute) in a scrolled table stay inside its box.
+    assert re.search(r"\.table-scroll \{[^}]*position: relative", css)
