@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -25,6 +25,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -41,7 +42,7 @@ from organizations.leaving import (
 from organizations.models import Membership
 from organizations.selectors import active_admins
 
-from .models import Contract, Invoice
+from .models import SETTLED_STATUSES, Contract, Invoice
 from .money import format_eur
 from .services import contract_terminate
 from .states import UNPAID_STATUSES
@@ -103,11 +104,19 @@ def _enqueue_end_requests(membership_id: int) -> None:
     request_contract_ends.delay(membership_id)
 
 
-def _vouchers_kept_until(memberships: Sequence[Membership]) -> dict[int, tuple[int, datetime.date]]:
-    """How many invoices (drafts too: a draft is a voucher in the making) each membership
-    has, and the last day any of them or their payments is kept, in one query: the
-    payments point at the invoice and the invoice at the membership, so the record stays
-    as long as the last of them."""
+class _Vouchers(NamedTuple):
+    count: int
+    until: datetime.date
+    # Not settled yet (sent and unpaid, or a draft): kept past ``until`` until it is.
+    unsettled: bool
+
+
+def _vouchers(memberships: Sequence[Membership]) -> dict[int, _Vouchers]:
+    """Each membership's invoices (drafts too: a draft is a voucher in the making) in one
+    query: how many, the last day any of them or their payments is kept (the payments
+    point at the invoice and the invoice at the membership, so the record stays as long as
+    the last of them), and whether one is not settled, which the retention of vouchers
+    keeps until it is (``billing.retention``)."""
     rows = (
         Invoice.objects.filter(membership__in=[m.pk for m in memberships])
         .values("membership_id")
@@ -115,35 +124,45 @@ def _vouchers_kept_until(memberships: Sequence[Membership]) -> dict[int, tuple[i
             count=Count("pk", distinct=True),
             invoices=Max("retain_until"),
             payments=Max("payments__retain_until"),
+            unsettled=Count(
+                "pk",
+                distinct=True,
+                filter=~Q(status__in=SETTLED_STATUSES) & Q(credit_note_for__isnull=True),
+            ),
         )
     )
     return {
-        row["membership_id"]: (
-            row["count"],
-            max(day for day in (row["invoices"], row["payments"]) if day is not None),
+        row["membership_id"]: _Vouchers(
+            count=row["count"],
+            until=max(day for day in (row["invoices"], row["payments"]) if day is not None),
+            unsettled=row["unsettled"] > 0,
         )
         for row in rows
     }
 
 
+def _unsettled_why() -> str:
+    return _("an invoice not yet settled is kept until it is, if that is later")
+
+
 def holds_record(memberships: Sequence[Membership]) -> dict[int, RecordHold]:
-    return {
-        pk: RecordHold(
-            until=until,
-            why=_(
-                "it stays as long as the organization's bookkeeping vouchers that name the "
-                "membership (invoices and their payments, kept under the Accounting Act)"
-            ),
+    holds = {}
+    for pk, vouchers in _vouchers(memberships).items():
+        why = _(
+            "it stays as long as the organization's bookkeeping vouchers that name the "
+            "membership (invoices and their payments, kept under the Accounting Act)"
         )
-        for pk, (_count, until) in _vouchers_kept_until(memberships).items()
-    }
+        if vouchers.unsettled:
+            why = f"{why}; {_unsettled_why()}"
+        holds[pk] = RecordHold(until=vouchers.until, why=why)
+    return holds
 
 
 def kept(membership: Membership, left_on: datetime.date) -> list[Kept]:
     items = []
-    vouchers = _vouchers_kept_until([membership]).get(membership.pk)
+    vouchers = _vouchers([membership]).get(membership.pk)
     if vouchers is not None:
-        count, until = vouchers
+        count = vouchers.count
         items.append(
             Kept(
                 what=ngettext(
@@ -155,7 +174,8 @@ def kept(membership: Membership, left_on: datetime.date) -> list[Kept]:
                 )
                 % {"count": count},
                 seen_by=gettext_lazy("the organization's admins and its auditors"),
-                until=until,
+                until=vouchers.until,
+                why=capfirst(_unsettled_why()) + "." if vouchers.unsettled else "",
             )
         )
     if Contract.objects.filter(membership=membership).exists():

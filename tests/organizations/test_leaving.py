@@ -497,3 +497,22 @@ def test_the_kept_table_stacks_on_a_phone_and_scrolls_inside_its_card(
     assert "content: attr(data-label)" in phone
     # Hidden labels (position: absolute) in a scrolled table stay inside its box.
     assert re.search(r"\.table-scroll \{[^}]*position: relative", css)
+
+
+def test_an_unpaid_invoice_keeps_the_entry_until_it_is_settled(organization, membership, admin):
+    """The retention of vouchers keeps an invoice that is not settled past its date, so
+    the date given is then a lower bound, and the member is told so."""
+    invoice = invoice_for(membership, send=True)
+    with translation.override("en"):
+        record = member_records_kept(memberships=[membership], left_on=TODAY())[membership.pk]
+        assert "not yet settled is kept until it is" in str(record.why)
+        billing.payment_record(
+            organization=organization,
+            amount=invoice.total,
+            paid_on=TODAY(),
+            invoice=invoice,
+            actor=admin,
+        )
+        record = member_records_kept(memberships=[membership], left_on=TODAY())[membership.pk]
+        assert "bookkeeping vouchers" in str(record.why)
+        assert "not yet settled" not in str(record.why)
