@@ -4,15 +4,19 @@
   be ended then (it opens later, or its termination was already agreed for a later day)
   is left to the organization's admins, who get one email listing them.
 - What stays visible after leaving: the invoices with the recipient's name, address and
-  email, kept as accounting vouchers until their retain-until date (they keep the member
-  record in the member list that long), and the contracts with their history until the
-  membership's settling period has passed (``billing.retention``).
+  email, kept as accounting vouchers until their retain-until date (they and their
+  payments point at the member record and keep its entry in the member list that long:
+  ``holds_record``), and the contracts with their history until the membership's settling
+  period has passed (``billing.retention``).
+- What stays payable: an invoice sent and not paid is still owed after leaving; the member
+  is told which (``due``).
 """
 
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -21,22 +25,27 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from gdpr.api import log_mail
 from organizations.leaving import (
     Commitment,
+    Due,
     Kept,
     Leaving,
+    RecordHold,
     member_record_until,
     register_leaving,
 )
 from organizations.models import Membership
 from organizations.selectors import active_admins
 
-from .models import Contract, Invoice, Payment
+from .models import SETTLED_STATUSES, Contract, Invoice
+from .money import format_eur
 from .services import contract_terminate
+from .states import UNPAID_STATUSES
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -95,18 +104,65 @@ def _enqueue_end_requests(membership_id: int) -> None:
     request_contract_ends.delay(membership_id)
 
 
+class _Vouchers(NamedTuple):
+    count: int
+    until: datetime.date
+    # Not settled yet (sent and unpaid, or a draft): kept past ``until`` until it is.
+    unsettled: bool
+
+
+def _vouchers(memberships: Sequence[Membership]) -> dict[int, _Vouchers]:
+    """Each membership's invoices (drafts too: a draft is a voucher in the making) in one
+    query: how many, the last day any of them or their payments is kept (the payments
+    point at the invoice and the invoice at the membership, so the record stays as long as
+    the last of them), and whether one is not settled, which the retention of vouchers
+    keeps until it is (``billing.retention``)."""
+    rows = (
+        Invoice.objects.filter(membership__in=[m.pk for m in memberships])
+        .values("membership_id")
+        .annotate(
+            count=Count("pk", distinct=True),
+            invoices=Max("retain_until"),
+            payments=Max("payments__retain_until"),
+            unsettled=Count(
+                "pk",
+                distinct=True,
+                filter=~Q(status__in=SETTLED_STATUSES) & Q(credit_note_for__isnull=True),
+            ),
+        )
+    )
+    return {
+        row["membership_id"]: _Vouchers(
+            count=row["count"],
+            until=max(day for day in (row["invoices"], row["payments"]) if day is not None),
+            unsettled=row["unsettled"] > 0,
+        )
+        for row in rows
+    }
+
+
+def _unsettled_why() -> str:
+    return _("an invoice not yet settled is kept until it is, if that is later")
+
+
+def holds_record(memberships: Sequence[Membership]) -> dict[int, RecordHold]:
+    holds = {}
+    for pk, vouchers in _vouchers(memberships).items():
+        why = _(
+            "it stays as long as the organization's bookkeeping vouchers that name the "
+            "membership (invoices and their payments, kept under the Accounting Act)"
+        )
+        if vouchers.unsettled:
+            why = f"{why}; {_unsettled_why()}"
+        holds[pk] = RecordHold(until=vouchers.until, why=why)
+    return holds
+
+
 def kept(membership: Membership, left_on: datetime.date) -> list[Kept]:
     items = []
-    # Drafts too: a draft is a voucher in the making, kept and shown like the rest.
-    summary = Invoice.objects.filter(membership=membership).aggregate(
-        count=Count("pk"), until=Max("retain_until")
-    )
-    count = summary["count"]
-    if count:
-        paid_until = Payment.objects.filter(invoice__membership=membership).aggregate(
-            until=Max("retain_until")
-        )["until"]
-        until = max(day for day in (summary["until"], paid_until) if day is not None)
+    vouchers = _vouchers([membership]).get(membership.pk)
+    if vouchers is not None:
+        count = vouchers.count
         items.append(
             Kept(
                 what=ngettext(
@@ -118,8 +174,8 @@ def kept(membership: Membership, left_on: datetime.date) -> list[Kept]:
                 )
                 % {"count": count},
                 seen_by=gettext_lazy("the organization's admins and its auditors"),
-                until=until,
-                keeps_member_record=True,
+                until=vouchers.until,
+                why=capfirst(_unsettled_why()) + "." if vouchers.unsettled else "",
             )
         )
     if Contract.objects.filter(membership=membership).exists():
@@ -128,13 +184,41 @@ def kept(membership: Membership, left_on: datetime.date) -> list[Kept]:
                 what=gettext_lazy("Your contracts with the organization and their history"),
                 seen_by=gettext_lazy("the organization's admins"),
                 until=member_record_until(left_on),
-                keeps_member_record=True,
             )
         )
     return items
 
 
-register_leaving(Leaving(name="billing", kept=kept, commitments=commitments, settle=settle))
+# Sent and not paid in full, or handed over to collection: still to be paid after leaving.
+_PAYABLE = UNPAID_STATUSES | {Invoice.Status.IN_COLLECTION}
+
+
+def due(membership: Membership) -> list[Due]:
+    """The membership's invoices still to be paid: leaving does not cancel them."""
+    invoices = Invoice.objects.filter(
+        membership=membership, status__in=_PAYABLE, credit_note_for__isnull=True
+    ).order_by("due_date", "number")
+    return [
+        Due(
+            what=_("Invoice %(number)s") % {"number": invoice.number},
+            amount=format_eur(invoice.amount_due),
+            due_on=invoice.due_date,
+        )
+        for invoice in invoices
+        if invoice.amount_due > 0
+    ]
+
+
+register_leaving(
+    Leaving(
+        name="billing",
+        kept=kept,
+        commitments=commitments,
+        settle=settle,
+        holds_record=holds_record,
+        due=due,
+    )
+)
 
 
 # --- The request to the admins ----------------------------------------------------------

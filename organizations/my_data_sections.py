@@ -30,7 +30,9 @@ register(
         "organizations/my_data/memberships.html",
         _memberships,
         order=15,
-        queries=2,
+        # The memberships, their organizations' admins, and what of the ended ones stays
+        # (one query per app that keeps member records: billing's vouchers).
+        queries=3,
     )
 )
 register(

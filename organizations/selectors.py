@@ -14,7 +14,15 @@ from django.utils import timezone
 from accounts.selectors import email_addresses_for_user, verified_addresses
 from gdpr.api import annotate_restriction_in_force
 
-from .leaving import Commitment, Kept, commitments_at_leaving, kept_after_leaving
+from .leaving import (
+    Commitment,
+    Due,
+    Kept,
+    commitments_at_leaving,
+    due_after_leaving,
+    kept_after_leaving,
+    member_records_kept,
+)
 from .models import (
     AdminRightChange,
     Invitation,
@@ -186,9 +194,11 @@ def active_admins(
 
 
 def organizations_for_member(*, user: User) -> list[Membership]:
-    """The user's memberships with each organization's current admins (3 queries)."""
+    """The user's memberships with each organization's current admins, and for an ended
+    one what its admins still see of it and until when (``kept_record``, as leaving
+    said): 2 queries, and one per app that keeps member records if any has ended."""
     admins = active_admins().order_by("sort_name")
-    return list(
+    memberships = list(
         Membership.objects.filter(user=user)
         .exclude(status=Membership.Status.INVITED)
         .select_related("organization")
@@ -197,6 +207,11 @@ def organizations_for_member(*, user: User) -> list[Membership]:
         )
         .order_by("status", "organization__name")
     )
+    ended = [m for m in memberships if m.status == Membership.Status.ENDED]
+    records = member_records_kept(memberships=ended)
+    for membership in ended:
+        membership.kept_record = records[membership.pk]
+    return memberships
 
 
 def organization_admins(*, organization: Organization) -> list[Membership]:
@@ -295,6 +310,7 @@ class LeavingPreview:
     kept: list[Kept]
     ending: list[Commitment]
     left_to_admins: list[Commitment]
+    due: list[Due]
     last_admin: bool
 
 
@@ -307,6 +323,7 @@ def leaving_preview(*, membership: Membership) -> LeavingPreview:
         kept=kept_after_leaving(membership=membership, left_on=today),
         ending=[item for item in commitments if item.ended],
         left_to_admins=[item for item in commitments if not item.ended],
+        due=due_after_leaving(membership=membership),
         last_admin=membership.role == Membership.Role.ADMIN
         and active_admins(organization=membership.organization).count() <= 1,
     )

@@ -12,7 +12,14 @@ from django.utils.translation import gettext as _
 
 from accounts.sources import DataSource
 from gdpr.api import acting_as
-from organizations.leaving import Commitment, Kept, kept_after_leaving, settle_at_leaving
+from organizations.leaving import (
+    Commitment,
+    Due,
+    Kept,
+    due_after_leaving,
+    kept_after_leaving,
+    settle_at_leaving,
+)
 from organizations.models import (
     Membership,
     Organization,
@@ -72,11 +79,13 @@ def membership_admin_revoke(*, membership: Membership, actor: User) -> Membershi
 
 @dataclass(frozen=True)
 class MembershipEnding:
-    """A membership that ended, what ended with it and what stays visible of it."""
+    """A membership that ended, what ended with it, what stays visible of it and what the
+    member still owes."""
 
     membership: Membership
     settled: list[Commitment]
     kept: list[Kept]
+    due: list[Due]
 
     @property
     def ended(self) -> list[Commitment]:
@@ -102,6 +111,7 @@ def membership_leave(*, membership: Membership, actor: User) -> MembershipEnding
             membership=membership,
             settled=[],
             kept=kept_after_leaving(membership=membership, left_on=membership.ended_on),
+            due=due_after_leaving(membership=membership),
         )
     if membership.status == Membership.Status.INVITED:
         raise RuleError(_("An invitation is revoked, not ended."))
@@ -119,6 +129,7 @@ def membership_leave(*, membership: Membership, actor: User) -> MembershipEnding
         membership=membership,
         settled=settled,
         kept=kept_after_leaving(membership=membership, left_on=membership.ended_on),
+        due=due_after_leaving(membership=membership),
     )
 
 

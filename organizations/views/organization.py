@@ -149,7 +149,8 @@ def _day(day: datetime.date) -> str:
 
 
 def leaving_messages(ending: services.MembershipEnding) -> list[str]:
-    """What ended with a membership and what stays visible of it, one sentence each."""
+    """What ended with a membership, what the member still owes and what stays visible of
+    it, one sentence each."""
     lines = []
     if ending.ended:
         lines.append(
@@ -161,17 +162,31 @@ def leaving_messages(ending: services.MembershipEnding) -> list[str]:
             _("The organization's admins were asked to end: %(items)s.")
             % {"items": "; ".join(str(item.what) for item in ending.left_to_admins)}
         )
+    if ending.due:
+        lines.append(
+            _("Still to be paid after leaving: %(items)s.")
+            % {
+                "items": "; ".join(
+                    _("%(what)s, %(amount)s, due %(date)s")
+                    % {"what": item.what, "amount": item.amount, "date": _day(item.due_on)}
+                    for item in ending.due
+                )
+            }
+        )
     for item in ending.kept:
         if item.until is not None:
-            lines.append(
-                _("Still visible: %(what)s. Seen by %(who)s until %(date)s.")
-                % {"what": item.what, "who": item.seen_by, "date": _day(item.until)}
-            )
+            line = _("Still visible: %(what)s. Seen by %(who)s until %(date)s.") % {
+                "what": item.what,
+                "who": item.seen_by,
+                "date": _day(item.until),
+            }
         else:
-            lines.append(
-                _("Still visible: %(what)s. Seen by %(who)s %(until)s.")
-                % {"what": item.what, "who": item.seen_by, "until": item.until_text}
-            )
+            line = _("Still visible: %(what)s. Seen by %(who)s %(until)s.") % {
+                "what": item.what,
+                "who": item.seen_by,
+                "until": item.until_text,
+            }
+        lines.append(f"{line} {item.why}" if item.why else line)
     return lines
 
 

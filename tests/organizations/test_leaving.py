@@ -4,20 +4,26 @@ ends the member's contracts, and leaves the ones it cannot end to the admins, wh
 from __future__ import annotations
 
 import datetime
+import html
+import re
+from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 
+from accounts import my_data
 from billing import services as billing
-from billing.models import Contract
+from billing.models import Contract, Invoice
+from billing.money import format_eur
 from communications import services as communications
 from communications.models import CommunicationRecord
 from organizations import services
-from organizations.leaving import member_record_until
+from organizations.leaving import member_record_until, member_records_kept
 from organizations.models import Membership
 from tests.billing.factories import contract_for, invoice_for, product
 from tests.factories import UserFactory
@@ -98,7 +104,7 @@ def test_the_confirmation_page_lists_what_stays_and_what_ends(
     to_admins = content.split('class="leaving-admins"')[1].split("</ul>")[0]
     assert fee.product.name in ending and later.product.name not in ending
     assert later.product.name in to_admins
-    kept = content.split('class="leaving-kept"')[1].split("</table>")[0]
+    kept = content.split('class="leaving-kept')[1].split("</table>")[0]
     assert "member list" in kept
     assert "1 invoice" in kept
     assert _day(invoice.retain_until) in kept
@@ -286,3 +292,227 @@ def test_the_confirmation_page_runs_a_fixed_number_of_queries(
         invoice_for(membership, send=True)
     with django_assert_max_num_queries(25):
         member_client.get(_leave_url(organization))
+
+
+# --- Why the member-list entry stays longer --------------------------------------------------
+
+
+def _kept_table(content: str) -> str:
+    return content.split('class="leaving-kept')[1].split("</table>")[0]
+
+
+def test_the_page_says_why_the_entry_outlives_the_usual_period(
+    member_client, organization, membership, settings
+):
+    settings.ENDED_MEMBERSHIP_RETENTION_DAYS = 365
+    invoice = invoice_for(membership, send=True)
+    assert invoice.retain_until > member_record_until(TODAY())
+    kept = _kept_table(member_client.get(_leave_url(organization)).content.decode())
+    record = kept.split("</tr>")[1]  # the header row first, then the member-list entry
+    assert "member list" in record
+    assert _day(invoice.retain_until) in record
+    assert "Kept longer than the usual 365 days after the membership ends" in record
+    assert "bookkeeping vouchers that name the membership" in record
+
+
+def test_without_vouchers_the_page_gives_the_usual_period_and_no_reason(
+    member_client, organization, membership, settings
+):
+    settings.ENDED_MEMBERSHIP_RETENTION_DAYS = 100
+    contract_for(membership, product(organization, name="Membership fee"))
+    kept = _kept_table(member_client.get(_leave_url(organization)).content.decode())
+    assert _day(TODAY() + datetime.timedelta(days=100)) in kept
+    assert "Kept longer" not in kept
+    assert "leaving-why" not in kept
+
+
+def test_the_entry_is_kept_until_the_last_payment_of_its_invoices(organization, membership, admin):
+    invoice = invoice_for(membership, send=True)
+    payment = billing.payment_record(
+        organization=organization,
+        amount=invoice.total,
+        paid_on=TODAY(),
+        invoice=invoice,
+        actor=admin,
+    )
+    later = invoice.retain_until + datetime.timedelta(days=400)
+    type(payment).objects.filter(pk=payment.pk).update(retain_until=later)
+    record = member_records_kept(memberships=[membership], left_on=TODAY())[membership.pk]
+    assert record.until == later
+    assert record.why
+
+
+def test_the_message_after_leaving_says_why(member_client, organization, membership):
+    invoice = invoice_for(membership, send=True)
+    with translation.override("en"):
+        response = member_client.post(_leave_url(organization))
+    record = next(m for m in _messages(response) if "member list" in m)
+    assert f"until {_day(invoice.retain_until)}" in record
+    assert "bookkeeping vouchers that name the membership" in record
+
+
+# --- Open invoices stay payable ------------------------------------------------------------
+
+
+def test_the_page_lists_the_open_invoices_that_stay_payable(
+    member_client, organization, membership, admin
+):
+    due_later = TODAY() + datetime.timedelta(days=14)
+    open_one = invoice_for(membership, send=True, due_date=due_later)
+    partly = invoice_for(membership, send=True)
+    billing.payment_record(
+        organization=organization,
+        amount=Decimal("25.50"),
+        paid_on=TODAY(),
+        invoice=partly,
+        actor=admin,
+    )
+    paid = invoice_for(membership, send=True)
+    billing.payment_record(
+        organization=organization, amount=paid.total, paid_on=TODAY(), invoice=paid, actor=admin
+    )
+    draft = invoice_for(membership)
+    partly.refresh_from_db()
+    content = member_client.get(_leave_url(organization)).content.decode()
+    due = content.split('class="leaving-due"')[1].split("</ul>")[0]
+    items = due.split("</li>")[:-1]
+    assert len(items) == 2
+    # Soonest due first, each with its number, what is left to pay and its due date.
+    assert f"Invoice {partly.number}" in items[0]
+    assert format_eur(Decimal("100.00")) in items[0]
+    assert _day(partly.due_date) in items[0]
+    assert f"Invoice {open_one.number}" in items[1]
+    assert format_eur(open_one.total) in items[1]
+    assert _day(due_later) in items[1]
+    assert f"Invoice {paid.number}," not in due
+    assert f"Invoice {draft.number}," not in due
+
+
+def test_without_open_invoices_the_page_lists_nothing_to_pay(
+    member_client, organization, membership, admin
+):
+    paid = invoice_for(membership, send=True)
+    billing.payment_record(
+        organization=organization, amount=paid.total, paid_on=TODAY(), invoice=paid, actor=admin
+    )
+    content = member_client.get(_leave_url(organization)).content.decode()
+    assert "leaving-due" not in content
+    assert "Still to be paid" not in content
+
+
+def test_the_message_after_leaving_lists_the_open_invoices(member_client, organization, membership):
+    invoice = invoice_for(membership, send=True)
+    with translation.override("en"):
+        response = member_client.post(_leave_url(organization))
+    line = next(m for m in _messages(response) if "Still to be paid after leaving" in m)
+    assert (
+        f"Invoice {invoice.number}, {format_eur(invoice.total)}, due {_day(invoice.due_date)}"
+        in (line)
+    )
+    invoice.refresh_from_db()
+    assert invoice.status != Invoice.Status.CANCELLED
+
+
+# --- After leaving: what the member's pages say --------------------------------------------
+
+
+def _ended_row(content: str, organization) -> str:
+    """The organization's row in the member's table of memberships, as read."""
+    table = content.split("<tbody>")[1].split("</tbody>")[0]
+    return html.unescape(table.split(organization.name)[1].split("</tr>")[0])
+
+
+def test_the_members_list_says_what_admins_still_see_and_until_when(
+    member_client, organization, membership, admin
+):
+    invoice = invoice_for(membership, send=True)
+    with translation.override("en"):
+        response = member_client.post(_leave_url(organization))
+    promised = next(m for m in _messages(response) if "member list" in m)
+    for url in (reverse("organizations:mine"), reverse("accounts:my_data")):
+        with translation.override("en"):
+            content = member_client.get(url).content.decode()
+        row = _ended_row(content, organization)
+        assert "Nobody" not in row
+        assert "the organization's admins" in row
+        assert "member list" in row
+        assert f"until {_day(invoice.retain_until)}" in row
+        assert "bookkeeping vouchers that name the membership" in row
+        # The same date as the message after leaving gave.
+        assert f"until {_day(invoice.retain_until)}" in promised
+    # And it is true: the admins' member list still shows the name.
+    admin_client = Client()
+    admin_client.force_login(admin)
+    members = admin_client.get(reverse("organizations:members", args=[organization.pk]))
+    assert "Lähtijä" in members.content.decode()
+
+
+def test_the_members_list_gives_the_settling_period_without_vouchers(
+    member_client, organization, membership, settings
+):
+    settings.ENDED_MEMBERSHIP_RETENTION_DAYS = 100
+    member_client.post(_leave_url(organization))
+    with translation.override("en"):
+        content = member_client.get(reverse("organizations:mine")).content.decode()
+    row = _ended_row(content, organization)
+    assert f"until {_day(TODAY() + datetime.timedelta(days=100))}" in row
+    assert "Kept longer" not in row
+
+
+def test_the_members_list_runs_a_fixed_number_of_queries_for_ended_memberships(
+    member, django_assert_max_num_queries
+):
+    from .factories import organization_with_admin
+
+    for number in range(3):
+        other = organization_with_admin(UserFactory(), name=f"Kerho {number} ry")
+        ended = add_member(other, member, member_number=str(number))
+        invoice_for(ended, send=True)
+        services.membership_end(membership=ended, actor=member)
+    section = next(s for s in my_data.registered_sections() if s.key == "memberships")
+    with django_assert_max_num_queries(section.queries):
+        built = section.build(member)
+    assert all(m.kept_record.why for m in built["memberships"])
+
+
+# --- Fits a phone ------------------------------------------------------------------------------
+
+
+def test_the_kept_table_stacks_on_a_phone_and_scrolls_inside_its_card(
+    member_client, organization, membership
+):
+    """At 390 px the three columns of long texts were wider than the page: on a phone the
+    table's rows stack, each value labelled, and anything wider scrolls inside its card."""
+    invoice_for(membership, send=True)
+    content = member_client.get(_leave_url(organization)).content.decode()
+    before, table = content.split('<table class="leaving-kept table-stack"')
+    assert before.rstrip().endswith('<div class="table-scroll">')
+    rows = table.split("</tbody>")[0].split("<tbody>")[1].split("</tr>")[:-1]
+    assert len(rows) == 2
+    for row in rows:
+        assert 'data-label="Seen by"' in row and 'data-label="Until"' in row
+    css = (django_settings.BASE_DIR / "static" / "css" / "site.css").read_text()
+    phone = css.split("@media (max-width: 520px) {\n  .table-stack")[1].split("\n}")[0]
+    assert ".table-stack tr, .table-stack td { display: block; }" in phone
+    assert "content: attr(data-label)" in phone
+    # Hidden labels (position: absolute) in a scrolled table stay inside its box.
+    assert re.search(r"\.table-scroll \{[^}]*position: relative", css)
+
+
+def test_an_unpaid_invoice_keeps_the_entry_until_it_is_settled(organization, membership, admin):
+    """The retention of vouchers keeps an invoice that is not settled past its date, so
+    the date given is then a lower bound, and the member is told so."""
+    invoice = invoice_for(membership, send=True)
+    with translation.override("en"):
+        record = member_records_kept(memberships=[membership], left_on=TODAY())[membership.pk]
+        assert "not yet settled is kept until it is" in str(record.why)
+        billing.payment_record(
+            organization=organization,
+            amount=invoice.total,
+            paid_on=TODAY(),
+            invoice=invoice,
+            actor=admin,
+        )
+        record = member_records_kept(memberships=[membership], left_on=TODAY())[membership.pk]
+        assert "bookkeeping vouchers" in str(record.why)
+        assert "not yet settled" not in str(record.why)

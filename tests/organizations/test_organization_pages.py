@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import html
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
 
 from accounts import my_data
 from accounts.models import User
+from organizations.leaving import member_record_until
 from organizations.models import (
     AdminRightChange,
     BankAccount,
@@ -283,8 +285,12 @@ def test_it_lets_a_member_leave(client, admin, organization, member_of_org):
     assert membership.status == Membership.Status.ENDED
     assert membership.ended_on == timezone.localdate()
     # The member's own pages say so; the organization's page is closed to them.
-    mine = client.get(MINE_URL).content.decode()
-    assert "Nobody: the membership has ended." in mine
+    with translation.override("en"):
+        mine = html.unescape(client.get(MINE_URL).content.decode())
+    # What the admins still see of them, and until when: the entry in the member list.
+    until = member_record_until(membership.ended_on)
+    assert "Seen by the organization's admins until " + dateformat.format(until, "j.n.Y") in mine
+    assert "Nobody" not in mine
     assert client.get(url("detail", organization.pk)).status_code == 404
 
     client.force_login(admin)
