@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from gdpr.erasure.hooks import Audience
 from gdpr.models import (
     AuditEntry,
     AuditEntryImmutable,
@@ -694,7 +695,10 @@ def erasure_stub(monkeypatch):
     calls: list = []
     grounds: list[str] = []
 
-    def erasure_plan(user):
+    audiences: list = []
+
+    def erasure_plan(user, *, audience=None):
+        audiences.append(audience)
         return f"PLAN FOR {user.pk}"
 
     def erasure_refusal_grounds(user):
@@ -716,7 +720,7 @@ def erasure_stub(monkeypatch):
         monkeypatch.setattr(gdpr, "erasure", module, raising=False)
     for function in (erasure_plan, erasure_refusal_grounds, erasure_execute):
         monkeypatch.setattr(module, function.__name__, function, raising=False)
-    return types.SimpleNamespace(calls=calls, grounds=grounds)
+    return types.SimpleNamespace(calls=calls, grounds=grounds, audiences=audiences)
 
 
 def test_the_erasure_is_previewed_then_executed_and_answered(
@@ -734,6 +738,8 @@ def test_the_erasure_is_previewed_then_executed_and_answered(
     assert response.status_code == 200
     assert response.context["erasure_plan"] == f"PLAN FOR {member.pk}"
     assert response.context["show_form"] is False
+    # The controller's page reads of the person, not to them.
+    assert erasure_stub.audiences == [Audience.CONTROLLER]
 
     services.request_verify_identity(
         request, method=IdentityMethod.SIGNED_IN, note="", actor=controller
