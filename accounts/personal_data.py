@@ -241,6 +241,9 @@ register_model(
         erasure=Erasure.delete(),
         identifying={"email": Identifier.EMAIL},
         unproven=Q(verified=False),
+        # allauth's own Swedish plural is "epost-adresser": named here, so the project's
+        # catalogue spells it, in the preview, the export and the admin alike.
+        verbose_name_plural=_("email addresses"),
     )
 )
 register_model(

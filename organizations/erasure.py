@@ -43,8 +43,8 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
-def only_admin_of(user: User) -> list[str]:
-    """A warning for each organization whose only active admin ``user`` is."""
+def _sole_admin_organization_names(user: User) -> list[str]:
+    """The organizations whose only active admin ``user`` is."""
     active_admin = Q(
         organization__memberships__role=Membership.Role.ADMIN,
         organization__memberships__status=Membership.Status.ACTIVE,
@@ -62,13 +62,31 @@ def only_admin_of(user: User) -> list[str]:
         .filter(others=0)
         .values_list("organization__name", flat=True)
     )
+    return list(lonely)
+
+
+def only_admin_of(user: User) -> list[str]:
+    """A warning to the person for each organization whose only active admin they are."""
     return [
         _(
             "You are the only admin of %(organization)s. Make another member an admin first,"
             " or the organization is left without one."
         )
         % {"organization": name}
-        for name in lonely
+        for name in _sole_admin_organization_names(user)
+    ]
+
+
+def only_admin_of_for_controller(user: User) -> list[str]:
+    """The same warnings for the controller's staff, whose erasure page asks them below who
+    succeeds the person (``successor_cases``): they decide, the person does nothing first."""
+    return [
+        _(
+            "The person is the only admin of %(organization)s. Before erasing, decide below"
+            " who becomes its admin or that it is left without one."
+        )
+        % {"organization": name}
+        for name in _sole_admin_organization_names(user)
     ]
 
 
@@ -94,8 +112,19 @@ def _memberships_end(count: int) -> str:
     ) % {"counter": count}
 
 
+def _memberships_end_for_controller(count: int) -> str:
+    return ngettext(
+        "The person's membership ends and the member register keeps it without their name,"
+        " email address or member number.",
+        "The person's %(counter)s memberships end and the member registers keep them without"
+        " their name, email address or member number.",
+        count,
+    ) % {"counter": count}
+
+
 # Lazy: the plan renders in the reader's language.
 memberships_end = lazy(_memberships_end, str)
+memberships_end_for_controller = lazy(_memberships_end_for_controller, str)
 
 
 def successor_cases(user: User) -> list[DecisionCase]:
@@ -129,10 +158,22 @@ def successor_cases(user: User) -> list[DecisionCase]:
     return cases
 
 
-register_erasure_check(ErasureCheck(name="organizations.only_admin", warnings=only_admin_of))
+register_erasure_check(
+    ErasureCheck(
+        name="organizations.only_admin",
+        warnings=only_admin_of,
+        controller_warnings=only_admin_of_for_controller,
+    )
+)
 register_erasure_decision(
     ErasureDecision(name="organizations.successor", cases=successor_cases, apply=succession_apply)
 )
 register_eraser(
-    Eraser(model=Membership, erase=end_memberships, also_removes=("user",), step=memberships_end)
+    Eraser(
+        model=Membership,
+        erase=end_memberships,
+        also_removes=("user",),
+        step=memberships_end,
+        controller_step=memberships_end_for_controller,
+    )
 )

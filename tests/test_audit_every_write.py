@@ -1064,6 +1064,7 @@ NO_PERSONAL_WRITES: dict[str, str] = {
     "gdpr.erasure_decision_cases": "reads",
     "gdpr.kept_after_erasure": "reads",
     "gdpr.attached_after_erasure": "reads",
+    "gdpr.outcome_lines": "reads",
     "gdpr.open_erasure_request": "reads",
     "gdpr.redaction_for": "reads",
     "gdpr.export_for_user": "reads",

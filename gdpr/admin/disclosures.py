@@ -288,13 +288,13 @@ class DisclosureAdmin(admin.ModelAdmin):
 
 @admin.register(RecipientNotice)
 class RecipientNoticeAdmin(ReadOnlyAdmin):
-    list_display = ["recipient_name", "recipient_email", "request", "sent_at", "error"]
+    list_display = ["recipient_name", "recipient_email", "request_link", "sent_at", "error"]
     list_filter = [("sent_at", admin.DateFieldListFilter)]
     list_select_related = ["request"]
     search_fields = ["recipient_name", "recipient_email", "=request__public_id"]
     ordering = ["-pk"]
     fields = [
-        "request",
+        "request_link",
         "recipient_name",
         "recipient_email",
         "holder_link",
@@ -303,6 +303,13 @@ class RecipientNoticeAdmin(ReadOnlyAdmin):
         "error",
     ]
     readonly_fields = fields
+
+    # The foreign key has no label of its own ("request" would show untranslated): named
+    # here, and linked to the request's page.
+    @admin.display(description=_("data-subject request"), ordering="request")
+    def request_link(self, obj: RecipientNotice) -> str:
+        url = reverse("admin:gdpr_datasubjectrequest_change", args=[obj.request_id])
+        return format_html('<a href="{}">{}</a>', url, obj.request)
 
     @admin.display(description=_("recipient in the service"))
     def holder_link(self, obj: RecipientNotice) -> str:

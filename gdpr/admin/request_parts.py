@@ -92,14 +92,14 @@ REQUEST_FIELDSETS = [
         None,
         {
             "fields": [
-                "public_id",
+                "reference",
                 "kind",
                 "status",
                 "channel",
                 "subject",
                 "subject_name",
                 "subject_email",
-                "holder",
+                "holder_display",
                 "handler",
             ]
         },
@@ -142,7 +142,7 @@ REQUEST_FIELDSETS = [
     ),
     (
         _("Answer"),
-        {"fields": ["response", "responded_at", "refusal_reason", "closed_at", "outcome"]},
+        {"fields": ["response", "responded_at", "refusal_reason", "closed_at", "outcome_display"]},
     ),
     (_("Record"), {"fields": ["created_by", "created_at"]}),
 ]

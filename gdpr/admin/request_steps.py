@@ -326,7 +326,8 @@ class RequestStepsMixin:
         # The preview is the erasure's page, shown in any status; executing it is a step.
         if not states.is_for(obj, Step.ERASURE) or obj.subject is None:
             raise Http404
-        plan = erasure.erasure_plan(obj.subject)
+        # The staff read of the person, not to them ("the person's membership ends").
+        plan = erasure.erasure_plan(obj.subject, audience=erasure.Audience.CONTROLLER)
         grounds = erasure.erasure_refusal_grounds(obj.subject)
         executable = states.erasable_with_answer(obj) and not grounds
         # A choice per case an app needs decided first (e.g. an organization's successor).
@@ -375,6 +376,8 @@ class RequestStepsMixin:
             done=gettext("The person's data has been erased and the answer sent."),
             extra={
                 "erasure_plan": plan,
+                # The button does the erasure; the title names the page.
+                "submit_label": gettext("Erase the person's data"),
                 "erasure_plan_partial": template_exists("gdpr/_erasure_plan.html"),
                 "erasure_grounds": grounds,
                 "show_form": executable,

@@ -23,7 +23,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +42,7 @@ from gdpr.admin.request_parts import (
 )
 from gdpr.admin.request_steps import RequestStepsMixin
 from gdpr.admin.request_unlinked import UnlinkedRecordsMixin, unlinked_context
+from gdpr.erasure import services as erasure
 from gdpr.models import DataSubjectRequest, MarketingChannel, RequestKind
 from gdpr.rectification import services as rectification
 from gdpr.requests import services
@@ -160,6 +161,26 @@ class DataSubjectRequestAdmin(UnlinkedRecordsMixin, RequestStepsMixin, admin.Mod
             state,
             date_format(obj.deadline),
             f" ({notes})" if notes else "",
+        )
+
+    # The public id is what the person's request page is addressed by and what the search
+    # finds: shown under a name staff can read.
+    @admin.display(description=_("request reference"))
+    def reference(self, obj: DataSubjectRequest) -> str:
+        return str(obj.public_id)
+
+    @admin.display(description=_("record holder"))
+    def holder_display(self, obj: DataSubjectRequest) -> str:
+        holder = obj.holder if obj.holder_type_id else None
+        return str(holder) if holder is not None else "—"
+
+    @admin.display(description=_("outcome"))
+    def outcome_display(self, obj: DataSubjectRequest):
+        lines = erasure.outcome_lines(obj.outcome)
+        if not lines:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((line,) for line in lines))
         )
 
     @admin.display(description=_("checked by"))

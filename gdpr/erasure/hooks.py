@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -46,6 +47,15 @@ CLAIM_BASIS = gettext_lazy(
 )
 
 
+class Audience(StrEnum):
+    """Who reads the erasure's preview: the person about their own erasure ("your
+    membership ends"), or the controller's staff about the person's ("the person's
+    membership ends"). The apps' warnings and steps are declared in both wordings."""
+
+    PERSON = "person"
+    CONTROLLER = "controller"
+
+
 def _nothing(user: User) -> Sequence[str]:
     return ()
 
@@ -59,8 +69,17 @@ class ErasureCheck:
     name: str
     # Legal grounds to keep the data that stop the erasure now (Art. 17(3)).
     refusal_grounds: Callable[[User], Sequence[str]] = _nothing
-    # What the person (and the controller) should know first; the erasure may go ahead.
+    # What the person should know first, said to them ("you are the only admin"); the
+    # erasure may go ahead.
     warnings: Callable[[User], Sequence[str]] = _nothing
+    # The same warnings for the controller's staff, who erase the person on request: of
+    # the person in the third person, and pointing at the decisions on their page rather
+    # than at what the person could do first. Required whenever ``warnings`` is given.
+    controller_warnings: Callable[[User], Sequence[str]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.warnings is not _nothing and self.controller_warnings is None:
+            raise ValueError(f"{self.name}: warnings need controller_warnings too")
 
 
 @dataclass(frozen=True)
@@ -78,8 +97,20 @@ class Eraser:
     also_removes: tuple[str, ...] = ()
     # A sentence for the preview's "at once" list, given how many of the person's rows
     # there are (called only when there are some); lazy, so it renders in the reader's
-    # language.
+    # language. Said to the person ("your membership ends").
     step: Callable[[int], LazyText] | None = None
+    # The same sentence for the controller's staff ("the person's membership ends");
+    # required with ``step``.
+    controller_step: Callable[[int], LazyText] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.step is None) != (self.controller_step is None):
+            raise ValueError(f"{self.model._meta.label}: give both step and controller_step")
+
+    def step_for(self, count: int, audience: Audience) -> LazyText | None:
+        """The step's sentence, worded for ``audience``; None when the eraser has none."""
+        step = self.controller_step if audience is Audience.CONTROLLER else self.step
+        return step(count) if step is not None else None
 
 
 @dataclass(frozen=True)
@@ -182,9 +213,15 @@ def refusal_grounds_for(user: User) -> list[str]:
     return [ground for check in _sorted_checks() for ground in check.refusal_grounds(user)]
 
 
-def warnings_for(user: User) -> list[str]:
-    """Every registered check's warnings about erasing ``user``."""
-    return [warning for check in _sorted_checks() for warning in check.warnings(user)]
+def warnings_for(user: User, audience: Audience = Audience.PERSON) -> list[str]:
+    """Every registered check's warnings about erasing ``user``, worded for ``audience``."""
+    found = []
+    for check in _sorted_checks():
+        warnings = check.warnings
+        if audience is Audience.CONTROLLER and check.controller_warnings is not None:
+            warnings = check.controller_warnings
+        found += warnings(user)
+    return found
 
 
 def eraser_for(model: type[models.Model]) -> Eraser | None:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from gdpr.declarations import ErasureStrategy, LazyText, ModelEntry, entry_for, registered_models
 from gdpr.erasure.hooks import (
     CLAIM_BASIS,
+    Audience,
     Claim,
     DecisionCase,
     ErasureDecision,
@@ -137,6 +138,13 @@ class ErasurePlan:
     # Records no key pointed at, found under the person's details and attached to their
     # request; counted among the rows above as well: {"model", "name", "count"}.
     attached: list[dict[str, Any]] = field(default_factory=list)
+    # Who reads it: the person ("you") or the controller's staff ("the person"); the
+    # apps' texts above are worded for them, the template's own by ``for_controller``.
+    audience: Audience = Audience.PERSON
+
+    @property
+    def for_controller(self) -> bool:
+        return self.audience is Audience.CONTROLLER
 
     # Only the kinds the person has records of (``items`` lists every kind).
     @property
@@ -205,13 +213,19 @@ def consent_until(today: datetime.date) -> datetime.date:
         return today.replace(year=today.year + years, day=28)
 
 
-def erasure_plan(user: User, *, today: datetime.date | None = None) -> ErasurePlan:
-    """What erasing ``user`` would do, record by record, without doing it.
+def erasure_plan(
+    user: User,
+    *,
+    today: datetime.date | None = None,
+    audience: Audience = Audience.PERSON,
+) -> ErasurePlan:
+    """What erasing ``user`` would do, record by record, without doing it; its sentences
+    worded for ``audience`` (the person, or the controller's staff erasing them).
 
     A fixed number of queries whatever the person holds: counts per model; only the kept
     records (a few vouchers and consents) are listed one by one."""
     today = today or timezone.localdate()
-    plan = ErasurePlan()
+    plan = ErasurePlan(audience=audience)
     claims = claims_for(user)
     wanted = _claimed_rows(claims)
     for entry in erased_entries():
@@ -241,7 +255,7 @@ def erasure_plan(user: User, *, today: datetime.date | None = None) -> ErasurePl
     plan.audit_entries = AuditEntry.objects.filter(audit_condition(user)).count()
     plan.admin_log_entries = LogEntry.objects.filter(admin_log_condition(user)).count()
     plan.refusal_grounds = erasure_refusal_grounds(user)
-    plan.warnings = warnings_for(user)
+    plan.warnings = warnings_for(user, audience)
     plan.decisions = decisions_for(user)
     _plan_claims(plan, claims)
     plan.attached = attached_counts(user)
@@ -328,8 +342,9 @@ def _plan_rows(plan: ErasurePlan, entry: ModelEntry, rows: models.QuerySet) -> N
                 entry.label, plural(model), Action.ANONYMISE, count, field_names(model, fields)
             )
         )
-        if count and eraser.step is not None:
-            plan.steps.append(eraser.step(count))
+        step = eraser.step_for(count, plan.audience) if count else None
+        if step is not None:
+            plan.steps.append(step)
     elif strategy is ErasureStrategy.DELETE:
         count = rows.count()
         if label_of(entry) == SESSIONS:

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from gdpr.erasure.answer import attached_after_erasure, kept_after_erasure
+from gdpr.erasure.answer import attached_after_erasure, kept_after_erasure, outcome_lines
 from gdpr.erasure.execute import (
     ErasureError,
     ErasureOutcome,
@@ -28,7 +28,7 @@ from gdpr.erasure.execute import (
     decision_field,
     erasure_execute,
 )
-from gdpr.erasure.hooks import DecisionCase, ErasureDecision, decisions_for
+from gdpr.erasure.hooks import Audience, DecisionCase, ErasureDecision, decisions_for
 from gdpr.erasure.plan import (
     ACTION_LABELS,
     Action,
@@ -48,6 +48,7 @@ from gdpr.requests.filing import request_file
 __all__ = [
     "ACTION_LABELS",
     "Action",
+    "Audience",
     "ErasureError",
     "ErasureOutcome",
     "ErasurePlan",
@@ -69,6 +70,7 @@ __all__ = [
     "erasure_refusal_grounds",
     "kept_after_erasure",
     "open_erasure_request",
+    "outcome_lines",
     "redaction_for",
 ]
 

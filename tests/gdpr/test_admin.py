@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import sys
 import types
+from html import unescape
 
 import pytest
 from django.contrib import admin
@@ -22,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from gdpr.erasure.hooks import Audience
 from gdpr.models import (
     AuditEntry,
     AuditEntryImmutable,
@@ -694,7 +696,10 @@ def erasure_stub(monkeypatch):
     calls: list = []
     grounds: list[str] = []
 
-    def erasure_plan(user):
+    audiences: list = []
+
+    def erasure_plan(user, *, audience=None):
+        audiences.append(audience)
         return f"PLAN FOR {user.pk}"
 
     def erasure_refusal_grounds(user):
@@ -716,7 +721,7 @@ def erasure_stub(monkeypatch):
         monkeypatch.setattr(gdpr, "erasure", module, raising=False)
     for function in (erasure_plan, erasure_refusal_grounds, erasure_execute):
         monkeypatch.setattr(module, function.__name__, function, raising=False)
-    return types.SimpleNamespace(calls=calls, grounds=grounds)
+    return types.SimpleNamespace(calls=calls, grounds=grounds, audiences=audiences)
 
 
 def test_the_erasure_is_previewed_then_executed_and_answered(
@@ -734,6 +739,8 @@ def test_the_erasure_is_previewed_then_executed_and_answered(
     assert response.status_code == 200
     assert response.context["erasure_plan"] == f"PLAN FOR {member.pk}"
     assert response.context["show_form"] is False
+    # The controller's page reads of the person, not to them.
+    assert erasure_stub.audiences == [Audience.CONTROLLER]
 
     services.request_verify_identity(
         request, method=IdentityMethod.SIGNED_IN, note="", actor=controller
@@ -955,3 +962,107 @@ def test_the_admin_home_flags_a_retention_job_whose_last_run_failed(controller_c
     assert "accounts.login_events" in page
     RetentionRun.objects.create(job="accounts.login_events", status=RetentionRun.Status.DONE)
     assert "gdpr-retention-alert" not in controller_client.get(home).content.decode()
+
+
+# --- What the controller reads of the person ----------------------------------------------
+
+
+def erasure_in_progress(member: User, controller: User) -> DataSubjectRequest:
+    request = services.request_file(subject=member, kind=RequestKind.ERASURE, actor=member)
+    services.request_verify_identity(
+        request, method=IdentityMethod.SIGNED_IN, note="", actor=controller
+    )
+    services.request_start(request, actor=controller)
+    return request
+
+
+def test_the_controllers_erasure_page_speaks_of_the_person_not_to_them(
+    controller_client, controller, member
+):
+    organization_with_admin(member, name="Yksin ry")
+    request = erasure_in_progress(member, controller)
+    response = controller_client.get(step_url(request, "erasure"))
+    assert response.status_code == 200
+    page = unescape(response.content.decode())
+    # The only-admin warning points at the decision right below it, not at what the person
+    # could have done first.
+    assert "The person is the only admin of Yksin ry" in page
+    assert "decide below who becomes its admin" in page
+    assert "Make another member an admin first" not in page
+    assert "The person is the only admin of Yksin ry. Who becomes its admin?" in page
+    # The plan's own sentences and the apps' steps, in the third person.
+    assert "The person's membership ends" in page
+    assert "Kept without what identifies the person" in page
+    for second_person in ("You are", "Your membership", "identifies you", "your records"):
+        assert second_person not in page
+    # The button does the erasure; the page's title only names it.
+    assert 'value="Erase the person\'s data"' in page
+    assert 'value="Erasure: preview and execution"' not in page
+    # The counts' column is headed as a count, not as a number of something.
+    assert '<th scope="col" class="num">Count</th>' in page
+    assert ">Number</th>" not in page
+
+
+def test_the_complete_page_of_an_access_request_tells_the_controller_how_the_person_downloads(
+    controller_client, controller, member
+):
+    request = services.request_file(subject=member, kind=RequestKind.ACCESS, actor=member)
+    services.request_verify_identity(
+        request, method=IdentityMethod.SIGNED_IN, note="", actor=controller
+    )
+    services.request_start(request, actor=controller)
+    now = timezone.now()
+    export = DataExport.objects.get(request=request)
+    DataExport.objects.filter(pk=export.pk).update(
+        status=DataExport.Status.READY, ready_at=now, expires_at=now + datetime.timedelta(days=7)
+    )
+    for url in (step_url(request, "complete"), change_url(request)):
+        page = unescape(controller_client.get(url).content.decode())
+        assert "The person downloads the export from their privacy page" in page
+        assert "Download the export (ZIP)" in page
+        assert "Download your data" not in page
+        assert "You will be asked to confirm your password" not in page
+
+
+def test_the_request_page_shows_readable_fields_and_outcome(controller_client, member):
+    request = DataSubjectRequestFactory(subject=member, kind=RequestKind.ERASURE)
+    DataSubjectRequest.objects.filter(pk=request.pk).update(
+        outcome={
+            "executed_at": "2026-11-02T10:15:00+00:00",
+            "summary": {
+                "deleted": {"accounts.LoginEvent": 3},
+                "anonymised": {},
+                "kept": [],
+                "held": [],
+                "files": 2,
+            },
+            "recipients_notified": 1,
+            "redaction_keys": ["deadbeefcafe"],
+        }
+    )
+    page = unescape(controller_client.get(change_url(request)).content.decode())
+    assert "Request reference" in page
+    assert str(request.public_id) in page
+    assert "Public id" not in page
+    # No holder: a dash, never "None".
+    holder = page.split("field-holder_display", 1)[1].split("</div>", 3)
+    assert "—" in "".join(holder[:3])
+    assert "None" not in "".join(holder[:3])
+    # The outcome as sentences, not as the stored JSON.
+    assert "Erased on 02.11.2026" in page
+    assert "Stored files deleted: 2." in page
+    assert "Recipients told of the erasure (Art. 19): 1." in page
+    assert '"executed_at"' not in page
+    assert "deadbeefcafe" not in page
+
+
+def test_a_recipient_notice_names_its_request_readably(controller_client, member):
+    request = DataSubjectRequestFactory(subject=member)
+    notice = RecipientNotice.objects.create(request=request, recipient_name="Club")
+    page = unescape(controller_client.get(changelist_url(RecipientNotice)).content.decode())
+    assert "column-request_link" in page
+    assert "Data-subject request" in page
+    assert change_url(request) in page
+    page = unescape(controller_client.get(change_url(notice)).content.decode())
+    assert "Data-subject request" in page
+    assert change_url(request) in page

@@ -720,3 +720,21 @@ def test_a_failed_extension_notice_is_sent_again_or_told_by_letter(
     assert "Many requests." in mailoutbox[-1].body
     with pytest.raises(RequestError, match="no extension"):
         services.request_extension_tell(request, told_by="letter", actor=controller)
+
+
+def test_an_executed_erasures_outcome_reads_as_sentences(member, controller):
+    from gdpr.erasure import services as erasure
+
+    request = file_request(member, RequestKind.ERASURE)
+    to_in_progress(request, controller)
+    erasure.erasure_execute(request, actor=controller)
+    request.refresh_from_db()
+    with translation.override("en"):
+        lines = erasure.outcome_lines(request.outcome)
+    assert lines[0].startswith("Erased on ")
+    assert any(line.startswith("Deleted: ") for line in lines)
+    assert lines[-1] == "Recipients told of the erasure (Art. 19): 0."
+    # The keyed hashes kept for redaction are not for reading.
+    for key in request.outcome["redaction_keys"]:
+        assert not any(key in line for line in lines)
+    assert erasure.outcome_lines({}) == []

@@ -19,6 +19,7 @@ from gdpr.audit import audited_models
 from gdpr.declarations import ModelEntry, classification_problems, entry_for
 from gdpr.erasure import hooks
 from gdpr.erasure.services import (
+    Audience,
     ErasureRefused,
     erasure_execute,
     erasure_plan,
@@ -66,6 +67,7 @@ def test_a_registered_checks_grounds_stop_the_erasure(restore_hooks):
             name="tests.grounds",
             refusal_grounds=lambda person: [f"Ground for {person.pk}."],
             warnings=lambda person: ["Read this first."],
+            controller_warnings=lambda person: ["The person should read this first."],
         )
     )
     ground = f"Ground for {user.pk}."
@@ -73,6 +75,10 @@ def test_a_registered_checks_grounds_stop_the_erasure(restore_hooks):
     plan = erasure_plan(user)
     assert plan.refusal_grounds == [ground]
     assert plan.warnings == ["Read this first."]
+    # The controller's staff read the same warning about the person, not to them.
+    controller_plan = erasure_plan(user, audience=Audience.CONTROLLER)
+    assert controller_plan.warnings == ["The person should read this first."]
+    assert controller_plan.for_controller and not plan.for_controller
     with pytest.raises(ErasureRefused) as refused:
         erasure_execute(erasure_request(user), actor=StaffFactory())
     assert refused.value.grounds == [ground]
@@ -119,11 +125,15 @@ def test_an_apps_eraser_runs_instead_of_the_plain_blanking(restore_hooks):
             model=Membership,
             erase=erase,
             also_removes=("user",),
-            step=lambda count: f"{count} membership(s) end.",
+            step=lambda count: f"{count} membership(s) of yours end.",
+            controller_step=lambda count: f"{count} membership(s) of the person end.",
         )
     )
     plan = erasure_plan(member)
-    assert plan.steps == ["1 membership(s) end."]
+    assert plan.steps == ["1 membership(s) of yours end."]
+    assert erasure_plan(member, audience=Audience.CONTROLLER).steps == [
+        "1 membership(s) of the person end."
+    ]
     (item,) = [i for i in plan.anonymised if i.model == "organizations.Membership"]
     assert item.count == 1
     assert str(item.fields[0]) == str(Membership._meta.get_field("user").verbose_name)
@@ -137,6 +147,35 @@ def test_an_apps_eraser_runs_instead_of_the_plain_blanking(restore_hooks):
     assert ended.user is None
     assert ended.status == Membership.Status.ENDED
     assert ended.name == ended.email == ""
+
+
+def test_an_app_declares_its_warnings_and_steps_in_both_wordings():
+    # A sentence said to the person would be shown to the controller as if they were it.
+    with pytest.raises(ValueError, match="controller_warnings"):
+        api.ErasureCheck(name="tests.one_wording", warnings=lambda person: ["You …"])
+    with pytest.raises(ValueError, match="controller_step"):
+        api.Eraser(model=Membership, erase=lambda rows, blanks: 0, step=lambda count: "You …")
+    with pytest.raises(ValueError, match="controller_step"):
+        api.Eraser(
+            model=Membership, erase=lambda rows, blanks: 0, controller_step=lambda n: "They …"
+        )
+
+
+def test_the_controller_reads_of_the_only_admin_in_the_third_person():
+    admin = UserFactory()
+    organization_with_admin(admin, name="Yksinäinen ry")
+    with translation.override("en"):
+        (person_warning,) = erasure_plan(admin).warnings
+        (warning,) = erasure_plan(admin, audience=Audience.CONTROLLER).warnings
+        (step,) = erasure_plan(admin, audience=Audience.CONTROLLER).steps
+        step = str(step)
+    assert person_warning.startswith("You are the only admin of Yksinäinen ry")
+    assert warning.startswith("The person is the only admin of Yksinäinen ry")
+    # The decision is on the controller's page, below the warning: nothing to do "first".
+    assert "decide below" in warning
+    assert "first" not in warning and "You" not in warning
+    assert step.startswith("The person's membership ends")
+    assert "your" not in step.lower()
 
 
 def test_an_eraser_needs_an_anonymising_entry(restore_hooks):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 from django.urls import reverse
 
@@ -157,3 +159,16 @@ def test_the_request_goes_through_once_the_password_is_given(client, member, pas
     assert response["Location"] == reverse(
         "gdpr:request_detail", kwargs={"public_id": request.public_id}
     )
+
+
+def test_the_members_preview_speaks_to_them(client, member):
+    # The same partial as the controller's page, in the second person here.
+    organization_with_admin(english(member), name="Yksin ry")
+    client.force_login(member)
+    html = unescape(client.get(PREVIEW_URL).content.decode())
+    assert "You are the only admin of Yksin ry. Make another member an admin first" in html
+    assert "Your membership ends" in html
+    assert "Kept without what identifies you" in html
+    assert "The person" not in html
+    assert '<th scope="col" class="num">Count</th>' in html
+    assert ">Number</th>" not in html
