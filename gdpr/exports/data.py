@@ -444,6 +444,9 @@ class RowWriter:
             if target is _user_model():
                 return _("you") if str(value) == str(self.user.pk) else _("another person")
             return self._label_of(target, value)
+        named = words.named_value(model, name, value)
+        if named is not None:
+            return named
         if model_field.choices:
             labels = {str(k): str(v) for k, v in model_field.flatchoices}
             if str(value) in labels:
@@ -592,6 +595,9 @@ def _readable(info: FieldInfo, obj: models.Model, raw: Any) -> str:
         return ""
     if isinstance(raw, bool):
         return _("Yes") if raw else _("No")
+    named = words.named_value(type(obj), info.name, raw)
+    if named is not None:
+        return named
     if info.model_field.choices:
         display = getattr(obj, f"get_{info.name}_display", None)
         if callable(display):

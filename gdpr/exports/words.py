@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils import formats, timezone
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from gdpr import declarations as registry
 from gdpr.audit import REDACTED
-from gdpr.models import Disclosure, NoticeVersion
+from gdpr.models import Consent, DataExport, Disclosure, NoticeVersion
 
 
 def thing_label(obj: models.Model) -> str:
@@ -183,3 +184,34 @@ def keys_of(model: type[models.Model], keys: set[str]) -> list[Any]:
         except ValidationError:
             continue
     return found
+
+
+def _language_name(code: str) -> str | None:
+    names = {key: str(name) for key, name in settings.LANGUAGES}
+    return names.get(code)
+
+
+def _purpose_label(key: str) -> str | None:
+    # Imported here: the consent purposes register themselves on import of the marketing
+    # services, which read the models this module's callers load first.
+    from gdpr.marketing.consents import consent_purposes
+
+    labels = {p.key: str(p.label) for p in consent_purposes()}
+    return labels.get(key)
+
+
+# Fields stored as keys without choices on the field: their words come from elsewhere.
+_NAMED: dict[tuple[type[models.Model], str], Callable[[str], str | None]] = {
+    (Consent, "purpose"): _purpose_label,
+    (Consent, "language"): _language_name,
+    (DataExport, "language"): _language_name,
+}
+
+
+def named_value(model: type[models.Model] | None, name: str, value: Any) -> str | None:
+    """The words for a stored key (a consent purpose, a language code), None if the field
+    has none."""
+    lookup = _NAMED.get((model, name)) if model is not None else None
+    if lookup is None or not isinstance(value, str):
+        return None
+    return lookup(value)
