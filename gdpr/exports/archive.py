@@ -31,7 +31,6 @@ from registry.csv_download import SafeWriter
 from registry.pdf import html_to_pdf
 
 if TYPE_CHECKING:
-    from accounts.models import User
     from gdpr.models import DataExport
 
 REPORT_TEMPLATE = "gdpr/export_report.html"
@@ -85,7 +84,7 @@ def write_archive(
         tempfile.TemporaryFile("w+", encoding="utf-8") as records,
     ):
         report_tables, record_ids = _write_records(
-            archive, records, user=user, collected=collected, entry=entry, step=step
+            archive, records, export=export, collected=collected, entry=entry, step=step
         )
         acted = list(export_data.acted_references(user, skip=record_ids))
         information = export_information.information(collected=collected, controller=controller)
@@ -149,20 +148,23 @@ def _write_records(
     archive: zipfile.ZipFile,
     records: IO[str],
     *,
-    user: User,
+    export: DataExport,
     collected: export_data.Collected,
     entry: Callable[[str], zipfile.ZipInfo],
     step: Callable[[int], None],
 ) -> tuple[list[ReportTable], dict[str, set[Any]]]:
     """Each table's rows into ``tables/<label>.csv`` and, as JSON, into ``records`` (a
     temporary file, copied into data.json once its head is known). Returns the tables for
-    the report and the ids of the person's records per table."""
+    the report and the ids of the person's records per table. The export being built is
+    left out of its own content: it is this package, not yet data about the person."""
+    user = export.subject
     tables = export_data.tables()
     report_tables: list[ReportTable] = []
     record_ids: dict[str, set[Any]] = {}
     records.write("{")
     for index, table in enumerate(tables, start=1):
-        writer = export_data.RowWriter(table, user, collected)
+        exclude = frozenset({export.pk}) if table.entry.model is type(export) else frozenset()
+        writer = export_data.RowWriter(table, user, collected, exclude=exclude)
         report, ids = _write_table(
             archive, records, table, writer.rows(user), entry, first=not report_tables
         )

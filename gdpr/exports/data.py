@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -32,6 +31,7 @@ from accounts.models import ProfileFieldSource
 from accounts.sources import DataSource
 from gdpr import declarations as registry
 from gdpr.audit import REDACTED
+from gdpr.exports import words
 from gdpr.models import AuditEntry, Disclosure, RequestEvent
 
 if TYPE_CHECKING:
@@ -123,13 +123,19 @@ class Table:
             columns.append(label)
         return columns
 
-    def queryset(self, user: User) -> models.QuerySet:
+    def queryset(self, user: User, exclude: frozenset[Any] = frozenset()) -> models.QuerySet:
         """The person's rows: one query (plus one per many-to-many field), ordered by key."""
+        # Things are named by their label, the person's other records by kind and date:
+        # both come in the same query.
         things = [
-            f.name for f in self.fields if f.kind == Kind.RELATION and f.target_role == "thing"
+            f.name
+            for f in self.fields
+            if f.kind == Kind.RELATION and f.target_role in ("thing", "record")
         ]
         many = [f.name for f in self.fields if f.kind == Kind.RELATIONS]
         queryset = self.entry.rows_for(user)
+        if exclude:
+            queryset = queryset.exclude(pk__in=exclude)
         if things:
             queryset = queryset.select_related(*things)
         if many:
@@ -230,16 +236,6 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
-def thing_label(obj: models.Model) -> str:
-    """A readable name for something that is not a person (organization, product)."""
-    name = getattr(obj, "name", None)
-    if isinstance(obj, Disclosure):
-        return obj.recipient_name
-    if isinstance(name, str):
-        return name
-    return str(obj)
-
-
 def disclosure_details(disclosure: Disclosure) -> dict[str, Any]:
     """Everything recorded about a disclosure of the person's data (Art. 15(1)(c))."""
     labels = {c.key: str(c.label) for c in registry.categories()}
@@ -289,10 +285,23 @@ class Collected:
 class RowWriter:
     """Turns the person's rows of one table into JSON values and readable text."""
 
-    def __init__(self, table: Table, user: User, collected: Collected) -> None:
+    def __init__(
+        self,
+        table: Table,
+        user: User,
+        collected: Collected,
+        *,
+        exclude: frozenset[Any] = frozenset(),
+    ) -> None:
         self.table = table
         self.user = user
         self.collected = collected
+        # Rows left out, e.g. the export being built, which is not yet part of the data.
+        self.exclude = exclude
+        # Labels of the records an audit entry or a reference names, by (model, pk);
+        # fetched once per chunk of rows, one query per model.
+        self.labels: dict[tuple[type[models.Model], str], str] = {}
+        self.references = self._reference_fields()
         self.you = _("You")
         self.other = _("Another person")
         entry = table.entry
@@ -305,8 +314,68 @@ class RowWriter:
 
     def rows(self, user: User) -> Iterator[tuple[dict[str, Any], list[tuple[str, str]], list]]:
         """(json row, readable row, csv row) for each of the person's rows, streamed."""
-        for obj in self.table.queryset(user).iterator(chunk_size=CHUNK_SIZE):
+        batch: list[models.Model] = []
+        for obj in self.table.queryset(user, self.exclude).iterator(chunk_size=CHUNK_SIZE):
+            batch.append(obj)
+            if len(batch) == CHUNK_SIZE:
+                yield from self._batch(batch)
+                batch = []
+        yield from self._batch(batch)
+
+    def _batch(self, batch: list[models.Model]) -> Iterator[tuple[Any, Any, Any]]:
+        self._fetch_labels(batch)
+        for obj in batch:
             yield self.row(obj)
+        self.labels.clear()
+
+    def _fetch_labels(self, batch: list[models.Model]) -> None:
+        """The records the audit entries' values and the stored references of this chunk
+        name, fetched with one query per model (never one per row)."""
+        wanted: dict[type[models.Model], set[str]] = {}
+        for obj in batch:
+            if isinstance(obj, AuditEntry):
+                model = words.registered_model(obj.model)
+                for name, change in (obj.changes or {}).items():
+                    target = words.related_model(model, name)
+                    if target is None or target is _user_model():
+                        continue
+                    values = change if isinstance(change, list | tuple) else [change]
+                    for value in values:
+                        if isinstance(value, int | str) and value not in ("", REDACTED):
+                            wanted.setdefault(target, set()).add(str(value))
+            for name in self.references:
+                value = getattr(obj, name)
+                match = words.RECORD_REFERENCE.match(value) if isinstance(value, str) else None
+                target = words.registered_model(match.group(1)) if match else None
+                if target is not None:
+                    wanted.setdefault(target, set()).add(match.group(2))
+        for model, keys in wanted.items():
+            record = _target_role(model) == "record"
+            for obj in model._default_manager.filter(pk__in=words.keys_of(model, keys)):
+                text = words.record_label(obj) if record else words.thing_label(obj)
+                self.labels[(model, str(obj.pk))] = text
+
+    def _reference_fields(self) -> list[str]:
+        """Text fields (not free text) that hold a stored record reference."""
+        entry = self.table.entry
+        return [
+            f.name
+            for f in self.table.fields
+            if f.kind == Kind.VALUE
+            and isinstance(f.model_field, models.CharField)
+            and not f.model_field.choices
+            and f.name not in entry.free_text
+        ]
+
+    def _label_of(self, model: type[models.Model], key: Any) -> str:
+        found = self.labels.get((model, str(key)))
+        if found is not None:
+            return found
+        # Gone since, or not fetched: its kind and number.
+        return _("%(record)s no. %(number)s") % {
+            "record": words.kind_of(model._meta.label),
+            "number": key,
+        }
 
     def row(self, obj: models.Model) -> tuple[dict[str, Any], list[tuple[str, str]], list]:
         hidden: set[str] = set()
@@ -342,7 +411,7 @@ class RowWriter:
             if "changes" in texts and "changes" not in hidden:
                 texts["changes"] = "\n".join(self._audit_sentences(obj))
             if "model" in texts:
-                texts["model"] = _record_label(obj.model)
+                texts["model"] = words.kind_of(obj.model)
 
     def _audit_sentences(self, entry: AuditEntry) -> list[str]:
         if entry.actor_id is None:
@@ -351,26 +420,61 @@ class RowWriter:
             actor = _("you")
         else:
             actor = _("another person")
+        model = words.registered_model(entry.model)
         return [
-            _change_sentence(
-                _field_label(entry.model, name),
+            words.change_sentence(
+                words.field_label(entry.model, name),
                 change,
                 actor=actor,
                 date=formats.date_format(timezone.localtime(entry.at), "SHORT_DATE_FORMAT"),
+                said=lambda value, name=name: self._said(model, name, value),
             )
             for name, change in (entry.changes or {}).items()
         ]
+
+    def _said(self, model: type[models.Model] | None, name: str, value: Any) -> str:
+        """A value the audit trail stored, as the field shows it: a choice by its label, a
+        date in the reader's format, a related record by its name, a person as "you" or
+        "another person"."""
+        model_field = words.field_of(model, name)
+        if model_field is None or isinstance(value, bool | dict | list):
+            return words.said(value)
+        if model_field.is_relation and not model_field.many_to_many:
+            target = model_field.related_model
+            if target is _user_model():
+                return _("you") if str(value) == str(self.user.pk) else _("another person")
+            return self._label_of(target, value)
+        named = words.named_value(model, name, value)
+        if named is not None:
+            return named
+        if model_field.choices:
+            labels = {str(k): str(v) for k, v in model_field.flatchoices}
+            if str(value) in labels:
+                return labels[str(value)]
+        if isinstance(model_field, models.DateField) and isinstance(value, str):
+            try:
+                parsed = datetime.datetime.fromisoformat(value)
+            except ValueError:
+                return value
+            if isinstance(model_field, models.DateTimeField):
+                return words.local(parsed)
+            return words.local(parsed.date())
+        return words.said(value)
 
     def _value(self, info: FieldInfo, obj: models.Model, hidden: set[str]):
         if info.name in hidden:
             return None, "", [""]
         if info.kind == Kind.RELATION:
             ref = self._relation(info, obj)
-            text = "" if ref is None else ref.get("label") or f"#{ref['id']}"
+            label = "" if ref is None else ref.get("label", "")
+            if ref is not None and info.target_role == "record":
+                # data.json keeps the number; the report and the CSV name the record.
+                label = words.record_label(getattr(obj, info.name))
+            text = label
             if ref is not None and "details" in ref:
                 text = _disclosure_text(ref["details"])
             cell_id = "" if ref is None or ref["id"] is None else ref["id"]
-            return ref, text, [cell_id, "" if ref is None else ref.get("label", "")]
+            return ref, text, [cell_id, label]
         if info.kind == Kind.RELATIONS:
             refs = [self._ref(info, related) for related in getattr(obj, info.name).all()]
             text = ", ".join(r.get("label") or f"#{r['id']}" for r in refs)
@@ -386,7 +490,13 @@ class RowWriter:
         if info.kind == Kind.JSON:
             dumped = "" if raw in (None, "", [], {}) else json.dumps(value, ensure_ascii=False)
             return value, dumped, [dumped]
-        return value, _readable(info, obj, raw), [_cell(value)]
+        text = _readable(info, obj, raw)
+        if info.name in self.references and isinstance(raw, str):
+            match = words.RECORD_REFERENCE.match(raw)
+            target = words.registered_model(match.group(1)) if match else None
+            if target is not None:
+                text = self._label_of(target, match.group(2))
+        return value, text, [_cell(value)]
 
     def _relation(self, info: FieldInfo, obj: models.Model) -> dict[str, Any] | None:
         pk = getattr(obj, info.model_field.attname)
@@ -411,7 +521,7 @@ class RowWriter:
         ref: dict[str, Any] = {
             "model": info.target,
             "id": plain(related.pk),
-            "label": thing_label(related),
+            "label": words.thing_label(related),
         }
         if isinstance(related, Disclosure):
             ref["details"] = details = disclosure_details(related)
@@ -469,22 +579,10 @@ class RowWriter:
             )
 
 
-def local_date(value: str | None) -> str:
-    """An ISO 8601 date or time from data.json as a date in the reader's format (5.12.2026);
-    what is not one is shown as it is."""
-    if not value:
-        return ""
-    try:
-        parsed = datetime.datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    if parsed.tzinfo is not None:
-        parsed = timezone.localtime(parsed)
-    return formats.date_format(parsed.date(), "SHORT_DATE_FORMAT")
-
-
 def _disclosure_text(details: dict[str, Any]) -> str:
-    period = local_date(details["starts_on"]) + " \u2013 " + local_date(details["ends_on"])
+    period = (
+        words.local_date(details["starts_on"]) + " \u2013 " + words.local_date(details["ends_on"])
+    )
     categories = ", ".join(c["label"] for c in details["categories"])
     return (
         f"{details['recipient']}: {details['purpose']} ({details['legal_basis']}; {period});"
@@ -492,77 +590,14 @@ def _disclosure_text(details: dict[str, Any]) -> str:
     )
 
 
-def _registered_model(label: str) -> type[models.Model] | None:
-    try:
-        return apps.get_model(label)
-    except (LookupError, ValueError):  # a model since removed keeps its raw label
-        return None
-
-
-def _record_label(label: str) -> str:
-    model = _registered_model(label)
-    if model is None:
-        return label
-    entry = registry.entry_for(model)
-    name = entry.record_name() if entry is not None else model._meta.verbose_name
-    return str(capfirst(name))
-
-
-def _field_label(label: str, name: str) -> str:
-    model = _registered_model(label)
-    entry = registry.entry_for(model) if model is not None else None
-    try:
-        if entry is not None:
-            return str(capfirst(entry.field_label(name)))
-        if model is not None:
-            return str(capfirst(model._meta.get_field(name).verbose_name))
-    except FieldDoesNotExist:
-        pass
-    return name
-
-
-def _said(value: Any) -> str:
-    """A value as the audit trail stored it (plain JSON), for a sentence."""
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def _change_sentence(field_label: str, change: Any, *, actor: str, date: str) -> str:
-    """One field's change as a sentence: what, old → new, by whom, when."""
-    values = {"field": field_label, "actor": actor, "date": date}
-    if not (isinstance(change, list | tuple) and len(change) == 2):
-        return _("%(field)s changed by %(actor)s on %(date)s") % values
-    old, new = change
-    if old == REDACTED or new == REDACTED:
-        # A secret: the trail knows it changed, never what to.
-        return _("%(field)s changed by %(actor)s on %(date)s") % values
-    if old in (None, ""):
-        if new in (None, ""):
-            return _("%(field)s changed by %(actor)s on %(date)s") % values
-        return _("%(field)s set to %(new)s by %(actor)s on %(date)s") % {
-            **values,
-            "new": _said(new),
-        }
-    if new in (None, ""):
-        return _("%(field)s cleared (was %(old)s) by %(actor)s on %(date)s") % {
-            **values,
-            "old": _said(old),
-        }
-    return _("%(field)s changed from %(old)s to %(new)s by %(actor)s on %(date)s") % {
-        **values,
-        "old": _said(old),
-        "new": _said(new),
-    }
-
-
 def _readable(info: FieldInfo, obj: models.Model, raw: Any) -> str:
     if raw is None or raw == "":
         return ""
     if isinstance(raw, bool):
         return _("Yes") if raw else _("No")
+    named = words.named_value(type(obj), info.name, raw)
+    if named is not None:
+        return named
     if info.model_field.choices:
         display = getattr(obj, f"get_{info.name}_display", None)
         if callable(display):

@@ -124,7 +124,7 @@ class DataSubjectRequest(models.Model):
     )
 
     identity_method = models.CharField(
-        _("identity verified by"), max_length=20, choices=IdentityMethod.choices, blank=True
+        _("identity verification method"), max_length=20, choices=IdentityMethod.choices, blank=True
     )
     identity_note = models.CharField(_("identity check note"), max_length=300, blank=True)
     identity_verified_at = models.DateTimeField(_("identity verified"), null=True, blank=True)

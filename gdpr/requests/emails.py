@@ -18,6 +18,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from gdpr.correspondence import log_mail
 from gdpr.models import DataSubjectRequest, RequestEvent
@@ -117,7 +118,7 @@ def notify_subject(
             subject_line=subject_line,
             body=body,
             reply_to=reply_to,
-            summary=template if record else "",
+            summary=_mail_summary(request, language) if record else "",
             record=record,
             sent_step=sent_step,
         )
@@ -167,6 +168,15 @@ def send_subject_email(
         summary=summary,
         related=request,
     )
+
+
+def _mail_summary(request: DataSubjectRequest, language: str) -> str:
+    """The communication record's summary, in the mail's language: what the mail was
+    about in words (the template's name is for the code)."""
+    with translation.override(language):
+        return gettext("Automatic message about your request: %(kind)s") % {
+            "kind": request.get_kind_display()
+        }
 
 
 # Steps a mail stands for that the request also stamps, by the field it stamps.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from gdpr.exports.data import local_date
+from gdpr.exports.words import local_date
 
 register = template.Library()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -280,3 +281,38 @@ def test_data_json_follows_the_schema_shipped_beside_it(monkeypatch, tmp_path):
     assert "$: records missing" in errors
     assert "$: unexpected surprise" in errors
     assert any(e.startswith("$.subject.id") for e in errors)
+
+
+def test_the_csv_names_every_related_row_and_the_report_no_stored_form(monkeypatch, tmp_path):
+    built = build(monkeypatch, tmp_path)
+    records = built.data["records"]
+    report = built.text("report.html")
+
+    # Every relation with a value has its label column filled: the person's own records by
+    # kind and date, things by name, people as "you" or "another person".
+    checked = 0
+    for label, table in records.items():
+        relations = [f["name"] for f in table["fields"] if f["kind"] == "relation"]
+        if not relations:
+            continue
+        rows = list(csv.reader(io.StringIO(built.text(f"tables/{label}.csv"))))
+        header = rows[0]
+        words = {f["name"]: capfirst(f["verbose_name"]) for f in table["fields"]}
+        for name in relations:
+            column = header.index(words[name]) if header.count(words[name]) == 1 else None
+            if column is None:
+                continue
+            for data_row, csv_row in zip(table["rows"], rows[1:], strict=True):
+                if data_row[name] is not None:
+                    assert csv_row[column], f"{label}.{name}: no label"
+                    checked += 1
+    assert checked > 50
+
+    # The report shows no time in its stored form, no record by bare number, and the export
+    # being built is not part of its own content.
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", report)
+    assert not re.search(r"<td>#\d+</td>", report)
+    assert not re.search(r"<td>\d+ \(\d{4}-\d\d-\d\d\)</td>", report)  # a notice version
+    exported = {r["id"] for r in records["gdpr.DataExport"]["rows"]}
+    assert str(built.export.pk) not in exported
+    assert exported  # the person's earlier export is still listed

@@ -7,21 +7,27 @@ from __future__ import annotations
 
 import csv
 import datetime
+import html
 import io
 import json
+import re
 import zipfile
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.text import capfirst
 
+from accounts.sources import DataSource
+from communications.services import communication_log_email
 from gdpr.audit import REDACTED, acting_as
 from gdpr.exports import archive as export_archive
 from gdpr.exports import data as export_data
+from gdpr.marketing.consents import EMAIL_OFFERS, consent_give
 from gdpr.models import AuditEntry, DataExport, IdentityMethod, RequestChannel, RequestKind
+from gdpr.requests.emails import _mail_summary
 from gdpr.requests.services import request_file, request_start, request_verify_identity
 
 from .distinctive import use_private_storage
@@ -199,3 +205,89 @@ def test_the_audit_trail_reads_as_sentences_of_every_kind(member, staff):
         "city": [None, "Tampere"],
         "street_address": ["Kuja 1", ""],
     }
+
+
+def report_text(files) -> str:
+    """report.html as text: tags out, entities decoded, one line per cell."""
+    body = files["report.html"].decode()
+    return html.unescape(re.sub(r"<[^>]+>", "\n", body))
+
+
+def test_an_english_report_says_every_value_as_the_pages_do(
+    member, staff, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(RECEIVED, tick=False):
+        with acting_as(member):
+            member.country = "SE"
+            member.date_of_birth = datetime.date(1999, 6, 30)
+            member.save(update_fields=["country", "date_of_birth"])
+        consent_give(
+            member, purpose=EMAIL_OFFERS, language="en", source=DataSource.SUBJECT, actor=member
+        )
+        earlier = request_file(subject=member, kind=RequestKind.RECTIFICATION, actor=member)
+        communication_log_email(
+            organization=None,
+            subject=member,
+            counterpart=member.email,
+            subject_line="Your request",
+            summary=_mail_summary(earlier, "en"),
+            related=earlier,
+        )
+    request, files = answer(member, staff, "en", django_capture_on_commit_callbacks)
+    data = json.loads(files["data.json"])
+    report = report_text(files)
+    with translation.override("en"):
+        joined = formats.date_format(
+            timezone.localtime(member.date_joined), "SHORT_DATETIME_FORMAT"
+        )
+
+    # The audit trail: choices by their label, dates as the pages write them, countries by
+    # name, people as "you" or "another person".
+    for sentence in (
+        "Date of birth changed from 17.5.1985 to 30.6.1999 by you on 5.12.2026",
+        "Country changed from Finland to Sweden by you on 5.12.2026",
+        "Preferred language changed from Finnish to English",
+        "Purpose set to Newsletters and offers by email by you on 5.12.2026",
+        "Given set to 5.12.2026 09:09 by you on 5.12.2026",
+        "Identity verified by set to another person by another person on 5.12.2026",
+        f"Date joined set to {joined} by the service",
+    ):
+        assert sentence in report, sentence
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", report)  # no ISO time in the report
+    for raw in ("set to SE ", "from FI", "set to email_offers", "from fi to en", "set to en "):
+        assert raw not in report, raw
+
+    # The request's two identity fields are told apart, in the report and the CSV.
+    assert "Identity verification method" in report
+    header = next(csv.reader(io.StringIO(files["tables/gdpr.DataSubjectRequest.csv"].decode())))
+    assert "Identity verification method" in header
+    assert "Identity verified by (number)" in header
+    assert not [column for column in header if "(identity_" in column]
+
+    # A step names its request by kind and date, in the report and in the CSV's label column.
+    step_row = csv_rows(files, "gdpr.RequestEvent")[-1]
+    assert step_row["Request (number)"] == str(request.pk)
+    assert step_row["Request"] == "Data-subject request of 5.12.2026"
+    assert f"#{request.pk}" not in report
+
+    # A mail about a request is logged in words and names the request it concerns.
+    [mail] = csv_rows(files, "communications.CommunicationRecord")
+    assert mail["Summary"] == "Automatic message about your request: Rectification (Art. 16)"
+    concerns = report.split("What it concerns", 1)[1].split("\n")
+    assert next(line for line in concerns if line.strip()) == "Data-subject request of 5.12.2026"
+
+    # The export being built is this package: not listed in itself.
+    assert "Being built" not in report
+    exports = data["records"].get("gdpr.DataExport", {"rows": []})["rows"]
+    built = DataExport.objects.get(request=request)
+    assert str(built.pk) not in {r["id"] for r in exports}
+
+    # data.json keeps the stored form.
+    changes = [e["changes"] or {} for e in data["records"]["gdpr.AuditEntry"]["rows"]]
+    assert ["FI", "SE"] in [c.get("country") for c in changes]
+    assert ["1985-05-17", "1999-06-30"] in [c.get("date_of_birth") for c in changes]
+    assert [None, "email_offers"] in [c.get("purpose") for c in changes]
+    step = data["records"]["gdpr.RequestEvent"]["rows"][-1]
+    assert step["request"] == {"model": "gdpr.DataSubjectRequest", "id": request.pk}
+    [mail_row] = data["records"]["communications.CommunicationRecord"]["rows"]
+    assert mail_row["related_object"] == f"gdpr.datasubjectrequest:{earlier.pk}"
