@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gdpr', '0013_disclosure_identifiers'),
+        ('gdpr', '0014_request_event_restriction_lifted'),
     ]
 
     operations = [
