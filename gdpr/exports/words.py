@@ -67,7 +67,7 @@ def local(value: datetime.date | datetime.datetime, *, time: bool = True) -> str
     return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
-# A stored reference to a record, "billing.invoice:42" (what a communication concerns).
+# A stored reference to a record, "<app>.<model>:<pk>" (what a communication concerns).
 RECORD_REFERENCE = re.compile(r"^([a-z_][a-z0-9_]*\.[a-z0-9_]+):(\S+)$")
 
 
