@@ -36,7 +36,7 @@ def _reason(number: int, organization: str, handed_over: object) -> str:
     ) % {
         "number": number,
         "organization": organization,
-        "date": date_format(handed_over, "j.n.Y"),
+        "date": date_format(handed_over),
     }
 
 

@@ -24,7 +24,8 @@ from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -69,7 +70,7 @@ def _can_end(contract: Contract, left_on: datetime.date) -> bool:
 def _label(contract: Contract) -> str:
     return _("Contract: %(product)s (opened %(date)s)") % {
         "product": contract.product.name,
-        "date": dateformat.format(contract.opened_on, "j.n.Y"),
+        "date": date_format(contract.opened_on),
     }
 
 

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import dateformat
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -145,7 +145,7 @@ def organization_leave(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _day(day: datetime.date) -> str:
-    return dateformat.format(day, "j.n.Y")
+    return date_format(day)
 
 
 def leaving_messages(ending: services.MembershipEnding) -> list[str]:
