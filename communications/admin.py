@@ -136,11 +136,7 @@ class CommunicationRecordAdmin(ServiceCreatedAdmin):
 
     @admin.display(description=_("with"), ordering="counterpart")
     def person(self, obj: CommunicationRecord) -> str:
-        if obj.counterpart:
-            return obj.counterpart
-        if obj.subject is None:
-            return "—"
-        return obj.subject.get_full_name() or obj.subject.email
+        return obj.with_whom or "—"
 
     @admin.display(description=_("attachment"), boolean=True)
     def has_attachment(self, obj: CommunicationRecord) -> bool:

@@ -88,3 +88,18 @@ class CommunicationRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"
+
+    @property
+    def with_whom(self) -> str:
+        """Who it was with, named one way throughout the log: the person by their name.
+
+        A mail the service sent keeps in ``counterpart`` the address it went to; a record
+        made by hand keeps what its author typed there (the person's name by default).
+        The address shows only when there is no person, or the person has no name.
+        """
+        person = self.subject
+        if self.kind == self.Kind.MANUAL and self.counterpart:
+            return self.counterpart
+        if person is not None:
+            return person.get_full_name() or person.email
+        return self.counterpart

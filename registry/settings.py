@@ -312,7 +312,8 @@ elif env_str("EMAIL_FILE_PATH"):
     # sent (a staging copy). Silenced only on this branch, so SMTP stays checked.
     SILENCED_SYSTEM_CHECKS = ["mail.E001"]
 elif DEBUG:
-    _mailer = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    # Headers and the text decoded, so the links in it can be pasted as they are.
+    _mailer = {"BACKEND": "registry.mail.ReadableConsoleEmailBackend"}
 else:
     raise ImproperlyConfigured("EMAIL_HOST (or EMAIL_FILE_PATH) is required when DEBUG is off")
 MAILERS = {"default": _mailer}

@@ -8,31 +8,27 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from accounts.services import profile_update
 from accounts.sources import DataSource
-from gdpr.api import acting_as, attach_mail_to_person, log_mail
+from gdpr.api import acting_as, attach_mail_to_person, audit_queryset_update, log_mail
+from organizations import emails, tasks
 from organizations.models import (
     Invitation,
     Membership,
     Organization,
 )
 from organizations.selectors import InvitedAddress, invited_address_on_account
-from registry.user_input import NUL_MESSAGE, has_nul, max_length
-
-if TYPE_CHECKING:
-    from accounts.models import User
-from django.core.validators import validate_email
-
-from gdpr.api import audit_queryset_update
-from organizations import emails, tasks
 from organizations.services.base import RuleError, _member_fields_from_user, _search_fields
+from registry.user_input import NUL_MESSAGE, has_nul, max_length
 
 # --- Invitations --------------------------------------------------------------------------
 
@@ -280,6 +276,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_email = invited_email
     invitation.save(update_fields=["accepted_at", "accepted_email"])
+    _profile_names_from_invitation(user=user, name=membership.name)
     membership.user = user
     membership.source = DataSource.SUBJECT
     membership.status = Membership.Status.ACTIVE
@@ -291,6 +288,37 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     membership.save()
     attach_mail_to_person(related=invitation, user=user)
     return membership
+
+
+def split_full_name(name: str) -> tuple[str, str]:
+    """First and last name from a name typed in one field: "Matti Meikäläinen" or, as
+    member lists often have it, "Meikäläinen, Matti". A single word is a first name."""
+    name = " ".join(name.split())
+    if "," in name:
+        last, _comma, first = name.partition(",")
+        return first.strip(), last.strip()
+    first, _space, last = name.rpartition(" ")
+    if not first:
+        return last, ""
+    return first, last
+
+
+def _profile_names_from_invitation(*, user: User, name: str) -> None:
+    """Give a profile with no name the one the admin typed in the invitation.
+
+    The person sees it on their profile, as typed by the organization's admin, and can
+    change it there; a name the person has already given is never replaced.
+    """
+    if not name or user.first_name or user.last_name:
+        return
+    first, last = split_full_name(name)
+    limit = max_length(User, "first_name")
+    updated = profile_update(
+        user=user,
+        data={"first_name": first[:limit], "last_name": last[: max_length(User, "last_name")]},
+        source=DataSource.ORGANIZATION_ADMIN,
+    )
+    user.first_name, user.last_name = updated.first_name, updated.last_name
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -212,6 +213,55 @@ def test_it_lists_the_organizations_records_newest_first(
     content = response.content.decode()
     assert "Lasku 1" in content
     assert elsewhere.subject_line not in content
+
+
+def cells_of_the_with_column(content: str) -> list[str]:
+    rows = re.findall(r"<tr>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>", content)
+    return [" ".join(cell.split()) for cell in rows]
+
+
+def test_it_names_the_person_the_same_way_for_mail_sent_and_records_made_by_hand(
+    admin_client, admin, organization, membership
+):
+    services.communication_record(
+        organization=organization,
+        subject=membership.user,
+        channel=CommunicationRecord.Channel.PHONE,
+        direction=CommunicationRecord.Direction.OUTGOING,
+        occurred_at=timezone.now() - datetime.timedelta(days=3),
+        summary="Soitto",
+        actor=admin,
+    )
+    services.communication_log_email(
+        organization=organization,
+        subject=membership.user,
+        counterpart="aino.member@example.fi",
+        subject_line="Lasku 1",
+    )
+    # A person with no name yet is named by their address.
+    nameless = UserFactory(email="nimeton@example.fi", first_name="", last_name="")
+    add_member(organization, nameless)
+    services.communication_log_email(
+        organization=organization,
+        subject=nameless,
+        counterpart="nimeton@example.fi",
+        subject_line="Lasku 2",
+    )
+    # Mail to someone with no account yet (an invitation): only the address is known.
+    services.communication_log_email(
+        organization=organization,
+        subject=None,
+        counterpart="kutsuttu@example.fi",
+        subject_line="Kutsu",
+    )
+    content = admin_client.get(list_url(organization)).content.decode()
+    assert cells_of_the_with_column(content) == [
+        "kutsuttu@example.fi",
+        "nimeton@example.fi",
+        "Aino Virtanen",
+        "Aino Virtanen",
+    ]
+    assert "aino.member@example.fi" not in content
 
 
 def test_it_is_linked_from_the_organizations_menu(admin_client, organization):

@@ -172,7 +172,7 @@ def test_it_offers_sign_in_and_sign_up_to_an_anonymous_visitor(client, admin, or
     assert response.status_code == 200
     content = response.content.decode()
     assert f'href="{reverse("account_login")}?next={path}"' in content
-    assert f'href="{reverse("account_signup")}?next={path}"' in content
+    assert f'href="{reverse("account_signup")}?next={path}&amp;email=' in content
     assert "Accept the invitation" not in content
 
 
@@ -320,7 +320,7 @@ def test_it_offers_the_ways_on_to_an_account_with_another_address(
     assert signed_out["Location"] == path
     content = client.get(path).content.decode()
     assert f'href="{reverse("account_login")}?next={path}"' in content
-    assert f'href="{reverse("account_signup")}?next={path}"' in content
+    assert f'href="{reverse("account_signup")}?next={path}&amp;email=' in content
 
 
 def test_it_refuses_the_invited_address_until_it_is_verified(

@@ -32,7 +32,8 @@ from gdpr.requests import services
 
 CONTROLLER = {
     "name": "Ilmailurekisteri Oy",
-    "business_id": "2468823-3",
+    # Its own: no demo organization shares it.
+    "business_id": "1414213-0",
     "street_address": "Lentäjäntie 3",
     "postal_code": "01530",
     "city": "Vantaa",
@@ -108,7 +109,9 @@ class Command(BaseCommand):
             recipient_name="Suomen Ilmailuliitto ry",
             recipient_email="jasenrekisteri@ilmailuliitto.example.fi",
             purpose="Jäsenetujen toimittaminen kerhon jäsenille",
-            legal_basis="Jäsenen suostumus",
+            # The members have given no consent to it: the club's members are the
+            # federation's members, under the terms of membership.
+            legal_basis="Jäsenyyden ehdot: kerhon jäsenet ovat liiton jäseniä (sopimus)",
             categories=["identity", "contact_details"],
             starts_on=timezone.localdate() - datetime.timedelta(days=30),
             ends_on=timezone.localdate() + datetime.timedelta(days=335),

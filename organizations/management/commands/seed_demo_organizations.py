@@ -45,6 +45,7 @@ CLUBS = [
         "data": {
             "name": "Pohjanmaan Lentokoulu Oy",
             "kind": Organization.Kind.FLIGHT_SCHOOL,
+            "business_id": "1732050-2",
             "email": "info@lentokoulu.example.fi",
             "postal_code": "65380",
             "city": "Vaasa",
