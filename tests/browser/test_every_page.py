@@ -1,0 +1,211 @@
+"""Every page the member, an organization's admin and the controller reach, in Chromium at a
+small phone's width, a common phone's and a desktop's: nothing makes the page scroll
+sideways, and a message above the page leaves the main column as wide as it was.
+
+The pages come from the URL walk's table (see ``personas.py``), so a new page is walked as
+soon as the table says who may see it. A full-page screenshot of each page at each width
+goes to ``$SCREENSHOT_DIR`` (default ``test-artifacts/screenshots/``) for a person to look
+through; the screenshots are not compared with anything.
+
+Each loaded page goes through ``check_page``: a check added to ``PAGE_CHECKS`` runs on every
+page of the walk at every width.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+from playwright.sync_api import Error as PlaywrightError
+
+from tests.gdpr.distinctive import use_private_storage
+from tests.security.world import World, build_world
+
+from .personas import PERSONAS, Persona, message_cookie, sign_in, urls_for
+
+PHONE_SMALL, PHONE, DESKTOP = 360, 390, 1280
+WIDTHS = (PHONE_SMALL, PHONE, DESKTOP)
+HEIGHTS = {PHONE_SMALL: 740, PHONE: 844, DESKTOP: 800}
+MESSAGE = "Tallennettu. Tämä viesti kertoo, että muutokset on tallennettu onnistuneesti."
+
+SCREENSHOT_DIR = Path(
+    os.environ.get("SCREENSHOT_DIR")
+    or Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+)
+
+# How wide the page is against the window, and which element sticks out furthest.
+OVERFLOW = """() => {
+  const width = window.innerWidth;
+  const scroll = document.documentElement.scrollWidth;
+  if (scroll <= width) return null;
+  let widest = null;
+  for (const el of document.body.querySelectorAll("*")) {
+    const right = el.getBoundingClientRect().right + window.scrollX;
+    if (right > width + 1 && (!widest || right > widest.right)) {
+      const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+        + (el.classList.length ? "." + [...el.classList].join(".") : "");
+      widest = {name, right: Math.round(right)};
+    }
+  }
+  return {scroll, widest};
+}"""
+# The column the page's content is in: the site's page body, or the admin's content.
+COLUMN_WIDTH = """() => {
+  const el = document.querySelector("main .page-body, #content");
+  return el ? Math.round(el.getBoundingClientRect().width) : null;
+}"""
+# The admin's kind of page (its body's classes but the model's, and its content column's),
+# or the URL for the site's own pages, each checked with a message.
+LAYOUT = """() => document.getElementById("container")
+  ? [...document.body.classList].filter((c) => !/^(app|model)-/.test(c)).sort().join(" ")
+    + " " + (document.getElementById("content") || {}).className
+  : location.href"""
+HAS_MESSAGE = """(text) => [...document.querySelectorAll(".messages, .messagelist")]
+  .some((list) => list.textContent.includes(text))"""
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One page of the walk as it is being looked at."""
+
+    persona: Persona
+    key: str  # the URL name
+    url: str
+    width: int
+    with_message: bool = False
+
+    def __str__(self) -> str:
+        message = " with a message" if self.with_message else ""
+        return f"{self.persona.name} {self.key} {self.url} at {self.width}px{message}"
+
+
+def no_sideways_scrolling(page: Page, visit: Visit) -> list[str]:
+    overflow = page.evaluate(OVERFLOW)
+    if overflow is None:
+        return []
+    widest = overflow["widest"] or {"name": "?", "right": overflow["scroll"]}
+    return [
+        f"{visit}: the page is {overflow['scroll']}px wide "
+        f"({widest['name']} reaches {widest['right']}px)"
+    ]
+
+
+PageCheck = Callable[[Page, Visit], list[str]]
+# Every check on every loaded page: each returns the problems it found.
+PAGE_CHECKS: list[PageCheck] = [no_sideways_scrolling]
+
+
+def check_page(page: Page, visit: Visit) -> list[str]:
+    """Run every check of the walk on the page loaded for ``visit``."""
+    return [problem for check in PAGE_CHECKS for problem in check(page, visit)]
+
+
+def _screenshot(page: Page, visit: Visit) -> None:
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", visit.key).strip("-")
+    path = SCREENSHOT_DIR / visit.persona.name / f"{slug}-{visit.width}.jpeg"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=path, full_page=True, type="jpeg", quality=70)
+
+
+def _look_at(page: Page, visit: Visit) -> tuple[list[str], int | None]:
+    page.set_viewport_size({"width": visit.width, "height": HEIGHTS[visit.width]})
+    problems = check_page(page, visit)
+    return problems, page.evaluate(COLUMN_WIDTH)
+
+
+def walk(page: Page, persona: Persona, urls: list[tuple[str, str]]) -> tuple[list[str], list]:
+    """Open each URL, look at it at every width, then again with a message above it."""
+    problems: list[str] = []
+    walked: list[str] = []
+    seen: set[str] = set()
+    layouts_seen: set[str] = set()
+    context = page.context
+    for key, url in urls:
+        try:
+            response = page.goto(url)
+        except PlaywrightError as error:
+            # An error answer without a body (405 to a GET of a POST-only URL) is no page.
+            if "ERR_HTTP_RESPONSE_CODE_FAILURE" not in str(error):
+                problems.append(f"{persona.name} {key} {url}: {error}")
+            # Let the browser's error page load, or it interrupts the next navigation.
+            with contextlib.suppress(PlaywrightError):
+                page.wait_for_url(re.compile(r"^chrome-error:"), timeout=5_000)
+            continue
+        if response is None or not response.ok:
+            # Refused or not there for this persona's account (the URL walk checks who
+            # may see what): nothing to look at.
+            print(f"{persona.name} {key} {url}: HTTP {response and response.status}, not walked")
+            continue
+        if "text/html" not in (response.headers.get("content-type") or ""):
+            continue
+        if page.url in seen:  # a redirect to a page already walked
+            continue
+        seen.add(page.url)
+        walked.append(key)
+        columns = {}
+        for width in WIDTHS:
+            visit = Visit(persona, key, url, width)
+            found, columns[width] = _look_at(page, visit)
+            problems += found
+            _screenshot(page, visit)
+
+        # The same page with a message above it: the message goes on top, the columns stay.
+        # The admin places messages alike on all its pages of one kind (list, form, ...):
+        # one page of each kind is enough there.
+        layout = page.evaluate(LAYOUT)
+        if layout in layouts_seen:
+            continue
+        layouts_seen.add(layout)
+        context.add_cookies([{**message_cookie(MESSAGE), "url": page.url}])
+        page.goto(page.url)
+        context.clear_cookies(name="messages")
+        if not page.evaluate(HAS_MESSAGE, MESSAGE):
+            continue
+        for width in WIDTHS:
+            visit = Visit(persona, key, url, width, with_message=True)
+            found, column = _look_at(page, visit)
+            problems += found
+            if column is not None and columns[width] is not None and column < columns[width] - 1:
+                problems.append(
+                    f"{visit}: the main column is {column}px wide, {columns[width]}px without"
+                )
+    return problems, walked
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_every_page_fits_every_width(browser: Browser, live_server, monkeypatch, tmp_path, capsys):
+    use_private_storage(monkeypatch, tmp_path)
+    world: World = build_world()
+    problems: list[str] = []
+    walked: dict[str, list[str]] = {}
+    for persona in PERSONAS:
+        context = browser.new_context(
+            base_url=live_server.url, locale="en-US", timezone_id="Europe/Helsinki"
+        )
+        context.set_default_timeout(10_000)
+        try:
+            sign_in(context, world, persona, live_server.url)
+            found, walked[persona.name] = walk(
+                context.new_page(), persona, urls_for(persona, world)
+            )
+        finally:
+            context.close()
+        problems += found
+
+    with capsys.disabled():
+        counts = ", ".join(f"{name} {len(keys)}" for name, keys in walked.items())
+        print(f"\nPages walked at {WIDTHS} px: {counts}")
+    for name, minimum in MINIMUM_PAGES.items():
+        assert len(walked[name]) >= minimum, (name, walked[name])
+    assert problems == [], "\n".join(problems)
+
+
+# The walk would pass trivially if the personas reached nothing: each sees at least these.
+MINIMUM_PAGES = {"member": 30, "org_admin": 25, "controller": 60}
