@@ -161,7 +161,7 @@ class ClaimDecisionForm(forms.Form):
         label=_("Decision note"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"}),
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Sent to the claimant with the decision."),
     )
     remove_previous_admins = forms.BooleanField(
