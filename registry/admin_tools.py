@@ -157,3 +157,22 @@ class ServiceCreatedAdmin(admin.ModelAdmin):
 
     def response_add(self, request: HttpRequest, obj: Model, post_url_continue=None):
         return super().response_add(request, self._created(request, obj), post_url_continue)
+
+
+class LabelledTabularInline(admin.TabularInline):
+    """A tabular inline whose inputs are named by their column (``aria-label``).
+
+    The table's header cells name the columns for the eye only: no ``<label>`` points at
+    the inputs in the rows, and a screen reader would announce each as a nameless field.
+    """
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class LabelledFormSet(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                for field in form.fields.values():
+                    field.widget.attrs.setdefault("aria-label", str(field.label))
+
+        return LabelledFormSet

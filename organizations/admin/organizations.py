@@ -42,6 +42,7 @@ from organizations.models import (
     OrganizationClaim,
 )
 from registry.admin_tools import (
+    LabelledTabularInline,
     ServiceCreatedAdmin,
 )
 
@@ -74,7 +75,7 @@ ORGANIZATION_FIELDSETS = [
 ]
 
 
-class BankAccountInline(admin.TabularInline):
+class BankAccountInline(LabelledTabularInline):
     model = BankAccount
     form = BankAccountForm
     readonly_fields = ["bank_name"]
