@@ -684,7 +684,7 @@ def test_the_letter_can_be_deleted_once_handled(
     request.letter.save("kirje.pdf", ContentFile(b"%PDF"), save=True)
     name = request.letter.name
     with django_capture_on_commit_callbacks(execute=True):
-        response = controller_client.post(step_url(request, "delete_letter"), {})
+        response = controller_client.post(step_url(request, "delete_letter"), {"confirm": "on"})
     assert response.status_code == 302
     assert not private_storage.exists(name)
     assert request.events.get(action=Action.LETTER_DELETED).actor == controller
