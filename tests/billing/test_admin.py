@@ -48,10 +48,15 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def post_action(client, model, action: str, objects) -> object:
+def post_action(client, model, action: str, objects, *, confirm: bool = True) -> object:
+    """Run an admin action; ``confirm`` answers the page an irreversible one asks first."""
     return client.post(
         changelist_url(model),
-        {"action": action, "_selected_action": [o.pk for o in objects]},
+        {
+            "action": action,
+            "_selected_action": [o.pk for o in objects],
+            **({"confirm": "yes"} if confirm else {}),
+        },
         follow=True,
     )
 
@@ -279,6 +284,17 @@ def test_it_credits_an_invoice(controller_client, controller, sent):
     credit_note = sent.credit_note
     assert credit_note.total == -sent.total
     assert credit_note.created_by == controller
+
+
+def test_it_asks_before_crediting(controller_client, sent):
+    response = post_action(controller_client, Invoice, "credit_invoices", [sent], confirm=False)
+    assert response.templates[0].name == "admin/confirm_action.html"
+    content = response.content.decode()
+    assert str(sent) in content
+    assert 'name="confirm" value="yes"' in content
+    sent.refresh_from_db()
+    assert sent.status == Invoice.Status.SENT
+    assert not Invoice.objects.filter(credit_note_for=sent).exists()
 
 
 def test_it_will_not_credit_a_credit_note(controller_client, sent, club_admin):
