@@ -193,7 +193,19 @@ class ContractAdmin(ReadOnlyAdmin):
         return obj.membership.name or obj.membership.email
 
     @admin.action(description=_("Terminate today"), permissions=["manage"])
-    def terminate_contracts(self, request: HttpRequest, queryset: QuerySet[Contract]) -> None:
+    def terminate_contracts(
+        self, request: HttpRequest, queryset: QuerySet[Contract]
+    ) -> TemplateResponse | None:
+        asked = confirm_action(
+            self,
+            request,
+            queryset.select_related("membership", "product"),
+            title=_("Terminate today"),
+            consequence=_("These contracts are terminated today; nothing more is billed on them:"),
+            irreversible=_("This cannot be undone: a terminated contract cannot be reopened."),
+        )
+        if asked is not None:
+            return asked
         today = timezone.localdate()
         _run_for_each(
             request,

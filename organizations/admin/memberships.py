@@ -284,7 +284,22 @@ class InvitationAdmin(admin.ModelAdmin):
         return obj.membership.organization
 
     @admin.action(description=_("Revoke invitation"), permissions=["manage"])
-    def revoke_invitations(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+    def revoke_invitations(
+        self, request: HttpRequest, queryset: QuerySet[Invitation]
+    ) -> TemplateResponse | None:
+        asked = confirm_action(
+            self,
+            request,
+            queryset.select_related("membership"),
+            title=_("Revoke invitation"),
+            consequence=_(
+                "The links in these invitations stop working and the member numbers they "
+                "reserved are freed:"
+            ),
+            irreversible=_("This cannot be undone: only a new invitation can be sent."),
+        )
+        if asked is not None:
+            return asked
         _run_for_each(
             request,
             queryset.select_related("membership"),

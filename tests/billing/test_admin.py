@@ -397,6 +397,17 @@ def test_it_shows_a_contracts_history_read_only(controller_client, membership, c
     assert 'name="quantity"' not in content
 
 
+def test_it_asks_before_terminating_a_contract(controller_client, membership):
+    contract = contract_for(membership)
+    response = post_action(
+        controller_client, Contract, "terminate_contracts", [contract], confirm=False
+    )
+    assert response.templates[0].name == "admin/confirm_action.html"
+    assert str(contract) in response.content.decode()
+    contract.refresh_from_db()
+    assert contract.terminated_on is None
+
+
 def test_it_terminates_a_contract_through_the_service(controller_client, controller, membership):
     contract = contract_for(membership)
     response = post_action(controller_client, Contract, "terminate_contracts", [contract])

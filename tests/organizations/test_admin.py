@@ -457,6 +457,15 @@ def invitation(club, club_admin) -> Invitation:
     ).invitation
 
 
+def test_it_asks_before_revoking_an_invitation(controller_client, invitation):
+    response = post_action(
+        controller_client, Invitation, "revoke_invitations", [invitation], confirm=False
+    )
+    assert response.templates[0].name == "admin/confirm_action.html"
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+
+
 def test_it_revokes_an_invitation(controller_client, invitation):
     response = post_action(controller_client, Invitation, "revoke_invitations", [invitation])
     assert messages_of(response) == ["1 invitation revoked."]
