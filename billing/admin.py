@@ -20,7 +20,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from organizations.services import RuleError
-from registry.admin_tools import EstimatedCountPaginator, ReadOnlyAdmin, search_text_results
+from registry.admin_tools import (
+    EstimatedCountPaginator,
+    ReadOnlyAdmin,
+    confirm_action,
+    search_text_results,
+)
 
 from . import services, states
 from .models import Contract, ContractEvent, Invoice, InvoiceLine, Payment, Product, Reminder
@@ -29,6 +34,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from django.http import HttpRequest
+    from django.template.response import TemplateResponse
 
 
 def _run_for_each(
@@ -187,7 +193,19 @@ class ContractAdmin(ReadOnlyAdmin):
         return obj.membership.name or obj.membership.email
 
     @admin.action(description=_("Terminate today"), permissions=["manage"])
-    def terminate_contracts(self, request: HttpRequest, queryset: QuerySet[Contract]) -> None:
+    def terminate_contracts(
+        self, request: HttpRequest, queryset: QuerySet[Contract]
+    ) -> TemplateResponse | None:
+        asked = confirm_action(
+            self,
+            request,
+            queryset.select_related("membership", "product"),
+            title=_("Terminate today"),
+            consequence=_("These contracts are terminated today; nothing more is billed on them:"),
+            irreversible=_("This cannot be undone: a terminated contract cannot be reopened."),
+        )
+        if asked is not None:
+            return asked
         today = timezone.localdate()
         _run_for_each(
             request,
@@ -357,7 +375,22 @@ class InvoiceAdmin(VoucherAdmin):
         )
 
     @admin.action(description=_("Credit (issue a credit note)"), permissions=["manage"])
-    def credit_invoices(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
+    def credit_invoices(
+        self, request: HttpRequest, queryset: QuerySet[Invoice]
+    ) -> TemplateResponse | None:
+        asked = confirm_action(
+            self,
+            request,
+            queryset,
+            title=_("Credit (issue a credit note)"),
+            consequence=_(
+                "Each of these invoices is cancelled with a credit note carrying its lines "
+                "negated; nothing on them is to be paid any more:"
+            ),
+            irreversible=_("This cannot be undone: the credit notes stay in the books."),
+        )
+        if asked is not None:
+            return asked
         _run_for_each(
             request,
             queryset,

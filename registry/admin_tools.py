@@ -1,4 +1,5 @@
-"""Helpers that keep the Django admin usable on tables of millions of rows."""
+"""Helpers for the Django admin: usable on tables of millions of rows, and asking before an
+action that cannot be undone."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 from django.utils.text import smart_split, unescape_string_literal
+
+from registry.confirmation import CONFIRM_FIELD, CONFIRM_VALUE
 
 
 def table_row_estimate(model: type[Model], *, using: str) -> int | None:
@@ -176,3 +180,30 @@ class LabelledTabularInline(admin.TabularInline):
                     field.widget.attrs.setdefault("aria-label", str(field.label))
 
         return LabelledFormSet
+
+
+def confirm_action(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    title: str,
+    consequence: str,
+    irreversible: str,
+) -> TemplateResponse | None:
+    """An admin action that cannot be undone asks first, as the admin's own "delete
+    selected" does: a page naming the selected objects and what happens to them. None once
+    the page's own POST (``confirm=yes``) comes back: the action may run."""
+    if request.POST.get(CONFIRM_FIELD) == CONFIRM_VALUE:
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "opts": modeladmin.model._meta,
+        "objects": list(queryset),
+        "action": request.POST.get("action", ""),
+        "consequence": consequence,
+        "irreversible": irreversible,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/confirm_action.html", context)

@@ -10,14 +10,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from registry.confirmation import confirmation_context, is_confirmed
 from registry.pagination import PAGE_SIZES, paginate
 from registry.user_input import query_text
 
-from .. import pdf, permissions, selectors, services, states
+from .. import money, pdf, permissions, selectors, services, states
 from ..forms import (
     EXTRA_LINES,
     MAX_LINES,
@@ -247,17 +249,59 @@ def _invoice_action(
 
 @login_required
 def invoice_credit(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
-    return _invoice_action(
+    """GET (or a POST without the confirmation): what crediting the invoice does, with the
+    credit note's text as typed. POST from that page: credit it."""
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    invoice = permissions.get_invoice_for_admin(organization, invoice_pk)
+    form = CreditForm(request.POST or None)
+    if is_confirmed(request) and form.is_valid():
+        try:
+            credit_note = services.invoice_credit(
+                invoice=invoice, reason=form.cleaned_data["reason"], actor=request.user
+            )
+        except services.RuleError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The invoice was credited: here is the credit note."))
+            return redirect("billing:invoice", pk=pk, invoice_pk=credit_note.pk)
+    elif request.method == "POST":
+        # Not confirmed yet: the text is shown again as typed, errors only once confirmed.
+        form = CreditForm(initial={"reason": request.POST.get("reason", "")[:1000]})
+    refusal = states.refusal(invoice, states.Action.CREDIT)
+    names = {
+        "number": invoice.number,
+        "name": invoice.recipient_name,
+        "total": money.format_eur(invoice.total),
+    }
+    consequences = [
+        _(
+            "Invoice %(number)s to %(name)s, %(total)s, is cancelled: a credit note with the "
+            "same lines negated is made today."
+        )
+        % names,
+        _("The invoice is no longer to be paid: no reminders or payments can be recorded on it."),
+    ]
+    return render(
         request,
-        pk,
-        invoice_pk,
-        form_class=CreditForm,
-        perform=lambda invoice, data: services.invoice_credit(
-            invoice=invoice, reason=data["reason"], actor=request.user
-        ),
-        done=_("The invoice was credited: here is the credit note."),
-        title=_("Credit the invoice"),
-        submit=_("Credit the invoice"),
+        "billing/org/invoice_credit.html",
+        {
+            "organization": organization,
+            "invoice": invoice,
+            **confirmation_context(
+                title=_("Credit invoice %(number)s") % names,
+                consequences=consequences,
+                irreversible=_(
+                    "This cannot be undone: the credit note stays in the books, and the "
+                    "invoice cannot be sent or paid again. To invoice the member again, make "
+                    "a new invoice."
+                ),
+                submit=_("Credit the invoice"),
+                action=request.path,
+                cancel=reverse("billing:invoice", args=[pk, invoice_pk]),
+                form=form,
+                blocked=str(refusal) if refusal else "",
+            ),
+        },
     )
 
 

@@ -150,6 +150,13 @@ class ConfirmForm(forms.Form):
     pass
 
 
+class LetterDeleteForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Delete the scan of the signed letter now"),
+        help_text=_("This cannot be undone: the scan cannot be restored."),
+    )
+
+
 class AssignForm(forms.Form):
     handler = forms.ModelChoiceField(
         label=_("Handler"),

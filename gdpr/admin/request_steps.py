@@ -31,6 +31,7 @@ from gdpr.admin.request_forms import (
     ErasureForm,
     ExtendForm,
     IdentityForm,
+    LetterDeleteForm,
     NoteForm,
     RectificationDecisionForm,
     RefuseForm,
@@ -312,7 +313,7 @@ class RequestStepsMixin:
             request,
             object_id,
             title=gettext("Delete the signed letter"),
-            form_class=ConfirmForm,
+            form_class=LetterDeleteForm,
             intro=gettext(
                 "The scan is deleted from storage; the request's steps keep the fact that "
                 "there was one."
@@ -369,6 +370,12 @@ class RequestStepsMixin:
             object_id,
             obj=obj,
             title=gettext("Erasure: preview and execution"),
+            intro=gettext(
+                "Executing erases the data of %(person)s as listed below and sends them the "
+                "answer. It cannot be undone: what is erased cannot be restored, and no copy "
+                "is kept."
+            )
+            % {"person": obj.subject_name or obj.subject_email or obj.subject},
             form_class=ErasureForm,
             form_kwargs={"decisions": decisions},
             initial={"response": _default_response(obj)},

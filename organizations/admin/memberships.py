@@ -21,11 +21,13 @@ from organizations.models import (
 )
 from registry.admin_tools import (
     EstimatedCountPaginator,
+    confirm_action,
     search_text_results,
 )
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
+    from django.template.response import TemplateResponse
 
 
 class RestrictionFlaggedChangeList(ChangeList):
@@ -127,7 +129,22 @@ class MembershipAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description=_("Revoke admin rights"), permissions=["manage"])
-    def revoke_admin_rights(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+    def revoke_admin_rights(
+        self, request: HttpRequest, queryset: QuerySet[Membership]
+    ) -> TemplateResponse | None:
+        asked = confirm_action(
+            self,
+            request,
+            queryset.select_related("organization"),
+            title=_("Revoke admin rights"),
+            consequence=_(
+                "These members can no longer manage their organization nor see its members' "
+                "profiles; they stay members:"
+            ),
+            irreversible=_("This cannot be undone from here: the rights have to be granted again."),
+        )
+        if asked is not None:
+            return asked
         _run_for_each(
             request,
             queryset.select_related("organization", "user"),
@@ -143,7 +160,25 @@ class MembershipAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description=_("End membership"), permissions=["manage"])
-    def end_membership(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+    def end_membership(
+        self, request: HttpRequest, queryset: QuerySet[Membership]
+    ) -> TemplateResponse | None:
+        asked = confirm_action(
+            self,
+            request,
+            queryset.select_related("organization"),
+            title=_("End membership"),
+            consequence=_(
+                "These memberships end today, with the contracts that end with them; the "
+                "organizations' admins no longer see these members' profiles:"
+            ),
+            irreversible=_(
+                "This cannot be undone: an ended membership cannot be restored, only a new "
+                "invitation sent."
+            ),
+        )
+        if asked is not None:
+            return asked
         _run_for_each(
             request,
             queryset.select_related("organization", "user"),
@@ -249,7 +284,22 @@ class InvitationAdmin(admin.ModelAdmin):
         return obj.membership.organization
 
     @admin.action(description=_("Revoke invitation"), permissions=["manage"])
-    def revoke_invitations(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+    def revoke_invitations(
+        self, request: HttpRequest, queryset: QuerySet[Invitation]
+    ) -> TemplateResponse | None:
+        asked = confirm_action(
+            self,
+            request,
+            queryset.select_related("membership"),
+            title=_("Revoke invitation"),
+            consequence=_(
+                "The links in these invitations stop working and the member numbers they "
+                "reserved are freed:"
+            ),
+            irreversible=_("This cannot be undone: only a new invitation can be sent."),
+        )
+        if asked is not None:
+            return asked
         _run_for_each(
             request,
             queryset.select_related("membership"),

@@ -6,13 +6,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+
+from registry.confirmation import confirmation_context, is_confirmed
 
 from .. import permissions, selectors, services
 from ..forms import InvitationForm, InvitationImportForm
-from ..models import Invitation
+from ..models import Invitation, Organization
 
 
 @login_required
@@ -82,8 +84,9 @@ def invitation_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    """GET (or a POST without the confirmation): what withdrawing the invitation changes.
+    POST from that page: withdraw it."""
     organization = permissions.get_organization_for_admin(request.user, pk)
     invitation = selectors.open_invitations(organization=organization).filter(pk=invitation_pk)
     invitation = invitation.first()
@@ -95,6 +98,8 @@ def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> Http
             raise Http404
         messages.error(request, _("The invitation is no longer open."))
         return redirect("organizations:invitations", pk=pk)
+    if not is_confirmed(request):
+        return _revoke_confirmation(request, organization, invitation)
     try:
         services.invitation_revoke(invitation=invitation, actor=request.user)
     except services.RuleError as error:
@@ -103,6 +108,38 @@ def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> Http
     else:
         messages.success(request, _("The invitation was withdrawn."))
     return redirect("organizations:invitations", pk=pk)
+
+
+def _revoke_confirmation(
+    request: HttpRequest, organization: Organization, invitation: Invitation
+) -> HttpResponse:
+    membership = invitation.membership
+    names = {"name": membership.name or membership.email, "email": membership.email}
+    consequences = [
+        _("The invitation sent to %(email)s is withdrawn: its link no longer works.") % names
+    ]
+    if membership.member_number:
+        consequences.append(
+            _("The member number %(number)s it reserved is freed for others.")
+            % {"number": membership.member_number}
+        )
+    return render(
+        request,
+        "organizations/confirm.html",
+        {
+            "organization": organization,
+            **confirmation_context(
+                title=_("Withdraw the invitation of %(name)s") % names,
+                consequences=consequences,
+                irreversible=_(
+                    "This cannot be undone: to invite them again, send a new invitation."
+                ),
+                submit=_("Withdraw the invitation"),
+                action=request.path,
+                cancel=reverse("organizations:invitations", args=[organization.pk]),
+            ),
+        },
+    )
 
 
 def _invitation_problem(invitation: Invitation | None) -> str:

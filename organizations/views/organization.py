@@ -9,11 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from registry.business_id import business_id_normalise
+from registry.confirmation import confirmation_context, is_confirmed
 
 from .. import permissions, selectors, services
 from ..forms import BankAccountForm, ContactPersonForm, OrganizationClaimForm, OrganizationForm
@@ -117,10 +118,11 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def organization_leave(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET: what leaving changes (what stays visible, to whom and until when; what ends).
-    POST: leave, and say again what ended and what stays."""
+    """GET (or a POST without the confirmation): what leaving changes (what stays visible,
+    to whom and until when; what ends). POST from that page: leave, and say again what
+    ended and what stays."""
     own = permissions.get_own_membership(request.user, pk)
-    if request.method != "POST":
+    if not is_confirmed(request):
         return render(
             request,
             "organizations/leave.html",
@@ -229,13 +231,46 @@ def bank_account_edit(request: HttpRequest, pk: int, account_pk: int | None = No
 
 
 @login_required
-@require_POST
 def bank_account_delete(request: HttpRequest, pk: int, account_pk: int) -> HttpResponse:
+    """GET (or a POST without the confirmation): what removing the account changes. POST
+    from that page: remove it."""
     organization = permissions.get_organization_for_admin(request.user, pk)
     account = permissions.get_owned_object(organization.bank_accounts.all(), account_pk)
-    services.bank_account_delete(account=account)
-    messages.success(request, _("The bank account was removed."))
-    return redirect("organizations:edit", pk=pk)
+    if is_confirmed(request):
+        services.bank_account_delete(account=account)
+        messages.success(request, _("The bank account was removed."))
+        return redirect("organizations:edit", pk=pk)
+    names = {"iban": account.formatted_iban, "organization": organization.name}
+    consequences = [
+        _("The bank account %(iban)s is removed from the details of %(organization)s.") % names,
+        _("Invoices already made keep the account printed on them."),
+    ]
+    if account.is_primary:
+        successor = organization.bank_accounts.exclude(pk=account.pk).order_by("pk").first()
+        consequences.append(
+            _("It is the primary account: new invoices will show %(iban)s instead.")
+            % {"iban": successor.formatted_iban}
+            if successor is not None
+            else _(
+                "It is the organization's only account: no new invoices can be made until "
+                "an account is added."
+            )
+        )
+    return render(
+        request,
+        "organizations/confirm.html",
+        {
+            "organization": organization,
+            **confirmation_context(
+                title=_("Remove the bank account %(iban)s") % names,
+                consequences=consequences,
+                irreversible=_("This cannot be undone: to use the account again, add it again."),
+                submit=_("Remove the bank account"),
+                action=request.path,
+                cancel=reverse("organizations:edit", args=[pk]),
+            ),
+        },
+    )
 
 
 @login_required
@@ -257,11 +292,37 @@ def contact_edit(request: HttpRequest, pk: int, contact_pk: int | None = None) -
 
 
 @login_required
-@require_POST
 def contact_delete(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    """GET (or a POST without the confirmation): whom removing deletes. POST from that
+    page: remove the contact person."""
     organization = permissions.get_organization_for_admin(request.user, pk)
-    services.contact_person_delete(
-        contact=permissions.get_owned_object(organization.contact_persons.all(), contact_pk)
+    contact = permissions.get_owned_object(organization.contact_persons.all(), contact_pk)
+    if is_confirmed(request):
+        services.contact_person_delete(contact=contact)
+        messages.success(request, _("The contact person was removed."))
+        return redirect("organizations:edit", pk=pk)
+    names = {"name": contact.name, "organization": organization.name}
+    return render(
+        request,
+        "organizations/confirm.html",
+        {
+            "organization": organization,
+            **confirmation_context(
+                title=_("Remove the contact person %(name)s") % names,
+                consequences=[
+                    _(
+                        "%(name)s is no longer a contact person of %(organization)s: their "
+                        "name, role, phone number and email address are deleted from the "
+                        "organization's details."
+                    )
+                    % names
+                ],
+                irreversible=_(
+                    "This cannot be undone: to have them as a contact person again, add them again."
+                ),
+                submit=_("Remove the contact person"),
+                action=request.path,
+                cancel=reverse("organizations:edit", args=[pk]),
+            ),
+        },
     )
-    messages.success(request, _("The contact person was removed."))
-    return redirect("organizations:edit", pk=pk)

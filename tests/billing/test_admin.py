@@ -48,10 +48,15 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def post_action(client, model, action: str, objects) -> object:
+def post_action(client, model, action: str, objects, *, confirm: bool = True) -> object:
+    """Run an admin action; ``confirm`` answers the page an irreversible one asks first."""
     return client.post(
         changelist_url(model),
-        {"action": action, "_selected_action": [o.pk for o in objects]},
+        {
+            "action": action,
+            "_selected_action": [o.pk for o in objects],
+            **({"confirm": "yes"} if confirm else {}),
+        },
         follow=True,
     )
 
@@ -281,6 +286,17 @@ def test_it_credits_an_invoice(controller_client, controller, sent):
     assert credit_note.created_by == controller
 
 
+def test_it_asks_before_crediting(controller_client, sent):
+    response = post_action(controller_client, Invoice, "credit_invoices", [sent], confirm=False)
+    assert response.templates[0].name == "admin/confirm_action.html"
+    content = response.content.decode()
+    assert str(sent) in content
+    assert 'name="confirm" value="yes"' in content
+    sent.refresh_from_db()
+    assert sent.status == Invoice.Status.SENT
+    assert not Invoice.objects.filter(credit_note_for=sent).exists()
+
+
 def test_it_will_not_credit_a_credit_note(controller_client, sent, club_admin):
     credit_note = services.invoice_credit(invoice=sent, actor=club_admin)
     response = post_action(controller_client, Invoice, "credit_invoices", [credit_note])
@@ -379,6 +395,17 @@ def test_it_shows_a_contracts_history_read_only(controller_client, membership, c
     assert "Opened" in content
     assert 'name="events-0-kind"' not in content
     assert 'name="quantity"' not in content
+
+
+def test_it_asks_before_terminating_a_contract(controller_client, membership):
+    contract = contract_for(membership)
+    response = post_action(
+        controller_client, Contract, "terminate_contracts", [contract], confirm=False
+    )
+    assert response.templates[0].name == "admin/confirm_action.html"
+    assert str(contract) in response.content.decode()
+    contract.refresh_from_db()
+    assert contract.terminated_on is None
 
 
 def test_it_terminates_a_contract_through_the_service(controller_client, controller, membership):

@@ -614,7 +614,8 @@ def test_it_credits_an_invoice_and_shows_the_credit_note(admin_client, organizat
     invoice = _sent(membership)
     assert admin_client.get(url("invoice_credit", organization, invoice.pk)).status_code == 200
     response = admin_client.post(
-        url("invoice_credit", organization, invoice.pk), {"reason": "Tuplalaskutus"}
+        url("invoice_credit", organization, invoice.pk),
+        {"reason": "Tuplalaskutus", "confirm": "yes"},
     )
     credit_note = Invoice.objects.get(credit_note_for=invoice)
     assert response["Location"] == url("invoice", organization, credit_note.pk)

@@ -182,7 +182,7 @@ FORM_DATA: dict[str, Callable[[World], dict]] = {
     "contract_terminate": lambda w: {"terminated_on": TODAY.isoformat(), "reason": "Testi"},
     "invoice_create": _lines,
     "invoice_send": lambda w: {},
-    "invoice_credit": lambda w: {"reason": ""},
+    "invoice_credit": lambda w: {"reason": "", "confirm": "yes"},
     "invoice_reminder": lambda w: {"sent_on": TODAY.isoformat(), "fee": "5"},
     "invoice_collection": lambda w: {"handed_over_on": TODAY.isoformat(), "agency": "Perintä"},
     "invoice_payment": lambda w: {"amount": "10", "paid_on": TODAY.isoformat()},

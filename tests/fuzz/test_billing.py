@@ -189,7 +189,8 @@ def test_it_records_a_payment_or_refuses_any_input(admin_client, organization, s
 INVOICE_ACTIONS = {
     "billing:invoice_reminder": {"sent_on": fz.date(), "fee": fz.number()},
     "billing:invoice_collection": {"handed_over_on": fz.date(), "agency": fz.text(250)},
-    "billing:invoice_credit": {"reason": fz.text(1100)},
+    # Crediting cannot be undone: only the confirmation page's own POST does it.
+    "billing:invoice_credit": {"reason": fz.text(1100), "confirm": fz.choice(["yes"])},
 }
 
 
@@ -206,7 +207,11 @@ def test_it_does_an_invoice_action_or_refuses_any_input(
     with example("billing: reminder, collection, credit"):
         before = row_counts()
         response = admin_client.post(url, posted)
-        if response.status_code != 302:
+        if name == "billing:invoice_credit" and posted.get("confirm") != "yes":
+            # Not confirmed: the confirmation page, and nothing written.
+            assert response.status_code == 200
+            assert not changed_tables(before, row_counts())
+        elif response.status_code != 302:
             assert_refused_cleanly(response, before, posted)
 
 

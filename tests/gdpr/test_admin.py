@@ -677,6 +677,17 @@ def test_assign_to_me_note_extend_and_refuse(
     assert "tietosuojavaltuutetulle" in mailoutbox[-1].body
 
 
+def test_the_letter_is_kept_until_its_deletion_is_confirmed(
+    controller_client, member, private_storage
+):
+    request = DataSubjectRequestFactory(subject=member)
+    request.letter.save("kirje.pdf", ContentFile(b"%PDF"), save=True)
+    response = controller_client.post(step_url(request, "delete_letter"), {})
+    assert response.status_code == 200
+    assert "confirm" in response.context["form"].errors
+    assert private_storage.exists(request.letter.name)
+
+
 def test_the_letter_can_be_deleted_once_handled(
     controller_client, controller, member, private_storage, django_capture_on_commit_callbacks
 ):
@@ -684,7 +695,7 @@ def test_the_letter_can_be_deleted_once_handled(
     request.letter.save("kirje.pdf", ContentFile(b"%PDF"), save=True)
     name = request.letter.name
     with django_capture_on_commit_callbacks(execute=True):
-        response = controller_client.post(step_url(request, "delete_letter"), {})
+        response = controller_client.post(step_url(request, "delete_letter"), {"confirm": "on"})
     assert response.status_code == 302
     assert not private_storage.exists(name)
     assert request.events.get(action=Action.LETTER_DELETED).actor == controller
@@ -748,6 +759,9 @@ def test_the_erasure_is_previewed_then_executed_and_answered(
     services.request_start(request, actor=controller)
     response = controller_client.post(step_url(request, "erasure"), {"response": "Done."})
     assert response.status_code == 200  # the confirmation box is required
+    assert "confirm" in response.context["form"].errors
+    # The page names whose data goes (the intro says it cannot be undone).
+    assert (request.subject_name or request.subject_email) in response.context["intro"]
     assert erasure_stub.calls == []
 
     with django_capture_on_commit_callbacks(execute=True):

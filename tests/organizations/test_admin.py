@@ -111,10 +111,15 @@ def populate(count: int) -> None:
         )
 
 
-def post_action(client, model, action: str, objects) -> object:
+def post_action(client, model, action: str, objects, *, confirm: bool = True) -> object:
+    """Run an admin action; ``confirm`` answers the page an irreversible one asks first."""
     return client.post(
         changelist_url(model),
-        {"action": action, "_selected_action": [o.pk for o in objects]},
+        {
+            "action": action,
+            "_selected_action": [o.pk for o in objects],
+            **({"confirm": "yes"} if confirm else {}),
+        },
         follow=True,
     )
 
@@ -358,6 +363,27 @@ def test_it_will_not_end_the_last_admins_membership(controller_client, club, clu
     assert admin_membership(club, club_admin).status == Membership.Status.ACTIVE
 
 
+def test_it_asks_before_ending_a_membership_or_revoking_admin_rights(
+    controller_client, club, club_admin
+):
+    membership = add_member(club)
+    for action in ("end_membership", "revoke_admin_rights"):
+        response = post_action(
+            controller_client,
+            Membership,
+            action,
+            [membership, admin_membership(club, club_admin)],
+            confirm=False,
+        )
+        assert response.templates[0].name == "admin/confirm_action.html"
+        content = response.content.decode()
+        assert str(membership) in content
+        assert f'name="action" value="{action}"' in content
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.ACTIVE
+    assert is_organization_admin(club_admin, club)
+
+
 def test_it_ends_a_membership(controller_client, club):
     membership = add_member(club)
     response = post_action(controller_client, Membership, "end_membership", [membership])
@@ -429,6 +455,15 @@ def invitation(club, club_admin) -> Invitation:
         name="Kalle Kutsuttu",
         actor=club_admin,
     ).invitation
+
+
+def test_it_asks_before_revoking_an_invitation(controller_client, invitation):
+    response = post_action(
+        controller_client, Invitation, "revoke_invitations", [invitation], confirm=False
+    )
+    assert response.templates[0].name == "admin/confirm_action.html"
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
 
 
 def test_it_revokes_an_invitation(controller_client, invitation):

@@ -473,7 +473,8 @@ def test_it_refuses_a_garbage_link(client, admin, organization, invitee, token):
 def test_it_revokes_an_invitation_and_frees_its_member_number(admin_client, admin, organization):
     new = invite(organization, admin, member_number="42")
     response = admin_client.post(
-        reverse("organizations:invitation_revoke", args=[organization.pk, new.invitation.pk])
+        reverse("organizations:invitation_revoke", args=[organization.pk, new.invitation.pk]),
+        {"confirm": "yes"},
     )
     assert response.status_code == 302
     new.invitation.refresh_from_db()

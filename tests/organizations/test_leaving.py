@@ -34,6 +34,8 @@ pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate
 
+CONFIRM = {"confirm": "yes"}
+
 
 def _day(day: datetime.date) -> str:
     return dateformat.format(day, "j.n.Y")
@@ -136,7 +138,7 @@ def test_posting_leaves_and_says_what_stays_visible_with_dates(
         actor=admin,
     )
     with translation.override("en"):
-        response = member_client.post(_leave_url(organization))
+        response = member_client.post(_leave_url(organization), CONFIRM)
     assert response.status_code == 302
     assert response.url == reverse("organizations:mine")
     membership.refresh_from_db()
@@ -160,7 +162,7 @@ def test_without_invoices_the_member_record_stays_for_the_settling_period(
     member_client, organization, membership, settings
 ):
     settings.ENDED_MEMBERSHIP_RETENTION_DAYS = 100
-    response = member_client.post(_leave_url(organization))
+    response = member_client.post(_leave_url(organization), CONFIRM)
     record = next(m for m in _messages(response) if "member list" in m)
     assert f"until {_day(TODAY() + datetime.timedelta(days=100))}" in record
     assert member_record_until(TODAY()) == TODAY() + datetime.timedelta(days=100)
@@ -169,7 +171,7 @@ def test_without_invoices_the_member_record_stays_for_the_settling_period(
 
 def test_leaving_ends_the_open_contracts(member_client, organization, membership):
     fee = contract_for(membership, product(organization, name="Membership fee"))
-    response = member_client.post(_leave_url(organization))
+    response = member_client.post(_leave_url(organization), CONFIRM)
     fee.refresh_from_db()
     assert fee.terminated_on == TODAY()
     assert fee.terminated_by == membership.user
@@ -190,7 +192,7 @@ def test_contracts_it_cannot_end_go_to_the_admins_by_email(
         opened_on=TODAY() + datetime.timedelta(days=30),
     )
     with django_capture_on_commit_callbacks(execute=True):
-        response = member_client.post(_leave_url(organization))
+        response = member_client.post(_leave_url(organization), CONFIRM)
     fee.refresh_from_db()
     hangar.refresh_from_db()
     assert fee.terminated_on == TODAY()
@@ -228,7 +230,7 @@ def test_a_contract_already_set_to_end_later_goes_to_the_admins(
     later = TODAY() + datetime.timedelta(days=60)
     billing.contract_terminate(contract=lease, terminated_on=later, reason="Notice", actor=admin)
     with django_capture_on_commit_callbacks(execute=True):
-        member_client.post(_leave_url(organization))
+        member_client.post(_leave_url(organization), CONFIRM)
     lease.refresh_from_db()
     assert lease.terminated_on == later
     assert lease.end_request_sent_at is not None
@@ -242,7 +244,7 @@ def test_an_admin_ending_a_membership_ends_its_contracts_too(
     client.force_login(admin)
     client.cookies["django_language"] = "en"
     response = client.post(
-        reverse("organizations:member_end", args=[organization.pk, membership.pk])
+        reverse("organizations:member_end", args=[organization.pk, membership.pk]), CONFIRM
     )
     fee.refresh_from_db()
     assert fee.terminated_on == TODAY()
@@ -264,7 +266,7 @@ def test_the_service_ends_contracts_whoever_calls_it(organization, membership, a
 def test_another_member_is_not_affected(member_client, organization, membership):
     other = add_member(organization, member_number="103")
     their_fee = contract_for(other, product(organization, name="Membership fee"))
-    member_client.post(_leave_url(organization))
+    member_client.post(_leave_url(organization), CONFIRM)
     other.refresh_from_db()
     their_fee.refresh_from_db()
     assert other.status == Membership.Status.ACTIVE
@@ -275,13 +277,13 @@ def test_the_page_is_404_to_someone_not_a_member(client, organization):
     outsider = UserFactory()
     client.force_login(outsider)
     assert client.get(_leave_url(organization)).status_code == 404
-    assert client.post(_leave_url(organization)).status_code == 404
+    assert client.post(_leave_url(organization), CONFIRM).status_code == 404
 
 
 def test_the_page_is_404_after_leaving(member_client, organization, membership):
-    member_client.post(_leave_url(organization))
+    member_client.post(_leave_url(organization), CONFIRM)
     assert member_client.get(_leave_url(organization)).status_code == 404
-    assert member_client.post(_leave_url(organization)).status_code == 404
+    assert member_client.post(_leave_url(organization), CONFIRM).status_code == 404
 
 
 def test_the_confirmation_page_runs_a_fixed_number_of_queries(
@@ -345,7 +347,7 @@ def test_the_entry_is_kept_until_the_last_payment_of_its_invoices(organization, 
 def test_the_message_after_leaving_says_why(member_client, organization, membership):
     invoice = invoice_for(membership, send=True)
     with translation.override("en"):
-        response = member_client.post(_leave_url(organization))
+        response = member_client.post(_leave_url(organization), CONFIRM)
     record = next(m for m in _messages(response) if "member list" in m)
     assert f"until {_day(invoice.retain_until)}" in record
     assert "bookkeeping vouchers that name the membership" in record
@@ -403,7 +405,7 @@ def test_without_open_invoices_the_page_lists_nothing_to_pay(
 def test_the_message_after_leaving_lists_the_open_invoices(member_client, organization, membership):
     invoice = invoice_for(membership, send=True)
     with translation.override("en"):
-        response = member_client.post(_leave_url(organization))
+        response = member_client.post(_leave_url(organization), CONFIRM)
     line = next(m for m in _messages(response) if "Still to be paid after leaving" in m)
     assert (
         f"Invoice {invoice.number}, {format_eur(invoice.total)}, due {_day(invoice.due_date)}"
@@ -427,7 +429,7 @@ def test_the_members_list_says_what_admins_still_see_and_until_when(
 ):
     invoice = invoice_for(membership, send=True)
     with translation.override("en"):
-        response = member_client.post(_leave_url(organization))
+        response = member_client.post(_leave_url(organization), CONFIRM)
     promised = next(m for m in _messages(response) if "member list" in m)
     for url in (reverse("organizations:mine"), reverse("accounts:my_data")):
         with translation.override("en"):
@@ -451,7 +453,7 @@ def test_the_members_list_gives_the_settling_period_without_vouchers(
     member_client, organization, membership, settings
 ):
     settings.ENDED_MEMBERSHIP_RETENTION_DAYS = 100
-    member_client.post(_leave_url(organization))
+    member_client.post(_leave_url(organization), CONFIRM)
     with translation.override("en"):
         content = member_client.get(reverse("organizations:mine")).content.decode()
     row = _ended_row(content, organization)

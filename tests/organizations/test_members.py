@@ -42,6 +42,8 @@ EXPORT_HEADER = [
 ]
 PROFILE_COLUMNS = slice(7, None)
 
+CONFIRM = {"confirm": "yes"}
+
 
 # --- Personas and the register ---------------------------------------------------------------
 
@@ -361,8 +363,8 @@ def test_it_ends_a_membership(admin_client, organization, people):
     mikko = people["mikko"]
     url = reverse("organizations:member_end", args=[organization.pk, mikko.pk])
 
-    assert admin_client.get(url).status_code == 405
-    response = admin_client.post(url)
+    assert admin_client.get(url).status_code == 200
+    response = admin_client.post(url, CONFIRM)
 
     assert response.status_code == 302
     assert response["Location"] == reverse("organizations:member", args=[organization.pk, mikko.pk])
@@ -381,7 +383,9 @@ def test_it_takes_admin_rights_away_with_the_membership(admin_client, admin, org
     mikko = people["mikko"]
     services.membership_admin_grant(membership=mikko, actor=admin)
 
-    admin_client.post(reverse("organizations:member_end", args=[organization.pk, mikko.pk]))
+    admin_client.post(
+        reverse("organizations:member_end", args=[organization.pk, mikko.pk]), CONFIRM
+    )
 
     mikko.refresh_from_db()
     assert (mikko.status, mikko.role) == (Membership.Status.ENDED, Membership.Role.MEMBER)
@@ -393,7 +397,7 @@ def test_it_takes_admin_rights_away_with_the_membership(admin_client, admin, org
 def test_it_keeps_the_last_admin(admin_client, admin, organization, people):
     aila = people["aila"]
     response = admin_client.post(
-        reverse("organizations:member_end", args=[organization.pk, aila.pk])
+        reverse("organizations:member_end", args=[organization.pk, aila.pk]), CONFIRM
     )
     assert _messages(admin_client, response) == [
         "The last admin cannot leave. Make another member an admin first."
@@ -409,7 +413,7 @@ def test_it_keeps_the_last_admin(admin_client, admin, organization, people):
 def _admin_rights(client, organization: Organization, membership: Membership, action: str):
     return client.post(
         reverse("organizations:member_admin_rights", args=[organization.pk, membership.pk]),
-        {"action": action, "back": "member"},
+        {"action": action, "back": "member", **CONFIRM},
     )
 
 
@@ -463,7 +467,7 @@ def test_it_lets_an_admin_step_down_while_another_admin_remains(
 
     response = admin_client.post(
         reverse("organizations:member_admin_rights", args=[organization.pk, aila.pk]),
-        {"action": "revoke"},
+        {"action": "revoke", **CONFIRM},
     )
 
     assert response["Location"] == reverse("organizations:detail", args=[organization.pk])

@@ -39,6 +39,8 @@ pytestmark = pytest.mark.django_db
 MINE_URL = reverse("organizations:mine")
 MY_DATA_URL = reverse("accounts:my_data")
 
+CONFIRM = {"confirm": "yes"}
+
 
 @pytest.fixture
 def member_of_org(organization) -> User:
@@ -159,7 +161,7 @@ def test_it_adds_edits_and_removes_bank_accounts(admin_client, organization):
     assert (first.is_primary, second.is_primary) == (True, False)
 
     # Deleting the primary account promotes the remaining one.
-    response = admin_client.post(url("bank_account_delete", organization.pk, first.pk))
+    response = admin_client.post(url("bank_account_delete", organization.pk, first.pk), CONFIRM)
     assert response.status_code == 302
     assert list(organization.bank_accounts.values_list("iban", "is_primary")) == [
         ("DE89370400440532013000", True)
@@ -189,7 +191,7 @@ def test_it_removes_a_non_primary_account_without_touching_the_primary(admin_cli
     other = BankAccountFactory(
         organization=organization, iban="DE89370400440532013000", is_primary=False
     )
-    admin_client.post(url("bank_account_delete", organization.pk, other.pk))
+    admin_client.post(url("bank_account_delete", organization.pk, other.pk), CONFIRM)
     assert list(organization.bank_accounts.values_list("pk", "is_primary")) == [(primary.pk, True)]
 
 
@@ -228,7 +230,7 @@ def test_it_adds_edits_and_removes_contact_persons(admin_client, organization):
     )
     assert "Varapuheenjohtaja" in admin_client.get(url("detail", organization.pk)).content.decode()
 
-    response = admin_client.post(url("contact_delete", organization.pk, contact.pk))
+    response = admin_client.post(url("contact_delete", organization.pk, contact.pk), CONFIRM)
     assert response.status_code == 302
     assert not ContactPerson.objects.exists()
 
@@ -278,7 +280,7 @@ def test_it_shows_members_their_organizations_and_admins(client, organization, m
 def test_it_lets_a_member_leave(client, admin, organization, member_of_org):
     membership = Membership.objects.get(user=member_of_org)
     client.force_login(member_of_org)
-    response = client.post(url("leave", organization.pk))
+    response = client.post(url("leave", organization.pk), CONFIRM)
     assert response.status_code == 302
     assert response["Location"] == MINE_URL
     membership.refresh_from_db()
@@ -315,7 +317,7 @@ def test_it_shows_an_active_members_profile_to_the_admin(admin_client, organizat
 
 
 def test_it_keeps_the_last_admin_from_leaving(admin_client, admin, organization):
-    response = admin_client.post(url("leave", organization.pk), follow=True)
+    response = admin_client.post(url("leave", organization.pk), CONFIRM, follow=True)
     assert response.redirect_chain[-1][0] == url("detail", organization.pk)
     assert (
         "The last admin cannot leave. Make another member an admin first."
@@ -334,7 +336,7 @@ def test_it_lets_an_admin_leave_when_another_admin_remains(
     services.membership_admin_grant(
         membership=Membership.objects.get(user=member_of_org), actor=admin
     )
-    response = admin_client.post(url("leave", organization.pk))
+    response = admin_client.post(url("leave", organization.pk), CONFIRM)
     assert response.status_code == 302
     membership = Membership.objects.get(user=admin)
     assert (membership.status, membership.role) == (Membership.Status.ENDED, Membership.Role.MEMBER)

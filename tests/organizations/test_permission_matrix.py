@@ -39,15 +39,11 @@ PERSONAL = {"get": dict.fromkeys(ROLES[1:], 200)}
 MEMBER_PAGE = {
     "get": {"member": 200, "admin": 200, "other_admin": 404, "outsider": 404, "staff": 404},
 }
-MEMBER_ACTION = {
-    "get": dict.fromkeys(ROLES[1:], 405),
-    # The admin is the organization's only admin: refused with a message, still a redirect.
-    "post": {"member": 302, "admin": 302, "other_admin": 404, "outsider": 404, "staff": 404},
-}
-# Leaving: a confirmation page (GET) for the organization's members, the action (POST).
+# Leaving: a confirmation page for the organization's members, shown again to a POST
+# without the confirmation (only the page's own form leaves).
 LEAVE = {
     "get": {"member": 200, "admin": 200, "other_admin": 404, "outsider": 404, "staff": 404},
-    "post": MEMBER_ACTION["post"],
+    "post": {"member": 200, "admin": 200, "other_admin": 404, "outsider": 404, "staff": 404},
 }
 ADMIN_PAGE = {
     "get": {"member": 404, "admin": 200, "other_admin": 404, "outsider": 404, "staff": 404},
@@ -56,6 +52,9 @@ ADMIN_ACTION = {
     "get": dict.fromkeys(ROLES[1:], 405),
     "post": {"member": 404, "admin": 302, "other_admin": 404, "outsider": 404, "staff": 404},
 }
+# An action that cannot be undone: its confirmation page, to GET and to a POST without the
+# confirmation alike.
+ADMIN_CONFIRM = {"get": ADMIN_PAGE["get"], "post": ADMIN_PAGE["get"]}
 PUBLIC = {"get": dict.fromkeys(ROLES, 200)}
 # A claim to an organization is seen by the person who filed it (the outsider) and nobody
 # else: not the organization's admins, whom the controller decides against.
@@ -73,20 +72,20 @@ MATRIX = {
     "edit": ADMIN_PAGE,
     "bank_account_add": ADMIN_PAGE,
     "bank_account_edit": ADMIN_PAGE,
-    "bank_account_delete": ADMIN_ACTION,
+    "bank_account_delete": ADMIN_CONFIRM,
     "contact_add": ADMIN_PAGE,
     "contact_edit": ADMIN_PAGE,
-    "contact_delete": ADMIN_ACTION,
+    "contact_delete": ADMIN_CONFIRM,
     "members": ADMIN_PAGE,
     "members_export": ADMIN_PAGE,
     "mailing_list": ADMIN_PAGE,
     "member": ADMIN_PAGE,
-    "member_end": ADMIN_ACTION,
+    "member_end": ADMIN_CONFIRM,
     "member_admin_rights": ADMIN_ACTION,
     "admins": ADMIN_PAGE,
     "invitations": ADMIN_PAGE,
     "invitations_import": ADMIN_PAGE,
-    "invitation_revoke": ADMIN_ACTION,
+    "invitation_revoke": ADMIN_CONFIRM,
     "invitation": PUBLIC,
     # Members' requests to correct the organization's records (decided through gdpr.api).
     "rectifications": ADMIN_PAGE,
