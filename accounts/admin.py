@@ -8,12 +8,14 @@ from allauth.usersessions.admin import UserSessionAdmin as AllauthUserSessionAdm
 from allauth.usersessions.models import UserSession
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from registry.admin_tools import EstimatedCountPaginator
+from registry.admin_tools import EstimatedCountPaginator, TranslatedPermissionsMixin
 
 from .events import profile_changed, profile_viewed
 from .models import LoginEvent, User
@@ -43,7 +45,7 @@ class UserChangeForm(DjangoUserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(TranslatedPermissionsMixin, DjangoUserAdmin):
     form = UserChangeForm
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "city", "is_staff", "is_active"]
@@ -183,6 +185,14 @@ class LoginEventAdmin(admin.ModelAdmin):
         return False
 
 
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(TranslatedPermissionsMixin, DjangoGroupAdmin):
+    """Django's, with the permissions named in the active language."""
+
+
 # allauth's own admins search ``user__username``, which this user model does not have, and
 # fetch the user row by row; re-registered with the email login and a joined user.
 admin.site.unregister(EmailAddress)
@@ -202,13 +212,40 @@ class EmailAddressAdmin(AllauthEmailAddressAdmin):
         return self.search_fields
 
 
+# allauth's second factors and sessions have no translated model or field names: named
+# here (the model options only in memory, so that no migration of allauth's follows), and
+# their columns and fields shown through displays with translated headers.
+Authenticator._meta.verbose_name = _("authenticator")
+Authenticator._meta.verbose_name_plural = _("authenticators")
+UserSession._meta.verbose_name = _("user session")
+UserSession._meta.verbose_name_plural = _("user sessions")
+
+
+def _shown(field: str, description, *, choices: bool = False):
+    """A read-only display of ``field`` under a translated header."""
+
+    @admin.display(description=description, ordering=field)
+    def show(self, obj):
+        if choices:
+            return getattr(obj, f"get_{field}_display")()
+        return getattr(obj, field)
+
+    return show
+
+
 @admin.register(Authenticator)
 class AuthenticatorAdmin(AllauthAuthenticatorAdmin):
     """Type and dates only: the secrets in ``data`` are never shown, not even to staff."""
 
     search_fields = ["user__email"]
-    fields = ["user", "type", "created_at", "last_used_at"]
-    readonly_fields = ["user", "type", "created_at", "last_used_at"]
+    list_display = ["owner", "kind", "created", "last_used"]
+    fields = ["owner", "kind", "created", "last_used"]
+    readonly_fields = ["owner", "kind", "created", "last_used"]
+
+    owner = _shown("user", _("user"))
+    kind = _shown("type", _("type"), choices=True)
+    created = _shown("created_at", _("created"))
+    last_used = _shown("last_used_at", _("last used"))
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -221,6 +258,12 @@ class AuthenticatorAdmin(AllauthAuthenticatorAdmin):
 @admin.register(UserSession)
 class UserSessionAdmin(AllauthUserSessionAdmin):
     search_fields = ["user__email", "ip"]
+    list_display = ["owner", "created", "last_seen", "address", "browser"]
+    owner = _shown("user", _("user"))
+    created = _shown("created_at", _("created"))
+    last_seen = _shown("last_seen_at", _("last seen"))
+    address = _shown("ip", _("IP address"))
+    browser = _shown("user_agent", _("browser"))
     list_select_related = ["user"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator

@@ -32,7 +32,7 @@ class DataExportAdmin(ReadOnlyAdmin):
     list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["subject", "request"]
     search_fields = ["subject__email", "=request__public_id"]
-    search_help_text = _("The person's email address or the request's public id.")
+    search_help_text = _("The person's email address or the request's reference.")
     ordering = ["-created_at"]
     fields = [
         "id",
