@@ -8,11 +8,14 @@ from allauth.usersessions.admin import UserSessionAdmin as AllauthUserSessionAdm
 from allauth.usersessions.models import UserSession
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_value
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, SetUnusablePasswordMixin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from registry.admin_tools import EstimatedCountPaginator, TranslatedPermissionsMixin
@@ -44,9 +47,19 @@ class UserChangeForm(DjangoUserChangeForm):
     source_note = forms.CharField(label=_("Note on the source"), max_length=200, required=False)
 
 
+class PasswordChangeForm(AdminPasswordChangeForm):
+    # Django's adds its warning to the help text in English, at import.
+    usable_password_help_text = format_lazy(
+        '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+        SetUnusablePasswordMixin.usable_password_help_text,
+        _("If disabled, the current password for this user will be lost."),
+    )
+
+
 @admin.register(User)
 class UserAdmin(TranslatedPermissionsMixin, DjangoUserAdmin):
     form = UserChangeForm
+    change_password_form = PasswordChangeForm
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "city", "is_staff", "is_active"]
     list_filter = ["is_staff", "is_superuser", "is_active", "preferred_language"]
@@ -228,9 +241,33 @@ def _shown(field: str, description, *, choices: bool = False):
     def show(self, obj):
         if choices:
             return getattr(obj, f"get_{field}_display")()
-        return getattr(obj, field)
+        return display_for_value(getattr(obj, field), "—")
 
     return show
+
+
+def _filter(field: str, title, kind=admin.FieldListFilter):
+    """A list filter on ``field`` under a translated title."""
+
+    class Titled(kind):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return (field, Titled)
+
+
+class UserSessionForm(forms.ModelForm):
+    class Meta:
+        model = UserSession
+        fields = ["user", "ip", "last_seen_at", "user_agent", "data"]
+        labels = {
+            "user": _("user"),
+            "ip": _("IP address"),
+            "last_seen_at": _("last seen"),
+            "user_agent": _("browser"),
+            "data": _("data"),
+        }
 
 
 @admin.register(Authenticator)
@@ -239,6 +276,11 @@ class AuthenticatorAdmin(AllauthAuthenticatorAdmin):
 
     search_fields = ["user__email"]
     list_display = ["owner", "kind", "created", "last_used"]
+    list_filter = [
+        _filter("type", _("type"), admin.ChoicesFieldListFilter),
+        _filter("created_at", _("created"), admin.DateFieldListFilter),
+        _filter("last_used_at", _("last used"), admin.DateFieldListFilter),
+    ]
     fields = ["owner", "kind", "created", "last_used"]
     readonly_fields = ["owner", "kind", "created", "last_used"]
 
@@ -259,6 +301,7 @@ class AuthenticatorAdmin(AllauthAuthenticatorAdmin):
 class UserSessionAdmin(AllauthUserSessionAdmin):
     search_fields = ["user__email", "ip"]
     list_display = ["owner", "created", "last_seen", "address", "browser"]
+    form = UserSessionForm
     owner = _shown("user", _("user"))
     created = _shown("created_at", _("created"))
     last_seen = _shown("last_seen_at", _("last seen"))
