@@ -8,12 +8,17 @@ from allauth.usersessions.admin import UserSessionAdmin as AllauthUserSessionAdm
 from allauth.usersessions.models import UserSession
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_value
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, SetUnusablePasswordMixin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from registry.admin_tools import EstimatedCountPaginator
+from registry.admin_tools import EstimatedCountPaginator, TranslatedPermissionsMixin
 
 from .events import profile_changed, profile_viewed
 from .models import LoginEvent, User
@@ -42,9 +47,19 @@ class UserChangeForm(DjangoUserChangeForm):
     source_note = forms.CharField(label=_("Note on the source"), max_length=200, required=False)
 
 
+class PasswordChangeForm(AdminPasswordChangeForm):
+    # Django's adds its warning to the help text in English, at import.
+    usable_password_help_text = format_lazy(
+        '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+        SetUnusablePasswordMixin.usable_password_help_text,
+        _("If disabled, the current password for this user will be lost."),
+    )
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(TranslatedPermissionsMixin, DjangoUserAdmin):
     form = UserChangeForm
+    change_password_form = PasswordChangeForm
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "city", "is_staff", "is_active"]
     list_filter = ["is_staff", "is_superuser", "is_active", "preferred_language"]
@@ -183,6 +198,14 @@ class LoginEventAdmin(admin.ModelAdmin):
         return False
 
 
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(TranslatedPermissionsMixin, DjangoGroupAdmin):
+    """Django's, with the permissions named in the active language."""
+
+
 # allauth's own admins search ``user__username``, which this user model does not have, and
 # fetch the user row by row; re-registered with the email login and a joined user.
 admin.site.unregister(EmailAddress)
@@ -202,13 +225,69 @@ class EmailAddressAdmin(AllauthEmailAddressAdmin):
         return self.search_fields
 
 
+# allauth's second factors and sessions have no translated model or field names: named
+# here (the model options only in memory, so that no migration of allauth's follows), and
+# their columns and fields shown through displays with translated headers.
+Authenticator._meta.verbose_name = _("authenticator")
+Authenticator._meta.verbose_name_plural = _("authenticators")
+UserSession._meta.verbose_name = _("user session")
+UserSession._meta.verbose_name_plural = _("user sessions")
+
+
+def _shown(field: str, description, *, choices: bool = False):
+    """A read-only display of ``field`` under a translated header."""
+
+    @admin.display(description=description, ordering=field)
+    def show(self, obj):
+        if choices:
+            return getattr(obj, f"get_{field}_display")()
+        return display_for_value(getattr(obj, field), "—")
+
+    return show
+
+
+def _filter(field: str, title, kind=admin.FieldListFilter):
+    """A list filter on ``field`` under a translated title."""
+
+    class Titled(kind):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return (field, Titled)
+
+
+class UserSessionForm(forms.ModelForm):
+    class Meta:
+        model = UserSession
+        fields = ["user", "ip", "last_seen_at", "user_agent", "data"]
+        labels = {
+            "user": _("user"),
+            "ip": _("IP address"),
+            "last_seen_at": _("last seen"),
+            "user_agent": _("browser"),
+            "data": _("data"),
+        }
+
+
 @admin.register(Authenticator)
 class AuthenticatorAdmin(AllauthAuthenticatorAdmin):
     """Type and dates only: the secrets in ``data`` are never shown, not even to staff."""
 
     search_fields = ["user__email"]
-    fields = ["user", "type", "created_at", "last_used_at"]
-    readonly_fields = ["user", "type", "created_at", "last_used_at"]
+    list_display = ["owner", "kind", "created", "last_used"]
+    list_filter = [
+        _filter("type", _("type"), admin.ChoicesFieldListFilter),
+        _filter("created_at", _("created"), admin.DateFieldListFilter),
+        _filter("last_used_at", _("last used"), admin.DateFieldListFilter),
+    ]
+    fields = ["owner", "kind", "created", "last_used"]
+    readonly_fields = ["owner", "kind", "created", "last_used"]
+
+    owner = _shown("user", _("user"))
+    kind = _shown("type", _("type"), choices=True)
+    created = _shown("created_at", _("created"))
+    last_used = _shown("last_used_at", _("last used"))
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -221,6 +300,13 @@ class AuthenticatorAdmin(AllauthAuthenticatorAdmin):
 @admin.register(UserSession)
 class UserSessionAdmin(AllauthUserSessionAdmin):
     search_fields = ["user__email", "ip"]
+    list_display = ["owner", "created", "last_seen", "address", "browser"]
+    form = UserSessionForm
+    owner = _shown("user", _("user"))
+    created = _shown("created_at", _("created"))
+    last_seen = _shown("last_seen_at", _("last seen"))
+    address = _shown("ip", _("IP address"))
+    browser = _shown("user_agent", _("browser"))
     list_select_related = ["user"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator

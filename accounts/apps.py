@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = _("Accounts")
+    verbose_name = _("Users")
 
     def ready(self) -> None:
         from . import my_data_sections, signals  # noqa: F401  (registers handlers and sections)

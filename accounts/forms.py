@@ -4,6 +4,7 @@ import datetime
 import re
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.mfa.webauthn.forms import AddWebAuthnForm, EditWebAuthnForm
 from django import forms
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
@@ -105,3 +106,19 @@ class SignupForm(AllauthSignupForm):
             # The same work as set_password() on a new account; the hash is thrown away.
             make_password(self.cleaned_data.get("password1"))
         return super().try_save(request)
+
+
+class AddSecurityKeyForm(AddWebAuthnForm):
+    """allauth's, with the key's name labelled in the active language."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Name")
+
+
+class EditSecurityKeyForm(EditWebAuthnForm):
+    """allauth's, with the key's name labelled in the active language."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Name")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.models import Permission
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Model, QuerySet
@@ -13,6 +14,8 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 from django.utils.text import smart_split, unescape_string_literal
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from registry.confirmation import CONFIRM_FIELD, CONFIRM_VALUE
 
@@ -207,3 +210,35 @@ def confirm_action(
         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
     }
     return TemplateResponse(request, "admin/confirm_action.html", context)
+
+
+# Django stores the names of the default permissions in English ("Can view user"): they are
+# named again here, in the active language, from the codename and the model's name.
+_PERMISSION_ACTIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """A permission as ``app | model | what it allows``, in the active language."""
+    model = permission.content_type.model_class()
+    action, _sep, model_name = permission.codename.partition("_")
+    if model is not None and action in _PERMISSION_ACTIONS and model_name == model._meta.model_name:
+        allows = _PERMISSION_ACTIONS[action] % {"model": model._meta.verbose_name}
+    else:
+        # Custom permissions are declared with a translated name.
+        allows = gettext(permission.name)
+    return f"{permission.content_type} | {allows}"
+
+
+class TranslatedPermissionsMixin:
+    """Model admins whose forms choose permissions: each named in the active language."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.related_model is Permission:
+            field.label_from_instance = permission_label
+        return field

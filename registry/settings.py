@@ -235,6 +235,11 @@ ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_str("TRUSTED_CLIENT_IP_HEADER") or None
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
+# allauth's security-key forms leave the key's name unlabelled (English "Name").
+MFA_FORMS = {
+    "add_webauthn": "accounts.forms.AddSecurityKeyForm",
+    "edit_webauthn": "accounts.forms.EditSecurityKeyForm",
+}
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Ilmailurekisteri")
 # WebAuthn needs HTTPS; on the plain-HTTP quick start browsers only allow it on localhost.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG

@@ -36,7 +36,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_filter = ["action", AuditModelFilter, ("at", admin.DateFieldListFilter), "erased"]
     list_select_related = ["actor", "subject"]
     search_fields = ["=object_id"]
-    search_help_text = _("The record's id.")
+    search_help_text = _("The record's identifier.")
     ordering = ["-at", "-pk"]
     fields = ["at", "action", "model", "object_id", "actor", "subject", "changes", "erased"]
     readonly_fields = fields

@@ -23,7 +23,7 @@ class DataExportAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at",
         "subject",
-        "request",
+        "request_display",
         "status",
         "progress_display",
         "expires_at",
@@ -32,11 +32,11 @@ class DataExportAdmin(ReadOnlyAdmin):
     list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["subject", "request"]
     search_fields = ["subject__email", "=request__public_id"]
-    search_help_text = _("The person's email address or the request's public id.")
+    search_help_text = _("The person's email address or the request's reference.")
     ordering = ["-created_at"]
     fields = [
         "id",
-        "request",
+        "request_display",
         "subject",
         "status",
         "progress_display",
@@ -57,6 +57,11 @@ class DataExportAdmin(ReadOnlyAdmin):
     class Media:
         css = {"all": [ADMIN_CSS]}
 
+    # The foreign keys to the request and the export carry no translated name: shown here.
+    @admin.display(description=_("request"), ordering="request")
+    def request_display(self, obj: DataExport) -> str:
+        return str(obj.request) if obj.request_id else "—"
+
     @admin.display(description=_("progress"))
     def progress_display(self, obj: DataExport):
         return format_html(
@@ -76,13 +81,17 @@ class DataExportAdmin(ReadOnlyAdmin):
 
 @admin.register(ExportDownload)
 class ExportDownloadAdmin(ReadOnlyAdmin):
-    list_display = ["at", "export", "downloaded_by", "ip_address"]
+    list_display = ["at", "export_display", "downloaded_by", "ip_address"]
     list_filter = [("at", admin.DateFieldListFilter)]
-    list_select_related = ["downloaded_by"]
+    list_select_related = ["downloaded_by", "export"]
     search_fields = ["downloaded_by__email"]
     ordering = ["-at"]
-    fields = ["export", "downloaded_by", "at", "ip_address"]
+    fields = ["export_display", "downloaded_by", "at", "ip_address"]
     readonly_fields = fields
+
+    @admin.display(description=_("data export"), ordering="export")
+    def export_display(self, obj: ExportDownload) -> str:
+        return str(obj.export)
 
 
 # --- Marketing bans, suppression entries, consents ----------------------------------------

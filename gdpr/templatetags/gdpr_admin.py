@@ -29,3 +29,13 @@ def gdpr_desk_counts(context: template.Context) -> dict[str, Any]:
     if user is None or not user.has_perm("gdpr.view_datasubjectrequest"):
         return {"counts": None}
     return {"counts": desk_counts()}
+
+
+@register.inclusion_tag("admin/gdpr/_records_link.html", takes_context=True)
+def gdpr_records_link(context: template.Context) -> dict[str, Any]:
+    """The records of processing (Art. 30), as a page, CSV and PDF, for who may read them."""
+    from gdpr.views.records import PERMISSION
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return {"show": user is not None and user.has_perm(PERMISSION)}

@@ -17,6 +17,7 @@ from organizations.models import (
 )
 from registry.admin_tools import (
     ReadOnlyAdmin,
+    permission_label,
     search_text_results,
 )
 
@@ -63,25 +64,44 @@ class MemberDataViewAdmin(ReadOnlyAdmin):
 class ObjectPermissionAdmin(ReadOnlyAdmin):
     """For inspection only: rights are granted and revoked by the membership actions."""
 
-    list_select_related = ["content_object", "permission"]
-    list_display = ["content_object", "permission_codename"]
+    list_select_related = ["content_object", "permission__content_type"]
+    list_display = ["organization", "permission_codename"]
     search_fields = ["content_object__name"]
     ordering = ["-id"]
+    # guardian's fields carry no translated names: each shown under one.
+    fields = ["holder", "organization", "permission_name"]
+    readonly_fields = fields
+
+    @admin.display(description=_("organization"), ordering="content_object__name")
+    def organization(self, obj: Any) -> str:
+        return str(obj.content_object)
 
     @admin.display(description=_("permission"), ordering="permission__codename")
     def permission_codename(self, obj: Any) -> str:
         return obj.permission.codename
 
+    @admin.display(description=_("permission"))
+    def permission_name(self, obj: Any) -> str:
+        return permission_label(obj.permission)
+
 
 @admin.register(OrganizationUserObjectPermission)
 class OrganizationUserObjectPermissionAdmin(ObjectPermissionAdmin):
-    list_display = ["user", *ObjectPermissionAdmin.list_display]
+    list_display = ["holder", *ObjectPermissionAdmin.list_display]
     list_select_related = ["user", *ObjectPermissionAdmin.list_select_related]
     search_fields = ["user__email", *ObjectPermissionAdmin.search_fields]
+
+    @admin.display(description=_("user"), ordering="user__email")
+    def holder(self, obj: Any) -> str:
+        return str(obj.user)
 
 
 @admin.register(OrganizationGroupObjectPermission)
 class OrganizationGroupObjectPermissionAdmin(ObjectPermissionAdmin):
-    list_display = ["group", *ObjectPermissionAdmin.list_display]
+    list_display = ["holder", *ObjectPermissionAdmin.list_display]
     list_select_related = ["group", *ObjectPermissionAdmin.list_select_related]
     search_fields = ["group__name", *ObjectPermissionAdmin.search_fields]
+
+    @admin.display(description=_("group"), ordering="group__name")
+    def holder(self, obj: Any) -> str:
+        return str(obj.group)
