@@ -986,10 +986,11 @@ def test_the_controllers_erasure_page_speaks_of_the_person_not_to_them(
     page = unescape(response.content.decode())
     # The only-admin warning points at the decision right below it, not at what the person
     # could have done first.
-    assert "The person is the only admin of Yksin ry" in page
+    assert "Aino Virtanen is the only admin of Yksin ry" in page
     assert "decide below who becomes its admin" in page
     assert "Make another member an admin first" not in page
-    assert "The person is the only admin of Yksin ry. Who becomes its admin?" in page
+    assert "Aino Virtanen is the only admin of Yksin ry. Who becomes its admin?" in page
+    assert "You are the only admin" not in page
     # The plan's own sentences and the apps' steps, in the third person.
     assert "The person's membership ends" in page
     assert "Kept without what identifies the person" in page
