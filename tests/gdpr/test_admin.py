@@ -960,6 +960,8 @@ def test_the_admin_home_flags_a_retention_job_whose_last_run_failed(controller_c
     page = controller_client.get(home).content.decode()
     assert "gdpr-retention-alert" in page
     assert "accounts.login_events" in page
+    # Where the job can be run again.
+    assert reverse("admin:gdpr_retentionrun_jobs") in page
     RetentionRun.objects.create(job="accounts.login_events", status=RetentionRun.Status.DONE)
     assert "gdpr-retention-alert" not in controller_client.get(home).content.decode()
 
