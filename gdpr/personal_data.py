@@ -533,10 +533,11 @@ register_model(
     ModelEntry(
         model=RetentionRun,
         person=None,
-        personal={},
+        personal={"started_by": "actor_trail"},
         not_personal=frozenset(
             {"id", "job", "started_at", "finished_at", "status", "counts", "error"}
         ),
+        actors={"started_by": ()},
         erasure=Erasure.none(),
     )
 )

@@ -52,3 +52,12 @@ def run_retention_jobs() -> dict[str, int]:
     from gdpr.retention.jobs import run_all_jobs
 
     return {run.job: run.total for run in run_all_jobs()}
+
+
+@shared_task(name="gdpr.tasks.run_retention_runs")
+def run_retention_runs(run_ids: list[int]) -> dict[str, int]:
+    """The retention runs the controller's staff asked for in the admin, in order, each
+    logged on its ``RetentionRun``. Idempotent: a run already carried out is skipped."""
+    from gdpr.retention.services import retention_runs_carry_out
+
+    return {run.job: run.total for run in retention_runs_carry_out(run_ids)}

@@ -82,12 +82,17 @@ def only_admin_of_for_controller(user: User) -> list[str]:
     succeeds the person (``successor_cases``): they decide, the person does nothing first."""
     return [
         _(
-            "The person is the only admin of %(organization)s. Before erasing, decide below"
+            "%(person)s is the only admin of %(organization)s. Before erasing, decide below"
             " who becomes its admin or that it is left without one."
         )
-        % {"organization": name}
+        % {"person": _named(user), "organization": name}
         for name in _sole_admin_organization_names(user)
     ]
+
+
+def _named(user: User) -> str:
+    """The person as the controller's staff know them: their name, or their address."""
+    return user.get_full_name() or user.email
 
 
 def end_memberships(rows: QuerySet, blanks: Mapping[str, Any]) -> int:
@@ -149,9 +154,9 @@ def successor_cases(user: User) -> list[DecisionCase]:
             DecisionCase(
                 key=str(organization.pk),
                 question=_(
-                    "The person is the only admin of %(organization)s. Who becomes its admin?"
+                    "%(person)s is the only admin of %(organization)s. Who becomes its admin?"
                 )
-                % {"organization": organization.name},
+                % {"person": _named(user), "organization": organization.name},
                 choices=tuple(choices),
             )
         )

@@ -1094,6 +1094,14 @@ NO_PERSONAL_WRITES: dict[str, str] = {
         "with a step of the request's log"
     ),
     "gdpr.record_detach": "deletes an attachment (NOT_AUDITED); a step of the request's log",
+    "gdpr.retention_run_start": (
+        "logs a run of a job naming the staff member who asked (an actor, about nobody); "
+        "tests/gdpr/test_retention_admin"
+    ),
+    "gdpr.retention_runs_carry_out": (
+        "runs the jobs through the runner, as the scheduled runs do; each job's purge writes "
+        "its own trail (tests/gdpr/test_jobs, test_retention_admin)"
+    ),
 }
 
 # Writes of personal data this test does not call yet, each with the reason.

@@ -97,18 +97,28 @@ def outcome_lines(outcome: dict[str, Any] | None) -> list[str]:
         )
     for item in summary.get("kept") or []:
         until = item.get("until")
-        lines.append(
-            gettext("Kept until %(date)s: %(records)s, %(count)s.")
-            % {
-                "date": datetime.date.fromisoformat(until).strftime("%d.%m.%Y") if until else "—",
-                "records": name(item.get("model", "")),
-                "count": item.get("count", 0),
-            }
-        )
+        entry = entries.get(item.get("model", ""))
+        values = {
+            "date": datetime.date.fromisoformat(until).strftime("%d.%m.%Y") if until else "—",
+            "records": name(item.get("model", "")),
+            "count": item.get("count", 0),
+        }
+        if entry is not None and entry.erasure.basis:
+            # Why the law keeps them, as the person's answer says it.
+            lines.append(
+                gettext("Kept until %(date)s: %(records)s, %(count)s. Why: %(basis)s")
+                % {**values, "basis": entry.erasure.basis}
+            )
+        else:
+            lines.append(gettext("Kept until %(date)s: %(records)s, %(count)s.") % values)
     for item in summary.get("held") or []:
         lines.append(
-            gettext("Kept, restricted, for a legal claim: %(records)s, %(count)s.")
-            % {"records": name(item.get("model", "")), "count": item.get("count", 0)}
+            gettext("Kept, restricted, for a legal claim: %(records)s, %(count)s. Why: %(basis)s")
+            % {
+                "records": name(item.get("model", "")),
+                "count": item.get("count", 0),
+                "basis": CLAIM_BASIS,
+            }
         )
     for label, count in sorted((summary.get("actor_references") or {}).items()):
         lines.append(

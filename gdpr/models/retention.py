@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,11 +26,21 @@ class RetentionRun(models.Model):
     # {"billing.Invoice": 3, ...}
     counts = models.JSONField(_("purged"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # Who asked for the run in the admin; empty for the scheduled runs.
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
 
     class Meta:
         verbose_name = _("retention run")
         verbose_name_plural = _("retention runs")
         ordering = ["-started_at"]
+        permissions = [("run_retention_jobs", _("Can run retention jobs now"))]
 
     def __str__(self) -> str:
         return f"{self.job} {self.started_at:%Y-%m-%d %H:%M}"

@@ -182,15 +182,39 @@ def failing_jobs() -> list[str]:
     )
 
 
+def job_is_running(name: str) -> bool:
+    """Whether another session holds the job's lock now (a run is under way). Takes the
+    lock and lets it go at once: it answers for this moment only, and the run itself
+    still takes the lock (a run that finds it held is logged as skipped)."""
+    if connection.vendor != "postgresql":
+        return False
+    key = _lock_key(name)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        taken = bool(cursor.fetchone()[0])
+        if taken:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+    return not taken
+
+
 def run_job(
-    name: str, *, now: datetime.datetime | None = None, raise_errors: bool = True
+    name: str,
+    *,
+    now: datetime.datetime | None = None,
+    raise_errors: bool = True,
+    run: RetentionRun | None = None,
 ) -> RetentionRun:
     """Run one job once, logged; a run that finds the job already running is logged as
     skipped and does nothing. A failure is logged on the run (and raised, unless not
-    wanted: the scheduled run of all jobs carries on with the next one)."""
+    wanted: the scheduled run of all jobs carries on with the next one). ``run``: the row
+    logged when the run was asked for (from the admin), which this run fills in."""
     retention_job = _jobs[name]
     now = now or timezone.now()
-    run = RetentionRun.objects.create(job=name, started_at=timezone.now())
+    if run is None:
+        run = RetentionRun.objects.create(job=name, started_at=timezone.now())
+    else:
+        run.started_at = timezone.now()
+        run.save(update_fields=["started_at"])
     try:
         with transaction.atomic():
             if not _take_lock(name):

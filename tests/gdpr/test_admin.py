@@ -974,6 +974,8 @@ def test_the_admin_home_flags_a_retention_job_whose_last_run_failed(controller_c
     page = controller_client.get(home).content.decode()
     assert "gdpr-retention-alert" in page
     assert "accounts.login_events" in page
+    # Where the job can be run again.
+    assert reverse("admin:gdpr_retentionrun_jobs") in page
     RetentionRun.objects.create(job="accounts.login_events", status=RetentionRun.Status.DONE)
     assert "gdpr-retention-alert" not in controller_client.get(home).content.decode()
 
@@ -1000,10 +1002,11 @@ def test_the_controllers_erasure_page_speaks_of_the_person_not_to_them(
     page = unescape(response.content.decode())
     # The only-admin warning points at the decision right below it, not at what the person
     # could have done first.
-    assert "The person is the only admin of Yksin ry" in page
+    assert "Aino Virtanen is the only admin of Yksin ry" in page
     assert "decide below who becomes its admin" in page
     assert "Make another member an admin first" not in page
-    assert "The person is the only admin of Yksin ry. Who becomes its admin?" in page
+    assert "Aino Virtanen is the only admin of Yksin ry. Who becomes its admin?" in page
+    assert "You are the only admin" not in page
     # The plan's own sentences and the apps' steps, in the third person.
     assert "The person's membership ends" in page
     assert "Kept without what identifies the person" in page

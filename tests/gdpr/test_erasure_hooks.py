@@ -97,7 +97,7 @@ def test_checks_are_read_in_the_order_of_their_names(restore_hooks):
 
 
 def test_the_only_admin_of_an_organization_is_warned():
-    admin = UserFactory()
+    admin = UserFactory(first_name="Olli", last_name="Yksinen")
     organization_with_admin(admin, name="Yksinäinen ry")
     with translation.override("fi"):
         (warning,) = erasure_plan(admin).warnings
@@ -162,7 +162,7 @@ def test_an_app_declares_its_warnings_and_steps_in_both_wordings():
 
 
 def test_the_controller_reads_of_the_only_admin_in_the_third_person():
-    admin = UserFactory()
+    admin = UserFactory(first_name="Olli", last_name="Yksinen")
     organization_with_admin(admin, name="Yksinäinen ry")
     with translation.override("en"):
         (person_warning,) = erasure_plan(admin).warnings
@@ -170,7 +170,7 @@ def test_the_controller_reads_of_the_only_admin_in_the_third_person():
         (step,) = erasure_plan(admin, audience=Audience.CONTROLLER).steps
         step = str(step)
     assert person_warning.startswith("You are the only admin of Yksinäinen ry")
-    assert warning.startswith("The person is the only admin of Yksinäinen ry")
+    assert warning.startswith("Olli Yksinen is the only admin of Yksinäinen ry")
     # The decision is on the controller's page, below the warning: nothing to do "first".
     assert "decide below" in warning
     assert "first" not in warning and "You" not in warning
