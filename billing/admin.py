@@ -320,7 +320,7 @@ class InvoiceAdmin(VoucherAdmin):
     """Read-only: an issued voucher shows what was sent. Actions send and credit it."""
 
     list_display = [
-        "number",
+        "number_or_draft",
         "organization",
         "recipient_name",
         "kind",
@@ -352,6 +352,11 @@ class InvoiceAdmin(VoucherAdmin):
     def has_manage_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("billing.change_invoice")
 
+    @admin.display(description=_("invoice number"), ordering="number")
+    def number_or_draft(self, obj: Invoice) -> str:
+        # A draft gets its number when it is sent.
+        return obj.number_display
+
     @admin.display(description=_("kind"), ordering="credit_note_for")
     def kind(self, obj: Invoice) -> str:
         return _("Credit note") if obj.credit_note_for_id else _("Invoice")
@@ -368,7 +373,7 @@ class InvoiceAdmin(VoucherAdmin):
             request,
             queryset,
             lambda i: services.invoice_send(invoice=i, actor=request.user),
-            label=lambda i: _("Invoice %(number)s") % {"number": i.number},
+            label=lambda i: _("Invoice %(number)s") % {"number": i.number_display},
             done=lambda n: (
                 ngettext("%(count)d invoice sent.", "%(count)d invoices sent.", n) % {"count": n}
             ),
@@ -395,7 +400,7 @@ class InvoiceAdmin(VoucherAdmin):
             request,
             queryset,
             lambda i: services.invoice_credit(invoice=i, actor=request.user),
-            label=lambda i: _("Invoice %(number)s") % {"number": i.number},
+            label=lambda i: _("Invoice %(number)s") % {"number": i.number_display},
             done=lambda n: (
                 ngettext("%(count)d invoice credited.", "%(count)d invoices credited.", n)
                 % {"count": n}

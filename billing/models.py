@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Membership, Organization
@@ -169,7 +170,9 @@ class Invoice(models.Model):
     membership = models.ForeignKey(
         Membership, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("member")
     )
-    number = models.PositiveIntegerField(_("invoice number"))
+    # Given when the invoice is issued (sent, or a credit note made), never to a draft: the
+    # series of issued invoices has no gaps, whatever drafts are discarded in between.
+    number = models.PositiveIntegerField(_("invoice number"), null=True, blank=True)
     credit_note_for = models.OneToOneField(
         "self",
         on_delete=models.PROTECT,
@@ -183,7 +186,8 @@ class Invoice(models.Model):
     )
     issue_date = models.DateField(_("issue date"))
     due_date = models.DateField(_("due date"))
-    reference = models.CharField(_("reference number"), max_length=20)
+    # Derived from the number: empty on a draft.
+    reference = models.CharField(_("reference number"), max_length=20, blank=True)
     recipient_name = models.CharField(_("recipient"), max_length=300)
     recipient_address = models.TextField(_("recipient's address"), blank=True)
     recipient_email = models.EmailField(_("recipient's email address"), blank=True)
@@ -212,13 +216,22 @@ class Invoice(models.Model):
     class Meta:
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
-        ordering = ["-number"]
+        ordering = [models.F("number").desc(nulls_first=True), "-id"]
         constraints = [
+            # NULLs are distinct: any number of drafts, each issued number once.
             models.UniqueConstraint(
                 fields=["organization", "number"], name="invoice_org_number_unique"
             ),
             models.UniqueConstraint(
-                fields=["organization", "reference"], name="invoice_org_reference_unique"
+                fields=["organization", "reference"],
+                condition=~models.Q(reference=""),
+                name="invoice_org_reference_unique",
+            ),
+            # Only a draft may be without a number (and its reference): an issued one has both.
+            models.CheckConstraint(
+                condition=models.Q(status="draft")
+                | (models.Q(number__isnull=False) & ~models.Q(reference="")),
+                name="invoice_issued_has_number",
             ),
         ]
         indexes = [
@@ -229,7 +242,16 @@ class Invoice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number}"
+        return self.number_display
+
+    @property
+    def number_display(self) -> str:
+        """The number, or "draft" for a draft that has none yet."""
+        return str(self.number) if self.number is not None else gettext("draft")
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
 
     @property
     def is_credit_note(self) -> bool:

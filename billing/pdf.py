@@ -45,7 +45,8 @@ def invoice_pdf_filename(invoice: Invoice) -> str:
     """``malmin-ilmailukerho-ry-invoice-12.pdf`` in the active language."""
     kind = _("credit-note") if invoice.is_credit_note else _("invoice")
     organization = slugify(invoice.organization.name)[:60]
-    return f"{organization}-{slugify(kind)}-{invoice.number}.pdf".lstrip("-")
+    # A draft has no number yet: "…-invoice-draft.pdf".
+    return f"{organization}-{slugify(kind)}-{slugify(invoice.number_display)}.pdf".lstrip("-")
 
 
 def invoice_pdf(*, invoice: Invoice, document: dict[str, Any] | None = None) -> bytes:

@@ -70,7 +70,7 @@ INVOICE_SOURCE = register_source(
         rows=_invoice_rows,
         describe=lambda i: (
             _("Invoices of %(organization)s (latest: no. %(number)s)")
-            % {"organization": i.organization, "number": i.number}
+            % {"organization": i.organization, "number": i.number_display}
         ),
         holder=lambda i: i.organization,
         apply=_invoice_apply,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from . import money, states
@@ -16,12 +16,16 @@ if TYPE_CHECKING:
     from organizations.models import Organization
 
 
+# Drafts have no number yet: they come first, the newest of them on top.
+NEWEST_NUMBER_FIRST = F("number").desc(nulls_first=True)
+
+
 def invoices_for_member(*, user: User) -> QuerySet[Invoice]:
     return (
         Invoice.objects.filter(membership__user=user)
         .exclude(status=Invoice.Status.DRAFT)
         .select_related("organization")
-        .order_by("-issue_date", "-number")
+        .order_by("-issue_date", NEWEST_NUMBER_FIRST, "-id")
     )
 
 
@@ -36,7 +40,8 @@ def contracts_for_member(*, user: User) -> QuerySet[Contract]:
 def invoice_list(
     *, organization: Organization, status: str = "", today: datetime.date | None = None
 ) -> QuerySet[Invoice]:
-    """The organization's invoices, newest number first, optionally of one status.
+    """The organization's invoices, drafts (no number yet) and then the newest number
+    first, optionally of one status.
 
     "overdue" also finds unpaid invoices past their due date that the daily job has not
     marked yet, and partially paid ones, which it never marks.
@@ -48,7 +53,7 @@ def invoice_list(
         invoices = invoices.filter(Q(status=Invoice.Status.OVERDUE) | past_due)
     elif status in Invoice.Status.values:
         invoices = invoices.filter(status=status)
-    return invoices.order_by("-number")
+    return invoices.order_by(NEWEST_NUMBER_FIRST, "-id")
 
 
 def invoice_credit_note(*, invoice: Invoice) -> Invoice | None:
@@ -74,7 +79,12 @@ def invoice_document(*, invoice: Invoice) -> dict:
         for row in lines
     )
     barcode = ""
-    if invoice.iban.startswith("FI") and not invoice.is_credit_note and invoice.amount_due > 0:
+    if (
+        states.is_payable(invoice)
+        and invoice.reference
+        and invoice.iban.startswith("FI")
+        and invoice.amount_due > 0
+    ):
         barcode = numbers.virtual_barcode(
             iban=invoice.iban,
             amount=invoice.amount_due,
@@ -86,8 +96,13 @@ def invoice_document(*, invoice: Invoice) -> dict:
         "organization": invoice.organization,
         "lines": lines,
         "totals": totals,
-        "reference_formatted": numbers.reference_format(invoice.reference),
-        "rf_reference": numbers.rf_format(numbers.rf_from_reference(invoice.reference)),
+        # A draft has no reference until it is issued.
+        "reference_formatted": numbers.reference_format(invoice.reference)
+        if invoice.reference
+        else "",
+        "rf_reference": numbers.rf_format(numbers.rf_from_reference(invoice.reference))
+        if invoice.reference
+        else "",
         "barcode": barcode,
         "reminders": list(invoice.reminders.all()),
     }
@@ -99,6 +114,15 @@ def products_for_organization(*, organization: Organization) -> QuerySet[Product
 
 def products_on_sale(*, organization: Organization) -> list[Product]:
     return list(Product.objects.filter(organization=organization, is_active=True).order_by("name"))
+
+
+def products_with_lines_of(*, invoice: Invoice, on_sale: list[Product]) -> list[Product]:
+    """``on_sale`` and the products on ``invoice``'s lines that are no longer on sale."""
+    shown = {product.pk for product in on_sale}
+    kept = Product.objects.filter(
+        pk__in=invoice.lines.exclude(product=None).values("product")
+    ).exclude(pk__in=shown)
+    return sorted([*on_sale, *kept], key=lambda product: product.name)
 
 
 def contract_events(*, contract: Contract) -> list[ContractEvent]:

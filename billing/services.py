@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gdpr.api import acting_as, audit_records_created
-from organizations.models import Membership, Organization
+from organizations.models import BankAccount, Membership, Organization
 from organizations.services import RuleError
 
 from . import money, numbers, states
@@ -165,28 +165,34 @@ def _recipient_address(membership: Membership) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _next_number(organization: Organization) -> int:
-    # The organization row is locked by the caller: numbers stay gap-free and unique
-    # even when two admins issue invoices at the same moment.
-    last = Invoice.objects.filter(organization=organization).aggregate(n=Max("number"))["n"]
-    return (last or 0) + 1
+def _issue_number(invoice: Invoice) -> None:
+    """Give ``invoice`` the organization's next number and the reference derived from it.
+
+    The organization's row is locked until the transaction ends, so two admins issuing at
+    the same moment get consecutive numbers, never the same one; only issued invoices take
+    numbers, so the series has no gaps whatever drafts are discarded. A draft that already
+    has a number (one made before numbers waited for the issue) keeps it.
+    """
+    Organization.objects.select_for_update().filter(pk=invoice.organization_id).get()
+    if invoice.number is None:
+        last = Invoice.objects.filter(organization_id=invoice.organization_id).aggregate(
+            n=Max("number")
+        )["n"]
+        invoice.number = (last or 0) + 1
+    invoice.reference = numbers.reference_for_invoice(
+        organization_id=invoice.organization_id, invoice_number=invoice.number
+    )
 
 
-@_as_actor
-@transaction.atomic
-def invoice_create(
+def _check_invoice_input(
     *,
     organization: Organization,
     membership: Membership,
     lines: Sequence[LineInput],
     issue_date: datetime.date,
     due_date: datetime.date,
-    notes: str = "",
-    actor: User | None,
-    credit_note_for: Invoice | None = None,
-) -> Invoice:
-    """Issue an invoice (a draft until sent) with its number, reference and totals."""
-    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+) -> BankAccount:
+    """Refuse what no invoice may hold; return the organization's primary bank account."""
     if membership.organization_id != organization.pk:
         raise RuleError(_("The member belongs to another organization."))
     if not lines:
@@ -201,7 +207,20 @@ def invoice_create(
     account = organization.bank_accounts.filter(is_primary=True).first()
     if account is None:
         raise RuleError(_("Add a bank account to the organization before invoicing."))
+    return account
 
+
+def _fill_invoice(
+    invoice: Invoice,
+    *,
+    membership: Membership,
+    lines: Sequence[LineInput],
+    issue_date: datetime.date,
+    due_date: datetime.date,
+    notes: str,
+    account: BankAccount,
+) -> list[money.LineAmounts]:
+    """Copy the recipient, the account, the dates and the totals onto ``invoice``."""
     computed = [
         money.line_amounts(
             quantity=line.quantity, unit_price=line.unit_price, vat_rate=line.vat_rate
@@ -209,29 +228,25 @@ def invoice_create(
         for line in lines
     ]
     totals = money.invoice_totals(computed)
-    number = _next_number(organization)
-    invoice = Invoice.objects.create(
-        organization=organization,
-        membership=membership,
-        number=number,
-        credit_note_for=credit_note_for,
-        issue_date=issue_date,
-        due_date=due_date,
-        reference=numbers.reference_for_invoice(
-            organization_id=organization.pk, invoice_number=number
-        ),
-        recipient_name=membership.name or membership.email,
-        recipient_address=_recipient_address(membership),
-        recipient_email=membership.email,
-        iban=account.iban,
-        bic=account.bic,
-        total_net=totals.net,
-        total_vat=totals.vat,
-        total=totals.gross,
-        notes=notes,
-        retain_until=organization.voucher_retention_until(issue_date),
-        created_by=actor,
-    )
+    invoice.membership = membership
+    invoice.issue_date = issue_date
+    invoice.due_date = due_date
+    invoice.recipient_name = membership.name or membership.email
+    invoice.recipient_address = _recipient_address(membership)
+    invoice.recipient_email = membership.email
+    invoice.iban = account.iban
+    invoice.bic = account.bic
+    invoice.total_net = totals.net
+    invoice.total_vat = totals.vat
+    invoice.total = totals.gross
+    invoice.notes = notes
+    invoice.retain_until = invoice.organization.voucher_retention_until(issue_date)
+    return computed
+
+
+def _create_lines(
+    invoice: Invoice, lines: Sequence[LineInput], computed: Sequence[money.LineAmounts]
+) -> None:
     lines_created = InvoiceLine.objects.bulk_create(
         InvoiceLine(
             invoice=invoice,
@@ -249,7 +264,101 @@ def invoice_create(
     )
     # bulk_create sends no signals: the lines hold personal data, so record them here.
     audit_records_created(lines_created)
+
+
+@_as_actor
+@transaction.atomic
+def invoice_create(
+    *,
+    organization: Organization,
+    membership: Membership,
+    lines: Sequence[LineInput],
+    issue_date: datetime.date,
+    due_date: datetime.date,
+    notes: str = "",
+    actor: User | None,
+    credit_note_for: Invoice | None = None,
+) -> Invoice:
+    """Make a draft invoice with its totals; it gets its number when it is sent.
+
+    A credit note (``credit_note_for``) is issued at once, number and all.
+    """
+    account = _check_invoice_input(
+        organization=organization,
+        membership=membership,
+        lines=lines,
+        issue_date=issue_date,
+        due_date=due_date,
+    )
+    invoice = Invoice(organization=organization, credit_note_for=credit_note_for, created_by=actor)
+    computed = _fill_invoice(
+        invoice,
+        membership=membership,
+        lines=lines,
+        issue_date=issue_date,
+        due_date=due_date,
+        notes=notes,
+        account=account,
+    )
+    if credit_note_for is not None:
+        _issue_number(invoice)
+    invoice.save()
+    _create_lines(invoice, lines, computed)
     return invoice
+
+
+@_as_actor
+@transaction.atomic
+def invoice_update(
+    *,
+    invoice: Invoice,
+    membership: Membership,
+    lines: Sequence[LineInput],
+    issue_date: datetime.date,
+    due_date: datetime.date,
+    notes: str = "",
+    actor: User | None,
+) -> Invoice:
+    """Change a draft: its recipient, dates, notes and lines (all replaced) and totals."""
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=invoice.pk)
+    )
+    states.require(invoice, states.Action.EDIT)
+    account = _check_invoice_input(
+        organization=invoice.organization,
+        membership=membership,
+        lines=lines,
+        issue_date=issue_date,
+        due_date=due_date,
+    )
+    computed = _fill_invoice(
+        invoice,
+        membership=membership,
+        lines=lines,
+        issue_date=issue_date,
+        due_date=due_date,
+        notes=notes,
+        account=account,
+    )
+    invoice.save()
+    # A queryset delete still sends each row's signals: the trail records the old lines.
+    invoice.lines.all().delete()
+    _create_lines(invoice, lines, computed)
+    return invoice
+
+
+@_as_actor
+@transaction.atomic
+def invoice_discard(*, invoice: Invoice, actor: User | None) -> None:
+    """Delete a draft with its lines: it was never issued, so no voucher is lost."""
+    invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
+    states.require(invoice, states.Action.DISCARD)
+    if invoice.payments.exists():
+        raise RuleError(str(states.RULES[states.Action.DISCARD].paid_refusal))
+    # The lines go with it (each recorded in the trail, as the invoice is).
+    invoice.delete()
 
 
 @_as_actor
@@ -485,15 +594,18 @@ def _invoices_by_reference(organization: Organization, references: Iterable[str]
 
 @_as_actor
 @transaction.atomic
-def invoice_send(*, invoice: Invoice, actor: User | None) -> Invoice:
-    """Send a draft: it gets status "sent" now and is mailed once, after commit."""
+def invoice_send(*, invoice: Invoice, actor: User | None, mail: bool = True) -> Invoice:
+    """Issue a draft: it gets its number and reference and status "sent" now, and is
+    mailed once, after commit (``mail=False``: handed over some other way)."""
     invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
     states.require(invoice, states.Action.SEND)
+    _issue_number(invoice)
     invoice.status = states.target(states.Action.SEND)
-    invoice.save(update_fields=["status"])
-    from .tasks import email_invoice
+    invoice.save(update_fields=["number", "reference", "status"])
+    if mail:
+        from .tasks import email_invoice
 
-    transaction.on_commit(lambda: email_invoice.delay(invoice.pk))
+        transaction.on_commit(lambda: email_invoice.delay(invoice.pk))
     return invoice
 
 

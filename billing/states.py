@@ -46,6 +46,8 @@ class Action(models.TextChoices):
     """What can happen to an invoice. The values are the keys the invoice page uses."""
 
     SEND = "send", _("Send")
+    EDIT = "edit", _("Edit the draft")
+    DISCARD = "discard", _("Discard the draft")
     REMIND = "reminder", _("Record a payment reminder")
     COLLECT = "collection", _("Hand over to collection")
     CREDIT = "credit", _("Credit the invoice")
@@ -64,6 +66,8 @@ class Rule:
     credit_note_refusal: str | Promise | None = None
     # The message once money has been paid, when the action needs none to have been.
     paid_refusal: str | Promise | None = None
+    # The message for a draft, when the action is only for issued invoices.
+    draft_refusal: str | Promise | None = None
     # Only once the due date has passed (by the action's date, or today).
     past_due: bool = False
     # The status the action leads to; None when it is left to ``status_after_payment``
@@ -79,6 +83,17 @@ RULES: dict[Action, Rule] = {
         refusal=_("Only a draft can be sent."),
         target=Status.SENT,
     ),
+    # A draft has no number and has been shown to nobody: it may be changed or thrown away.
+    # Once issued it is a voucher, and only a credit note cancels it.
+    Action.EDIT: Rule(
+        statuses=frozenset({Status.DRAFT}),
+        refusal=_("Only a draft can be edited. To cancel an issued invoice, credit it."),
+    ),
+    Action.DISCARD: Rule(
+        statuses=frozenset({Status.DRAFT}),
+        refusal=_("Only a draft can be discarded. To cancel an issued invoice, credit it."),
+        paid_refusal=_("A payment has been counted towards the draft: it cannot be discarded."),
+    ),
     Action.REMIND: Rule(
         statuses=UNPAID_STATUSES,
         refusal=_("Only an unpaid sent invoice can be reminded of."),
@@ -90,8 +105,9 @@ RULES: dict[Action, Rule] = {
         target=Status.IN_COLLECTION,
     ),
     Action.CREDIT: Rule(
-        statuses=ALL_STATUSES - VOID_STATUSES,
+        statuses=ALL_STATUSES - VOID_STATUSES - {Status.DRAFT},
         refusal=_("The invoice has already been credited or cancelled."),
+        draft_refusal=_("A draft cannot be credited: edit it or discard it."),
         credit_note_refusal=_("A credit note cannot be credited."),
         paid_refusal=_("A paid invoice cannot be credited here: refund the payment first."),
         target=Status.CREDITED,
@@ -122,6 +138,8 @@ RULES: dict[Action, Rule] = {
 # Shown on the organization's invoice page, in this order.
 PAGE_ACTIONS = (
     Action.SEND,
+    Action.EDIT,
+    Action.DISCARD,
     Action.CREDIT,
     Action.REMIND,
     Action.COLLECT,
@@ -140,6 +158,8 @@ def refusal(
     rule = RULES[action]
     if rule.credit_note_refusal is not None and invoice.is_credit_note:
         return rule.credit_note_refusal
+    if rule.draft_refusal is not None and invoice.status == Status.DRAFT:
+        return rule.draft_refusal
     if invoice.status not in rule.statuses:
         return rule.refusal
     if rule.paid_refusal is not None and invoice.paid_amount:
@@ -188,8 +208,15 @@ def is_past_due(invoice: Invoice, *, today: datetime.date | None = None) -> bool
 
 
 def is_payable(invoice: Invoice) -> bool:
-    """Something may be paid on it: not a credit note, nor an invoice a credit note voids."""
-    return not invoice.is_credit_note and invoice.status not in VOID_STATUSES
+    """Something may be paid on it: issued, not a credit note, nor one a credit note voids.
+
+    A draft is not payable: it has no reference number yet, and may still change.
+    """
+    return (
+        invoice.status != Status.DRAFT
+        and not invoice.is_credit_note
+        and invoice.status not in VOID_STATUSES
+    )
 
 
 def is_mailable(invoice: Invoice) -> bool:

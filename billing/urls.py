@@ -31,6 +31,12 @@ urlpatterns = [
     path(f"{org}invoices/", invoices.invoice_list, name="invoices"),
     path(f"{org}invoices/new/", invoices.invoice_create, name="invoice_create"),
     path(f"{org}invoices/<int:invoice_pk>/", invoices.invoice_detail, name="invoice"),
+    path(f"{org}invoices/<int:invoice_pk>/edit/", invoices.invoice_edit, name="invoice_edit"),
+    path(
+        f"{org}invoices/<int:invoice_pk>/discard/",
+        invoices.invoice_discard,
+        name="invoice_discard",
+    ),
     path(f"{org}invoices/<int:invoice_pk>/pdf/", invoices.invoice_pdf, name="invoice_pdf"),
     path(f"{org}invoices/<int:invoice_pk>/send/", invoices.invoice_send, name="invoice_send"),
     path(f"{org}invoices/<int:invoice_pk>/credit/", invoices.invoice_credit, name="invoice_credit"),

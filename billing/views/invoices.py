@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -30,8 +30,13 @@ from ..forms import (
     InvoiceLineFormSet,
     PaymentForm,
     ReminderForm,
+    vat_key,
 )
 from ..models import Invoice
+from ..templatetags.billing import eur
+
+if TYPE_CHECKING:
+    from organizations.models import Organization
 
 LINES_PREFIX = "lines"
 
@@ -72,17 +77,55 @@ def _with_more_lines(data: Any) -> Any:
     return data
 
 
-@login_required
-def invoice_create(request: HttpRequest, pk: int) -> HttpResponse:
-    """A new invoice (a draft) with up to 50 lines; works without JavaScript.
+def _line_inputs(formset: Any) -> list[services.LineInput]:
+    return [
+        services.LineInput(
+            description=line["description"],
+            quantity=line["quantity"],
+            unit_price=line["unit_price"],
+            vat_rate=line["vat_rate"],
+            product=line["product"],
+        )
+        for line in formset.lines()
+    ]
+
+
+def _draft_initial(invoice: Invoice) -> tuple[dict, list[dict]]:
+    """The draft as the invoice form shows it: its fields and its lines."""
+    initial = {
+        "membership": invoice.membership_id,
+        "issue_date": invoice.issue_date,
+        "due_date": invoice.due_date,
+        "notes": invoice.notes,
+    }
+    lines = [
+        {
+            "product": line.product_id,
+            "description": line.description,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "vat_rate": vat_key(line.vat_rate),
+        }
+        for line in invoice.lines.all()
+    ]
+    return initial, lines
+
+
+def _invoice_form_page(
+    request: HttpRequest, organization: Organization, invoice: Invoice | None
+) -> HttpResponse:
+    """A new invoice, or a draft's changes (``invoice``): the same form, the same checks.
 
     ``?member_q=`` narrows the member list; the "add rows" button posts the form back with
     more empty rows and changes nothing.
     """
-    organization = permissions.get_organization_for_admin(request.user, pk)
     member_query = query_text(request.GET, "member_q")
     products = selectors.products_on_sale(organization=organization)
+    if invoice is not None:
+        # A draft keeps the products on its lines even when they are no longer on sale.
+        products = selectors.products_with_lines_of(invoice=invoice, on_sale=products)
     adding_lines = request.method == "POST" and "add_lines" in request.POST
+    initial_lines = None
     if adding_lines:
         # Shown again as typed, without error messages: nothing was submitted yet.
         form = InvoiceForm(
@@ -91,47 +134,58 @@ def invoice_create(request: HttpRequest, pk: int) -> HttpResponse:
             member_query=member_query,
         )
         data = _with_more_lines(request.POST)
-    else:
-        data = request.POST or None
+    elif request.method == "POST":
+        data = request.POST
         form = InvoiceForm(data, organization=organization, member_query=member_query)
-    formset = InvoiceLineFormSet(data, prefix=LINES_PREFIX, form_kwargs={"products": products})
+    else:
+        data = None
+        initial = None
+        if invoice is not None:
+            initial, initial_lines = _draft_initial(invoice)
+        form = InvoiceForm(initial=initial, organization=organization, member_query=member_query)
+    formset = InvoiceLineFormSet(
+        data,
+        initial=initial_lines,
+        prefix=LINES_PREFIX,
+        form_kwargs={"products": products},
+    )
     if request.method == "POST" and not adding_lines:
         if form.is_valid():
             formset.issue_date = form.cleaned_data["issue_date"]
         if form.is_valid() and formset.is_valid():
+            fields = {
+                "membership": form.cleaned_data["membership"],
+                "lines": _line_inputs(formset),
+                "issue_date": form.cleaned_data["issue_date"],
+                "due_date": form.cleaned_data["due_date"],
+                "notes": form.cleaned_data["notes"],
+                "actor": request.user,
+            }
             try:
-                invoice = services.invoice_create(
-                    organization=organization,
-                    membership=form.cleaned_data["membership"],
-                    lines=[
-                        services.LineInput(
-                            description=line["description"],
-                            quantity=line["quantity"],
-                            unit_price=line["unit_price"],
-                            vat_rate=line["vat_rate"],
-                            product=line["product"],
-                        )
-                        for line in formset.lines()
-                    ],
-                    issue_date=form.cleaned_data["issue_date"],
-                    due_date=form.cleaned_data["due_date"],
-                    notes=form.cleaned_data["notes"],
-                    actor=request.user,
-                )
+                if invoice is None:
+                    saved = services.invoice_create(organization=organization, **fields)
+                else:
+                    saved = services.invoice_update(invoice=invoice, **fields)
             except services.RuleError as error:
                 form.add_error(None, error)
             else:
-                messages.success(
-                    request,
-                    _("Invoice %(number)s was created as a draft. Check it and send it.")
-                    % {"number": invoice.number},
-                )
-                return redirect("billing:invoice", pk=pk, invoice_pk=invoice.pk)
+                if invoice is None:
+                    messages.success(
+                        request,
+                        _(
+                            "The invoice was saved as a draft. Check it and send it: it gets "
+                            "its number when it is sent."
+                        ),
+                    )
+                else:
+                    messages.success(request, _("The draft was saved."))
+                return redirect("billing:invoice", pk=organization.pk, invoice_pk=saved.pk)
     return render(
         request,
         "billing/org/invoice_create.html",
         {
             "organization": organization,
+            "invoice": invoice,
             "form": form,
             "formset": formset,
             "show_errors": request.method == "POST" and not adding_lines,
@@ -139,6 +193,62 @@ def invoice_create(request: HttpRequest, pk: int) -> HttpResponse:
             "can_add_lines": formset.total_form_count() < MAX_LINES,
             "has_bank_account": organization.bank_accounts.filter(is_primary=True).exists(),
         },
+    )
+
+
+@login_required
+def invoice_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new invoice (a draft) with up to 50 lines; works without JavaScript."""
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    return _invoice_form_page(request, organization, None)
+
+
+def _draft_or_refusal(
+    request: HttpRequest, organization: Organization, invoice_pk: int, action: states.Action
+) -> Invoice | HttpResponse:
+    """The organization's draft, or back to the invoice with the reason it is not one."""
+    invoice = permissions.get_invoice_for_admin(organization, invoice_pk)
+    refusal = states.refusal(invoice, action)
+    if refusal is not None:
+        messages.error(request, str(refusal))
+        return redirect("billing:invoice", pk=organization.pk, invoice_pk=invoice.pk)
+    return invoice
+
+
+@login_required
+def invoice_edit(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
+    """A draft's recipient, dates, notes and lines, changed on the new-invoice form."""
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    invoice = _draft_or_refusal(request, organization, invoice_pk, states.Action.EDIT)
+    if isinstance(invoice, HttpResponse):
+        return invoice
+    return _invoice_form_page(request, organization, invoice)
+
+
+@login_required
+def invoice_discard(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
+    """Delete a draft after a confirmation page that names it."""
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    invoice = _draft_or_refusal(request, organization, invoice_pk, states.Action.DISCARD)
+    if isinstance(invoice, HttpResponse):
+        return invoice
+    if request.method == "POST":
+        try:
+            services.invoice_discard(invoice=invoice, actor=request.user)
+        except services.RuleError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect("billing:invoice", pk=pk, invoice_pk=invoice_pk)
+        messages.success(
+            request,
+            _("The draft invoice to %(recipient)s (%(total)s) was discarded.")
+            % {"recipient": invoice.recipient_name, "total": eur(invoice.total)},
+        )
+        return redirect("billing:invoices", pk=pk)
+    return render(
+        request,
+        "billing/org/invoice_discard.html",
+        {"organization": organization, "invoice": invoice},
     )
 
 
@@ -181,7 +291,8 @@ def invoice_send(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse
     organization = permissions.get_organization_for_admin(request.user, pk)
     invoice = permissions.get_invoice_for_admin(organization, invoice_pk)
     try:
-        services.invoice_send(invoice=invoice, actor=request.user)
+        # The number is given now: the message shows the one the service gave.
+        invoice = services.invoice_send(invoice=invoice, actor=request.user)
     except services.RuleError as error:
         for message in error.messages:
             messages.error(request, message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -316,8 +317,15 @@ def test_it_filters_invoices_and_credit_notes(controller_client, sent, club_admi
 
 
 def test_it_finds_an_invoice_by_its_reference(controller_client, sent, draft):
-    response = controller_client.get(changelist_url(Invoice), {"q": draft.reference})
-    assert list(response.context["cl"].result_list) == [draft]
+    response = controller_client.get(changelist_url(Invoice), {"q": sent.reference})
+    assert list(response.context["cl"].result_list) == [sent]
+
+
+def test_it_lists_a_draft_without_a_number(controller_client, sent, draft):
+    response = controller_client.get(changelist_url(Invoice))
+    assert list(response.context["cl"].result_list) == [draft, sent]
+    content = response.content.decode()
+    assert re.search(r'class="field-number_or_draft"><a href="[^"]+">draft</a>', content)
 
 
 # --- Payments -------------------------------------------------------------------------------

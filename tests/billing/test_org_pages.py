@@ -362,9 +362,9 @@ def test_it_creates_an_invoice_from_a_product_and_a_line_of_free_text(
         (None, "Lentotunnit maaliskuu", Decimal("1.5"), Decimal("150.00"), Decimal("0")),
     ]
     assert invoice.total == Decimal("100.40") + Decimal("225.00")
-    assert (
-        "Invoice 1 was created as a draft" in _messages(admin_client.get(response["Location"]))[0]
-    )
+    # A draft has no number yet: it is given when the invoice is sent.
+    assert (invoice.number, invoice.reference) == (None, "")
+    assert "saved as a draft" in _messages(admin_client.get(response["Location"]))[0]
 
 
 def test_it_proposes_an_invoice_date_of_today_due_in_14_days(admin_client, organization):
@@ -537,7 +537,8 @@ def test_it_filters_the_invoices_by_status_including_overdue_and_collection(
         assert response.status_code == 200
         return [invoice.pk for invoice in response.context["page"]]
 
-    assert listed("") == [collected.pk, partial.pk, marked.pk, past_due.pk, not_due.pk, draft.pk]
+    # Drafts have no number yet: they come first, then the newest number.
+    assert listed("") == [draft.pk, collected.pk, partial.pk, marked.pk, past_due.pk, not_due.pk]
     assert listed("overdue") == [partial.pk, marked.pk, past_due.pk]
     assert listed("in_collection") == [collected.pk]
     assert listed("draft") == [draft.pk]
@@ -546,7 +547,7 @@ def test_it_filters_the_invoices_by_status_including_overdue_and_collection(
 
 def test_it_pages_through_the_invoices(admin_client, organization, membership):
     for _ in range(30):
-        invoice_for(membership)
+        invoice_for(membership, send=True)
     response = admin_client.get(url("invoices", organization), {"per_page": 25, "page": 2})
     page = response.context["page"]
     assert (page.number, page.paginator.num_pages, len(page.object_list)) == (2, 2, 5)
@@ -581,16 +582,22 @@ def test_it_shows_the_invoice_document_with_the_actions_that_apply(
     content = admin_client.get(url("invoice", organization, draft.pk)).content.decode()
     assert "Jäsenmaksu 2026" in content
     assert f"125,50{NBSP}€" in content
-    assert "10016" in content  # the reference number
-    assert url("invoice_send", organization, draft.pk) in content
-    assert url("invoice_pdf", organization, draft.pk) in content
-    assert url("invoice_payment", organization, draft.pk) not in content
+    assert "10016" not in content  # no reference number before it is issued
+    assert "Draft invoice" in content
+    for action in ("invoice_send", "invoice_pdf", "invoice_edit", "invoice_discard"):
+        assert url(action, organization, draft.pk) in content, action
+    # Only an issued invoice is credited: a draft is edited or discarded instead.
+    for action in ("invoice_payment", "invoice_credit", "invoice_reminder"):
+        assert url(action, organization, draft.pk) not in content, action
 
     sent = _sent(membership, issue_date=PAST_DUE, due_date=PAST_DUE)
     content = admin_client.get(url("invoice", organization, sent.pk)).content.decode()
     for action in ("invoice_payment", "invoice_reminder", "invoice_collection", "invoice_credit"):
         assert url(action, organization, sent.pk) in content, action
     assert url("invoice_send", organization, sent.pk) not in content
+    assert "10016" in content  # the reference number, given when it was sent
+    for action in ("invoice_edit", "invoice_discard"):
+        assert url(action, organization, sent.pk) not in content, action
 
 
 def test_it_sends_a_draft_and_mails_it(

@@ -70,6 +70,8 @@ MATRIX = {
     "invoices": ADMIN_PAGE,
     "invoice_create": ADMIN_FORM,
     "invoice": ADMIN_PAGE,
+    "invoice_edit": ADMIN_FORM,
+    "invoice_discard": ADMIN_FORM,
     "invoice_pdf": ADMIN_DOWNLOAD,
     "invoice_send": ADMIN_ACTION,
     "invoice_credit": ADMIN_FORM,
@@ -90,6 +92,10 @@ def cases() -> list[tuple[str, str, str]]:
         methods = [m for m in ("get", "post") if m in MATRIX[name]] if name in MATRIX else ["get"]
         found += [(name, method, role) for method in methods for role in ROLES]
     return found
+
+
+# What only a draft allows: the URL names the draft.
+DRAFT_PAGES = {"invoice_send", "invoice_edit", "invoice_discard"}
 
 
 @dataclass
@@ -120,7 +126,7 @@ class World:
             "pk": self.organization.pk,
             "product_pk": (self.other_product if swap else self.product).pk,
             "contract_pk": (self.other_contract if swap else self.contract).pk,
-            "invoice_pk": (draft if name == "invoice_send" else invoice).pk,
+            "invoice_pk": (draft if name in DRAFT_PAGES else invoice).pk,
             "payment_pk": (self.other_payment if swap else self.payment).pk,
         }
         names = pattern.pattern.converters.keys()
@@ -182,6 +188,8 @@ FORM_DATA: dict[str, Callable[[World], dict]] = {
     "contract_terminate": lambda w: {"terminated_on": TODAY.isoformat(), "reason": "Testi"},
     "invoice_create": _lines,
     "invoice_send": lambda w: {},
+    "invoice_edit": _lines,
+    "invoice_discard": lambda w: {},
     "invoice_credit": lambda w: {"reason": "", "confirm": "yes"},
     "invoice_reminder": lambda w: {"sent_on": TODAY.isoformat(), "fee": "5"},
     "invoice_collection": lambda w: {"handed_over_on": TODAY.isoformat(), "agency": "Perintä"},
@@ -322,7 +330,7 @@ def snapshot(world: World) -> dict[str, object]:
         "invoices": list(
             Invoice.objects.filter(organization=other)
             .order_by("pk")
-            .values("number", "status", "paid_amount", "collection_on")
+            .values("number", "status", "paid_amount", "collection_on", "total", "notes")
         ),
         "payments": list(
             Payment.objects.filter(organization=other).order_by("pk").values("invoice", "amount")
@@ -339,6 +347,8 @@ def test_it_has_swappable_urls_to_check():
         "invoice",
         "invoice_pdf",
         "invoice_send",
+        "invoice_edit",
+        "invoice_discard",
         "invoice_credit",
         "invoice_reminder",
         "invoice_collection",

@@ -76,8 +76,8 @@ def _reload(invoice: Invoice) -> Invoice:
 
 
 def test_it_numbers_invoices_one_after_another_in_each_organization(membership, other_membership):
-    first = [invoice_for(membership) for _ in range(3)]
-    other = [invoice_for(other_membership) for _ in range(2)]
+    first = [invoice_for(membership, send=True) for _ in range(3)]
+    other = [invoice_for(other_membership, send=True) for _ in range(2)]
     credit_note = services.invoice_credit(invoice=first[0], actor=None)
 
     assert [invoice.number for invoice in first] == [1, 2, 3]
@@ -87,7 +87,7 @@ def test_it_numbers_invoices_one_after_another_in_each_organization(membership, 
 
 
 def test_it_keeps_an_invoice_number_unique_in_its_organization(membership):
-    invoice = invoice_for(membership)
+    invoice = invoice_for(membership, send=True)
     duplicate = Invoice.objects.filter(pk=invoice.pk).values().get()
     del duplicate["id"]
     duplicate["reference"] = numbers.reference_for_invoice(organization_id=1, invoice_number=99)
@@ -96,7 +96,7 @@ def test_it_keeps_an_invoice_number_unique_in_its_organization(membership):
 
 
 def test_it_gives_each_invoice_a_valid_reference_unique_in_its_organization(membership):
-    invoices = [invoice_for(membership) for _ in range(12)]
+    invoices = [invoice_for(membership, send=True) for _ in range(12)]
     references = [invoice.reference for invoice in invoices]
 
     assert len(set(references)) == len(references)

@@ -20,7 +20,7 @@ from organizations.services import RuleError
 from tests.factories import UserFactory
 from tests.organizations.factories import add_member, organization_with_admin
 
-from .factories import invoice_for
+from .factories import invoice_for, line
 
 S = Invoice.Status
 
@@ -28,9 +28,11 @@ S = Invoice.Status
 # For an invoice (not a credit note) with nothing paid, past its due date.
 EXPECTED: dict[Action, set[str]] = {
     Action.SEND: {S.DRAFT},
+    Action.EDIT: {S.DRAFT},
+    Action.DISCARD: {S.DRAFT},
     Action.REMIND: {S.SENT, S.PARTIALLY_PAID, S.OVERDUE},
     Action.COLLECT: {S.SENT, S.PARTIALLY_PAID, S.OVERDUE},
-    Action.CREDIT: {S.DRAFT, S.SENT, S.PARTIALLY_PAID, S.PAID, S.OVERDUE, S.IN_COLLECTION},
+    Action.CREDIT: {S.SENT, S.PARTIALLY_PAID, S.PAID, S.OVERDUE, S.IN_COLLECTION},
     Action.RECORD_PAYMENT: {S.SENT, S.PARTIALLY_PAID, S.OVERDUE, S.IN_COLLECTION},
     Action.MATCH_PAYMENT: set(S),
     Action.MARK_OVERDUE: {S.SENT, S.PARTIALLY_PAID},
@@ -72,7 +74,28 @@ def test_a_credit_note_is_neither_credited_nor_paid(status):
     assert not states.is_payable(credit_note)
 
 
-@pytest.mark.parametrize("status", [S.SENT, S.OVERDUE, S.DRAFT])
+def test_a_draft_is_edited_or_discarded_not_credited():
+    draft = _invoice(S.DRAFT)
+    assert states.refusal(draft, Action.CREDIT) == states.RULES[Action.CREDIT].draft_refusal
+    assert states.available_actions(draft) == {
+        "send": True,
+        "edit": True,
+        "discard": True,
+        "credit": False,
+        "reminder": False,
+        "collection": False,
+        "payment": False,
+    }
+    assert not states.is_payable(draft)
+
+
+def test_a_draft_with_money_counted_towards_it_is_not_discarded():
+    draft = _invoice(S.DRAFT, paid_amount=Decimal("1.00"))
+    assert states.refusal(draft, Action.DISCARD) == states.RULES[Action.DISCARD].paid_refusal
+    assert states.allows(draft, Action.EDIT)
+
+
+@pytest.mark.parametrize("status", [S.SENT, S.OVERDUE, S.PARTIALLY_PAID])
 def test_an_invoice_with_money_paid_is_not_credited(status):
     invoice = _invoice(status, paid_amount=Decimal("1.00"))
     assert not states.allows(invoice, Action.CREDIT)
@@ -136,7 +159,10 @@ def membership(organization) -> Membership:
 
 def _in_status(membership: Membership, status: str, actor: User) -> Invoice:
     """A past-due invoice forced into ``status`` (the table is what is under test)."""
-    invoice = invoice_for(membership, due_date=PAST, issue_date=PAST, actor=actor)
+    # Issued first unless a draft: only a draft is without a number.
+    invoice = invoice_for(
+        membership, due_date=PAST, issue_date=PAST, actor=actor, send=status != S.DRAFT
+    )
     Invoice.objects.filter(pk=invoice.pk).update(status=status)
     invoice.refresh_from_db()
     return invoice
@@ -144,6 +170,15 @@ def _in_status(membership: Membership, status: str, actor: User) -> Invoice:
 
 SERVICES = {
     Action.SEND: lambda invoice, actor: services.invoice_send(invoice=invoice, actor=actor),
+    Action.EDIT: lambda invoice, actor: services.invoice_update(
+        invoice=invoice,
+        membership=invoice.membership,
+        lines=[line("Muutettu rivi")],
+        issue_date=PAST,
+        due_date=PAST,
+        actor=actor,
+    ),
+    Action.DISCARD: lambda invoice, actor: services.invoice_discard(invoice=invoice, actor=actor),
     Action.CREDIT: lambda invoice, actor: services.invoice_credit(invoice=invoice, actor=actor),
     Action.REMIND: lambda invoice, actor: services.reminder_record(
         invoice=invoice, sent_on=timezone.localdate(), fee=Decimal("5.00"), actor=actor

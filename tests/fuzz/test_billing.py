@@ -157,6 +157,48 @@ def test_it_creates_an_invoice_or_refuses_any_input(
                 assert has_errors(response)
 
 
+@pytest.fixture
+def draft_invoice(members, goods):
+    return invoice_for(members[0])
+
+
+@fuzz_settings(300)
+@given(data=st.data())
+def test_it_edits_a_draft_or_refuses_any_input(
+    admin_client, organization, members, goods, draft_invoice, data
+):
+    posted = data.draw(invoice_posts(members, goods))
+    url = reverse("billing:invoice_edit", args=[organization.pk, draft_invoice.pk])
+    with example("billing: draft and lines"):
+        before = row_counts()
+        total_before = Invoice.objects.get(pk=draft_invoice.pk).total
+        response = admin_client.post(url, posted)
+        draft = Invoice.objects.get(pk=draft_invoice.pk)
+        if response.status_code == 302:
+            assert draft.notes == posted.get("notes", "").strip()
+            assert (draft.status, draft.number) == (Invoice.Status.DRAFT, None)
+            assert 0 < draft.total < Decimal(10) ** 10
+        else:
+            assert response.status_code == 200
+            assert draft.total == total_before
+            assert not changed_tables(before, row_counts())
+            if "add_lines" not in posted and posted:
+                assert has_errors(response)
+
+
+@fuzz_settings(50)
+@given(posted=fz.post_data(confirm=fz.optional(fz.field(st.just("1")))))
+def test_it_discards_a_draft_but_never_an_issued_invoice_whatever_is_posted(
+    admin_client, organization, draft_invoice, sent_invoice, posted
+):
+    with example("billing: discard"):
+        for invoice, goes in ((sent_invoice, False), (draft_invoice, True)):
+            url = reverse("billing:invoice_discard", args=[organization.pk, invoice.pk])
+            response = admin_client.post(url, posted)
+            assert response.status_code == 302
+            assert Invoice.objects.filter(pk=invoice.pk).exists() is not goes
+
+
 payment_posts = fz.post_data(
     amount=fz.optional(fz.field(fz.number())),
     paid_on=fz.optional(fz.field(fz.date())),

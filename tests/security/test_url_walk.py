@@ -189,6 +189,8 @@ TABLE: dict[str, Rule] = {
             "invoices",
             "invoice_create",
             "invoice",
+            "invoice_edit",
+            "invoice_discard",
             "invoice_pdf",
             "invoice_send",
             "invoice_credit",

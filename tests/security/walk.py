@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 
+# What only a draft allows: these URLs name the draft.
+DRAFT_PAGES = {"billing:invoice_send", "billing:invoice_edit", "billing:invoice_discard"}
+
+
 @dataclass(frozen=True)
 class Pattern:
     """One URL pattern of the URL conf, wherever it is included."""
@@ -116,7 +120,7 @@ def fill(pattern: Pattern, world: World, side: Side, objects: Side | None = None
         elif param == "public_id":
             key = "rectification" if pattern.key == "organizations:rectification_decide" else param
             values[param] = o[key].public_id
-        elif param == "invoice_pk" and pattern.key == "billing:invoice_send":
+        elif param == "invoice_pk" and pattern.key in DRAFT_PAGES:
             values[param] = o["draft"].pk
         elif param == "export_id":
             values[param] = o[param].pk

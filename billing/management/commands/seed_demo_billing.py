@@ -79,10 +79,9 @@ class Command(BaseCommand):
                 due_date=today - datetime.timedelta(days=6),
                 actor=admin,
             )
-            # Straight to "sent" without mailing: the demo does not send email.
-            Invoice.objects.filter(pk=invoice.pk).update(
-                status=Invoice.Status.SENT, sent_at=timezone.now()
-            )
+            # Issued (numbered) without mailing: the demo does not send email.
+            services.invoice_send(invoice=invoice, actor=admin, mail=False)
+            Invoice.objects.filter(pk=invoice.pk).update(sent_at=timezone.now())
         services.invoices_mark_overdue()
         # A bank payment that matched no invoice (a wrong reference): the payer's name and
         # account belong to nobody until the controller finds them under a person's
