@@ -192,6 +192,11 @@ def is_payable(invoice: Invoice) -> bool:
     return not invoice.is_credit_note and invoice.status not in VOID_STATUSES
 
 
+def is_issued_and_payable(invoice: Invoice) -> bool:
+    """Payable and issued: a draft is not to be paid yet, so it gets no giro form or barcode."""
+    return is_payable(invoice) and invoice.status != Status.DRAFT
+
+
 def is_mailable(invoice: Invoice) -> bool:
     """It has been sent, and may be mailed to the member."""
     return invoice.status in MAILABLE_STATUSES
