@@ -1,9 +1,13 @@
 """The printable invoice: one template for the page, the PDF and the mail attachment.
 
 The PDF is rendered with WeasyPrint from ``billing/invoice_document.html`` and
-``static/css/invoice.css``. WeasyPrint fetches nothing: the stylesheet is read from disk and
-every URL in the document is refused (``registry.pdf``), so text on an invoice (a line's
-description, a member's name) can never make the server fetch a file or a network address.
+``static/css/invoice.css``. An issued invoice with something to pay ends with the bank giro
+form (*tilisiirto*) and its bank barcode, an inline SVG (``billing.barcode``); in the PDF the
+form sits at the foot of the A4 page, as the banks' form guide places it.
+
+WeasyPrint fetches nothing: the stylesheet is read from disk and every URL in the document
+is refused (``registry.pdf``), so text on an invoice (a line's description, a member's name)
+can never make the server fetch a file or a network address.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from registry.pdf import html_to_pdf
 
-from . import selectors, states
+from . import barcode, selectors, states
 from .models import Invoice
 
 DOCUMENT_TEMPLATE = "billing/invoice_document.html"
@@ -38,7 +42,24 @@ def invoice_document_context(*, invoice: Invoice) -> dict[str, Any]:
     document["payment_days"] = (invoice.due_date - invoice.issue_date).days
     # A credit note is not paid, nor is the invoice it cancels: no payment slip on either.
     document["payable"] = states.is_payable(invoice)
+    document["giro"] = invoice_has_giro_form(invoice)
+    document["barcode_svg"] = (
+        barcode.bank_barcode_svg(document["barcode"])
+        if document["giro"] and document["barcode"]
+        else ""
+    )
     return document
+
+
+def invoice_has_giro_form(invoice: Invoice) -> bool:
+    """Whether the document ends with the bank giro form and its barcode.
+
+    Only an issued invoice with a reference and something still to pay: a draft is not to
+    be paid (and may have no reference yet), a credit note or the invoice it cancels never.
+    """
+    return (
+        states.is_issued_and_payable(invoice) and bool(invoice.reference) and invoice.amount_due > 0
+    )
 
 
 def invoice_pdf_filename(invoice: Invoice) -> str:

@@ -219,6 +219,11 @@ def is_payable(invoice: Invoice) -> bool:
     )
 
 
+def is_issued_and_payable(invoice: Invoice) -> bool:
+    """Payable and issued: a draft is not to be paid yet, so it gets no giro form or barcode."""
+    return is_payable(invoice) and invoice.status != Status.DRAFT
+
+
 def is_mailable(invoice: Invoice) -> bool:
     """It has been sent, and may be mailed to the member."""
     return invoice.status in MAILABLE_STATUSES

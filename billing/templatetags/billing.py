@@ -37,6 +37,13 @@ def eur(value) -> str:
 
 
 @register.filter
+def euro_digits(value) -> str:
+    """The amount without the euro sign, for a field labelled in euros: ``1 234,50``."""
+    amount = _decimal(value)
+    return "" if amount is None else money.format_eur(amount).removesuffix("\N{NO-BREAK SPACE}€")
+
+
+@register.filter
 def quantity(value) -> str:
     """A quantity without needless decimals: ``1.00`` → ``1``, ``1.50`` → ``1,5``."""
     number = _decimal(value)
