@@ -180,7 +180,8 @@ class LabelledTabularInline(admin.TabularInline):
             def add_fields(self, form, index):
                 super().add_fields(form, index)
                 for field in form.fields.values():
-                    field.widget.attrs.setdefault("aria-label", str(field.label))
+                    if field.label:
+                        field.widget.attrs.setdefault("aria-label", str(field.label))
 
         return LabelledFormSet
 

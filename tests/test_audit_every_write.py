@@ -1046,6 +1046,13 @@ NO_PERSONAL_WRITES: dict[str, str] = {
     "billing.product_save": "the price list: not personal data",
     "billing.invoice_send": "the status only (not personal); sending.py writes sent_at",
     "billing.invoices_mark_overdue": "the status only (not personal)",
+    "billing.invoice_update": (
+        "a draft's rows change under the acting admin's context like any invoice write; "
+        "tests/billing/test_drafts"
+    ),
+    "billing.invoice_discard": (
+        "each deleted row recorded with the acting admin; tests/billing/test_drafts"
+    ),
     "gdpr.request_event_log": "the request's step log is itself a log (NOT_AUDITED)",
     "gdpr.request_note": "a step of the request's log (NOT_AUDITED)",
     "gdpr.request_extension_tell": "a step of the request's log (NOT_AUDITED)",

@@ -68,7 +68,7 @@ def _messages(response) -> list[str]:
 
 def test_it_gives_a_draft_no_number_nor_reference(membership):
     draft = invoice_for(membership)
-    assert (draft.number, draft.reference, draft.number_display) == (None, "", "draft")
+    assert (draft.number, draft.reference, draft.number_display) == (None, "", "luonnos")
 
 
 def test_it_numbers_issued_invoices_without_gaps_across_discarded_drafts(membership, admin):
