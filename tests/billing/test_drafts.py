@@ -119,7 +119,7 @@ def test_a_draft_made_before_numbers_waited_for_the_issue_keeps_its_number(membe
 
 def test_a_draft_is_not_matched_by_a_bank_reference_nor_credited(membership, admin):
     draft = invoice_for(membership, actor=admin)
-    with pytest.raises(RuleError, match="A draft cannot be credited"):
+    with pytest.raises(RuleError, match="Luonnosta ei voi hyvittää"):
         services.invoice_credit(invoice=draft, actor=admin)
     assert not Invoice.objects.filter(reference="10016").exists()
 
