@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import translation
 
 from accounts.sources import DataSource
-from billing.models import Invoice
+from billing.services import invoice_send
 from gdpr.models import (
     AuditEntry,
     RecipientNotice,
@@ -111,8 +111,7 @@ def test_it_offers_only_the_latest_issued_invoice_of_a_membership(world):
         issue_date=datetime.date(2026, 4, 1),
         due_date=datetime.date(2026, 4, 15),
     )
-    later.status = Invoice.Status.SENT
-    later.save(update_fields=["status"])
+    later = invoice_send(invoice=later, actor=None, mail=False)
     draft = invoice_for(
         world.membership,
         issue_date=datetime.date(2026, 5, 1),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from accounts.models import User
 from billing.models import Invoice
+from billing.services import invoice_send
 from communications import services as communications
 from communications.models import CommunicationRecord
 from gdpr.models import DataSubjectRequest
@@ -85,8 +86,7 @@ def build_world() -> World:
         preferred_language="en",
     )
     invoice = invoice_for(membership, issue_date=datetime.date(2026, 3, 2))
-    invoice.status = Invoice.Status.SENT
-    invoice.save(update_fields=["status"])
+    invoice = invoice_send(invoice=invoice, actor=None, mail=False)
     contact = ContactPerson.objects.create(
         organization=organization,
         name="Aino Virtanen",
