@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from accounts.models import User
 from gdpr.exports import archive as export_archive
@@ -12,8 +14,6 @@ from .factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 
 
 def pytest_configure(config) -> None:
-    from django.conf import settings
-
     # Real hashing costs ~0.3 s a password; the tests are about behaviour, not key stretching.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -24,6 +24,15 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language (Finnish), whatever language the
+    previous test's requests activated: Django keeps the last request's language active."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -111,15 +111,14 @@ def _draft_initial(invoice: Invoice) -> tuple[dict, list[dict]]:
     return initial, lines
 
 
-def _invoice_form_page(
-    request: HttpRequest, organization: Organization, invoice: Invoice | None
-) -> HttpResponse:
-    """A new invoice, or a draft's changes (``invoice``): the same form, the same checks.
+def _invoice_forms(
+    request: HttpRequest, organization: Organization, invoice: Invoice | None, member_query: str
+) -> tuple[InvoiceForm, InvoiceLineFormSet, bool]:
+    """The invoice form and its lines, bound to what was posted or filled from the draft.
 
-    ``?member_q=`` narrows the member list; the "add rows" button posts the form back with
-    more empty rows and changes nothing.
+    The third value says the "add rows" button was pressed: the form comes back as typed,
+    with more empty rows and without error messages, since nothing was submitted yet.
     """
-    member_query = query_text(request.GET, "member_q")
     products = selectors.products_on_sale(organization=organization)
     if invoice is not None:
         # A draft keeps the products on its lines even when they are no longer on sale.
@@ -127,7 +126,6 @@ def _invoice_form_page(
     adding_lines = request.method == "POST" and "add_lines" in request.POST
     initial_lines = None
     if adding_lines:
-        # Shown again as typed, without error messages: nothing was submitted yet.
         form = InvoiceForm(
             initial={name: request.POST.get(name, "") for name in InvoiceForm.base_fields},
             organization=organization,
@@ -144,42 +142,64 @@ def _invoice_form_page(
             initial, initial_lines = _draft_initial(invoice)
         form = InvoiceForm(initial=initial, organization=organization, member_query=member_query)
     formset = InvoiceLineFormSet(
-        data,
-        initial=initial_lines,
-        prefix=LINES_PREFIX,
-        form_kwargs={"products": products},
+        data, initial=initial_lines, prefix=LINES_PREFIX, form_kwargs={"products": products}
     )
+    return form, formset, adding_lines
+
+
+def _save_invoice(
+    request: HttpRequest,
+    organization: Organization,
+    invoice: Invoice | None,
+    form: InvoiceForm,
+    formset: InvoiceLineFormSet,
+) -> Invoice | None:
+    """The new or changed draft, or None with the reasons on the forms."""
+    if form.is_valid():
+        formset.issue_date = form.cleaned_data["issue_date"]
+    if not (form.is_valid() and formset.is_valid()):
+        return None
+    fields = {
+        "membership": form.cleaned_data["membership"],
+        "lines": _line_inputs(formset),
+        "issue_date": form.cleaned_data["issue_date"],
+        "due_date": form.cleaned_data["due_date"],
+        "notes": form.cleaned_data["notes"],
+        "actor": request.user,
+    }
+    try:
+        if invoice is None:
+            return services.invoice_create(organization=organization, **fields)
+        return services.invoice_update(invoice=invoice, **fields)
+    except services.RuleError as error:
+        form.add_error(None, error)
+        return None
+
+
+def _invoice_form_page(
+    request: HttpRequest, organization: Organization, invoice: Invoice | None
+) -> HttpResponse:
+    """A new invoice, or a draft's changes (``invoice``): the same form, the same checks.
+
+    ``?member_q=`` narrows the member list; the "add rows" button posts the form back with
+    more empty rows and changes nothing.
+    """
+    member_query = query_text(request.GET, "member_q")
+    form, formset, adding_lines = _invoice_forms(request, organization, invoice, member_query)
     if request.method == "POST" and not adding_lines:
-        if form.is_valid():
-            formset.issue_date = form.cleaned_data["issue_date"]
-        if form.is_valid() and formset.is_valid():
-            fields = {
-                "membership": form.cleaned_data["membership"],
-                "lines": _line_inputs(formset),
-                "issue_date": form.cleaned_data["issue_date"],
-                "due_date": form.cleaned_data["due_date"],
-                "notes": form.cleaned_data["notes"],
-                "actor": request.user,
-            }
-            try:
-                if invoice is None:
-                    saved = services.invoice_create(organization=organization, **fields)
-                else:
-                    saved = services.invoice_update(invoice=invoice, **fields)
-            except services.RuleError as error:
-                form.add_error(None, error)
+        saved = _save_invoice(request, organization, invoice, form, formset)
+        if saved is not None:
+            if invoice is None:
+                messages.success(
+                    request,
+                    _(
+                        "The invoice was saved as a draft. Check it and send it: it gets "
+                        "its number when it is sent."
+                    ),
+                )
             else:
-                if invoice is None:
-                    messages.success(
-                        request,
-                        _(
-                            "The invoice was saved as a draft. Check it and send it: it gets "
-                            "its number when it is sent."
-                        ),
-                    )
-                else:
-                    messages.success(request, _("The draft was saved."))
-                return redirect("billing:invoice", pk=organization.pk, invoice_pk=saved.pk)
+                messages.success(request, _("The draft was saved."))
+            return redirect("billing:invoice", pk=organization.pk, invoice_pk=saved.pk)
     return render(
         request,
         "billing/org/invoice_create.html",
