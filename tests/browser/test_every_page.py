@@ -1,6 +1,7 @@
 """Every page the member, an organization's admin and the controller reach, in Chromium at a
 small phone's width, a common phone's and a desktop's: nothing makes the page scroll
-sideways, and a message above the page leaves the main column as wide as it was.
+sideways, a message above the page leaves the main column as wide as it was, and axe-core
+finds no serious or critical accessibility violation (at the phone's and desktop's width).
 
 The pages come from the URL walk's table (see ``personas.py``), so a new page is walked as
 soon as the table says who may see it. A full-page screenshot of each page at each width
@@ -26,6 +27,7 @@ from playwright.sync_api import Error as PlaywrightError
 from tests.gdpr.distinctive import use_private_storage
 from tests.security.world import World, build_world
 
+from .a11y import serious_violations
 from .personas import PERSONAS, Persona, message_cookie, sign_in, urls_for
 
 PHONE_SMALL, PHONE, DESKTOP = 360, 390, 1280
@@ -97,9 +99,20 @@ def no_sideways_scrolling(page: Page, visit: Visit) -> list[str]:
     ]
 
 
+# axe-core takes about half a second a page: it looks at the phone's layout and the
+# desktop's, and at a page with a message once (the message's own markup).
+AXE_WIDTHS = (PHONE, DESKTOP)
+
+
+def no_serious_accessibility_violation(page: Page, visit: Visit) -> list[str]:
+    if visit.width not in AXE_WIDTHS or (visit.with_message and visit.width != DESKTOP):
+        return []
+    return [f"{visit}: {line}" for line in serious_violations(page)]
+
+
 PageCheck = Callable[[Page, Visit], list[str]]
 # Every check on every loaded page: each returns the problems it found.
-PAGE_CHECKS: list[PageCheck] = [no_sideways_scrolling]
+PAGE_CHECKS: list[PageCheck] = [no_sideways_scrolling, no_serious_accessibility_violation]
 
 
 def check_page(page: Page, visit: Visit) -> list[str]:
