@@ -37,9 +37,9 @@ if TYPE_CHECKING:
     from organizations.models import Membership
 
 OVT_PREFIX = "0037"
-_OVT = re.compile(r"0037(\d{8})([0-9A-Z]{0,5})")
+_OVT = re.compile(r"0037([0-9]{8})([0-9A-Z]{0,5})")
 # A consumer's address as banks hand them out: letters, digits and a few separators.
-_CONSUMER_ADDRESS = re.compile(r"[0-9A-Za-z][0-9A-Za-z._@-]{1,34}")
+_CONSUMER_ADDRESS = re.compile(r"[0-9A-Za-z][0-9A-Za-z._@-]{1,34}", re.ASCII)
 
 # The operators' intermediator identifiers as the operators and their customers publish
 # them (checked against their invoicing-address pages, 2026).
@@ -95,7 +95,7 @@ def ovt_validate(value: str) -> str:
 def bic_validate(value: str) -> str:
     try:
         return str(BIC(_compact(value)))
-    except SchwiftyException:
+    except (SchwiftyException, ValueError):
         raise ValidationError(_("This is not a valid BIC.")) from None
 
 
@@ -107,7 +107,7 @@ def operator_address_validate(value: str) -> str:
         return ovt_validate(compact)
     try:
         return IBAN(compact).compact
-    except SchwiftyException:
+    except (SchwiftyException, ValueError):
         raise ValidationError(
             _("Give the OVT identifier (0037 and the business ID) or an IBAN.")
         ) from None
@@ -118,7 +118,7 @@ def intermediator_validate(value: str, *, kind: str) -> str:
     compact = _compact(value)
     if kind == EInvoiceAddress.Kind.CONSUMER:
         return bic_validate(compact)
-    if compact.isdigit():
+    if compact[:1].isdigit():
         return ovt_validate(compact)
     return bic_validate(compact)
 
