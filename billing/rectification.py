@@ -134,6 +134,6 @@ EINVOICE_SOURCE = register_source(
             "The organization's admins correct the e-invoice address; the correction and"
             " its reason are recorded, and the next e-invoices go to the corrected address."
         ),
-        order=31,
+        order=50,
     )
 )
