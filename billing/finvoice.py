@@ -99,6 +99,11 @@ def _text(value: str, limit: int) -> str:
     return " ".join((value or "").split())[:limit]
 
 
+def _at_least_two(value: str, limit: int) -> str:
+    """Finvoice's names and places take 2 characters at least: a one-letter value is padded."""
+    return _text(value, limit).ljust(2)
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
     element = ET.SubElement(parent, tag, attrs)
     if text is not None:
@@ -119,6 +124,10 @@ def ovt_of(business_id: str) -> str:
     return "0037" + business_id.replace("-", "")
 
 
+def _iban(invoice: Invoice) -> str:
+    return invoice.iban.replace(" ", "")
+
+
 def _bic(invoice: Invoice) -> str:
     if invoice.bic:
         return invoice.bic
@@ -134,7 +143,7 @@ def _postal(recipient_address: str) -> tuple[list[str], str, str] | None:
     lines = [line.strip() for line in recipient_address.splitlines() if line.strip()]
     for index in range(len(lines) - 1, 0, -1):
         code, _space, town = lines[index].partition(" ")
-        if code.isdigit() and town:
+        if code.isdigit() and len(code) >= 2 and town:
             return lines[:index][:3], code, town
     return None
 
@@ -161,12 +170,12 @@ def _seller(root: ET.Element, invoice: Invoice, address: EInvoiceAddress | None)
     party = _sub(root, "SellerPartyDetails")
     if organization.business_id:
         _sub(party, "SellerPartyIdentifier", organization.business_id)
-    _sub(party, "SellerOrganisationName", _text(organization.name, 70))
+    _sub(party, "SellerOrganisationName", _at_least_two(organization.name, 70))
     if organization.street_address and organization.postal_code and organization.city:
         postal = _sub(party, "SellerPostalAddressDetails")
-        _sub(postal, "SellerStreetName", _text(organization.street_address, 35))
-        _sub(postal, "SellerTownName", _text(organization.city, 35))
-        _sub(postal, "SellerPostCodeIdentifier", _text(organization.postal_code, 35))
+        _sub(postal, "SellerStreetName", _at_least_two(organization.street_address, 35))
+        _sub(postal, "SellerTownName", _at_least_two(organization.city, 35))
+        _sub(postal, "SellerPostCodeIdentifier", _at_least_two(organization.postal_code, 35))
         _sub(postal, "CountryCode", "FI")
     info = _sub(root, "SellerInformationDetails")
     if organization.city:
@@ -174,7 +183,7 @@ def _seller(root: ET.Element, invoice: Invoice, address: EInvoiceAddress | None)
     if organization.email:
         _sub(info, "SellerCommonEmailaddressIdentifier", _text(organization.email, 70))
     account = _sub(info, "SellerAccountDetails")
-    _sub(account, "SellerAccountID", invoice.iban, IdentificationSchemeName="IBAN")
+    _sub(account, "SellerAccountID", _iban(invoice), IdentificationSchemeName="IBAN")
     _sub(account, "SellerBic", _bic(invoice), IdentificationSchemeName="BIC")
     if address is not None and not address.is_operator:
         recipient = _sub(info, "InvoiceRecipientDetails")
@@ -184,14 +193,14 @@ def _seller(root: ET.Element, invoice: Invoice, address: EInvoiceAddress | None)
 
 def _buyer(root: ET.Element, invoice: Invoice) -> None:
     party = _sub(root, "BuyerPartyDetails")
-    _sub(party, "BuyerOrganisationName", _text(invoice.recipient_name, 70).ljust(2))
+    _sub(party, "BuyerOrganisationName", _at_least_two(invoice.recipient_name, 70))
     postal = _postal(invoice.recipient_address)
     if postal is not None:
         streets, code, town = postal
         details = _sub(party, "BuyerPostalAddressDetails")
         for street in streets or ["-"]:
-            _sub(details, "BuyerStreetName", _text(street, 35).ljust(2))
-        _sub(details, "BuyerTownName", _text(town, 35).ljust(2))
+            _sub(details, "BuyerStreetName", _at_least_two(street, 35))
+        _sub(details, "BuyerTownName", _at_least_two(town, 35))
         _sub(details, "BuyerPostCodeIdentifier", code)
     if invoice.recipient_email:
         communication = _sub(root, "BuyerCommunicationDetails")
@@ -264,10 +273,13 @@ def _epi(
     bank = _sub(party, "EpiBfiPartyDetails")
     _sub(bank, "EpiBfiIdentifier", _bic(invoice), IdentificationSchemeName="BIC")
     beneficiary = _sub(party, "EpiBeneficiaryPartyDetails")
-    _sub(beneficiary, "EpiNameAddressDetails", _text(invoice.organization.name, 35).ljust(2))
+    # A token: padding would be collapsed away, so a one-letter name is left out.
+    beneficiary_name = _text(invoice.organization.name, 35)
+    if len(beneficiary_name) >= 2:
+        _sub(beneficiary, "EpiNameAddressDetails", beneficiary_name)
     if invoice.organization.business_id:
         _sub(beneficiary, "EpiBei", invoice.organization.business_id)
-    _sub(beneficiary, "EpiAccountID", invoice.iban, IdentificationSchemeName="IBAN")
+    _sub(beneficiary, "EpiAccountID", _iban(invoice), IdentificationSchemeName="IBAN")
     payment = _sub(epi, "EpiPaymentInstructionDetails")
     scheme = "ISO" if invoice.reference.startswith("RF") else "SPY"
     _sub(payment, "EpiRemittanceInfoIdentifier", invoice.reference, IdentificationSchemeName=scheme)

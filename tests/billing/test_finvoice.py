@@ -297,3 +297,20 @@ def test_it_names_the_download_by_the_invoice_number(membership):
     invoice = _three_rates(membership)
 
     assert finvoice.filename(invoice) == f"finvoice-{invoice.number}.xml"
+
+
+def test_it_stays_valid_with_odd_names_and_addresses(admin):
+    organization = organization_with_admin(admin, name="Ö", business_id="", street_address="")
+    user = UserFactory(first_name="", last_name="Å", street_address="", postal_code="", city="")
+    membership = add_member(organization, user)
+    invoice = invoice_for(
+        membership, [line("x" * 300, "0.25", "0.01", VatRate.REDUCED_13_5)], send=True
+    )
+    invoice.recipient_address = "Postilokero\n1 X"
+    invoice.notes = "Huom! " * 200
+
+    root = assert_valid_finvoice(finvoice.finvoice_invoice(invoice=invoice, address=None))
+
+    assert root.find("SellerPartyDetails/SellerPartyIdentifier") is None
+    assert root.find("BuyerPartyDetails/BuyerPostalAddressDetails") is None
+    assert len(root.findtext("InvoiceRow/ArticleName")) == 100
