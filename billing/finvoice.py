@@ -20,6 +20,7 @@ in the order the schema's sequences require.
 from __future__ import annotations
 
 import datetime
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -95,8 +96,13 @@ def _date(value: datetime.date) -> str:
     return value.strftime("%Y%m%d")
 
 
+# Characters XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF): a
+# pasted description may carry them, and one would make the whole message unreadable.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _text(value: str, limit: int) -> str:
-    return " ".join((value or "").split())[:limit]
+    return " ".join(_NOT_XML.sub("", value or "").split())[:limit]
 
 
 def _at_least_two(value: str, limit: int) -> str:

@@ -7,6 +7,9 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schwifty import IBAN
 
 from accounts.models import User
@@ -314,3 +317,43 @@ def test_it_stays_valid_with_odd_names_and_addresses(admin):
     assert root.find("SellerPartyDetails/SellerPartyIdentifier") is None
     assert root.find("BuyerPartyDetails/BuyerPostalAddressDetails") is None
     assert len(root.findtext("InvoiceRow/ArticleName")) == 100
+
+
+_rates = st.sampled_from([rate.value for rate in VatRate])
+_lines = st.lists(
+    st.tuples(
+        st.text(min_size=1, max_size=300),
+        st.decimals(min_value=Decimal("0.01"), max_value=Decimal(9999), places=2),
+        st.decimals(min_value=Decimal(0), max_value=Decimal(99999), places=2),
+        _rates,
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(rows=_lines, name=st.text(max_size=120), notes=st.text(max_size=600))
+def test_any_issued_invoice_makes_a_valid_message(membership, operator_address, rows, name, notes):
+    with transaction.atomic():
+        invoice = invoice_for(
+            membership, [line(text, quantity, price, rate) for text, quantity, price, rate in rows]
+        )
+        invoice.recipient_name = name
+        invoice.notes = notes
+        invoice.save()
+        invoice = services.invoice_send(invoice=invoice, actor=None)
+        credit_note = services.invoice_credit(invoice=invoice, actor=None)
+
+        for built in (invoice, credit_note):
+            root = assert_valid_finvoice(
+                finvoice.finvoice_invoice(invoice=built, address=operator_address)
+            )
+            assert root.findtext("InvoiceDetails/InvoiceTotalVatIncludedAmount") == (
+                f"{built.total:.2f}".replace(".", ",")
+            )
+        transaction.set_rollback(True)
