@@ -24,8 +24,8 @@ from .finvoice_schema import assert_valid_finvoice
 pytestmark = pytest.mark.django_db
 
 APIX = "003723327487"
-# Session, user, allauth's session activity, the admin check, the organization, the count
-# and the page (with the addresses): whatever the number of rows.
+# Session, user, allauth's session activity, the admin check, the organization, the count,
+# the page (with the addresses) and its reminders: whatever the number of rows.
 LIST_BUDGET = 12
 
 
@@ -243,13 +243,30 @@ def test_it_lists_only_invoices_to_members_with_an_address(
     )
 
 
+def test_the_list_links_each_reminders_finvoice(admin_client, organization, membership, admin):
+    _with_address(membership, admin)
+    invoice = invoice_for(membership, send=True)
+    reminder = services.reminder_record(
+        invoice=invoice, sent_on=datetime.date(2026, 4, 1), fee=Decimal(5), actor=admin
+    )
+
+    content = admin_client.get(reverse("billing:einvoices", args=[organization.pk])).content
+
+    url = reverse("billing:reminder_finvoice", args=[organization.pk, invoice.pk, reminder.pk])
+    assert url in content.decode()
+
+
 def test_the_list_keeps_its_query_budget_however_many_rows(
     admin_client, organization, admin, django_assert_max_num_queries
 ):
     for _ in range(12):
         member = add_member(organization)
         _with_address(member, admin)
-        invoice_for(member, send=True)
+        invoice = invoice_for(member, send=True)
+        for day in (1, 15):
+            services.reminder_record(
+                invoice=invoice, sent_on=datetime.date(2026, 4, day), fee=Decimal(5), actor=admin
+            )
     url = reverse("billing:einvoices", args=[organization.pk])
 
     with django_assert_max_num_queries(LIST_BUDGET):
