@@ -169,11 +169,11 @@ def einvoice_address_save(
     and the page all come through)."""
     cleaned = einvoice_address_clean(kind=kind, address=address, intermediator=intermediator)
     with acting_as(actor):
-        found, _created = EInvoiceAddress.objects.select_for_update().get_or_create(
+        found, created = EInvoiceAddress.objects.select_for_update().get_or_create(
             membership=membership,
             defaults={**cleaned, "updated_by": actor},
         )
-        if not _created:
+        if not created:
             for name, value in cleaned.items():
                 setattr(found, name, value)
             found.updated_at = timezone.now()

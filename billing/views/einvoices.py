@@ -57,6 +57,9 @@ def einvoice_address(request: HttpRequest, pk: int, membership_pk: int) -> HttpR
             "organization": organization,
             "membership": membership,
             "current": current,
+            "intermediator_name": einvoice.intermediator_name(current.intermediator)
+            if current
+            else "",
             "form": form,
             "operators": einvoice.OPERATORS,
             "banks": einvoice.BANKS,

@@ -146,6 +146,8 @@ def test_it_changes_and_removes_the_address(admin_client, organization, membersh
     )
     assert EInvoiceAddress.objects.get(membership=membership).intermediator == "BAWCFI22"
 
+    assert "BAWCFI22 (Basware)" in admin_client.get(url).content.decode()
+
     admin_client.post(url, {"remove": "1"})
     assert not EInvoiceAddress.objects.filter(membership=membership).exists()
 
