@@ -6,6 +6,8 @@ needs (the invoice with its lines, reminders and payments, and the membership it
 billed to, with the member's name and address) until the invoice is paid, credited or
 cancelled; gdpr's job ``gdpr.settled_claims`` then erases those too. The invoices
 themselves are kept by the Accounting Act anyway (their registry entries say so).
+The member's e-invoice address is not needed for a claim: its registry entry deletes it
+with the rest (``personal_data.py``).
 """
 
 from __future__ import annotations

@@ -8,14 +8,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Membership, Organization
 from organizations.selectors import MemberFilter, member_list
 
-from . import money
-from .models import FIRST_YEAR, LAST_YEAR, Invoice, Product
+from . import einvoice, money
+from .models import FIRST_YEAR, LAST_YEAR, EInvoiceAddress, Invoice, Product
 from .money import VatRate
 from .selectors import invoice_by_number
 
@@ -491,3 +492,39 @@ class PaymentMatchForm(forms.Form):
             )
         self.invoice = invoice
         return number
+
+
+class EInvoiceAddressForm(forms.Form):
+    """A member's e-invoice address; the intermediator is typed or picked from the list of
+    operators and banks (a datalist: any valid code may be typed)."""
+
+    kind = forms.ChoiceField(
+        label=_("Type"),
+        choices=EInvoiceAddress.Kind.choices,
+        widget=forms.RadioSelect,
+        help_text=einvoice.KIND_HELP,
+    )
+    address = forms.CharField(
+        label=_("E-invoice address"),
+        max_length=40,
+        help_text=_(
+            "For an organization, e.g. 003712345678; for a private person, as their bank shows it."
+        ),
+    )
+    intermediator = forms.CharField(
+        label=_("Intermediator"),
+        max_length=40,
+        help_text=_("The operator's identifier, or the BIC of the private person's bank."),
+        widget=forms.TextInput(attrs={"list": "intermediators", "autocomplete": "off"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            data.update(einvoice.einvoice_address_clean(**data))
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        return data

@@ -386,3 +386,48 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id} {self.sent_on}"
+
+
+class EInvoiceAddress(models.Model):
+    """Where a member's invoices go as Finvoice e-invoices instead of mail.
+
+    An organization receives them through its operator: its OVT/EDI identifier (0037, the
+    Y-tunnus without the dash, an optional suffix) and the operator's intermediator
+    identifier. A consumer receives them in their online bank: the e-invoice address the
+    bank gave them and the bank's BIC as the intermediator.
+    """
+
+    class Kind(models.TextChoices):
+        OPERATOR = "operator", _("Organization (OVT/EDI identifier and operator)")
+        CONSUMER = "consumer", _("Consumer (e-invoice in the online bank)")
+
+    membership = models.OneToOneField(
+        Membership,
+        on_delete=models.CASCADE,
+        related_name="einvoice_address",
+        verbose_name=_("member"),
+    )
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
+    # Finvoice caps both at 35 characters (ToIdentifier, InvoiceRecipientAddress).
+    address = models.CharField(_("e-invoice address"), max_length=35)
+    intermediator = models.CharField(_("intermediator"), max_length=35)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("e-invoice address")
+        verbose_name_plural = _("e-invoice addresses")
+
+    def __str__(self) -> str:
+        return f"{self.address} / {self.intermediator}"
+
+    @property
+    def is_operator(self) -> bool:
+        return self.kind == self.Kind.OPERATOR

@@ -39,6 +39,16 @@ register(
 )
 register(
     Section(
+        "einvoice_addresses",
+        _("E-invoice addresses"),
+        "billing/my_data/einvoice_addresses.html",
+        lambda user: {"addresses": selectors.einvoice_addresses_for_member(user=user)},
+        order=19,
+        queries=1,  # the addresses with their organizations
+    )
+)
+register(
+    Section(
         "contracts",
         _("Contracts"),
         "billing/my_data/contracts.html",

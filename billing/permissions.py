@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from organizations.permissions import get_organization_for_admin
+from organizations.permissions import get_membership_for_admin, get_organization_for_admin
 
-from .models import Contract, Invoice, Payment, Product
+from .models import Contract, Invoice, Payment, Product, Reminder
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -26,9 +26,12 @@ __all__ = [
     "get_contract_for_admin",
     "get_invoice_for_admin",
     "get_invoice_for_member",
+    "get_issued_invoice_for_admin",
+    "get_membership_for_admin",
     "get_organization_for_admin",
     "get_payment_for_admin",
     "get_product_for_admin",
+    "get_reminder_for_admin",
 ]
 
 
@@ -50,6 +53,20 @@ def get_invoice_for_admin(organization: Organization, pk: int) -> Invoice:
         ),
         pk=pk,
     )
+
+
+def get_issued_invoice_for_admin(organization: Organization, pk: int) -> Invoice:
+    """An issued invoice or credit note (a draft has no number, so no e-invoice)."""
+    return get_object_or_404(
+        Invoice.objects.filter(organization=organization)
+        .exclude(status=Invoice.Status.DRAFT)
+        .select_related("organization", "membership", "credit_note_for"),
+        pk=pk,
+    )
+
+
+def get_reminder_for_admin(invoice: Invoice, pk: int) -> Reminder:
+    return get_object_or_404(Reminder.objects.filter(invoice=invoice), pk=pk)
 
 
 def get_payment_for_admin(organization: Organization, pk: int) -> Payment:

@@ -24,7 +24,16 @@ from gdpr.api import (
     register_searchable,
 )
 
-from .models import Contract, ContractEvent, Invoice, InvoiceLine, Payment, Product, Reminder
+from .models import (
+    Contract,
+    ContractEvent,
+    EInvoiceAddress,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Product,
+    Reminder,
+)
 
 ACCOUNTING_ACT = _(
     "Accounting Act (1336/1997) ch. 2 §10: vouchers are kept at least 6 years from the end"
@@ -90,6 +99,22 @@ register_category(
         retention=VOUCHER,
         sources=(DataSource.ORGANIZATION_ADMIN, DataSource.SERVICE),
         recipients=(*ADMINS_STAFF_AUTHORITIES, Recipient.COLLECTION_AGENCY),
+    )
+)
+
+register_category(
+    Category(
+        key="einvoice_address",
+        label=_("E-invoice address (address and intermediator)"),
+        purposes=(Purpose.INVOICING,),
+        legal_basis=LegalBasis.CONTRACT,
+        retention=Retention(
+            RetentionKind.UNTIL_MEMBERSHIP_ENDS,
+            _("Until {days} days after the membership ends."),
+            days_setting="ENDED_MEMBERSHIP_RETENTION_DAYS",
+        ),
+        sources=(DataSource.SUBJECT, DataSource.ORGANIZATION_ADMIN),
+        recipients=(Recipient.ORGANIZATION_ADMINS, Recipient.CONTROLLER_STAFF),
     )
 )
 
@@ -254,6 +279,24 @@ register_model(
         # Business correspondence about a voucher is kept as long as the voucher.
         actors={"recorded_by": ()},
         erasure=Erasure.keep_until("invoice__retain_until", ACCOUNTING_ACT),
+    )
+)
+
+register_model(
+    ModelEntry(
+        model=EInvoiceAddress,
+        person="membership__user",
+        personal={
+            "kind": "einvoice_address",
+            "address": "einvoice_address",
+            "intermediator": "einvoice_address",
+            "updated_at": "einvoice_address",
+            "updated_by": "actor_trail",
+        },
+        not_personal=frozenset({"id", "membership"}),
+        actors={"updated_by": ()},
+        # Not a voucher: the invoices keep what was sent; the address goes with the person.
+        erasure=Erasure.delete(),
     )
 )
 

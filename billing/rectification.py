@@ -1,8 +1,10 @@
-"""What a person may ask to correct on invoices (GDPR Art. 16), declared to gdpr.
+"""What a person may ask to correct on invoices and in their e-invoice addresses (GDPR
+Art. 16), declared to gdpr.
 
 An issued invoice is an accounting voucher and is never rewritten; the correction goes to
 the member record that future invoices copy their recipient from. The organization that
-invoiced decides it (or the controller).
+invoiced decides it (or the controller). An e-invoice address is corrected in place,
+checked as the admin's form checks it; its organization decides.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from accounts.sources import DataSource
 from gdpr.api import RectifiableField, RectifiableSource, ValueKind, register_source
 from organizations.services import membership_rectify
 
-from .models import Invoice
+from .einvoice import einvoice_address_save
+from .models import EInvoiceAddress, Invoice
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -81,5 +84,56 @@ INVOICE_SOURCE = register_source(
             " invoices comes from your profile, which you can edit yourself."
         ),
         order=30,
+    )
+)
+
+
+def _einvoice_rows(user: User) -> QuerySet[EInvoiceAddress]:
+    return (
+        EInvoiceAddress.objects.filter(membership__user=user)
+        .select_related("membership__organization")
+        .order_by("membership__organization__name", "pk")
+    )
+
+
+def _einvoice_apply(
+    address: EInvoiceAddress, field: str, value: Any, *, actor: User, reason: str
+) -> None:
+    """Through the service, which checks the corrected address as the admin's form does
+    (a ValidationError is shown to whoever decides)."""
+    data = {
+        "kind": address.kind,
+        "address": address.address,
+        "intermediator": address.intermediator,
+    }
+    data[field] = value
+    einvoice_address_save(membership=address.membership, actor=actor, **data)
+
+
+EINVOICE_SOURCE = register_source(
+    RectifiableSource(
+        model=EInvoiceAddress,
+        noun=gettext_lazy("E-invoice addresses"),
+        fields=(
+            RectifiableField(
+                "kind",
+                gettext_lazy("Type of the e-invoice address"),
+                ValueKind.CHOICE,
+                choices=tuple(EInvoiceAddress.Kind.choices),
+            ),
+            RectifiableField("address", gettext_lazy("E-invoice address")),
+            RectifiableField("intermediator", gettext_lazy("Intermediator")),
+        ),
+        rows=_einvoice_rows,
+        describe=lambda a: (
+            _("E-invoice address at %(organization)s") % {"organization": a.membership.organization}
+        ),
+        holder=lambda a: a.membership.organization,
+        apply=_einvoice_apply,
+        how=gettext_lazy(
+            "The organization's admins correct the e-invoice address; the correction and"
+            " its reason are recorded, and the next e-invoices go to the corrected address."
+        ),
+        order=50,
     )
 )

@@ -3,6 +3,8 @@
 - Contracts: a contract lives as long as the membership it belongs to; once the
   membership's settling period has passed, its terminated contracts go (the invoices they
   produced are vouchers with their own retention date).
+- E-invoice addresses: go with the contracts, once the membership's settling period has
+  passed (the invoices sent to them keep what they were sent as).
 - Accounting vouchers past their retain-until date: an invoice with its lines, reminders,
   payments and credit note, once every one of them is past its date, if the invoice is
   settled (paid, credited or cancelled; an open claim is still needed to collect it) or
@@ -29,7 +31,7 @@ from gdpr.api import RetentionJob, audit_blank, audit_suppressed, register_job
 from organizations.retention import ENDED_MEMBERSHIPS_JOB, ERASED_MEMBERSHIPS_JOB, ended_memberships
 from organizations.selectors import anonymised_memberships
 
-from .models import SETTLED_STATUSES, Contract, ContractEvent, Invoice, Payment
+from .models import SETTLED_STATUSES, Contract, ContractEvent, EInvoiceAddress, Invoice, Payment
 
 CONTRACTS_JOB = "billing.contracts_of_ended_memberships"
 # The name it had when gdpr ran this purge: the logged runs (RetentionRun) and the admin's
@@ -42,10 +44,14 @@ def purge_contracts_of_ended_memberships(now: datetime.datetime) -> dict[str, in
         Q(terminated_on__isnull=True) | Q(terminated_on__lt=now.date())
     )
     events = ContractEvent.objects.filter(contract__in=contracts).delete()[0]
-    return {
+    counts = {
         "billing.ContractEvent": events,
         "billing.Contract": contracts.delete()[0],
     }
+    addresses = EInvoiceAddress.objects.filter(membership__in=ended_memberships(now)).delete()[0]
+    if addresses:
+        counts["billing.EInvoiceAddress"] = addresses
+    return counts
 
 
 def _add(counts: dict[str, int], deleted: tuple[int, dict[str, int]]) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import contracts, invoices, member, payments, products
+from .views import contracts, einvoices, invoices, member, payments, products
 
 app_name = "billing"
 
@@ -54,6 +54,22 @@ urlpatterns = [
         f"{org}invoices/<int:invoice_pk>/payment/",
         invoices.invoice_payment,
         name="invoice_payment",
+    ),
+    path(
+        f"{org}invoices/<int:invoice_pk>/finvoice/",
+        einvoices.invoice_finvoice,
+        name="invoice_finvoice",
+    ),
+    path(
+        f"{org}invoices/<int:invoice_pk>/reminders/<int:reminder_pk>/finvoice/",
+        einvoices.reminder_finvoice,
+        name="reminder_finvoice",
+    ),
+    path(f"{org}einvoices/", einvoices.einvoice_list, name="einvoices"),
+    path(
+        f"{org}members/<int:membership_pk>/einvoice-address/",
+        einvoices.einvoice_address,
+        name="einvoice_address",
     ),
     path(f"{org}payments/", payments.payment_list, name="payments"),
     path(f"{org}payments/import/", payments.payment_import, name="payment_import"),

@@ -6,9 +6,11 @@ from django.core.cache import cache
 from django.utils import translation
 
 from accounts.models import User
+from billing import finvoice
 from gdpr.exports import archive as export_archive
 from registry.celery import app as celery_app
 
+from .billing.finvoice_schema import finvoice_errors
 from .export_schema_check import validate_archive
 from .factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 
@@ -65,6 +67,26 @@ def _exports_follow_their_schema(monkeypatch):
     monkeypatch.setattr(export_archive, "write_archive", write_and_check)
     yield
     assert not broken, "an export does not follow its schema:\n" + "\n".join(broken[:20])
+
+
+@pytest.fixture(autouse=True)
+def _finvoices_follow_their_schema(monkeypatch):
+    """Every Finvoice message a test builds (a page's download included) is validated
+    against the official Finvoice 3.0 schema; the test fails on the first invalid one."""
+    broken: list[str] = []
+
+    def checked(build):
+        def build_and_check(**kwargs) -> bytes:
+            message = build(**kwargs)
+            broken.extend(finvoice_errors(message))
+            return message
+
+        return build_and_check
+
+    for name in ("finvoice_invoice", "finvoice_reminder"):
+        monkeypatch.setattr(finvoice, name, checked(getattr(finvoice, name)))
+    yield
+    assert not broken, "a Finvoice message does not follow the schema:\n" + "\n".join(broken)
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing import services
-from billing.models import Contract, Invoice, Payment, Product
+from billing.einvoice import einvoice_address_save
+from billing.models import Contract, EInvoiceAddress, Invoice, Payment, Product, Reminder
 from billing.urls import urlpatterns
 from organizations.models import Membership, Organization
 from tests.billing.camt054_builder import build_camt054
@@ -78,6 +79,10 @@ MATRIX = {
     "invoice_reminder": ADMIN_FORM,
     "invoice_collection": ADMIN_FORM,
     "invoice_payment": ADMIN_FORM,
+    "invoice_finvoice": ADMIN_DOWNLOAD,
+    "reminder_finvoice": ADMIN_DOWNLOAD,
+    "einvoices": ADMIN_PAGE,
+    "einvoice_address": ADMIN_FORM,
     "payments": ADMIN_PAGE,
     "payment_import": ADMIN_UPLOAD,
     "payment_match": ADMIN_FORM,
@@ -109,12 +114,15 @@ class World:
     invoice: Invoice  # sent to the member, past its due date
     draft: Invoice
     payment: Payment  # unmatched
+    reminder: Reminder  # of the invoice
     # The same kinds of objects in the other organization, for the id-swapping tests.
     other_product: Product
     other_contract: Contract
     other_invoice: Invoice
     other_draft: Invoice
     other_payment: Payment
+    other_membership: Membership
+    other_reminder: Reminder
 
     def kwargs(self, name: str, *, swap: bool = False) -> dict[str, object]:
         """The URL's arguments: this organization's objects, or (swap) the other one's."""
@@ -128,6 +136,8 @@ class World:
             "contract_pk": (self.other_contract if swap else self.contract).pk,
             "invoice_pk": (draft if name in DRAFT_PAGES else invoice).pk,
             "payment_pk": (self.other_payment if swap else self.payment).pk,
+            "reminder_pk": (self.other_reminder if swap else self.reminder).pk,
+            "membership_pk": (self.other_membership if swap else self.membership).pk,
         }
         names = pattern.pattern.converters.keys()
         unknown = set(names) - set(values)
@@ -196,6 +206,11 @@ FORM_DATA: dict[str, Callable[[World], dict]] = {
     "invoice_payment": lambda w: {"amount": "10", "paid_on": TODAY.isoformat()},
     "payment_import": _camt054,
     "payment_match": lambda w: {"invoice_number": w.invoice.number},
+    "einvoice_address": lambda w: {
+        "kind": "operator",
+        "address": "003724688233",
+        "intermediator": "003723327487",
+    },
 }
 
 
@@ -204,12 +219,23 @@ def _organization_with_billing(admin: User, member: User | None, name: str) -> d
     bank_account(organization)
     membership = add_member(organization, member, member_number="1")
     product_ = product(organization)
+    invoice = invoice_for(membership, send=True, issue_date=PAST_DUE, due_date=PAST_DUE)
+    einvoice_address_save(
+        membership=membership,
+        kind=EInvoiceAddress.Kind.CONSUMER,
+        address="FI4950009420028730",
+        intermediator="NDEAFIHH",
+        actor=admin,
+    )
     return {
         "organization": organization,
         "membership": membership,
         "product": product_,
         "contract": contract_for(membership, product_, opened_on=PAST_DUE),
-        "invoice": invoice_for(membership, send=True, issue_date=PAST_DUE, due_date=PAST_DUE),
+        "invoice": invoice,
+        "reminder": services.reminder_record(
+            invoice=invoice, sent_on=TODAY, fee=Decimal("5.00"), actor=admin
+        ),
         "draft": invoice_for(membership),
         "payment": services.payment_record(
             organization=organization,
@@ -245,11 +271,14 @@ def world(db) -> World:
         invoice=ours["invoice"],
         draft=ours["draft"],
         payment=ours["payment"],
+        reminder=ours["reminder"],
         other_product=theirs["product"],
         other_contract=theirs["contract"],
         other_invoice=theirs["invoice"],
         other_draft=theirs["draft"],
         other_payment=theirs["payment"],
+        other_membership=theirs["membership"],
+        other_reminder=theirs["reminder"],
     )
 
 
@@ -304,7 +333,14 @@ def test_it_never_lets_staff_in_through_the_organization_pages(client, world):
 
 # --- Swapping ids --------------------------------------------------------------------------
 
-OBJECT_IDS = {"product_pk", "contract_pk", "invoice_pk", "payment_pk"}
+OBJECT_IDS = {
+    "product_pk",
+    "contract_pk",
+    "invoice_pk",
+    "payment_pk",
+    "reminder_pk",
+    "membership_pk",
+}
 SWAPPABLE = [
     name
     for name in URL_NAMES
@@ -336,6 +372,11 @@ def snapshot(world: World) -> dict[str, object]:
             Payment.objects.filter(organization=other).order_by("pk").values("invoice", "amount")
         ),
         "reminders": other.invoices.filter(reminders__isnull=False).count(),
+        "einvoice_addresses": list(
+            EInvoiceAddress.objects.filter(membership__organization=other)
+            .order_by("pk")
+            .values("kind", "address", "intermediator")
+        ),
     }
 
 
@@ -354,6 +395,9 @@ def test_it_has_swappable_urls_to_check():
         "invoice_collection",
         "invoice_payment",
         "payment_match",
+        "invoice_finvoice",
+        "reminder_finvoice",
+        "einvoice_address",
     }
 
 

@@ -34,7 +34,7 @@ CONTROLLER = Persona("controller", SUPERUSER_MFA, "the controller's staff: the D
 PERSONAS = (MEMBER, ORG_ADMIN, CONTROLLER)
 
 # Words in a URL name that mean the answer is a file, not a page.
-_DOWNLOAD_WORDS = ("pdf", "csv", "export", "download", "attachment", "mailing_list")
+_DOWNLOAD_WORDS = ("pdf", "csv", "export", "download", "attachment", "mailing_list", "finvoice")
 # Pages that are no screen to look at: they act and go elsewhere, or answer with data.
 _NOT_PAGES = {
     "account_logout",

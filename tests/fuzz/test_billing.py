@@ -15,7 +15,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from billing.camt054 import parse_camt054
-from billing.models import Invoice, Payment, Product
+from billing.einvoice import einvoice_address_clean
+from billing.models import EInvoiceAddress, Invoice, Payment, Product
 from tests.billing.camt054_builder import build_camt054
 from tests.billing.factories import invoice_for, product
 
@@ -448,3 +449,44 @@ def test_it_lists_for_any_parameters(admin_client, organization, sent_invoice, n
         response = admin_client.get(url, params)
         assert response.status_code == 200
         assert not changed_tables(before, row_counts())
+
+
+einvoice_address_posts = fz.post_data(
+    kind=fz.optional(fz.choice(["operator", "consumer"])),
+    address=fz.optional(
+        fz.field(
+            st.sampled_from(
+                ["003724688233", "0037 2468823-3", "003724688233ABC12", "FI4950009420028730"]
+            )
+        )
+    ),
+    intermediator=fz.optional(
+        fz.field(st.sampled_from(["003723327487", "BAWCFI22", "ndeafihh", "OKOYFIHH"]))
+    ),
+)
+
+
+@fuzz_settings(400)
+@given(data=einvoice_address_posts)
+def test_it_saves_an_einvoice_address_or_refuses_any_input(
+    admin_client, organization, members, data
+):
+    membership = members[0]
+    url = reverse("billing:einvoice_address", args=[organization.pk, membership.pk])
+    with example("billing: e-invoice address"):
+        before = row_counts()
+        response = admin_client.post(url, data)
+        if response.status_code == 302:
+            saved = EInvoiceAddress.objects.get(membership=membership)
+            assert saved.kind == data["kind"]
+            assert len(saved.address) <= 35 and len(saved.intermediator) <= 35
+            # What was stored passes the same checks again, unchanged.
+            assert einvoice_address_clean(
+                kind=saved.kind, address=saved.address, intermediator=saved.intermediator
+            ) == {
+                "kind": saved.kind,
+                "address": saved.address,
+                "intermediator": saved.intermediator,
+            }
+        else:
+            assert_refused_cleanly(response, before, data)

@@ -44,6 +44,8 @@ from accounts.models import LoginEvent, User
 from accounts.services import profile_sources_record
 from accounts.sources import DataSource
 from billing import services as billing
+from billing.einvoice import einvoice_address_save
+from billing.models import EInvoiceAddress
 from communications.models import CommunicationRecord
 from communications.services import communication_record
 from gdpr import declarations as registry
@@ -312,6 +314,14 @@ def build_person(tag: str) -> DistinctivePerson:
     payment.save(update_fields=["bank_entry_reference"])
     billing.reminder_record(
         invoice=invoice, sent_on=datetime.date(2026, 3, 20), fee=Decimal("5.00"), actor=admin
+    )
+    # Their e-invoice address in their online bank (the bank's BIC is nobody's own).
+    einvoice_address_save(
+        membership=membership,
+        kind=EInvoiceAddress.Kind.CONSUMER,
+        address=put("billing.EInvoiceAddress.address", t.text()),
+        intermediator="OKOYFIHH",
+        actor=admin,
     )
     # A second invoice, credited: the credit note is a voucher too.
     credited = billing.invoice_create(

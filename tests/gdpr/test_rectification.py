@@ -141,8 +141,9 @@ def test_listing_costs_the_same_queries_however_much_there_is(world, django_asse
         organization = organization_with_admin(UserFactory(), name=f"Kerho {n} ry")
         add_member(organization, world.member, member_number=f"{n}")
 
-    # One query per source: memberships, contact persons, invoices, communication records.
-    with django_assert_max_num_queries(4):
+    # One query per source: memberships, contact persons, invoices, communication records,
+    # e-invoice addresses.
+    with django_assert_max_num_queries(5):
         data = rectifiable_data(world.member)
 
     assert len(data) > 15

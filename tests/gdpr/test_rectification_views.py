@@ -218,8 +218,8 @@ def test_the_members_page_has_a_fixed_query_budget(client, world, django_assert_
     client.force_login(world.member)
 
     # Session, user and session tracking (with their savepoints), then one query per
-    # source of rectifiable data, whatever the number of memberships.
-    with django_assert_max_num_queries(12):
+    # source of rectifiable data (five), whatever the number of memberships.
+    with django_assert_max_num_queries(13):
         response = client.get(
             reverse("gdpr:rectification_new"), {"target": world.key("member_number")}
         )

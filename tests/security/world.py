@@ -38,6 +38,7 @@ from fido2.webauthn import (
 
 from accounts.models import User
 from billing import services as billing
+from billing.einvoice import einvoice_address_save
 from communications.models import CommunicationRecord
 from communications.services import communication_record
 from gdpr.models import (
@@ -182,7 +183,16 @@ def _side(name: str, letter: str) -> Side:
         payer_name="Aino",
         actor=admin,
     )
-    billing.reminder_record(invoice=invoice, sent_on=ISSUED, fee=Decimal("5"), actor=admin)
+    o["reminder_pk"] = billing.reminder_record(
+        invoice=invoice, sent_on=ISSUED, fee=Decimal("5"), actor=admin
+    )
+    einvoice_address_save(
+        membership=membership,
+        kind="operator",
+        address="003724688233",
+        intermediator="003723327487",
+        actor=admin,
+    )
     o["payment_pk"] = billing.payment_record(
         organization=organization,
         amount=Decimal("5.00"),
