@@ -47,6 +47,9 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "asctime",
     "request_id",
     "short_id",
+    # Django's request loggers pass the request object, whose text holds the query string
+    # (search terms, filters: personal data); the line already has the path and the id.
+    "request",
 }
 
 

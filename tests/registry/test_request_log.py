@@ -134,3 +134,14 @@ def test_a_task_enqueued_during_a_request_carries_its_id():
     finally:
         request_id.reset(token)
     assert headers == {"request_id": "abcdef0123456789"}
+
+
+def test_djangos_own_lines_leave_out_the_request_and_its_query_string(client, caplog):
+    caplog.set_level(logging.WARNING, logger="django.request")
+    response = client.get("/no-such-page/?q=Virtanen")
+    assert response.status_code == 404
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    line = JsonFormatter().format(record)
+    assert "/no-such-page/" in line
+    assert "Virtanen" not in line
+    assert json.loads(line)["status_code"] == 404
