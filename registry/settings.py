@@ -143,6 +143,11 @@ if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
     if _db["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://...)")
+    # A database host that does not answer fails the connection in seconds, not after the
+    # operating system's TCP timeout (minutes); a value in DATABASE_URL's query wins.
+    _db.setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    )
     # The Celery worker sets DATABASE_POOL=false: its prefork children close the pool
     # after every task, so pooling there only costs reconnects.
     if env_bool("DATABASE_POOL", default=True):

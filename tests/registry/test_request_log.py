@@ -145,3 +145,17 @@ def test_djangos_own_lines_leave_out_the_request_and_its_query_string(client, ca
     assert "/no-such-page/" in line
     assert "Virtanen" not in line
     assert json.loads(line)["status_code"] == 404
+
+
+def test_it_refuses_to_start_with_an_unknown_log_format():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import registry.settings"],
+        env={"PATH": "/usr/bin:/bin", "DEBUG": "true", "LOG_FORMAT": "xml"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "LOG_FORMAT must be json or text" in result.stderr
