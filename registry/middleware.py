@@ -58,7 +58,8 @@ def _loggable_path(request: HttpRequest) -> str:
     match = getattr(request, "resolver_match", None)
     if match is None:
         return path[:_MAX_UNMATCHED_PATH]
-    for name, value in match.kwargs.items():
+    parameters = [*match.kwargs.items(), *(("parameter", value) for value in match.args)]
+    for name, value in parameters:
         text = str(value)
         if text and not text.isdigit():
             path = path.replace(text, f"<{name}>")

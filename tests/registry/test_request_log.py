@@ -159,3 +159,11 @@ def test_it_refuses_to_start_with_an_unknown_log_format():
         check=False,
     )
     assert "LOG_FORMAT must be json or text" in result.stderr
+
+
+def test_it_hides_a_password_reset_key(client, lines):
+    url = reverse("account_reset_password_from_key", kwargs={"uidb36": "3k", "key": "secretkey9"})
+    client.get(url)
+    path = as_json(lines()[0])["path"]
+    assert "secretkey9" not in path
+    assert "<key>" in path
