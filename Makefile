@@ -3,7 +3,7 @@ UV := $(shell if uv --version >/dev/null 2>&1; then echo uv; else echo python3 -
 PY := .venv/bin/python
 export DEBUG ?= true
 
-.PHONY: install demo test lint worker messages
+.PHONY: install demo test lint worker serve messages
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -28,6 +28,11 @@ lint: install
 
 worker: install
 	DATABASE_POOL=false $(UV) run --frozen celery -A registry worker --beat --loglevel=info
+
+# The production stack (gunicorn, a worker, beat) on this machine, with production settings
+# from the environment: README, "Production".
+serve: install
+	DEBUG=false bin/serve
 
 messages:
 	$(PY) manage.py makemessages -l fi -l sv -l en --ignore=.venv --ignore=tests --ignore=staticfiles

@@ -62,6 +62,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG el
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required when DEBUG is off")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Behind a reverse proxy that passes the public host name in X-Forwarded-Host rather than
+# in Host. Only with a proxy that sets (or strips) the header: anyone can write it.
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", default=False)
 
 INSTALLED_APPS = [
     # First, so that its createsuperuser (refused: a password alone must never make an
@@ -89,7 +92,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: one log line per request, with the id the other lines of the request carry.
+    "registry.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Load balancers' probes: answered before sessions, the host check and CSRF.
+    "registry.health.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages of personal data: no browser or proxy keeps them (static files above excepted).
     "registry.middleware.NoStoreMiddleware",
@@ -136,13 +143,18 @@ if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
     if _db["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://...)")
+    # A database host that does not answer fails the connection in seconds, not after the
+    # operating system's TCP timeout (minutes); a value in DATABASE_URL's query wins.
+    _db.setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    )
     # The Celery worker sets DATABASE_POOL=false: its prefork children close the pool
     # after every task, so pooling there only costs reconnects.
     if env_bool("DATABASE_POOL", default=True):
         _db.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1),
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10),
-            "timeout": 10,
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
         }
     DATABASES = {"default": _db}
 else:
@@ -164,6 +176,12 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "registry"),
+            # A Redis that stops answering fails a request in seconds instead of holding
+            # the web process until the server's own timeout.
+            "OPTIONS": {
+                "socket_connect_timeout": env_int("REDIS_CONNECT_TIMEOUT", 2),
+                "socket_timeout": env_int("REDIS_SOCKET_TIMEOUT", 5),
+            },
         }
     }
 else:
@@ -342,6 +360,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# The worker logs through LOGGING below (JSON in production, with the request id of the
+# request that enqueued the task), not through a handler of its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # A static schedule: django-celery-beat does not support this Django version yet.
 CELERY_BEAT_SCHEDULE = {
     # Everything past its retention period (gdpr.retention.jobs registry), each run logged.
@@ -421,6 +442,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# A load balancer probes the nodes over plain HTTP (registry/health.py).
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -432,9 +455,34 @@ if not DEBUG:
     if env_bool("SECURE_PROXY_SSL_HEADER", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Logging --------------------------------------------------------------------------
+# One line per request (registry.middleware.RequestLogMiddleware) and every other line with
+# the request's id: JSON objects in production for a log service, readable lines in
+# development. docs/logging.md lists the fields.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
+# The client's address in the request line: off, as it is personal data the log service
+# would then hold too.
+REQUEST_LOG_CLIENT_IP = env_bool("REQUEST_LOG_CLIENT_IP", default=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "registry.request_log.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "registry.request_log.JsonFormatter"},
+        "text": {"()": "registry.request_log.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # runserver's own line per request repeats registry.request's.
+        "django.server": {"level": "WARNING"},
+    },
 }

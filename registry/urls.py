@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import views as account_views
 from gdpr.views import records as gdpr_records
+from registry import health
 
 # The admin login goes through allauth: rate limits and MFA apply to staff too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -14,6 +15,10 @@ admin.site.index_title = _("Controller's desk")
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    # Answered by registry.health.HealthCheckMiddleware before sessions; named here for
+    # reverse() and the URL walk.
+    path("health/live", health.live, name="health_live"),
+    path("health/ready", health.ready, name="health_ready"),
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("organizations/", include("organizations.urls")),

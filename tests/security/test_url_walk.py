@@ -93,6 +93,9 @@ ORG_ADMIN_PAGE = Rule(ORG_A_ADMIN)
 
 TABLE: dict[str, Rule] = {
     "home": Rule(PUBLIC),
+    # Load balancers' probes: the same answer for everyone, no personal data.
+    "health_live": Rule(PUBLIC),
+    "health_ready": Rule(PUBLIC),
     # --- allauth: signing in, the account's addresses, password and second factor ------
     "account_login": Rule(PUBLIC),
     "account_logout": Rule(ANY_USER, post=PUBLIC, note="signs out and goes home", may_refuse=True),
