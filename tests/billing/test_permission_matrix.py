@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing import services
-from billing.models import Contract, Invoice, Payment, Product
+from billing.models import Contract, Invoice, Payment, Product, Reminder
+from billing.reminders import reminder_record
 from billing.urls import urlpatterns
 from organizations.models import Membership, Organization
 from tests.billing.camt054_builder import build_camt054
@@ -59,6 +60,7 @@ MATRIX = {
     "my_invoices": PERSONAL,
     "my_invoice": MEMBERS_OWN,
     "my_invoice_pdf": MEMBERS_OWN,
+    "my_reminder_pdf": MEMBERS_OWN,
     "my_contracts": PERSONAL,
     "products": ADMIN_PAGE,
     "product_add": ADMIN_FORM,
@@ -78,6 +80,9 @@ MATRIX = {
     "invoice_reminder": ADMIN_FORM,
     "invoice_collection": ADMIN_FORM,
     "invoice_payment": ADMIN_FORM,
+    "reminder": ADMIN_PAGE,
+    "reminder_pdf": ADMIN_DOWNLOAD,
+    "billing_settings": ADMIN_FORM,
     "payments": ADMIN_PAGE,
     "payment_import": ADMIN_UPLOAD,
     "payment_match": ADMIN_FORM,
@@ -109,12 +114,14 @@ class World:
     invoice: Invoice  # sent to the member, past its due date
     draft: Invoice
     payment: Payment  # unmatched
+    reminder: Reminder  # of the invoice
     # The same kinds of objects in the other organization, for the id-swapping tests.
     other_product: Product
     other_contract: Contract
     other_invoice: Invoice
     other_draft: Invoice
     other_payment: Payment
+    other_reminder: Reminder
 
     def kwargs(self, name: str, *, swap: bool = False) -> dict[str, object]:
         """The URL's arguments: this organization's objects, or (swap) the other one's."""
@@ -128,6 +135,7 @@ class World:
             "contract_pk": (self.other_contract if swap else self.contract).pk,
             "invoice_pk": (draft if name in DRAFT_PAGES else invoice).pk,
             "payment_pk": (self.other_payment if swap else self.payment).pk,
+            "reminder_pk": (self.other_reminder if swap else self.reminder).pk,
         }
         names = pattern.pattern.converters.keys()
         unknown = set(names) - set(values)
@@ -191,7 +199,8 @@ FORM_DATA: dict[str, Callable[[World], dict]] = {
     "invoice_edit": _lines,
     "invoice_discard": lambda w: {},
     "invoice_credit": lambda w: {"reason": "", "confirm": "yes"},
-    "invoice_reminder": lambda w: {"sent_on": TODAY.isoformat(), "fee": "5"},
+    "invoice_reminder": lambda w: {"sent_on": TODAY.isoformat()},
+    "billing_settings": lambda w: {"reminder_fee": "3,50", "charges_interest": "on"},
     "invoice_collection": lambda w: {"handed_over_on": TODAY.isoformat(), "agency": "Perintä"},
     "invoice_payment": lambda w: {"amount": "10", "paid_on": TODAY.isoformat()},
     "payment_import": _camt054,
@@ -204,12 +213,14 @@ def _organization_with_billing(admin: User, member: User | None, name: str) -> d
     bank_account(organization)
     membership = add_member(organization, member, member_number="1")
     product_ = product(organization)
+    invoice = invoice_for(membership, send=True, issue_date=PAST_DUE, due_date=PAST_DUE)
     return {
         "organization": organization,
         "membership": membership,
         "product": product_,
         "contract": contract_for(membership, product_, opened_on=PAST_DUE),
-        "invoice": invoice_for(membership, send=True, issue_date=PAST_DUE, due_date=PAST_DUE),
+        "invoice": invoice,
+        "reminder": reminder_record(invoice=invoice, sent_on=TODAY, actor=admin, mail=False),
         "draft": invoice_for(membership),
         "payment": services.payment_record(
             organization=organization,
@@ -245,11 +256,13 @@ def world(db) -> World:
         invoice=ours["invoice"],
         draft=ours["draft"],
         payment=ours["payment"],
+        reminder=ours["reminder"],
         other_product=theirs["product"],
         other_contract=theirs["contract"],
         other_invoice=theirs["invoice"],
         other_draft=theirs["draft"],
         other_payment=theirs["payment"],
+        other_reminder=theirs["reminder"],
     )
 
 
@@ -304,7 +317,7 @@ def test_it_never_lets_staff_in_through_the_organization_pages(client, world):
 
 # --- Swapping ids --------------------------------------------------------------------------
 
-OBJECT_IDS = {"product_pk", "contract_pk", "invoice_pk", "payment_pk"}
+OBJECT_IDS = {"product_pk", "contract_pk", "invoice_pk", "payment_pk", "reminder_pk"}
 SWAPPABLE = [
     name
     for name in URL_NAMES
@@ -354,6 +367,8 @@ def test_it_has_swappable_urls_to_check():
         "invoice_collection",
         "invoice_payment",
         "payment_match",
+        "reminder",
+        "reminder_pdf",
     }
 
 
