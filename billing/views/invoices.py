@@ -395,7 +395,7 @@ def invoice_credit(request: HttpRequest, pk: int, invoice_pk: int) -> HttpRespon
         else:
             messages.success(request, _("The invoice was credited: here is the credit note."))
             return redirect("billing:invoice", pk=pk, invoice_pk=credit_note.pk)
-    elif request.method == "POST":
+    elif request.method == "POST" and not is_confirmed(request):
         # Not confirmed yet: the text is shown again as typed, errors only once confirmed.
         form = CreditForm(initial={"reason": request.POST.get("reason", "")[:1000]})
     refusal = states.refusal(invoice, states.Action.CREDIT)
