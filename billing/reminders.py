@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from gdpr.api import acting_as
 from organizations.services import RuleError
 
-from . import interest, states
+from . import interest, selectors, states
 from .models import MAX_REMINDER_FEE, BillingSettings, Invoice, Reminder
 from .tasks import email_reminder
 
@@ -37,12 +37,6 @@ FEE_FREE_DAYS = 14
 MAX_FEE_REMINDERS = 3
 # The reminder's own due date: two weeks to pay, as the fee rules count.
 REMINDER_PAYMENT_DAYS = 14
-
-
-def billing_settings(*, organization: Organization) -> BillingSettings:
-    """The organization's settings; the defaults (unsaved) until someone saves them."""
-    found = BillingSettings.objects.filter(organization=organization).first()
-    return found or BillingSettings(organization=organization)
 
 
 @transaction.atomic
@@ -66,7 +60,7 @@ def billing_settings_save(
     return found
 
 
-def fee_allowed(
+def _fee_allowed(
     *, invoice: Invoice, sent_on: datetime.date, fee: Decimal, earlier: list[Reminder]
 ) -> Decimal:
     """``fee``, or nothing where the Act allows no fee for this reminder (module docstring)."""
@@ -131,9 +125,9 @@ def reminder_record(
             .get(pk=invoice.pk)
         )
         _check(invoice, sent_on, fee)
-        chosen = billing_settings(organization=invoice.organization)
+        chosen = selectors.billing_settings(organization=invoice.organization)
         earlier = list(invoice.reminders.order_by("sent_on", "id"))
-        fee = fee_allowed(
+        fee = _fee_allowed(
             invoice=invoice,
             sent_on=sent_on,
             fee=chosen.reminder_fee if fee is None else fee,

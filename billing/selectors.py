@@ -9,7 +9,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from . import money, states
-from .models import Contract, ContractEvent, Invoice, Payment, Product
+from .models import BillingSettings, Contract, ContractEvent, Invoice, Payment, Product
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -150,3 +150,9 @@ def payments_for_organization(*, organization: Organization) -> QuerySet[Payment
         .select_related("invoice")
         .order_by("-paid_on", "-id")
     )
+
+
+def billing_settings(*, organization: Organization) -> BillingSettings:
+    """The organization's reminder settings; the defaults (unsaved) until someone saves them."""
+    found = BillingSettings.objects.filter(organization=organization).first()
+    return found or BillingSettings(organization=organization)

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from .. import permissions, reminders, services
+from .. import permissions, reminders, selectors, services
 from ..forms import BillingSettingsForm
 
 
@@ -16,7 +16,7 @@ from ..forms import BillingSettingsForm
 def billing_settings(request: HttpRequest, pk: int) -> HttpResponse:
     """The organization's reminder fee (0-5 €) and whether it charges interest."""
     organization = permissions.get_organization_for_admin(request.user, pk)
-    current = reminders.billing_settings(organization=organization)
+    current = selectors.billing_settings(organization=organization)
     form = BillingSettingsForm(
         request.POST or None,
         initial={
