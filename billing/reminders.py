@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gdpr.api import acting_as
@@ -99,6 +100,9 @@ def _check(invoice: Invoice, sent_on: datetime.date, fee: Decimal | None) -> Non
         raise RuleError(_("The reminder fee cannot be negative."))
     if fee is not None and fee > MAX_REMINDER_FEE:
         raise RuleError(_("The reminder fee can be at most 5.00 euros."))
+    if sent_on > timezone.localdate():
+        # Interest is counted to the reminder's date: never to a day still to come.
+        raise RuleError(_("A reminder cannot be dated in the future."))
     if invoice.interest_until and sent_on < invoice.interest_until:
         raise RuleError(_("A reminder cannot be dated before the previous one."))
 

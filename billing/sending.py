@@ -102,6 +102,9 @@ def reminder_email_send(*, reminder_id: int) -> bool:
     if reminder is None or reminder.sent_at is not None:
         return False
     invoice = reminder.invoice
+    # Paid or credited before the mail went: the reminder is no longer true.
+    if not states.allows(invoice, states.Action.REMIND):
+        return False
     to = invoice.recipient_email or invoice.membership.email
     if not to:
         return False

@@ -431,3 +431,19 @@ def test_the_settings_page_has_a_query_budget(client, admin, club, django_assert
     client.force_login(admin)
     with django_assert_max_num_queries(12):
         assert client.get(_settings_url(club)).status_code == 200
+
+
+def test_a_reminder_of_an_invoice_paid_before_the_mail_went_is_not_mailed(club, membership):
+    invoice = _overdue(membership)
+    reminder = _remind(invoice, datetime.date(2024, 1, 31))
+    services.payment_record(
+        organization=club, invoice=invoice, amount=D("125.50"), paid_on=DUE, actor=None
+    )
+    mail.outbox.clear()
+    assert reminder_email_send(reminder_id=reminder.pk) is False
+    assert not mail.outbox
+
+
+def test_a_reminder_is_not_dated_in_the_future(membership):
+    with pytest.raises(RuleError, match="future"):
+        _remind(_overdue(membership), datetime.date(2099, 1, 1))
