@@ -103,7 +103,8 @@ def _check(invoice: Invoice, sent_on: datetime.date, fee: Decimal | None) -> Non
     if sent_on > timezone.localdate():
         # Interest is counted to the reminder's date: never to a day still to come.
         raise RuleError(_("A reminder cannot be dated in the future."))
-    if invoice.interest_until and sent_on < invoice.interest_until:
+    last = invoice.reminders.order_by("-sent_on").values_list("sent_on", flat=True).first()
+    if last is not None and sent_on < last:
         raise RuleError(_("A reminder cannot be dated before the previous one."))
 
 

@@ -447,3 +447,10 @@ def test_a_reminder_of_an_invoice_paid_before_the_mail_went_is_not_mailed(club, 
 def test_a_reminder_is_not_dated_in_the_future(membership):
     with pytest.raises(RuleError, match="future"):
         _remind(_overdue(membership), datetime.date(2099, 1, 1))
+
+
+def test_a_reminder_is_not_dated_before_the_previous_one(membership):
+    invoice = _overdue(membership)
+    _remind(invoice, datetime.date(2024, 2, 1))
+    with pytest.raises(RuleError, match="before the previous"):
+        _remind(invoice, datetime.date(2024, 1, 31))
