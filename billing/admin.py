@@ -27,8 +27,18 @@ from registry.admin_tools import (
     search_text_results,
 )
 
-from . import services, states
-from .models import Contract, ContractEvent, Invoice, InvoiceLine, Payment, Product, Reminder
+from . import interest, services, states
+from .models import (
+    BillingSettings,
+    Contract,
+    ContractEvent,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Product,
+    ReferenceRate,
+    Reminder,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -513,9 +523,56 @@ class ReminderAdmin(ReadOnlyAdmin):
     search_help_text = _("Invoice number or reference number.")
     ordering = ["-id"]
     # Read-only: the fee is part of what the member owes; the reminder stays with the invoice.
-    fields = ["invoice", "organization", "sent_on", "fee", "recorded_by"]
+    fields = [
+        "invoice",
+        "organization",
+        "sent_on",
+        "fee",
+        "capital",
+        "interest",
+        "fees",
+        "total",
+        "due_date",
+        "interest_basis",
+        "sent_at",
+        "recorded_by",
+    ]
     readonly_fields = fields
 
     @admin.display(description=_("organization"))
     def organization(self, obj: Reminder) -> str:
         return obj.invoice.organization.name
+
+
+# --- Reference rates and settings -------------------------------------------------------------
+
+
+@admin.register(ReferenceRate)
+class ReferenceRateAdmin(admin.ModelAdmin):
+    """The Interest Act's reference rates, entered as the Bank of Finland publishes them.
+
+    Each is valid for its half-year; a reminder that needs a missing one says so.
+    """
+
+    list_display = ["valid_from", "valid_until", "rate", "late_interest_rate"]
+    ordering = ["-valid_from"]
+    fields = ["valid_from", "rate"]
+
+    @admin.display(description=_("valid until"))
+    def valid_until(self, obj: ReferenceRate) -> str:
+        return obj.valid_until.strftime("%d.%m.%Y")
+
+    @admin.display(description=_("late-payment interest (%)"))
+    def late_interest_rate(self, obj: ReferenceRate) -> str:
+        return f"{obj.rate + interest.MARGIN:.2f}"
+
+
+@admin.register(BillingSettings)
+class BillingSettingsAdmin(ReadOnlyAdmin):
+    """Chosen by each organization's admins on its billing pages; shown here for reference."""
+
+    list_display = ["organization", "reminder_fee", "charges_interest", "updated_at"]
+    list_select_related = ["organization"]
+    ordering = ["organization__name"]
+    fields = ["organization", "reminder_fee", "charges_interest", "updated_at"]
+    readonly_fields = fields

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -52,8 +51,8 @@ class ReminderAmounts:
 
     ``capital`` is what is still owed of the invoice, ``interest`` late-payment interest
     to that day and ``fees`` the reminder fees charged so far; ``total`` is what the
-    reminder asks to be paid by ``due_date``. Built from the ``Reminder`` rows today
-    (``from_reminder``: no interest); a reminder that counts interest fills it the same way.
+    reminder asks to be paid by ``due_date``. ``from_reminder`` takes them from a
+    ``Reminder``, which keeps what it asked for when it was made (``billing.reminders``).
     """
 
     reminded_on: datetime.date
@@ -67,19 +66,16 @@ class ReminderAmounts:
         return money.round_cents(self.capital + self.interest + self.fees)
 
     @classmethod
-    def from_reminder(cls, reminder: Reminder, *, reminders: Iterable[Reminder]) -> ReminderAmounts:
-        """The amounts of ``reminder`` among the invoice's ``reminders``: the fees of this
-        one and those sent before it, none paid yet (payments pay the capital today)."""
-        fees = sum(
-            (r.fee for r in reminders if (r.sent_on, r.pk) <= (reminder.sent_on, reminder.pk)),
-            Decimal(0),
-        )
+    def from_reminder(cls, reminder: Reminder) -> ReminderAmounts:
+        """What ``reminder`` asked for: the capital, interest and unpaid fees it was made
+        with, to be paid by its own due date."""
         return cls(
             reminded_on=reminder.sent_on,
-            due_date=reminder.sent_on + datetime.timedelta(days=REMINDER_PAYMENT_DAYS),
-            capital=reminder.invoice.amount_due,
-            interest=Decimal("0.00"),
-            fees=money.round_cents(fees),
+            due_date=reminder.due_date
+            or reminder.sent_on + datetime.timedelta(days=REMINDER_PAYMENT_DAYS),
+            capital=reminder.capital,
+            interest=reminder.interest,
+            fees=reminder.fees,
         )
 
 

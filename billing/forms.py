@@ -16,7 +16,7 @@ from organizations.models import Membership, Organization
 from organizations.selectors import MemberFilter, member_list
 
 from . import einvoice, money
-from .models import FIRST_YEAR, LAST_YEAR, EInvoiceAddress, Invoice, Product
+from .models import FIRST_YEAR, LAST_YEAR, MAX_REMINDER_FEE, EInvoiceAddress, Invoice, Product
 from .money import VatRate
 from .selectors import invoice_by_number
 
@@ -401,19 +401,47 @@ class PaymentFilterForm(forms.Form):
 
 
 class ReminderForm(forms.Form):
-    sent_on = DateField(label=_("Reminder sent on"), initial=timezone.localdate)
-    fee = AmountField(
+    sent_on = DateField(label=_("Reminder date"), initial=timezone.localdate)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sent_on"].help_text = _(
+            "The fee and interest are those in the billing settings, within the law: no "
+            "fee before 14 days have passed since the due date or the previous reminder, "
+            "and a fee on three reminders at most."
+        )
+
+
+class BillingSettingsForm(forms.Form):
+    reminder_fee = AmountField(
         label=_("Reminder fee"),
-        max_digits=8,
+        max_digits=4,
         decimal_places=2,
         min_value=0,
-        max_value=Decimal("999.99"),
-        required=False,
+        max_value=MAX_REMINDER_FEE,
         initial=Decimal("0.00"),
+        help_text=_(
+            "At most 5.00 euros a reminder, as the Receivables Collection Act allows for "
+            "consumer claims."
+        ),
+    )
+    charges_interest = forms.BooleanField(
+        label=_("Charge late-payment interest"),
+        required=False,
+        help_text=_(
+            "Interest under the Interest Act from the due date: the reference rate plus "
+            "seven percentage points a year, shown on each reminder."
+        ),
     )
 
-    def clean_fee(self) -> Decimal:
-        return self.cleaned_data["fee"] or Decimal("0.00")
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reminder_fee"].error_messages["max_value"] = _(
+            "The reminder fee can be at most 5.00 euros."
+        )
+        self.fields["reminder_fee"].error_messages["min_value"] = _(
+            "The reminder fee cannot be negative."
+        )
 
 
 class CollectionForm(forms.Form):

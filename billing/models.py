@@ -7,9 +7,11 @@ deletes one earlier.
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -199,6 +201,22 @@ class Invoice(models.Model):
     paid_amount = models.DecimalField(
         _("paid"), max_digits=12, decimal_places=2, default=Decimal("0.00")
     )
+    # Charged on the invoice's reminders (billing.reminders): the fees and the late-payment
+    # interest up to the last reminder. What has been paid of each is kept apart, as a payment
+    # settles fees first, then interest, then the capital (billing.settlement).
+    fees_charged = models.DecimalField(
+        _("reminder fees charged"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    interest_charged = models.DecimalField(
+        _("interest charged"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    interest_until = models.DateField(_("interest counted until"), null=True, blank=True)
+    fees_paid = models.DecimalField(
+        _("reminder fees paid"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    interest_paid = models.DecimalField(
+        _("interest paid"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
     notes = models.TextField(_("notes on the invoice"), blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     collection_on = models.DateField(_("handed over to collection"), null=True, blank=True)
@@ -259,7 +277,17 @@ class Invoice(models.Model):
 
     @property
     def amount_due(self) -> Decimal:
-        return self.total - self.paid_amount
+        """What is still to be paid: the capital, and the fees and interest charged."""
+        return self.total + self.fees_charged + self.interest_charged - self.paid_amount
+
+    @property
+    def capital_paid(self) -> Decimal:
+        """What of the payments went to the invoice's own total (after fees and interest)."""
+        return self.paid_amount - self.fees_paid - self.interest_paid
+
+    @property
+    def capital_due(self) -> Decimal:
+        return self.total - self.capital_paid
 
 
 # An invoice in one of these is done with: nothing is left to collect on it. One list for
@@ -366,11 +394,36 @@ class Payment(models.Model):
 
 
 class Reminder(models.Model):
+    """A payment reminder of an overdue invoice, with what it asked to be paid.
+
+    The amounts are computed when the reminder is made (``billing.reminders``) and kept as
+    they were sent: the capital still owed, the interest to the reminder's date, the fees
+    unpaid (this one's included), and their total, which its barcode carries.
+    """
+
     invoice = models.ForeignKey(
         Invoice, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("invoice")
     )
     sent_on = models.DateField(_("sent"))
     fee = models.DecimalField(_("reminder fee"), max_digits=8, decimal_places=2, default=0)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    capital = models.DecimalField(
+        _("capital owed"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    interest = models.DecimalField(
+        _("interest to date"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    fees = models.DecimalField(
+        _("fees unpaid"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    total = models.DecimalField(
+        _("total due"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    reference = models.CharField(_("reference number"), max_length=20, blank=True)
+    # The rates the interest was counted at, as "period: rate" lines (shown on the reminder).
+    interest_basis = models.TextField(_("interest counted at"), blank=True)
+    # Mailed to the member once (billing.sending).
+    sent_at = models.DateTimeField(_("mailed"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -382,7 +435,7 @@ class Reminder(models.Model):
     class Meta:
         verbose_name = _("reminder")
         verbose_name_plural = _("reminders")
-        ordering = ["invoice", "sent_on"]
+        ordering = ["invoice", "sent_on", "id"]
 
     def __str__(self) -> str:
         return f"{self.invoice_id} {self.sent_on}"
@@ -431,3 +484,96 @@ class EInvoiceAddress(models.Model):
     @property
     def is_operator(self) -> bool:
         return self.kind == self.Kind.OPERATOR
+
+
+class ReferenceRate(models.Model):
+    """The reference rate of the Interest Act (633/1982, 12 §) for one half-year.
+
+    The Bank of Finland publishes it for 1.1.-30.6. and 1.7.-31.12.; a rate is valid from
+    its ``valid_from`` to the end of that half-year, when the next period's rate takes over.
+    """
+
+    valid_from = models.DateField(
+        _("valid from"), help_text=_("The first day of a half-year: 1 January or 1 July.")
+    )
+    rate = models.DecimalField(
+        _("reference rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        help_text=_("As the Bank of Finland published it, e.g. 2.50."),
+    )
+
+    class Meta:
+        verbose_name = _("reference rate")
+        verbose_name_plural = _("reference rates")
+        ordering = ["-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["valid_from"], name="referencerate_valid_from_unique"),
+            models.CheckConstraint(
+                condition=models.Q(valid_from__day=1, valid_from__month__in=(1, 7)),
+                name="referencerate_starts_half_year",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rate__gte=-10, rate__lte=50), name="referencerate_rate_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.valid_from:%d.%m.%Y} {self.rate} %"
+
+    @property
+    def valid_until(self) -> datetime.date:
+        """The last day of the half-year the rate is valid for."""
+        if self.valid_from.month < 7:
+            return datetime.date(self.valid_from.year, 6, 30)
+        return datetime.date(self.valid_from.year, 12, 31)
+
+    def clean(self) -> None:
+        if self.valid_from and (self.valid_from.day != 1 or self.valid_from.month not in (1, 7)):
+            raise ValidationError(
+                {"valid_from": _("A reference rate is valid from 1 January or 1 July.")}
+            )
+
+
+# The Receivables Collection Act (513/1999) 10 a § 1 mom. 1 kohta: at most 5 euros may be
+# claimed for a payment reminder of a consumer claim.
+MAX_REMINDER_FEE = Decimal("5.00")
+
+
+class BillingSettings(models.Model):
+    """An organization's choices for its reminders; made on demand with the defaults."""
+
+    organization = models.OneToOneField(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="billing_settings",
+        verbose_name=_("organization"),
+    )
+    reminder_fee = models.DecimalField(
+        _("reminder fee"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text=_("At most 5.00 euros a reminder (Receivables Collection Act)."),
+    )
+    charges_interest = models.BooleanField(
+        _("charge late-payment interest"),
+        default=False,
+        help_text=_(
+            "Interest by the Interest Act: the reference rate plus seven percentage points."
+        ),
+    )
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("billing settings")
+        verbose_name_plural = _("billing settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reminder_fee__gte=0, reminder_fee__lte=MAX_REMINDER_FEE),
+                name="billingsettings_fee_within_law",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.organization_id)

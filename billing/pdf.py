@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from registry.pdf import html_to_pdf
 
-from . import barcode, selectors, states
-from .models import Invoice
+from . import barcode, numbers, selectors, states
+from .models import Invoice, Reminder
 
 DOCUMENT_TEMPLATE = "billing/invoice_document.html"
 STYLESHEET = "css/invoice.css"
@@ -82,5 +82,59 @@ def invoice_pdf_response(*, invoice: Invoice, download: bool = False) -> HttpRes
     response = HttpResponse(invoice_pdf(invoice=invoice), content_type="application/pdf")
     disposition = "attachment" if download else "inline"
     response["Content-Disposition"] = f'{disposition}; filename="{invoice_pdf_filename(invoice)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Reminders --------------------------------------------------------------------------------
+
+REMINDER_TEMPLATE = "billing/reminder_document.html"
+
+
+def reminder_document_context(*, reminder: Reminder) -> dict[str, Any]:
+    """The reminder's data: its amounts as computed when it was made, and a barcode that
+    carries its total (the invoice's reference, the reminder's due date). No query when
+    ``reminder`` comes with ``invoice__organization`` selected."""
+    invoice = reminder.invoice
+    reference = reminder.reference or invoice.reference
+    barcode_digits = ""
+    if reference and invoice.iban.startswith("FI") and reminder.total > 0:
+        barcode_digits = numbers.virtual_barcode(
+            iban=invoice.iban,
+            amount=reminder.total,
+            reference=reference,
+            due_date=reminder.due_date,
+        )
+    return {
+        "reminder": reminder,
+        "invoice": invoice,
+        "organization": invoice.organization,
+        "reference_formatted": numbers.reference_format(reference) if reference else "",
+        "rf_reference": numbers.rf_format(numbers.rf_from_reference(reference))
+        if reference
+        else "",
+        "barcode": barcode_digits,
+        "barcode_svg": barcode.bank_barcode_svg(barcode_digits) if barcode_digits else "",
+    }
+
+
+def reminder_pdf_filename(reminder: Reminder) -> str:
+    """``malmin-ilmailukerho-ry-reminder-12-2026-03-01.pdf`` in the active language."""
+    organization = slugify(reminder.invoice.organization.name)[:60]
+    kind = slugify(_("reminder"))
+    return f"{organization}-{kind}-{reminder.invoice.number}-{reminder.sent_on:%Y-%m-%d}.pdf"
+
+
+def reminder_pdf(*, reminder: Reminder) -> bytes:
+    """The reminder as an A4 PDF, in the active language."""
+    html = render_to_string(
+        REMINDER_TEMPLATE, {**reminder_document_context(reminder=reminder), "pdf": True}
+    )
+    return html_to_pdf(html, stylesheet=STYLESHEET)
+
+
+def reminder_pdf_response(*, reminder: Reminder) -> HttpResponse:
+    response = HttpResponse(reminder_pdf(reminder=reminder), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{reminder_pdf_filename(reminder)}"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -32,6 +32,7 @@ __all__ = [
     "get_payment_for_admin",
     "get_product_for_admin",
     "get_reminder_for_admin",
+    "get_reminder_for_member",
 ]
 
 
@@ -65,10 +66,6 @@ def get_issued_invoice_for_admin(organization: Organization, pk: int) -> Invoice
     )
 
 
-def get_reminder_for_admin(invoice: Invoice, pk: int) -> Reminder:
-    return get_object_or_404(Reminder.objects.filter(invoice=invoice), pk=pk)
-
-
 def get_payment_for_admin(organization: Organization, pk: int) -> Payment:
     return get_object_or_404(Payment.objects.filter(organization=organization), pk=pk)
 
@@ -81,5 +78,27 @@ def get_invoice_for_member(user: User | AnonymousUser, pk: int) -> Invoice:
         Invoice.objects.filter(membership__user=user)
         .exclude(status=Invoice.Status.DRAFT)
         .select_related("organization", "membership", "credit_note_for"),
+        pk=pk,
+    )
+
+
+def get_reminder_for_admin(organization: Organization, invoice_pk: int, pk: int) -> Reminder:
+    """A reminder of one of the organization's invoices (the URL names both)."""
+    return get_object_or_404(
+        Reminder.objects.filter(
+            invoice__organization=organization, invoice_id=invoice_pk
+        ).select_related("invoice__organization"),
+        pk=pk,
+    )
+
+
+def get_reminder_for_member(user: User | AnonymousUser, invoice_pk: int, pk: int) -> Reminder:
+    """A reminder of an invoice addressed to ``user``."""
+    if not user.is_authenticated:
+        raise Http404
+    return get_object_or_404(
+        Reminder.objects.filter(
+            invoice__membership__user=user, invoice_id=invoice_pk
+        ).select_related("invoice__organization"),
         pk=pk,
     )

@@ -25,6 +25,7 @@ from gdpr.api import (
 )
 
 from .models import (
+    BillingSettings,
     Contract,
     ContractEvent,
     EInvoiceAddress,
@@ -32,6 +33,7 @@ from .models import (
     InvoiceLine,
     Payment,
     Product,
+    ReferenceRate,
     Reminder,
 )
 
@@ -138,6 +140,27 @@ register_model(
         erasure=Erasure.none(),
     )
 )
+# The organization's reminder choices and the published reference rates: nobody's data.
+register_model(
+    ModelEntry(
+        model=BillingSettings,
+        person=None,
+        personal={},
+        not_personal=frozenset(
+            {"id", "organization", "reminder_fee", "charges_interest", "updated_at"}
+        ),
+        erasure=Erasure.none(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=ReferenceRate,
+        person=None,
+        personal={},
+        not_personal=frozenset({"id", "valid_from", "rate"}),
+        erasure=Erasure.none(),
+    )
+)
 register_model(
     ModelEntry(
         model=Contract,
@@ -194,6 +217,11 @@ register_model(
             "sent_at": "invoicing",
             "collection_on": "debt_collection",
             "collection_agency": "debt_collection",
+            "fees_charged": "debt_collection",
+            "interest_charged": "debt_collection",
+            "interest_until": "debt_collection",
+            "fees_paid": "debt_collection",
+            "interest_paid": "debt_collection",
             "created_by": "actor_trail",
         },
         # iban/bic are the issuing organization's account, not the person's.
@@ -273,9 +301,16 @@ register_model(
         personal={
             "sent_on": "debt_collection",
             "fee": "debt_collection",
+            "due_date": "debt_collection",
+            "capital": "debt_collection",
+            "interest": "debt_collection",
+            "fees": "debt_collection",
+            "total": "debt_collection",
+            "interest_basis": "debt_collection",
+            "sent_at": "debt_collection",
             "recorded_by": "actor_trail",
         },
-        not_personal=frozenset({"id", "invoice"}),
+        not_personal=frozenset({"id", "invoice", "reference"}),
         # Business correspondence about a voucher is kept as long as the voucher.
         actors={"recorded_by": ()},
         erasure=Erasure.keep_until("invoice__retain_until", ACCOUNTING_ACT),

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from . import money, states
 from .models import (
+    BillingSettings,
     Contract,
     ContractEvent,
     EInvoiceAddress,
@@ -188,3 +189,9 @@ def einvoice_invoices(*, organization: Organization) -> QuerySet[Invoice]:
         )
         .order_by(NEWEST_NUMBER_FIRST, "-id")
     )
+
+
+def billing_settings(*, organization: Organization) -> BillingSettings:
+    """The organization's reminder settings; the defaults (unsaved) until someone saves them."""
+    found = BillingSettings.objects.filter(organization=organization).first()
+    return found or BillingSettings(organization=organization)

@@ -1,4 +1,4 @@
-"""Mailing a sent invoice to the member, with its PDF, exactly once."""
+"""Mailing a sent invoice, a credit note or a reminder to the member, with its PDF, once."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from gdpr.api import log_mail
 
 from . import pdf, states
-from .models import Invoice
+from .models import Invoice, Reminder
 
 
 def _language(invoice: Invoice) -> str:
@@ -28,12 +28,13 @@ def _site_url(path: str) -> str:
 def _message(invoice: Invoice, to: str) -> EmailMessage:
     """The mail with its PDF, in the active language."""
     document = pdf.invoice_document_context(invoice=invoice)
-    subject = _("Invoice %(number)s from %(organization)s") % {
-        "number": invoice.number,
-        "organization": invoice.organization.name,
-    }
+    names = {"number": invoice.number, "organization": invoice.organization.name}
+    if invoice.is_credit_note:
+        subject = _("Credit note %(number)s from %(organization)s") % names
+    else:
+        subject = _("Invoice %(number)s from %(organization)s") % names
     body = render_to_string(
-        "billing/email/invoice.txt",
+        "billing/email/credit_note.txt" if invoice.is_credit_note else "billing/email/invoice.txt",
         {**document, "url": _site_url(reverse("billing:my_invoice", args=[invoice.pk]))},
     )
     message = EmailMessage(
@@ -84,5 +85,56 @@ def invoice_email_send(*, invoice_id: int) -> bool:
         subject_line=message.subject,
         summary=message.attachments[0].filename,
         related=invoice,
+    )
+    return True
+
+
+@transaction.atomic
+def reminder_email_send(*, reminder_id: int) -> bool:
+    """Mail a reminder with its PDF to the member once, in the member's language; False
+    when there was nothing to send. Locked and marked as ``invoice_email_send`` does."""
+    reminder = (
+        Reminder.objects.select_for_update(of=("self",))
+        .select_related("invoice__organization", "invoice__membership__user")
+        .filter(pk=reminder_id)
+        .first()
+    )
+    if reminder is None or reminder.sent_at is not None:
+        return False
+    invoice = reminder.invoice
+    # Paid or credited before the mail went: the reminder is no longer true.
+    if not states.allows(invoice, states.Action.REMIND):
+        return False
+    to = invoice.recipient_email or invoice.membership.email
+    if not to:
+        return False
+    with translation.override(_language(invoice)):
+        document = pdf.reminder_document_context(reminder=reminder)
+        subject = _("Payment reminder: invoice %(number)s from %(organization)s") % {
+            "number": invoice.number,
+            "organization": invoice.organization.name,
+        }
+        body = render_to_string(
+            "billing/email/reminder.txt",
+            {**document, "url": _site_url(reverse("billing:my_invoice", args=[invoice.pk]))},
+        )
+        message = EmailMessage(
+            subject=subject,
+            body=body,
+            to=[to],
+            reply_to=[invoice.organization.email] if invoice.organization.email else None,
+        )
+        attachment = pdf.reminder_pdf(reminder=reminder)
+        message.attach(pdf.reminder_pdf_filename(reminder), attachment, "application/pdf")
+    message.send()
+    reminder.sent_at = timezone.now()
+    reminder.save(update_fields=["sent_at"])
+    log_mail(
+        organization=invoice.organization,
+        subject=invoice.membership.user,
+        counterpart=to,
+        subject_line=message.subject,
+        summary=message.attachments[0].filename,
+        related=reminder,
     )
     return True

@@ -23,7 +23,7 @@ from gdpr.api import acting_as, audit_records_created
 from organizations.models import BankAccount, Membership, Organization
 from organizations.services import RuleError
 
-from . import money, numbers, states
+from . import money, numbers, settlement, states
 from .camt054 import ReferencePayment, parse_camt054
 from .models import (
     FIRST_YEAR,
@@ -34,8 +34,11 @@ from .models import (
     InvoiceLine,
     Payment,
     Product,
-    Reminder,
 )
+
+# Reminders are written in their own module; the name stays reachable here.
+from .reminders import reminder_record  # noqa: F401
+from .tasks import email_invoice
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -393,14 +396,16 @@ def invoice_credit(*, invoice: Invoice, actor: User | None, reason: str = "") ->
     credit_note.save(update_fields=["status"])
     invoice.status = states.target(states.Action.CREDIT)
     invoice.save(update_fields=["status"])
+    # The member is told, once, with the credit note as a PDF (billing.sending).
+    transaction.on_commit(lambda: email_invoice.delay(credit_note.pk))
     return credit_note
 
 
 def _apply_payment(invoice: Invoice, amount: Decimal) -> None:
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    invoice.paid_amount += amount
+    settlement.allocate(invoice, amount)
     invoice.status = states.status_after_payment(invoice, today=timezone.localdate())
-    invoice.save(update_fields=["paid_amount", "status"])
+    invoice.save(update_fields=[*settlement.FIELDS, "status"])
 
 
 @_as_actor
@@ -603,23 +608,8 @@ def invoice_send(*, invoice: Invoice, actor: User | None, mail: bool = True) -> 
     invoice.status = states.target(states.Action.SEND)
     invoice.save(update_fields=["number", "reference", "status"])
     if mail:
-        from .tasks import email_invoice
-
         transaction.on_commit(lambda: email_invoice.delay(invoice.pk))
     return invoice
-
-
-@_as_actor
-@transaction.atomic
-def reminder_record(
-    *, invoice: Invoice, sent_on: datetime.date, fee: Decimal, actor: User | None
-) -> Reminder:
-    """Record that the member was reminded of an unpaid invoice, with the fee charged."""
-    invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
-    states.require(invoice, states.Action.REMIND)
-    if fee < 0:
-        raise RuleError(_("The reminder fee cannot be negative."))
-    return Reminder.objects.create(invoice=invoice, sent_on=sent_on, fee=fee, recorded_by=actor)
 
 
 @_as_actor

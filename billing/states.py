@@ -225,8 +225,11 @@ def is_issued_and_payable(invoice: Invoice) -> bool:
 
 
 def is_mailable(invoice: Invoice) -> bool:
-    """It has been sent, and may be mailed to the member."""
-    return invoice.status in MAILABLE_STATUSES
+    """It has been sent, and may be mailed to the member; a credit note is mailed too (it
+    is void from birth, but the member is to know the invoice was cancelled)."""
+    return invoice.status in MAILABLE_STATUSES or (
+        invoice.is_credit_note and invoice.status == Status.CREDITED
+    )
 
 
 def status_after_payment(invoice: Invoice, *, today: datetime.date) -> str:
@@ -237,7 +240,8 @@ def status_after_payment(invoice: Invoice, *, today: datetime.date) -> str:
     """
     if invoice.status in VOID_STATUSES or invoice.status == Status.DRAFT:
         return invoice.status
-    if invoice.paid_amount >= invoice.total:
+    # Paid only once the reminder fees and the interest charged are paid too.
+    if invoice.amount_due <= 0:
         return Status.PAID
     if invoice.status == Status.IN_COLLECTION:
         return invoice.status

@@ -32,3 +32,15 @@ def request_contract_ends(membership_id: int) -> int:
     from .leaving import contract_end_requests_send
 
     return contract_end_requests_send(membership_id=membership_id)
+
+
+@shared_task(
+    name="billing.tasks.email_reminder",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def email_reminder(reminder_id: int) -> bool:
+    from .sending import reminder_email_send
+
+    return reminder_email_send(reminder_id=reminder_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import contracts, einvoices, invoices, member, payments, products
+from .views import contracts, einvoices, invoices, member, payments, products, settings
 
 app_name = "billing"
 
@@ -11,6 +11,11 @@ urlpatterns = [
     path("invoices/", member.my_invoices, name="my_invoices"),
     path("invoices/<int:invoice_pk>/", member.my_invoice, name="my_invoice"),
     path("invoices/<int:invoice_pk>/pdf/", member.my_invoice_pdf, name="my_invoice_pdf"),
+    path(
+        "invoices/<int:invoice_pk>/reminders/<int:reminder_pk>/pdf/",
+        member.my_reminder_pdf,
+        name="my_reminder_pdf",
+    ),
     path("contracts/", member.my_contracts, name="my_contracts"),
     # An organization admin's pages.
     path(f"{org}products/", products.product_list, name="products"),
@@ -71,6 +76,17 @@ urlpatterns = [
         einvoices.einvoice_address,
         name="einvoice_address",
     ),
+    path(
+        f"{org}invoices/<int:invoice_pk>/reminders/<int:reminder_pk>/",
+        invoices.reminder_detail,
+        name="reminder",
+    ),
+    path(
+        f"{org}invoices/<int:invoice_pk>/reminders/<int:reminder_pk>/pdf/",
+        invoices.reminder_pdf,
+        name="reminder_pdf",
+    ),
+    path(f"{org}settings/", settings.billing_settings, name="billing_settings"),
     path(f"{org}payments/", payments.payment_list, name="payments"),
     path(f"{org}payments/import/", payments.payment_import, name="payment_import"),
     path(

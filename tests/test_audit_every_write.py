@@ -63,7 +63,7 @@ pytestmark = pytest.mark.django_db
 APP_SERVICES = {
     "accounts": ["accounts.services"],
     "organizations": ["organizations.services"],
-    "billing": ["billing.services"],
+    "billing": ["billing.services", "billing.reminders"],
     "communications": ["communications.services"],
 }
 BUSINESS_ID = "2468823-3"
@@ -1016,6 +1016,7 @@ def test_the_write_is_in_the_trail_with_its_actor(key, w, settings, tmp_path):
 # Public functions of the services modules that write no personal data, or whose writes are
 # recorded another way on purpose.
 NO_PERSONAL_WRITES: dict[str, str] = {
+    "billing.billing_settings_save": "an organization's reminder fee and interest choice",
     "gdpr.completion_problem": "a check: what still stops the request from completing",
     "gdpr.holder_rectification": "a read: one request for the holder's decision page",
     "gdpr.holder_rectification_requests": "a read: the holder's list of requests",

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0004_invoice_number_at_issue'),
+        ('billing', '0005_reminders_interest'),
         ('organizations', '0008_organization_without_admin'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

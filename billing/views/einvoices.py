@@ -93,9 +93,9 @@ def reminder_finvoice(
     """The Finvoice payment reminder of one of the invoice's reminders."""
     organization = permissions.get_organization_for_admin(request.user, pk)
     invoice = permissions.get_issued_invoice_for_admin(organization, invoice_pk)
-    reminder = permissions.get_reminder_for_admin(invoice, reminder_pk)
+    reminder = permissions.get_reminder_for_admin(organization, invoice.pk, reminder_pk)
     reminder.invoice = invoice  # the one already read, not the same row again
-    amounts = ReminderAmounts.from_reminder(reminder, reminders=invoice.reminders.all())
+    amounts = ReminderAmounts.from_reminder(reminder)
     address = selectors.einvoice_address_of(membership=invoice.membership)
     message = finvoice.finvoice_reminder(invoice=invoice, amounts=amounts, address=address)
     return _xml(message, finvoice.filename(invoice, reminder=True))

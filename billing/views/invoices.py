@@ -395,7 +395,7 @@ def invoice_credit(request: HttpRequest, pk: int, invoice_pk: int) -> HttpRespon
         else:
             messages.success(request, _("The invoice was credited: here is the credit note."))
             return redirect("billing:invoice", pk=pk, invoice_pk=credit_note.pk)
-    elif request.method == "POST":
+    elif request.method == "POST" and not is_confirmed(request):
         # Not confirmed yet: the text is shown again as typed, errors only once confirmed.
         form = CreditForm(initial={"reason": request.POST.get("reason", "")[:1000]})
     refusal = states.refusal(invoice, states.Action.CREDIT)
@@ -444,12 +444,35 @@ def invoice_reminder(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResp
         invoice_pk,
         form_class=ReminderForm,
         perform=lambda invoice, data: services.reminder_record(
-            invoice=invoice, sent_on=data["sent_on"], fee=data["fee"], actor=request.user
+            invoice=invoice, sent_on=data["sent_on"], actor=request.user
         ),
-        done=_("The reminder was recorded."),
+        done=_("The reminder was made and is mailed to the member."),
         title=_("Record a payment reminder"),
         submit=_("Record the reminder"),
     )
+
+
+@login_required
+@require_GET
+def reminder_detail(
+    request: HttpRequest, pk: int, invoice_pk: int, reminder_pk: int
+) -> HttpResponse:
+    """The reminder as the member gets it: the amounts computed when it was made."""
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    reminder = permissions.get_reminder_for_admin(organization, invoice_pk, reminder_pk)
+    return render(
+        request,
+        "billing/org/reminder.html",
+        {**pdf.reminder_document_context(reminder=reminder), "organization": organization},
+    )
+
+
+@login_required
+@require_GET
+def reminder_pdf(request: HttpRequest, pk: int, invoice_pk: int, reminder_pk: int) -> HttpResponse:
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    reminder = permissions.get_reminder_for_admin(organization, invoice_pk, reminder_pk)
+    return pdf.reminder_pdf_response(reminder=reminder)
 
 
 @login_required

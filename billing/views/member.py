@@ -40,6 +40,12 @@ def my_invoice_pdf(request: HttpRequest, invoice_pk: int) -> HttpResponse:
 
 
 @login_required
+def my_reminder_pdf(request: HttpRequest, invoice_pk: int, reminder_pk: int) -> HttpResponse:
+    reminder = permissions.get_reminder_for_member(request.user, invoice_pk, reminder_pk)
+    return pdf.reminder_pdf_response(reminder=reminder)
+
+
+@login_required
 def my_contracts(request: HttpRequest) -> HttpResponse:
     contracts = selectors.contracts_for_member(user=request.user)
     page, _query = paginate(request, contracts, sizes=(), default=PAGE_SIZE)

@@ -240,7 +240,7 @@ def test_it_builds_a_reminder_with_the_amount_owed_and_fees(membership, operator
         invoice=invoice, sent_on=datetime.date(2026, 4, 20), fee=Decimal("5.00"), actor=admin
     )
     invoice.refresh_from_db()
-    amounts = ReminderAmounts.from_reminder(second, reminders=invoice.reminders.all())
+    amounts = ReminderAmounts.from_reminder(second)
 
     root = assert_valid_finvoice(
         finvoice.finvoice_reminder(invoice=invoice, amounts=amounts, address=operator_address)

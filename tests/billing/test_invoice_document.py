@@ -165,23 +165,26 @@ def test_it_breaks_down_vat_per_rate_on_a_mixed_rate_invoice(alice_client, alice
 
 def test_it_lists_reminders_and_payments_so_far(alice_client, alice_membership):
     invoice = invoice_for(alice_membership, send=True)
+    # Due 16.3.2026: a fee may be charged from 30.3. (Receivables Collection Act 10 b §).
     services.reminder_record(
-        invoice=invoice, sent_on=datetime.date(2026, 3, 20), fee=Decimal("5.00"), actor=None
+        invoice=invoice, sent_on=datetime.date(2026, 3, 31), fee=Decimal("5.00"), actor=None
     )
     services.payment_record(
         organization=alice_membership.organization,
         invoice=invoice,
         amount=Decimal("100.00"),
-        paid_on=datetime.date(2026, 3, 22),
+        paid_on=datetime.date(2026, 4, 2),
         actor=None,
     )
     text = _text(_document(alice_client, invoice))
-    assert f"20.3.2026 Payment reminder fee 5,00{NBSP}€" in text
-    assert f"22.3.2026 Payment received 100,00{NBSP}€" in text
+    assert f"31.3.2026 Payment reminder fee 5,00{NBSP}€" in text
+    assert f"2.4.2026 Payment received 100,00{NBSP}€" in text
+    assert f"Reminder fees 5,00{NBSP}€" in text
     assert f"Paid 100,00{NBSP}€" in text
-    assert f"Amount due 25,50{NBSP}€" in text
-    # The barcode carries what is still due.
-    assert "00002550" + "000" + invoice.reference.zfill(20) in text
+    # 125,50 + the fee 5,00 - 100,00: the fee is in the amount due.
+    assert f"Amount due 30,50{NBSP}€" in text
+    # The barcode carries what is still due, the fee included.
+    assert "00003050" + "000" + invoice.reference.zfill(20) in text
 
 
 def test_it_shows_a_credit_note_and_the_invoice_it_cancels(alice_client, alice_membership):

@@ -21,6 +21,7 @@ from accounts.models import User
 from billing import services
 from billing.einvoice import einvoice_address_save
 from billing.models import Contract, EInvoiceAddress, Invoice, Payment, Product, Reminder
+from billing.reminders import reminder_record
 from billing.urls import urlpatterns
 from organizations.models import Membership, Organization
 from tests.billing.camt054_builder import build_camt054
@@ -60,6 +61,7 @@ MATRIX = {
     "my_invoices": PERSONAL,
     "my_invoice": MEMBERS_OWN,
     "my_invoice_pdf": MEMBERS_OWN,
+    "my_reminder_pdf": MEMBERS_OWN,
     "my_contracts": PERSONAL,
     "products": ADMIN_PAGE,
     "product_add": ADMIN_FORM,
@@ -83,6 +85,9 @@ MATRIX = {
     "reminder_finvoice": ADMIN_DOWNLOAD,
     "einvoices": ADMIN_PAGE,
     "einvoice_address": ADMIN_FORM,
+    "reminder": ADMIN_PAGE,
+    "reminder_pdf": ADMIN_DOWNLOAD,
+    "billing_settings": ADMIN_FORM,
     "payments": ADMIN_PAGE,
     "payment_import": ADMIN_UPLOAD,
     "payment_match": ADMIN_FORM,
@@ -201,7 +206,8 @@ FORM_DATA: dict[str, Callable[[World], dict]] = {
     "invoice_edit": _lines,
     "invoice_discard": lambda w: {},
     "invoice_credit": lambda w: {"reason": "", "confirm": "yes"},
-    "invoice_reminder": lambda w: {"sent_on": TODAY.isoformat(), "fee": "5"},
+    "invoice_reminder": lambda w: {"sent_on": TODAY.isoformat()},
+    "billing_settings": lambda w: {"reminder_fee": "3,50", "charges_interest": "on"},
     "invoice_collection": lambda w: {"handed_over_on": TODAY.isoformat(), "agency": "Perintä"},
     "invoice_payment": lambda w: {"amount": "10", "paid_on": TODAY.isoformat()},
     "payment_import": _camt054,
@@ -233,9 +239,7 @@ def _organization_with_billing(admin: User, member: User | None, name: str) -> d
         "product": product_,
         "contract": contract_for(membership, product_, opened_on=PAST_DUE),
         "invoice": invoice,
-        "reminder": services.reminder_record(
-            invoice=invoice, sent_on=TODAY, fee=Decimal("5.00"), actor=admin
-        ),
+        "reminder": reminder_record(invoice=invoice, sent_on=TODAY, actor=admin, mail=False),
         "draft": invoice_for(membership),
         "payment": services.payment_record(
             organization=organization,
@@ -398,6 +402,8 @@ def test_it_has_swappable_urls_to_check():
         "invoice_finvoice",
         "reminder_finvoice",
         "einvoice_address",
+        "reminder",
+        "reminder_pdf",
     }
 
 

@@ -385,14 +385,16 @@ def test_it_hands_over_to_collection_only_what_is_past_due(membership):
 
 
 def test_it_records_reminders_of_unpaid_sent_invoices_only(membership, admin):
-    invoice = _sent(membership, due_date=PAST_DUE, issue_date=PAST_DUE)
+    # Past due by more than 14 days: the fee may be charged (Receivables Collection Act).
+    long_past_due = TODAY - datetime.timedelta(days=20)
+    invoice = _sent(membership, due_date=long_past_due, issue_date=long_past_due)
     reminder = services.reminder_record(
         invoice=invoice, sent_on=TODAY, fee=Decimal("5.00"), actor=admin
     )
     assert (reminder.fee, reminder.recorded_by) == (Decimal("5.00"), admin)
     with pytest.raises(RuleError, match="negative"):
         services.reminder_record(invoice=invoice, sent_on=TODAY, fee=Decimal("-1"), actor=admin)
-    _pay(invoice, "125.50")
+    _pay(invoice, "130.50")  # the invoice and the fee
     with pytest.raises(RuleError, match="unpaid"):
         services.reminder_record(invoice=invoice, sent_on=TODAY, fee=Decimal(0), actor=admin)
     assert Reminder.objects.count() == 1

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from billing.camt054 import parse_camt054
 from billing.einvoice import einvoice_address_clean
-from billing.models import EInvoiceAddress, Invoice, Payment, Product
+from billing.models import BillingSettings, EInvoiceAddress, Invoice, Payment, Product
 from tests.billing.camt054_builder import build_camt054
 from tests.billing.factories import invoice_for, product
 
@@ -229,8 +229,29 @@ def test_it_records_a_payment_or_refuses_any_input(admin_client, organization, s
             assert_refused_cleanly(response, before, data)
 
 
+settings_posts = fz.post_data(
+    reminder_fee=fz.optional(fz.field(fz.number())),
+    charges_interest=fz.optional(st.sampled_from(["on", "", "x"])),
+)
+
+
+@fuzz_settings(300)
+@given(data=settings_posts)
+def test_it_saves_the_billing_settings_or_refuses_any_input(admin_client, organization, data):
+    url = reverse("billing:billing_settings", args=[organization.pk])
+    with example("billing: settings"):
+        before = row_counts()
+        response = admin_client.post(url, data)
+        if response.status_code == 302:
+            saved = BillingSettings.objects.get(organization=organization)
+            # Never outside the Receivables Collection Act's 0-5 euros.
+            assert Decimal(0) <= saved.reminder_fee <= Decimal(5)
+        else:
+            assert_refused_cleanly(response, before, data)
+
+
 INVOICE_ACTIONS = {
-    "billing:invoice_reminder": {"sent_on": fz.date(), "fee": fz.number()},
+    "billing:invoice_reminder": {"sent_on": fz.date()},
     "billing:invoice_collection": {"handed_over_on": fz.date(), "agency": fz.text(250)},
     # Crediting cannot be undone: only the confirmation page's own POST does it.
     "billing:invoice_credit": {"reason": fz.text(1100), "confirm": fz.choice(["yes"])},

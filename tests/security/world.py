@@ -39,6 +39,8 @@ from fido2.webauthn import (
 from accounts.models import User
 from billing import services as billing
 from billing.einvoice import einvoice_address_save
+from billing.models import ReferenceRate
+from billing.reminders import billing_settings_save
 from communications.models import CommunicationRecord
 from communications.services import communication_record
 from gdpr.models import (
@@ -192,6 +194,12 @@ def _side(name: str, letter: str) -> Side:
         address="003724688233",
         intermediator="003723327487",
         actor=admin,
+    )
+    billing_settings_save(
+        organization=organization, reminder_fee=Decimal(5), charges_interest=False, actor=admin
+    )
+    ReferenceRate.objects.get_or_create(
+        valid_from=datetime.date(2026, 1, 1), defaults={"rate": Decimal("2.50")}
     )
     o["payment_pk"] = billing.payment_record(
         organization=organization,

@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing import services
-from billing.models import Invoice, Product
+from billing.models import BillingSettings, Invoice, Product, ReferenceRate
 from billing.money import VatRate
+from billing.reminders import billing_settings_save
 from organizations.models import Membership, Organization
 
 CLUB = "Malmin Ilmailukerho ry"
@@ -30,6 +31,26 @@ PRODUCTS = [
 ]
 
 
+# The reference rates of the Interest Act (633/1982, 12 §) as the Bank of Finland published
+# them (its releases "Korkolain mukainen viitekorko ja viivästyskorot"): the ECB's main
+# refinancing rate before each half-year, rounded up to the next half percentage point.
+REFERENCE_RATES = [
+    (datetime.date(2023, 1, 1), Decimal("2.50")),
+    (datetime.date(2023, 7, 1), Decimal("4.00")),
+    (datetime.date(2024, 1, 1), Decimal("4.50")),
+    (datetime.date(2024, 7, 1), Decimal("4.50")),
+    (datetime.date(2025, 1, 1), Decimal("3.50")),
+    # The ECB's rate was 2.15 % from 11.6.2025: 2.5 % by the Act's rounding.
+    (datetime.date(2025, 7, 1), Decimal("2.50")),
+    (datetime.date(2026, 1, 1), Decimal("2.50")),
+]
+
+
+def seed_reference_rates() -> None:
+    for valid_from, rate in REFERENCE_RATES:
+        ReferenceRate.objects.get_or_create(valid_from=valid_from, defaults={"rate": rate})
+
+
 class Command(BaseCommand):
     help = "Create demo products, contracts and invoices for the demo flying club."
 
@@ -39,6 +60,14 @@ class Command(BaseCommand):
         if club is None:
             raise CommandError("Run seed_demo_organizations first.")
         admin = club.memberships.filter(role=Membership.Role.ADMIN).first().user
+        seed_reference_rates()
+        if not BillingSettings.objects.filter(organization=club).exists():
+            billing_settings_save(
+                organization=club,
+                reminder_fee=Decimal("5.00"),
+                charges_interest=True,
+                actor=admin,
+            )
         products = []
         for name, unit, price, rate in PRODUCTS:
             product, _created = Product.objects.get_or_create(
