@@ -212,7 +212,7 @@ def test_it_refuses_a_bad_or_unwritten_business_id_in_the_model():
     assert "business_id" in bad.value.message_dict
     with pytest.raises(ValidationError) as compact:
         Organization(name="Huono ry", business_id="24688233").full_clean()
-    assert compact.value.message_dict["business_id"] == ["Write the business ID as 2468823-3."]
+    assert compact.value.message_dict["business_id"] == ["Kirjoita Y-tunnus muodossa 2468823-3."]
     Organization(name="Hyvä ry", business_id=BUSINESS_ID).full_clean()
 
 
