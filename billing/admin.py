@@ -27,7 +27,7 @@ from registry.admin_tools import (
     search_text_results,
 )
 
-from . import services, states
+from . import matching, services, states
 from .models import Contract, ContractEvent, Invoice, InvoiceLine, Payment, Product, Reminder
 
 if TYPE_CHECKING:
@@ -449,6 +449,7 @@ PAYMENT_FIELDS = [
     "reference",
     "payer_name",
     "payer_iban",
+    "message",
     "source",
     "matched_at",
     "recorded_by",
@@ -489,7 +490,7 @@ class PaymentAdmin(VoucherAdmin):
         if invoice is None:
             return
         try:
-            matched = services.payment_match(payment=obj, invoice=invoice, actor=request.user)
+            matched = matching.payment_match(payment=obj, invoice=invoice, actor=request.user)
         except RuleError as error:
             # Matched by someone else meanwhile: the form was valid when it was sent.
             messages.error(request, " ".join(error.messages))

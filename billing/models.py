@@ -261,6 +261,13 @@ class Invoice(models.Model):
     def amount_due(self) -> Decimal:
         return self.total - self.paid_amount
 
+    @property
+    def amount_owed_back(self) -> Decimal:
+        """What was paid beyond what is due, or everything paid on a void invoice: to refund."""
+        if self.status in (self.Status.CREDITED, self.Status.CANCELLED):
+            return self.paid_amount
+        return max(Decimal("0.00"), -self.amount_due)
+
 
 # An invoice in one of these is done with: nothing is left to collect on it. One list for
 # every question that needs it (retention, erasure, the pages' actions).
@@ -307,6 +314,14 @@ class InvoiceLine(models.Model):
 class Payment(models.Model):
     """Money received: recorded by hand or imported from the bank's camt.054 file."""
 
+    class State(models.TextChoices):
+        """How the payment stands against its invoice (``selectors.payments_with_state``)."""
+
+        UNMATCHED = "unmatched", _("Unmatched")
+        MATCHED = "matched", _("Matched")
+        PARTIAL = "partial", _("Partially paid")
+        OVERPAID = "overpaid", _("Overpaid")
+
     class Source(models.TextChoices):
         MANUAL = "manual", _("Recorded by hand")
         BANK_FILE = "bank_file", _("Bank file (camt.054)")
@@ -332,6 +347,8 @@ class Payment(models.Model):
     # The account the money came from, as the bank file gave it (spaces removed).
     payer_iban = models.CharField(_("payer's IBAN"), max_length=34, blank=True)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    # What the payer wrote in the free-text message (camt.054 RmtInf/Ustrd).
+    message = models.CharField(_("message"), max_length=420, blank=True)
     # The bank's own id of the entry: importing the same file twice counts nothing twice.
     bank_entry_reference = models.CharField(max_length=100, blank=True, editable=False)
     matched_at = models.DateTimeField(_("matched"), null=True, blank=True)
@@ -386,3 +403,110 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id} {self.sent_on}"
+
+
+class PaymentEvent(models.Model):
+    """Who matched a payment to an invoice by hand, or undid a match, and when."""
+
+    class Kind(models.TextChoices):
+        MATCHED = "matched", _("Matched to an invoice")
+        UNMATCHED = "unmatched", _("Match undone")
+
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="events", verbose_name=_("payment")
+    )
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="+", verbose_name=_("invoice")
+    )
+    kind = models.CharField(_("event"), max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment events")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["payment", "-occurred_at"], name="paymentevent_payment_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} {self.kind}"
+
+
+class CollectionPartner(models.Model):
+    """A collection agency an organization hands its overdue invoices to."""
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="collection_partners",
+        verbose_name=_("organization"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    # Y-tunnus in its printed form, 1234567-8 (stdnum.fi.ytunnus).
+    business_id = models.CharField(_("business ID"), max_length=9)
+    email = models.EmailField(_("contact email address"))
+    is_active = models.BooleanField(_("in use"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("collection partner")
+        verbose_name_plural = _("collection partners")
+        ordering = ["-is_active", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "business_id"], name="collectionpartner_org_id_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CollectionClaim(models.Model):
+    """An invoice handed over to a collection partner, with the claim data handed over.
+
+    ``data`` is what the partner received, as it was that day: the CSV and JSON files are
+    made from it, so a download later gives the same file whatever was paid since.
+    """
+
+    invoice = models.OneToOneField(
+        Invoice,
+        on_delete=models.PROTECT,
+        related_name="collection_claim",
+        verbose_name=_("invoice"),
+    )
+    partner = models.ForeignKey(
+        CollectionPartner,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        verbose_name=_("collection partner"),
+    )
+    handed_over_on = models.DateField(_("handed over on"))
+    data = models.JSONField(_("claim data handed over"))
+    # gdpr's record of the disclosure (through gdpr.api): billing holds no key into gdpr.
+    disclosure_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("handed over by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("collection claim")
+        verbose_name_plural = _("collection claims")
+        ordering = ["-handed_over_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} → {self.partner_id}"
