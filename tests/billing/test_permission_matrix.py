@@ -18,8 +18,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from billing import services
-from billing.models import Contract, Invoice, Payment, Product
+from billing import collection, services
+from billing.models import (
+    CollectionClaim,
+    CollectionPartner,
+    Contract,
+    Invoice,
+    Payment,
+    PaymentEvent,
+    Product,
+)
 from billing.urls import urlpatterns
 from organizations.models import Membership, Organization
 from tests.billing.camt054_builder import build_camt054
@@ -68,6 +76,7 @@ MATRIX = {
     "contract": ADMIN_PAGE,
     "contract_terminate": ADMIN_FORM,
     "invoices": ADMIN_PAGE,
+    "invoices_csv": ADMIN_DOWNLOAD,
     "invoice_create": ADMIN_FORM,
     "invoice": ADMIN_PAGE,
     "invoice_edit": ADMIN_FORM,
@@ -81,6 +90,12 @@ MATRIX = {
     "payments": ADMIN_PAGE,
     "payment_import": ADMIN_UPLOAD,
     "payment_match": ADMIN_FORM,
+    "payment_unmatch": ADMIN_FORM,
+    "collection_partners": ADMIN_PAGE,
+    "collection_partner_add": ADMIN_FORM,
+    "collection_partner_edit": ADMIN_FORM,
+    "collection_claim_csv": ADMIN_DOWNLOAD,
+    "collection_claim_json": ADMIN_DOWNLOAD,
 }
 
 URL_NAMES = [pattern.name for pattern in urlpatterns]
@@ -96,6 +111,8 @@ def cases() -> list[tuple[str, str, str]]:
 
 # What only a draft allows: the URL names the draft.
 DRAFT_PAGES = {"invoice_send", "invoice_edit", "invoice_discard"}
+# What only a matched payment allows: the URL names the matched one.
+MATCHED_PAGES = {"payment_unmatch"}
 
 
 @dataclass
@@ -109,12 +126,18 @@ class World:
     invoice: Invoice  # sent to the member, past its due date
     draft: Invoice
     payment: Payment  # unmatched
+    matched_payment: Payment
+    partner: CollectionPartner
+    claim: CollectionClaim  # another invoice of the member, handed over to the partner
     # The same kinds of objects in the other organization, for the id-swapping tests.
     other_product: Product
     other_contract: Contract
     other_invoice: Invoice
     other_draft: Invoice
     other_payment: Payment
+    other_matched_payment: Payment
+    other_partner: CollectionPartner
+    other_claim: CollectionClaim
 
     def kwargs(self, name: str, *, swap: bool = False) -> dict[str, object]:
         """The URL's arguments: this organization's objects, or (swap) the other one's."""
@@ -127,12 +150,19 @@ class World:
             "product_pk": (self.other_product if swap else self.product).pk,
             "contract_pk": (self.other_contract if swap else self.contract).pk,
             "invoice_pk": (draft if name in DRAFT_PAGES else invoice).pk,
-            "payment_pk": (self.other_payment if swap else self.payment).pk,
+            "payment_pk": self._payment(name, swap).pk,
+            "partner_pk": (self.other_partner if swap else self.partner).pk,
+            "claim_pk": (self.other_claim if swap else self.claim).pk,
         }
         names = pattern.pattern.converters.keys()
         unknown = set(names) - set(values)
         assert not unknown, f"the matrix does not know how to fill {unknown} of {name}"
         return {key: values[key] for key in names}
+
+    def _payment(self, name: str, swap: bool) -> Payment:
+        if name in MATCHED_PAGES:
+            return self.other_matched_payment if swap else self.matched_payment
+        return self.other_payment if swap else self.payment
 
     def url(self, name: str, *, swap: bool = False) -> str:
         return reverse(f"billing:{name}", kwargs=self.kwargs(name, swap=swap))
@@ -192,11 +222,31 @@ FORM_DATA: dict[str, Callable[[World], dict]] = {
     "invoice_discard": lambda w: {},
     "invoice_credit": lambda w: {"reason": "", "confirm": "yes"},
     "invoice_reminder": lambda w: {"sent_on": TODAY.isoformat(), "fee": "5"},
-    "invoice_collection": lambda w: {"handed_over_on": TODAY.isoformat(), "agency": "Perintä"},
+    "invoice_collection": lambda w: {"handed_over_on": TODAY.isoformat(), "partner": w.partner.pk},
     "invoice_payment": lambda w: {"amount": "10", "paid_on": TODAY.isoformat()},
     "payment_import": _camt054,
     "payment_match": lambda w: {"invoice_number": w.invoice.number},
+    "payment_unmatch": lambda w: {"confirm": "yes"},
+    "collection_partner_add": lambda w: {
+        "name": "Uusi Perintä Oy",
+        "business_id": "0737541-1",
+        "email": "uusi@perinta.example",
+        "is_active": "on",
+    },
+    "collection_partner_edit": lambda w: {
+        "name": "Muutettu Perintä Oy",
+        "business_id": w.partner.business_id,
+        "email": "muutettu@perinta.example",
+        "is_active": "on",
+    },
 }
+
+
+def _reminded(membership: Membership) -> Invoice:
+    """Sent, past its due date and reminded of: ready for collection."""
+    invoice = invoice_for(membership, send=True, issue_date=PAST_DUE, due_date=PAST_DUE)
+    services.reminder_record(invoice=invoice, sent_on=TODAY, fee=Decimal("5"), actor=None)
+    return invoice
 
 
 def _organization_with_billing(admin: User, member: User | None, name: str) -> dict:
@@ -204,13 +254,31 @@ def _organization_with_billing(admin: User, member: User | None, name: str) -> d
     bank_account(organization)
     membership = add_member(organization, member, member_number="1")
     product_ = product(organization)
+    partner = CollectionPartner.objects.create(
+        organization=organization,
+        name=f"Perintä {name}",
+        business_id="2222221-0",
+        email="perinta@example.fi",
+    )
+    paid = invoice_for(membership, send=True)
     return {
         "organization": organization,
         "membership": membership,
         "product": product_,
         "contract": contract_for(membership, product_, opened_on=PAST_DUE),
-        "invoice": invoice_for(membership, send=True, issue_date=PAST_DUE, due_date=PAST_DUE),
+        "invoice": _reminded(membership),
         "draft": invoice_for(membership),
+        "partner": partner,
+        "claim": collection.invoice_hand_over(
+            invoice=_reminded(membership), partner=partner, handed_over_on=TODAY, actor=admin
+        ),
+        "matched_payment": services.payment_record(
+            organization=organization,
+            amount=Decimal("1.00"),
+            paid_on=TODAY,
+            invoice=paid,
+            actor=None,
+        ),
         "payment": services.payment_record(
             organization=organization,
             amount=Decimal("5.00"),
@@ -245,6 +313,12 @@ def world(db) -> World:
         invoice=ours["invoice"],
         draft=ours["draft"],
         payment=ours["payment"],
+        matched_payment=ours["matched_payment"],
+        partner=ours["partner"],
+        claim=ours["claim"],
+        other_matched_payment=theirs["matched_payment"],
+        other_partner=theirs["partner"],
+        other_claim=theirs["claim"],
         other_product=theirs["product"],
         other_contract=theirs["contract"],
         other_invoice=theirs["invoice"],
@@ -304,7 +378,7 @@ def test_it_never_lets_staff_in_through_the_organization_pages(client, world):
 
 # --- Swapping ids --------------------------------------------------------------------------
 
-OBJECT_IDS = {"product_pk", "contract_pk", "invoice_pk", "payment_pk"}
+OBJECT_IDS = {"product_pk", "contract_pk", "invoice_pk", "payment_pk", "partner_pk", "claim_pk"}
 SWAPPABLE = [
     name
     for name in URL_NAMES
@@ -336,6 +410,12 @@ def snapshot(world: World) -> dict[str, object]:
             Payment.objects.filter(organization=other).order_by("pk").values("invoice", "amount")
         ),
         "reminders": other.invoices.filter(reminders__isnull=False).count(),
+        "partners": list(
+            CollectionPartner.objects.filter(organization=other)
+            .order_by("pk")
+            .values("name", "business_id", "email", "is_active")
+        ),
+        "events": PaymentEvent.objects.filter(payment__organization=other).count(),
     }
 
 
@@ -354,6 +434,10 @@ def test_it_has_swappable_urls_to_check():
         "invoice_collection",
         "invoice_payment",
         "payment_match",
+        "payment_unmatch",
+        "collection_partner_edit",
+        "collection_claim_csv",
+        "collection_claim_json",
     }
 
 
@@ -424,7 +508,8 @@ def test_it_shows_members_only_their_own_invoices_and_contracts(client, world):
 
     invoices = client.get(reverse("billing:my_invoices"))
     shown = {invoice.pk for invoice in invoices.context["page"]}
-    assert shown == {world.invoice.pk}  # not the draft, not the neighbour's, not the other org's
+    # Not the draft, not the neighbour's, not the other organization's.
+    assert shown == {world.invoice.pk, world.claim.invoice_id, world.matched_payment.invoice_id}
     contracts = client.get(reverse("billing:my_contracts"))
     assert {contract.pk for contract in contracts.context["page"]} == {world.contract.pk}
 
