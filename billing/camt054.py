@@ -265,10 +265,7 @@ def _entry_payments(
                 reader.text(transaction, "RltdPties/Dbtr/Nm", "RltdPties/Dbtr/Pty/Nm").split()
             )
             payer_iban = "".join(reader.text(transaction, "RltdPties/DbtrAcct/Id/IBAN").split())
-            message = " ".join(
-                " ".join((found.text or "").split())
-                for found in reader.findall(transaction, "RmtInf/Ustrd")
-            ).strip()
+            message = _message(reader, transaction)
         if not key:
             if entry_key:
                 key = f"{entry_key}/{position}" if is_batch else entry_key
@@ -335,6 +332,12 @@ def _date(reader: _Reader, entry: ET.Element, path: str, *, number: int) -> date
         return date.fromisoformat(text)
     except ValueError:
         raise Camt054Error(BAD_DATE, {"entry": number, "value": value}) from None
+
+
+def _message(reader: _Reader, transaction: ET.Element) -> str:
+    """The payer's free text: every ``RmtInf/Ustrd``, joined, white space collapsed."""
+    parts = (found.text or "" for found in reader.findall(transaction, "RmtInf/Ustrd"))
+    return " ".join(" ".join(parts).split())
 
 
 def _reference(reader: _Reader, transaction: ET.Element) -> str:
