@@ -315,7 +315,7 @@ class Payment(models.Model):
     """Money received: recorded by hand or imported from the bank's camt.054 file."""
 
     class State(models.TextChoices):
-        """How the payment stands against its invoice (``selectors.payments_with_state``)."""
+        """How the payment stands against its invoice (``selectors.payments_for_organization``)."""
 
         UNMATCHED = "unmatched", _("Unmatched")
         MATCHED = "matched", _("Matched")
@@ -412,11 +412,12 @@ class PaymentEvent(models.Model):
         MATCHED = "matched", _("Matched to an invoice")
         UNMATCHED = "unmatched", _("Match undone")
 
+    # The log goes with the vouchers when their retention ends (billing.retention).
     payment = models.ForeignKey(
-        Payment, on_delete=models.PROTECT, related_name="events", verbose_name=_("payment")
+        Payment, on_delete=models.CASCADE, related_name="events", verbose_name=_("payment")
     )
     invoice = models.ForeignKey(
-        Invoice, on_delete=models.PROTECT, related_name="+", verbose_name=_("invoice")
+        Invoice, on_delete=models.CASCADE, related_name="+", verbose_name=_("invoice")
     )
     kind = models.CharField(_("event"), max_length=12, choices=Kind.choices)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
@@ -478,9 +479,10 @@ class CollectionClaim(models.Model):
     made from it, so a download later gives the same file whatever was paid since.
     """
 
+    # Kept as long as the invoice, and purged with it.
     invoice = models.OneToOneField(
         Invoice,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="collection_claim",
         verbose_name=_("invoice"),
     )
@@ -491,7 +493,7 @@ class CollectionClaim(models.Model):
         verbose_name=_("collection partner"),
     )
     handed_over_on = models.DateField(_("handed over on"))
-    data = models.JSONField(_("claim data handed over"))
+    data = models.JSONField(_("claim data handed over"), default=dict)
     # gdpr's record of the disclosure (through gdpr.api): billing holds no key into gdpr.
     disclosure_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
     handed_over_by = models.ForeignKey(

@@ -379,3 +379,29 @@ def test_the_partner_pages_run_a_fixed_number_of_queries(
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_the_claim_and_the_payment_log_go_with_the_vouchers_after_their_date(
+    organization, membership, partner
+):
+    from billing import matching
+    from billing.models import PaymentEvent
+    from billing.retention import purge_vouchers_past_retention
+
+    invoice = _overdue(membership)
+    claim = _hand_over(invoice, partner)
+    payment = services.payment_record(
+        organization=organization, amount=Decimal("125.50"), paid_on=TODAY, actor=None
+    )
+    matching.payment_match(payment=payment, invoice=invoice, actor=None)
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PAID
+    after = datetime.datetime.combine(
+        invoice.retain_until + datetime.timedelta(days=1), datetime.time(3), tzinfo=datetime.UTC
+    )
+    counts = purge_vouchers_past_retention(after)
+    assert counts["billing.CollectionClaim"] == 1
+    assert counts["billing.PaymentEvent"] == 1
+    assert not CollectionClaim.objects.filter(pk=claim.pk).exists()
+    assert not PaymentEvent.objects.exists()
+    assert CollectionPartner.objects.filter(pk=partner.pk).exists()
