@@ -27,7 +27,7 @@ from registry.admin_tools import (
     search_text_results,
 )
 
-from . import interest, services, states
+from . import interest, matching, services, states
 from .models import (
     BillingSettings,
     Contract,
@@ -459,6 +459,7 @@ PAYMENT_FIELDS = [
     "reference",
     "payer_name",
     "payer_iban",
+    "message",
     "source",
     "matched_at",
     "recorded_by",
@@ -499,7 +500,7 @@ class PaymentAdmin(VoucherAdmin):
         if invoice is None:
             return
         try:
-            matched = services.payment_match(payment=obj, invoice=invoice, actor=request.user)
+            matched = matching.payment_match(payment=obj, invoice=invoice, actor=request.user)
         except RuleError as error:
             # Matched by someone else meanwhile: the form was valid when it was sent.
             messages.error(request, " ".join(error.messages))

@@ -107,6 +107,9 @@ class ReferencePayment:
     # The payer's account (``RltdPties/DbtrAcct/Id/IBAN``), spaces removed; empty when the
     # bank gave none.
     payer_iban: str = ""
+    # What the payer wrote in the free-text message (``RmtInf/Ustrd``, each occurrence
+    # joined by a space), white space collapsed; empty when none.
+    message: str = ""
 
 
 def parse_camt054(
@@ -232,7 +235,7 @@ def _entry_payments(
     for position, transaction in enumerate(transactions, 1):
         amount, tx_currency = entry_amount, currency
         is_credit = entry_is_credit
-        key = reference = payer_name = payer_iban = ""
+        key = reference = payer_name = payer_iban = message = ""
         if transaction is not None:
             # TxDtls/Amt from .03 on, AmtDtls/TxAmt/Amt in every version.
             tx_amount, tx_currency = _amount(
@@ -262,6 +265,7 @@ def _entry_payments(
                 reader.text(transaction, "RltdPties/Dbtr/Nm", "RltdPties/Dbtr/Pty/Nm").split()
             )
             payer_iban = "".join(reader.text(transaction, "RltdPties/DbtrAcct/Id/IBAN").split())
+            message = _message(reader, transaction)
         if not key:
             if entry_key:
                 key = f"{entry_key}/{position}" if is_batch else entry_key
@@ -280,6 +284,7 @@ def _entry_payments(
                 is_credit=is_credit,
                 is_reversal=is_reversal,
                 payer_iban=payer_iban.upper(),
+                message=message,
             )
         )
     return payments
@@ -327,6 +332,12 @@ def _date(reader: _Reader, entry: ET.Element, path: str, *, number: int) -> date
         return date.fromisoformat(text)
     except ValueError:
         raise Camt054Error(BAD_DATE, {"entry": number, "value": value}) from None
+
+
+def _message(reader: _Reader, transaction: ET.Element) -> str:
+    """The payer's free text: every ``RmtInf/Ustrd``, joined, white space collapsed."""
+    parts = (found.text or "" for found in reader.findall(transaction, "RmtInf/Ustrd"))
+    return " ".join(" ".join(parts).split())
 
 
 def _reference(reader: _Reader, transaction: ET.Element) -> str:

@@ -16,7 +16,15 @@ from organizations.models import Membership, Organization
 from organizations.selectors import MemberFilter, member_list
 
 from . import einvoice, money
-from .models import FIRST_YEAR, LAST_YEAR, MAX_REMINDER_FEE, EInvoiceAddress, Invoice, Product
+from .models import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_REMINDER_FEE,
+    EInvoiceAddress,
+    Invoice,
+    Payment,
+    Product,
+)
 from .money import VatRate
 from .selectors import invoice_by_number
 
@@ -378,22 +386,35 @@ InvoiceLineFormSet = forms.formset_factory(
 
 
 class InvoiceFilterForm(forms.Form):
+    AGES = [
+        ("", _("Any")),
+        ("not_due", _("Not overdue")),
+        ("1_30", _("1–30 days overdue")),  # noqa: RUF001  (an en dash between numbers)
+        ("31_60", _("31–60 days overdue")),  # noqa: RUF001
+        ("61_90", _("61–90 days overdue")),  # noqa: RUF001
+        ("over_90", _("Over 90 days overdue")),
+    ]
+
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), *Invoice.Status.choices]
     )
+    age = forms.ChoiceField(label=_("Overdue"), required=False, choices=AGES)
 
     def status_value(self) -> str:
         # A mistyped status in the address shows all invoices rather than an error page.
         return self.cleaned_data.get("status", "") if self.is_valid() else ""
 
+    def age_value(self) -> str:
+        return self.cleaned_data.get("age", "") if self.is_valid() else ""
+
 
 class PaymentFilterForm(forms.Form):
-    ALL, UNMATCHED = "", "unmatched"
+    ALL, UNMATCHED = "", Payment.State.UNMATCHED.value
 
     show = forms.ChoiceField(
         label=_("Show"),
         required=False,
-        choices=[(ALL, _("All payments")), (UNMATCHED, _("Unmatched payments"))],
+        choices=[(ALL, _("All payments")), *Payment.State.choices],
     )
 
     def show_value(self) -> str:
@@ -442,11 +463,6 @@ class BillingSettingsForm(forms.Form):
         self.fields["reminder_fee"].error_messages["min_value"] = _(
             "The reminder fee cannot be negative."
         )
-
-
-class CollectionForm(forms.Form):
-    handed_over_on = DateField(label=_("Handed over on"), initial=timezone.localdate)
-    agency = forms.CharField(label=_("Collection agency"), max_length=200)
 
 
 class CreditForm(forms.Form):

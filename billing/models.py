@@ -289,6 +289,13 @@ class Invoice(models.Model):
     def capital_due(self) -> Decimal:
         return self.total - self.capital_paid
 
+    @property
+    def amount_owed_back(self) -> Decimal:
+        """What was paid beyond what is due, or everything paid on a void invoice: to refund."""
+        if self.status in (self.Status.CREDITED, self.Status.CANCELLED):
+            return self.paid_amount
+        return max(Decimal("0.00"), -self.amount_due)
+
 
 # An invoice in one of these is done with: nothing is left to collect on it. One list for
 # every question that needs it (retention, erasure, the pages' actions).
@@ -335,6 +342,14 @@ class InvoiceLine(models.Model):
 class Payment(models.Model):
     """Money received: recorded by hand or imported from the bank's camt.054 file."""
 
+    class State(models.TextChoices):
+        """How the payment stands against its invoice (``selectors.payments_for_organization``)."""
+
+        UNMATCHED = "unmatched", _("Unmatched")
+        MATCHED = "matched", _("Matched")
+        PARTIAL = "partial", _("Partially paid")
+        OVERPAID = "overpaid", _("Overpaid")
+
     class Source(models.TextChoices):
         MANUAL = "manual", _("Recorded by hand")
         BANK_FILE = "bank_file", _("Bank file (camt.054)")
@@ -360,6 +375,8 @@ class Payment(models.Model):
     # The account the money came from, as the bank file gave it (spaces removed).
     payer_iban = models.CharField(_("payer's IBAN"), max_length=34, blank=True)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    # What the payer wrote in the free-text message (camt.054 RmtInf/Ustrd).
+    message = models.CharField(_("message"), max_length=420, blank=True)
     # The bank's own id of the entry: importing the same file twice counts nothing twice.
     bank_entry_reference = models.CharField(max_length=100, blank=True, editable=False)
     matched_at = models.DateTimeField(_("matched"), null=True, blank=True)
@@ -577,3 +594,25 @@ class BillingSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.organization_id)
+
+
+# The log of matches by hand and the collection records live in their own module (the
+# size of this one); imported here so that Django finds them with the app's models.
+from .collection_models import CollectionClaim, CollectionPartner, PaymentEvent  # noqa: E402
+
+__all__ = [
+    "MAX_REMINDER_FEE",
+    "BillingSettings",
+    "CollectionClaim",
+    "CollectionPartner",
+    "Contract",
+    "ContractEvent",
+    "EInvoiceAddress",
+    "Invoice",
+    "InvoiceLine",
+    "Payment",
+    "PaymentEvent",
+    "Product",
+    "ReferenceRate",
+    "Reminder",
+]

@@ -197,6 +197,38 @@ def rf_format(value: str) -> str:
     return iso11649.format(rf_validate(value))
 
 
+# --- References written in free text ----------------------------------------------------------
+
+# Punctuation people put around a reference in a message: "viite: 12345 67890,".
+_TOKEN_EDGES = ".,;:()[]{}<>\"'#/"  # noqa: S105  (punctuation, not a password)
+# A reference written in groups spans at most this many words (20 digits in groups of 4-5).
+_MAX_WORDS = 6
+_MAX_LENGTH = 35
+
+
+def references_in_text(text: str) -> list[str]:
+    """Every valid national or RF reference written in ``text``, compact, in text order.
+
+    Payers write references in the message field in groups ("12345 67890") or whole,
+    with words and punctuation around them, so every run of up to six neighbouring words
+    is tried, the longest first at each position. National references come without
+    leading zeros; RF references in upper case. A candidate may be a false positive (the
+    check digit catches nine in ten): the caller decides which one names an invoice.
+    """
+    words = [word.strip(_TOKEN_EDGES).upper() for word in text.split()]
+    found: dict[str, None] = {}
+    for start in range(len(words)):
+        for end in range(min(len(words), start + _MAX_WORDS), start, -1):
+            joined = "".join(words[start:end])
+            if not joined or len(joined) > _MAX_LENGTH:
+                continue
+            if joined.startswith("RF") and rf_is_valid(joined):
+                found.setdefault(rf_validate(joined))
+            elif _is_digits(joined) and reference_is_valid(joined):
+                found.setdefault(reference_validate(joined))
+    return list(found)
+
+
 # --- Virtual bank barcode (virtuaaliviivakoodi) -----------------------------------------------
 
 

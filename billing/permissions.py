@@ -14,7 +14,15 @@ from django.shortcuts import get_object_or_404
 
 from organizations.permissions import get_membership_for_admin, get_organization_for_admin
 
-from .models import Contract, Invoice, Payment, Product, Reminder
+from .models import (
+    CollectionClaim,
+    CollectionPartner,
+    Contract,
+    Invoice,
+    Payment,
+    Product,
+    Reminder,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -23,6 +31,8 @@ if TYPE_CHECKING:
     from organizations.models import Organization
 
 __all__ = [
+    "get_collection_claim_for_admin",
+    "get_collection_partner_for_admin",
     "get_contract_for_admin",
     "get_invoice_for_admin",
     "get_invoice_for_member",
@@ -68,6 +78,19 @@ def get_issued_invoice_for_admin(organization: Organization, pk: int) -> Invoice
 
 def get_payment_for_admin(organization: Organization, pk: int) -> Payment:
     return get_object_or_404(Payment.objects.filter(organization=organization), pk=pk)
+
+
+def get_collection_partner_for_admin(organization: Organization, pk: int) -> CollectionPartner:
+    return get_object_or_404(CollectionPartner.objects.filter(organization=organization), pk=pk)
+
+
+def get_collection_claim_for_admin(organization: Organization, pk: int) -> CollectionClaim:
+    return get_object_or_404(
+        CollectionClaim.objects.filter(invoice__organization=organization).select_related(
+            "partner"
+        ),
+        pk=pk,
+    )
 
 
 def get_invoice_for_member(user: User | AnonymousUser, pk: int) -> Invoice:

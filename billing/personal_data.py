@@ -26,12 +26,15 @@ from gdpr.api import (
 
 from .models import (
     BillingSettings,
+    CollectionClaim,
+    CollectionPartner,
     Contract,
     ContractEvent,
     EInvoiceAddress,
     Invoice,
     InvoiceLine,
     Payment,
+    PaymentEvent,
     Product,
     ReferenceRate,
     Reminder,
@@ -273,6 +276,7 @@ register_model(
             "amount": "payments",
             "paid_on": "payments",
             "bank_entry_reference": "payments",
+            "message": "payments",
             "recorded_by": "actor_trail",
         },
         not_personal=frozenset(
@@ -291,6 +295,9 @@ register_model(
         erasure=Erasure.keep_until("retain_until", ACCOUNTING_ACT),
         # The account the person paid from names them in a handler's note too.
         identifying={"payer_iban": Identifier.IBAN},
+        # Whatever the payer wrote: kept with the voucher, but another person named in it
+        # is redacted after their erasure.
+        free_text=frozenset({"message"}),
         labels={"bank_entry_reference": _("bank entry reference")},
     )
 )
@@ -332,6 +339,50 @@ register_model(
         actors={"updated_by": ()},
         # Not a voucher: the invoices keep what was sent; the address goes with the person.
         erasure=Erasure.delete(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=PaymentEvent,
+        person="invoice__membership__user",
+        personal={
+            "kind": "payments",
+            "amount": "payments",
+            "occurred_at": "payments",
+            "actor": "actor_trail",
+        },
+        not_personal=frozenset({"id", "payment", "invoice"}),
+        actors={"actor": ()},
+        erasure=Erasure.keep_until("invoice__retain_until", ACCOUNTING_ACT),
+        # Itself the record of who matched what and when.
+        audited=False,
+    )
+)
+register_model(
+    ModelEntry(
+        model=CollectionPartner,
+        person=None,
+        personal={},
+        not_personal=frozenset(
+            {"id", "organization", "name", "business_id", "email", "is_active", "created_at"}
+        ),
+        erasure=Erasure.none(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=CollectionClaim,
+        person="invoice__membership__user",
+        personal={
+            # The debtor's name, address and email and the claim, as handed over.
+            "data": "debt_collection",
+            "handed_over_on": "debt_collection",
+            "handed_over_by": "actor_trail",
+        },
+        not_personal=frozenset({"id", "invoice", "partner", "disclosure_id", "created_at"}),
+        actors={"handed_over_by": ()},
+        # What was handed over is business correspondence about a voucher.
+        erasure=Erasure.keep_until("invoice__retain_until", ACCOUNTING_ACT),
     )
 )
 

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Case, F, Prefetch, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from . import money, states
 from .models import (
     BillingSettings,
+    CollectionClaim,
+    CollectionPartner,
     Contract,
     ContractEvent,
     EInvoiceAddress,
     Invoice,
     Payment,
+    PaymentEvent,
     Product,
     Reminder,
 )
@@ -46,23 +51,105 @@ def contracts_for_member(*, user: User) -> QuerySet[Contract]:
     )
 
 
+# Something is still to be paid on these: what the overdue ages and the totals owed count.
+OPEN_STATUSES = states.UNPAID_STATUSES | {Invoice.Status.IN_COLLECTION}
+# Overdue ages, in days past the due date: (key, first day, last day or None).
+OVERDUE_AGES = (
+    ("not_due", None, 0),
+    ("1_30", 1, 30),
+    ("31_60", 31, 60),
+    ("61_90", 61, 90),
+    ("over_90", 91, None),
+)
+
+
+def _overdue_age_filter(age: str, today: datetime.date) -> Q | None:
+    """Open invoices whose due date is ``age`` (a key of ``OVERDUE_AGES``) behind ``today``."""
+    for key, first, last in OVERDUE_AGES:
+        if key != age:
+            continue
+        q = Q(status__in=OPEN_STATUSES, credit_note_for__isnull=True)
+        if first is not None:
+            q &= Q(due_date__lte=today - datetime.timedelta(days=first))
+        if last is not None:
+            q &= Q(due_date__gte=today - datetime.timedelta(days=last))
+        return q
+    return None
+
+
 def invoice_list(
-    *, organization: Organization, status: str = "", today: datetime.date | None = None
+    *,
+    organization: Organization,
+    status: str = "",
+    age: str = "",
+    today: datetime.date | None = None,
 ) -> QuerySet[Invoice]:
     """The organization's invoices, drafts (no number yet) and then the newest number
-    first, optionally of one status.
+    first, optionally of one status and of one overdue age (``OVERDUE_AGES``).
 
     "overdue" also finds unpaid invoices past their due date that the daily job has not
     marked yet, and partially paid ones, which it never marks.
     """
+    today = today or timezone.localdate()
     invoices = Invoice.objects.filter(organization=organization)
     if status == Invoice.Status.OVERDUE:
-        today = today or timezone.localdate()
         past_due = Q(status__in=states.UNPAID_STATUSES, due_date__lt=today)
         invoices = invoices.filter(Q(status=Invoice.Status.OVERDUE) | past_due)
     elif status in Invoice.Status.values:
         invoices = invoices.filter(status=status)
+    if (age_filter := _overdue_age_filter(age, today)) is not None:
+        invoices = invoices.filter(age_filter)
     return invoices.order_by(NEWEST_NUMBER_FIRST, "-id")
+
+
+def _csv_amount(amount: Decimal | int) -> str:
+    # A decimal comma and no thousands separator: a number to Finnish spreadsheets.
+    return f"{money.round_cents(amount):.2f}".replace(".", ",")
+
+
+def invoice_csv_rows(
+    *, invoices: QuerySet[Invoice], today: datetime.date
+) -> Iterator[list[object]]:
+    """The CSV rows of ``invoices``, read from the database in chunks as they are written:
+    one query per thousand invoices, whatever their number."""
+    labels = dict(Invoice.Status.choices)
+    columns = ("number", "recipient_name", "issue_date", "due_date", "status", "total")
+    # What is outstanding counts the reminder fees and interest charged, as on the invoice.
+    for row in (
+        invoices.annotate(charged=F("fees_charged") + F("interest_charged"))
+        .values_list(*columns, "paid_amount", "credit_note_for", "charged")
+        .iterator(chunk_size=1000)
+    ):
+        number, name, issued, due, status, total, paid, credit_note_for, charged = row
+        is_open = status in OPEN_STATUSES and credit_note_for is None
+        days = (today - due).days if is_open and due < today else 0
+        yield [
+            "" if number is None else number,
+            name,
+            issued.strftime("%d.%m.%Y"),
+            due.strftime("%d.%m.%Y"),
+            str(labels.get(status, status)),
+            _csv_amount(total),
+            _csv_amount(paid),
+            _csv_amount(total + charged - paid if is_open else 0),
+            days,
+        ]
+
+
+def amounts_owed_by_member(*, user: User) -> list[dict]:
+    """What ``user`` still owes, per organization (one query): ``organization_name`` and
+    ``owed``, for the invoices sent to them that are not yet paid."""
+    return list(
+        Invoice.objects.filter(
+            membership__user=user, status__in=OPEN_STATUSES, credit_note_for__isnull=True
+        )
+        .values("organization_id", organization_name=F("organization__name"))
+        .annotate(
+            owed=Sum(F("total") + F("fees_charged") + F("interest_charged") - F("paid_amount"))
+        )
+        .filter(owed__gt=0)
+        .order_by("organization_name", "organization_id")
+    )
 
 
 def invoice_credit_note(*, invoice: Invoice) -> Invoice | None:
@@ -148,17 +235,54 @@ def contracts_for_organization(*, organization: Organization) -> QuerySet[Contra
 
 
 def unmatched_payments(*, organization: Organization) -> QuerySet[Payment]:
-    return Payment.objects.filter(organization=organization, invoice__isnull=True).order_by(
-        "-paid_on", "-id"
-    )
+    return payments_for_organization(organization=organization, state=Payment.State.UNMATCHED)
 
 
-def payments_for_organization(*, organization: Organization) -> QuerySet[Payment]:
-    return (
+# How a payment stands against its invoice, decided by the invoice's totals. Money on a
+# credited or cancelled invoice is all to be refunded.
+_VOID = Q(invoice__status__in=states.VOID_STATUSES)
+# What the invoice asks in all: its total and the reminder fees and interest charged on it.
+_DUE = F("invoice__total") + F("invoice__fees_charged") + F("invoice__interest_charged")
+PAYMENT_STATES = {
+    Payment.State.UNMATCHED: Q(invoice__isnull=True),
+    Payment.State.OVERPAID: Q(invoice__paid_amount__gt=_DUE) | _VOID,
+    Payment.State.PARTIAL: Q(invoice__paid_amount__lt=_DUE) & ~_VOID,
+    Payment.State.MATCHED: Q(invoice__paid_amount=_DUE) & ~_VOID,
+}
+
+
+def payments_for_organization(*, organization: Organization, state: str = "") -> QuerySet[Payment]:
+    """The organization's payments with their ``state`` (``Payment.State``), newest
+    first, optionally of one state."""
+    payments = (
         Payment.objects.filter(organization=organization)
         .select_related("invoice")
-        .order_by("-paid_on", "-id")
+        .annotate(
+            state=Case(
+                *(When(condition, then=Value(key)) for key, condition in PAYMENT_STATES.items()),
+                default=Value(Payment.State.MATCHED),
+            )
+        )
     )
+    if state in PAYMENT_STATES:
+        payments = payments.filter(PAYMENT_STATES[state])
+    return payments.order_by("-paid_on", "-id")
+
+
+def payment_events(*, payment: Payment) -> list[PaymentEvent]:
+    """A payment's matches by hand and undone matches, newest first, with who did them."""
+    return list(payment.events.select_related("actor", "invoice").order_by("-occurred_at", "-id"))
+
+
+def collection_partners(*, organization: Organization) -> QuerySet[CollectionPartner]:
+    return CollectionPartner.objects.filter(organization=organization).order_by(
+        "-is_active", "name"
+    )
+
+
+def invoice_collection_claim(*, invoice: Invoice) -> CollectionClaim | None:
+    """The claim ``invoice`` was handed over with, and its partner, if any (one query)."""
+    return CollectionClaim.objects.filter(invoice=invoice).select_related("partner").first()
 
 
 def einvoice_addresses_for_member(*, user: User) -> list[EInvoiceAddress]:

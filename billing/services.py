@@ -35,6 +35,7 @@ from .models import (
     Payment,
     Product,
 )
+from .payment_references import with_references_from_messages
 
 # Reminders are written in their own module; the name stays reachable here.
 from .reminders import reminder_record  # noqa: F401
@@ -449,24 +450,6 @@ def payment_record(
     return payment
 
 
-@_as_actor
-@transaction.atomic
-def payment_match(*, payment: Payment, invoice: Invoice, actor: User | None) -> Payment:
-    """Attach an unmatched payment to an invoice by hand."""
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    if payment.invoice_id is not None:
-        raise RuleError(_("The payment is already matched."))
-    if invoice.organization_id != payment.organization_id:
-        raise RuleError(_("The invoice belongs to another organization."))
-    states.require(invoice, states.Action.MATCH_PAYMENT)
-    payment.invoice = invoice
-    payment.matched_at = timezone.now()
-    payment.recorded_by = payment.recorded_by or actor
-    payment.save(update_fields=["invoice", "matched_at", "recorded_by"])
-    _apply_payment(invoice, payment.amount)
-    return payment
-
-
 @dataclass
 class ImportSummary:
     matched: list[Payment] = field(default_factory=list)
@@ -512,6 +495,7 @@ def payments_import(
         )
     for entry in payments:
         _check_storable(entry)
+    payments = with_references_from_messages(organization, payments)
     summary = ImportSummary()
     invoices = _invoices_by_reference(organization, (p.reference for p in payments))
     for entry in payments:
@@ -538,6 +522,7 @@ def payments_import(
                     reference=entry.reference,
                     payer_name=entry.payer_name[:140],
                     payer_iban=entry.payer_iban[:34],
+                    message=entry.message[:420],
                     source=Payment.Source.BANK_FILE,
                     bank_entry_reference=entry_key,
                     matched_at=timezone.now() if invoice else None,

@@ -33,12 +33,21 @@ class Allocation:
 def allocate(invoice: Invoice, amount: Decimal) -> Allocation:
     """Count ``amount`` towards ``invoice``'s fees, interest and capital, in that order.
 
-    A negative amount (money returned) comes off the capital only: fees and interest once
-    paid stay paid.
+    A negative amount (a match undone) is taken back in the reverse order: from the
+    capital first, then the interest, then the fees, so that undoing a payment leaves the
+    fees and interest unpaid again exactly as far as that payment had paid them.
     """
-    if amount <= 0:
+    if amount < 0:
+        back = -amount
+        from_capital = min(back, max(invoice.capital_paid, ZERO))
+        from_interest = min(back - from_capital, invoice.interest_paid)
+        from_fees = min(back - from_capital - from_interest, invoice.fees_paid)
+        invoice.interest_paid -= from_interest
+        invoice.fees_paid -= from_fees
         invoice.paid_amount += amount
-        return Allocation(fees=ZERO, interest=ZERO, capital=amount)
+        return Allocation(
+            fees=-from_fees, interest=-from_interest, capital=-(back - from_interest - from_fees)
+        )
     to_fees = min(amount, max(invoice.fees_charged - invoice.fees_paid, ZERO))
     to_interest = min(amount - to_fees, max(invoice.interest_charged - invoice.interest_paid, ZERO))
     invoice.fees_paid += to_fees

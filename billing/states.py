@@ -243,8 +243,9 @@ def status_after_payment(invoice: Invoice, *, today: datetime.date) -> str:
     # Paid only once the reminder fees and the interest charged are paid too.
     if invoice.amount_due <= 0:
         return Status.PAID
-    if invoice.status == Status.IN_COLLECTION:
-        return invoice.status
+    # Once handed over it stays in collection, also when a payment is matched away again.
+    if invoice.status == Status.IN_COLLECTION or invoice.collection_on is not None:
+        return Status.IN_COLLECTION
     if invoice.paid_amount > 0:
         return Status.PARTIALLY_PAID
     if invoice.due_date < today:

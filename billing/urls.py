@@ -1,6 +1,15 @@
 from django.urls import path
 
-from .views import contracts, einvoices, invoices, member, payments, products, settings
+from .views import (
+    collection,
+    contracts,
+    einvoices,
+    invoices,
+    member,
+    payments,
+    products,
+    settings,
+)
 
 app_name = "billing"
 
@@ -34,6 +43,7 @@ urlpatterns = [
         name="contract_terminate",
     ),
     path(f"{org}invoices/", invoices.invoice_list, name="invoices"),
+    path(f"{org}invoices/csv/", invoices.invoice_list_csv, name="invoices_csv"),
     path(f"{org}invoices/new/", invoices.invoice_create, name="invoice_create"),
     path(f"{org}invoices/<int:invoice_pk>/", invoices.invoice_detail, name="invoice"),
     path(f"{org}invoices/<int:invoice_pk>/edit/", invoices.invoice_edit, name="invoice_edit"),
@@ -52,7 +62,7 @@ urlpatterns = [
     ),
     path(
         f"{org}invoices/<int:invoice_pk>/collection/",
-        invoices.invoice_collection,
+        collection.invoice_collection,
         name="invoice_collection",
     ),
     path(
@@ -93,5 +103,31 @@ urlpatterns = [
         f"{org}payments/<int:payment_pk>/match/",
         payments.payment_match,
         name="payment_match",
+    ),
+    path(
+        f"{org}payments/<int:payment_pk>/unmatch/",
+        payments.payment_unmatch,
+        name="payment_unmatch",
+    ),
+    path(f"{org}collection/partners/", collection.partner_list, name="collection_partners"),
+    path(
+        f"{org}collection/partners/new/",
+        collection.partner_edit,
+        name="collection_partner_add",
+    ),
+    path(
+        f"{org}collection/partners/<int:partner_pk>/",
+        collection.partner_edit,
+        name="collection_partner_edit",
+    ),
+    path(
+        f"{org}collection/claims/<int:claim_pk>/csv/",
+        collection.claim_csv,
+        name="collection_claim_csv",
+    ),
+    path(
+        f"{org}collection/claims/<int:claim_pk>/json/",
+        collection.claim_json,
+        name="collection_claim_json",
     ),
 ]

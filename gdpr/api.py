@@ -12,6 +12,10 @@ import-linter enforces it (``[tool.importlinter]`` in pyproject.toml).
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from gdpr.audit import (
     acting_as,
     audit_blank,
@@ -55,6 +59,7 @@ from gdpr.disclosures.hooks import (
     register_person_identifier,
     register_recipient_source,
 )
+from gdpr.disclosures.services import DisclosureError, disclosure_record
 from gdpr.erasure.hooks import (
     Claim,
     ClaimRows,
@@ -96,6 +101,9 @@ from gdpr.selectors import (
     restriction_in_force,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 __all__ = [
     "Category",
     "Claim",
@@ -104,6 +112,7 @@ __all__ = [
     "DataRecipient",
     "DecisionCase",
     "DecisionChoice",
+    "DisclosureError",
     "DisclosureSubjectSource",
     "Eraser",
     "Erasure",
@@ -142,6 +151,7 @@ __all__ = [
     "audit_records_created",
     "audit_suppressed",
     "controller_contact",
+    "disclosure_to_partner",
     "forget_mail_about",
     "holder_rectification",
     "holder_rectification_requests",
@@ -169,3 +179,40 @@ __all__ = [
     "restriction_in_force",
     "run_job",
 ]
+
+
+def disclosure_to_partner(
+    *,
+    recipient_name: str,
+    recipient_email: str = "",
+    purpose: str,
+    legal_basis: str,
+    categories: Iterable[str],
+    identifiers: Iterable[str] | None = None,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    people: Iterable[User],
+    actor: User | None,
+) -> int:
+    """Record that ``people``'s data of ``categories`` went to a partner of the service (a
+    collection agency, say) from ``starts_on`` to ``ends_on``; return the disclosure's id.
+
+    The people see it in "My data" and in their access export, and the partner gets the
+    Art. 19 notices. Raises ``DisclosureError`` (a ``ValidationError``) for a disclosure
+    that breaks a rule. Someone whose processing is restricted is left off (Art. 18(2)):
+    check ``restriction_in_force`` first when that must stop the disclosure.
+    """
+    disclosure = disclosure_record(
+        kind="partner",
+        recipient_name=recipient_name,
+        recipient_email=recipient_email,
+        purpose=purpose,
+        legal_basis=legal_basis,
+        categories=categories,
+        identifiers=identifiers,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        subjects=list(people),
+        actor=actor,
+    )
+    return disclosure.pk

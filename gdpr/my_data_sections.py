@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext_lazy as _
 
 from accounts.my_data import Section, register
+from gdpr import declarations as registry
 from gdpr.disclosures.services import disclosures_of
 from gdpr.models import Consent, MarketingBan
 from gdpr.requests.member import requests_of
@@ -37,7 +38,12 @@ def _marketing(user: User) -> dict[str, Any]:
 
 def _disclosures(user: User) -> dict[str, Any]:
     disclosures = disclosures_of(user)
-    return {"disclosures": list(disclosures[:LATEST_DISCLOSURES]), "total": disclosures.count()}
+    shown = list(disclosures[:LATEST_DISCLOSURES])
+    # Which data went, in words (the registry is in memory: no query).
+    labels = {category.key: category.label for category in registry.categories()}
+    for disclosure in shown:
+        disclosure.category_labels = [labels.get(key, key) for key in disclosure.categories or []]
+    return {"disclosures": shown, "total": disclosures.count()}
 
 
 register(

@@ -36,8 +36,10 @@ from django.utils import timezone
 import gdpr
 from accounts import services as accounts
 from accounts.sources import DataSource
+from billing import collection as billing_collection
+from billing import matching as billing_matching
 from billing import services as billing
-from billing.models import Invoice, Payment
+from billing.models import CollectionPartner, Invoice, Payment
 from communications import services as communications
 from communications.models import CommunicationRecord
 from gdpr.api import acting_as
@@ -63,7 +65,7 @@ pytestmark = pytest.mark.django_db
 APP_SERVICES = {
     "accounts": ["accounts.services"],
     "organizations": ["organizations.services"],
-    "billing": ["billing.services", "billing.reminders"],
+    "billing": ["billing.services", "billing.reminders", "billing.matching", "billing.collection"],
     "communications": ["communications.services"],
 }
 BUSINESS_ID = "2468823-3"
@@ -534,6 +536,40 @@ def _(w):
     )
 
 
+@writes("billing.payment_unmatch")
+def _(w):
+    invoice = invoice_for(w.membership, send=True, actor=w.admin)
+    payment = billing.payment_record(
+        organization=w.organization,
+        amount=Decimal("10.00"),
+        paid_on=PAST,
+        invoice=invoice,
+        actor=None,
+    )
+    return Write(
+        lambda: billing_matching.payment_unmatch(payment=payment, actor=w.admin),
+        w.admin,
+        # The payment's personal fields stay; what it paid comes off the invoice.
+        lambda payment: [Invoice.objects.get(pk=invoice.pk)],
+    )
+
+
+@writes("billing.invoice_hand_over")
+def _(w):
+    invoice = invoice_for(w.membership, send=True, issue_date=PAST, due_date=PAST, actor=w.admin)
+    billing.reminder_record(invoice=invoice, sent_on=PAST, fee=Decimal("5"), actor=w.admin)
+    partner = CollectionPartner.objects.create(
+        organization=w.organization, name="Perintä Oy", business_id="2468823-3", email="p@x.fi"
+    )
+    return Write(
+        lambda: billing_collection.invoice_hand_over(
+            invoice=invoice, partner=partner, handed_over_on=timezone.localdate(), actor=w.admin
+        ),
+        w.admin,
+        lambda claim: [claim, Invoice.objects.get(pk=invoice.pk)],
+    )
+
+
 @writes("billing.payment_match")
 def _(w):
     invoice = invoice_for(w.membership, send=True, actor=w.admin)
@@ -541,7 +577,7 @@ def _(w):
         organization=w.organization, amount=Decimal("10.00"), paid_on=PAST, actor=None
     )
     return Write(
-        lambda: billing.payment_match(payment=payment, invoice=invoice, actor=w.admin),
+        lambda: billing_matching.payment_match(payment=payment, invoice=invoice, actor=w.admin),
         w.admin,
         # The payment's personal fields stay; what it pays changes on the invoice.
         lambda payment: [Invoice.objects.get(pk=invoice.pk)],
@@ -1045,6 +1081,12 @@ NO_PERSONAL_WRITES: dict[str, str] = {
     "organizations.controller_data_view_record": "the read log is itself a log (NOT_AUDITED)",
     "organizations.member_export_record": "the read log is itself a log (NOT_AUDITED)",
     "billing.product_save": "the price list: not personal data",
+    "billing.collection_partner_save": "the organization's collection agencies: not personal",
+    "billing.business_id_format": "a check of a business ID: writes nothing",
+    "billing.claim_data": "reads the claim to hand over: writes nothing",
+    "billing.claim_json": "the claim file: writes nothing",
+    "billing.claim_csv": "the claim file: writes nothing",
+    "billing.claim_filename": "a file name: writes nothing",
     "billing.invoice_send": "the status only (not personal); sending.py writes sent_at",
     "billing.invoices_mark_overdue": "the status only (not personal)",
     "billing.invoice_update": (

@@ -62,3 +62,11 @@ def iban(value: str) -> str:
     """An IBAN in groups of four, as printed on paper: ``FI21 1234 5600 0007 85``."""
     compact = (value or "").replace(" ", "").upper()
     return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+@register.filter
+def payment_state(value: str) -> str:
+    """A payment's state (``Payment.State``, as the payments list annotates it) in words."""
+    from ..models import Payment
+
+    return str(dict(Payment.State.choices).get(value, value))

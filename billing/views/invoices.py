@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,14 +16,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from registry.confirmation import confirmation_context, is_confirmed
+from registry.csv_download import csv_download
 from registry.pagination import PAGE_SIZES, paginate
 from registry.user_input import query_text
 
 from .. import money, pdf, permissions, selectors, services, states
+from ..collection_forms import CollectionForm
 from ..forms import (
     EXTRA_LINES,
     MAX_LINES,
-    CollectionForm,
     CreditForm,
     InvoiceFilterForm,
     InvoiceForm,
@@ -45,7 +46,9 @@ LINES_PREFIX = "lines"
 def invoice_list(request: HttpRequest, pk: int) -> HttpResponse:
     organization = permissions.get_organization_for_admin(request.user, pk)
     form = InvoiceFilterForm(request.GET)
-    invoices = selectors.invoice_list(organization=organization, status=form.status_value())
+    invoices = selectors.invoice_list(
+        organization=organization, status=form.status_value(), age=form.age_value()
+    )
     page, query = paginate(request, invoices)
     return render(
         request,
@@ -59,7 +62,36 @@ def invoice_list(request: HttpRequest, pk: int) -> HttpResponse:
             "page_size": page.paginator.per_page,
             "today": timezone.localdate(),
             "unpaid_statuses": states.UNPAID_STATUSES,
+            "csv_query": request.GET.urlencode(),
         },
+    )
+
+
+@login_required
+@require_GET
+def invoice_list_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    """The invoice list as filtered, streamed as CSV: what is owed, and how long overdue."""
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    form = InvoiceFilterForm(request.GET)
+    today = timezone.localdate()
+    invoices = selectors.invoice_list(
+        organization=organization, status=form.status_value(), age=form.age_value(), today=today
+    )
+    header = [
+        _("Number"),
+        _("Recipient"),
+        _("Invoice date"),
+        _("Due date"),
+        _("Status"),
+        _("Total"),
+        _("Paid"),
+        _("Amount due"),
+        _("Days overdue"),
+    ]
+    return csv_download(
+        header,
+        selectors.invoice_csv_rows(invoices=invoices, today=today),
+        filename=f"invoices-{today.isoformat()}.csv",
     )
 
 
@@ -289,7 +321,10 @@ def invoice_detail(request: HttpRequest, pk: int, invoice_pk: int) -> HttpRespon
             "past_due": states.is_past_due(invoice),
             "credit_form": CreditForm() if actions["credit"] else None,
             "reminder_form": ReminderForm() if actions["reminder"] else None,
-            "collection_form": CollectionForm() if actions["collection"] else None,
+            "collection_form": CollectionForm(organization=organization)
+            if actions["collection"]
+            else None,
+            "collection_claim": selectors.invoice_collection_claim(invoice=invoice),
             "payment_form": PaymentForm(initial={"amount": invoice.amount_due})
             if actions["payment"]
             else None,
@@ -473,25 +508,6 @@ def reminder_pdf(request: HttpRequest, pk: int, invoice_pk: int, reminder_pk: in
     organization = permissions.get_organization_for_admin(request.user, pk)
     reminder = permissions.get_reminder_for_admin(organization, invoice_pk, reminder_pk)
     return pdf.reminder_pdf_response(reminder=reminder)
-
-
-@login_required
-def invoice_collection(request: HttpRequest, pk: int, invoice_pk: int) -> HttpResponse:
-    return _invoice_action(
-        request,
-        pk,
-        invoice_pk,
-        form_class=CollectionForm,
-        perform=lambda invoice, data: services.invoice_hand_over_to_collection(
-            invoice=invoice,
-            handed_over_on=data["handed_over_on"],
-            agency=data["agency"],
-            actor=request.user,
-        ),
-        done=_("The invoice was marked as handed over to collection."),
-        title=_("Hand over to collection"),
-        submit=_("Hand over to collection"),
-    )
 
 
 @login_required

@@ -22,7 +22,8 @@ PAGE_SIZE = 50
 def my_invoices(request: HttpRequest) -> HttpResponse:
     invoices = selectors.invoices_for_member(user=request.user)
     page, _query = paginate(request, invoices, sizes=(), default=PAGE_SIZE)
-    return render(request, "billing/member/invoices.html", {"page": page})
+    owed = selectors.amounts_owed_by_member(user=request.user)
+    return render(request, "billing/member/invoices.html", {"page": page, "owed": owed})
 
 
 @login_required
@@ -30,6 +31,7 @@ def my_invoices(request: HttpRequest) -> HttpResponse:
 def my_invoice(request: HttpRequest, invoice_pk: int) -> HttpResponse:
     invoice = permissions.get_invoice_for_member(request.user, invoice_pk)
     document = pdf.invoice_document_context(invoice=invoice)
+    document["collection_claim"] = selectors.invoice_collection_claim(invoice=invoice)
     return render(request, "billing/member/invoice.html", document)
 
 

@@ -9,23 +9,25 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from registry.confirmation import confirmation_context, is_confirmed
 from registry.pagination import paginate
 
-from .. import permissions, selectors, services
+from .. import matching, permissions, selectors, services
 from ..camt054 import Camt054Error
 from ..forms import PaymentFilterForm, PaymentImportForm, PaymentMatchForm
+from ..models import Payment
+from ..templatetags.billing import eur
 
 
 @login_required
 def payment_list(request: HttpRequest, pk: int) -> HttpResponse:
-    """All payments, or (``?show=unmatched``) those still waiting to be matched."""
+    """All payments with their state, or (``?show=<state>``) those of one state: unmatched
+    ones still waiting to be matched, partial ones, overpaid ones to refund."""
     organization = permissions.get_organization_for_admin(request.user, pk)
     form = PaymentFilterForm(request.GET)
-    unmatched_only = form.show_value() == PaymentFilterForm.UNMATCHED
-    if unmatched_only:
-        payments = selectors.unmatched_payments(organization=organization)
-    else:
-        payments = selectors.payments_for_organization(organization=organization)
+    show = form.show_value()
+    unmatched_only = show == PaymentFilterForm.UNMATCHED
+    payments = selectors.payments_for_organization(organization=organization, state=show)
     page, query = paginate(request, payments)
     return render(
         request,
@@ -36,6 +38,8 @@ def payment_list(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "query": query,
             "unmatched_only": unmatched_only,
+            "show": show,
+            "states": Payment.State,
         },
     )
 
@@ -79,7 +83,7 @@ def payment_match(request: HttpRequest, pk: int, payment_pk: int) -> HttpRespons
     form = PaymentMatchForm(request.POST or None, organization=organization)
     if request.method == "POST" and form.is_valid():
         try:
-            services.payment_match(payment=payment, invoice=form.invoice, actor=request.user)
+            matching.payment_match(payment=payment, invoice=form.invoice, actor=request.user)
         except services.RuleError as error:
             form.add_error(None, error)
         else:
@@ -92,5 +96,62 @@ def payment_match(request: HttpRequest, pk: int, payment_pk: int) -> HttpRespons
     return render(
         request,
         "billing/org/payment_match.html",
-        {"organization": organization, "payment": payment, "form": form},
+        {
+            "organization": organization,
+            "payment": payment,
+            "form": form,
+            "events": selectors.payment_events(payment=payment),
+        },
+    )
+
+
+@login_required
+def payment_unmatch(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+    """GET: what undoing the payment's match does. POST from that page: undo it."""
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    payment = permissions.get_payment_for_admin(organization, payment_pk)
+    invoice = payment.invoice
+    blocked = ""
+    if invoice is None:
+        blocked = _("The payment is not matched to an invoice.")
+    elif is_confirmed(request):
+        try:
+            matching.payment_unmatch(payment=payment, actor=request.user)
+        except services.RuleError as error:
+            blocked = " ".join(error.messages)
+        else:
+            messages.success(
+                request,
+                _("The payment is no longer counted towards invoice %(number)s.")
+                % {"number": invoice.number},
+            )
+            return redirect("billing:payment_match", pk=pk, payment_pk=payment.pk)
+    names = {
+        "amount": eur(payment.amount),
+        "number": invoice.number if invoice else "",
+    }
+    consequences = [
+        _("The payment of %(amount)s is no longer counted towards invoice %(number)s.") % names,
+        _("The invoice's paid amount and status are changed back to what they are without it."),
+        _("The payment is listed as unmatched, to be matched to the right invoice."),
+    ]
+    return render(
+        request,
+        "billing/org/payment_unmatch.html",
+        {
+            "organization": organization,
+            "payment": payment,
+            **confirmation_context(
+                title=_("Undo the match of a payment"),
+                consequences=consequences,
+                irreversible=_(
+                    "Who undid the match and when is logged. The payment can be matched "
+                    "again afterwards."
+                ),
+                submit=_("Undo the match"),
+                action=request.path,
+                cancel=reverse("billing:payments", kwargs={"pk": pk}),
+                blocked=blocked,
+            ),
+        },
     )

@@ -26,8 +26,9 @@ def build_camt054(*, account_iban: str, payments: list[dict[str, Any]]) -> bytes
 
     Each payment is a dict with ``amount`` (Decimal or str, whole cents), ``reference``,
     ``payer_name`` and ``booking_date``; optional are ``value_date`` (the booking date),
-    ``currency`` ("EUR"), ``is_credit`` (True) and ``entry_reference``, the bank's archive
-    id, derived from the payment when left out. The same arguments give the same bytes.
+    ``currency`` ("EUR"), ``is_credit`` (True), ``message`` (the payer's free text, RmtInf/Ustrd)
+    and ``entry_reference``, the bank's archive id, derived from the payment when left out.
+    The same arguments give the same bytes.
     """
     if not payments:
         raise ValueError("build_camt054 needs at least one payment")
@@ -97,8 +98,14 @@ def _add_entry(notification: ET.Element, payment: dict[str, Any], *, archive_id:
             _add(_add(parties, "Dbtr"), "Nm", payer_name)
         if payer_iban:
             _add(_add(_add(parties, "DbtrAcct"), "Id"), "IBAN", payer_iban)
+    message = payment.get("message", "")
+    remittance = _add(transaction, "RmtInf") if reference or message else None
+    if message:
+        # Unstructured before structured, as the schema orders them; 140 characters each.
+        for start in range(0, len(message), 140):
+            _add(remittance, "Ustrd", message[start : start + 140])
     if reference:
-        creditor_reference = _add(_add(_add(transaction, "RmtInf"), "Strd"), "CdtrRefInf")
+        creditor_reference = _add(_add(remittance, "Strd"), "CdtrRefInf")
         kind = _add(creditor_reference, "Tp")
         _add(_add(kind, "CdOrPrtry"), "Cd", "SCOR")
         if reference.upper().startswith("RF"):

@@ -13,7 +13,15 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing import services
-from billing.models import Contract, ContractEvent, Invoice, Payment, Product, Reminder
+from billing.models import (
+    CollectionPartner,
+    Contract,
+    ContractEvent,
+    Invoice,
+    Payment,
+    Product,
+    Reminder,
+)
 from billing.money import VatRate
 from billing.reminders import billing_settings_save
 from organizations.models import Membership, Organization
@@ -652,9 +660,12 @@ def test_it_records_a_reminder_and_a_hand_over_to_collection(
     assert response.status_code == 302
     assert Reminder.objects.get(invoice=invoice).fee == Decimal("5.00")
 
+    partner = CollectionPartner.objects.create(
+        organization=organization, name="Perintä Oy", business_id="2468823-3", email="p@x.fi"
+    )
     response = admin_client.post(
         url("invoice_collection", organization, invoice.pk),
-        {"handed_over_on": TODAY.isoformat(), "agency": "Perintä Oy"},
+        {"handed_over_on": TODAY.isoformat(), "partner": partner.pk},
     )
     assert response.status_code == 302
     invoice.refresh_from_db()
@@ -671,10 +682,14 @@ def test_it_records_a_reminder_and_a_hand_over_to_collection(
     [
         ("invoice_reminder", {"sent_on": ""}, "This field is required."),
         ("invoice_reminder", {"sent_on": "eilen"}, "Enter a date as dd.mm.yyyy."),
-        ("invoice_collection", {"handed_over_on": "2026-03-20", "agency": ""}, "This field is"),
         (
             "invoice_collection",
-            {"handed_over_on": "2026-03-20", "agency": "Perintä Oy"},
+            {"handed_over_on": "2026-03-20", "partner": ""},
+            "The organization has no collection partner in use.",
+        ),
+        (
+            "invoice_collection",
+            {"handed_over_on": "2026-03-20", "partner": "ours"},
             "Only an overdue invoice can be handed over to collection.",
         ),
         ("invoice_payment", {"amount": "0", "paid_on": "2026-03-20"}, "greater than or equal"),
@@ -686,6 +701,16 @@ def test_it_explains_an_action_it_cannot_do_and_keeps_the_input(
     admin_client, organization, membership, name, data, message
 ):
     not_due = _sent(membership, issue_date=TODAY, due_date=TODAY + datetime.timedelta(days=7))
+    if data.get("partner") == "ours":
+        data = {
+            **data,
+            "partner": CollectionPartner.objects.create(
+                organization=organization,
+                name="Perintä Oy",
+                business_id="2468823-3",
+                email="p@x.fi",
+            ).pk,
+        }
     response = admin_client.post(url(name, organization, not_due.pk), data)
     assert response.status_code == 200
     content = response.content.decode()

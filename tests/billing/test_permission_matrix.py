@@ -18,9 +18,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from billing import services
+from billing import collection, services
 from billing.einvoice import einvoice_address_save
-from billing.models import Contract, EInvoiceAddress, Invoice, Payment, Product, Reminder
+from billing.models import (
+    CollectionClaim,
+    CollectionPartner,
+    Contract,
+    EInvoiceAddress,
+    Invoice,
+    Payment,
+    PaymentEvent,
+    Product,
+    Reminder,
+)
 from billing.reminders import reminder_record
 from billing.urls import urlpatterns
 from organizations.models import Membership, Organization
@@ -71,6 +81,7 @@ MATRIX = {
     "contract": ADMIN_PAGE,
     "contract_terminate": ADMIN_FORM,
     "invoices": ADMIN_PAGE,
+    "invoices_csv": ADMIN_DOWNLOAD,
     "invoice_create": ADMIN_FORM,
     "invoice": ADMIN_PAGE,
     "invoice_edit": ADMIN_FORM,
@@ -91,6 +102,12 @@ MATRIX = {
     "payments": ADMIN_PAGE,
     "payment_import": ADMIN_UPLOAD,
     "payment_match": ADMIN_FORM,
+    "payment_unmatch": ADMIN_FORM,
+    "collection_partners": ADMIN_PAGE,
+    "collection_partner_add": ADMIN_FORM,
+    "collection_partner_edit": ADMIN_FORM,
+    "collection_claim_csv": ADMIN_DOWNLOAD,
+    "collection_claim_json": ADMIN_DOWNLOAD,
 }
 
 URL_NAMES = [pattern.name for pattern in urlpatterns]
@@ -106,6 +123,8 @@ def cases() -> list[tuple[str, str, str]]:
 
 # What only a draft allows: the URL names the draft.
 DRAFT_PAGES = {"invoice_send", "invoice_edit", "invoice_discard"}
+# What only a matched payment allows: the URL names the matched one.
+MATCHED_PAGES = {"payment_unmatch"}
 
 
 @dataclass
@@ -120,6 +139,9 @@ class World:
     draft: Invoice
     payment: Payment  # unmatched
     reminder: Reminder  # of the invoice
+    matched_payment: Payment
+    partner: CollectionPartner
+    claim: CollectionClaim  # another invoice of the member, handed over to the partner
     # The same kinds of objects in the other organization, for the id-swapping tests.
     other_product: Product
     other_contract: Contract
@@ -128,6 +150,9 @@ class World:
     other_payment: Payment
     other_membership: Membership
     other_reminder: Reminder
+    other_matched_payment: Payment
+    other_partner: CollectionPartner
+    other_claim: CollectionClaim
 
     def kwargs(self, name: str, *, swap: bool = False) -> dict[str, object]:
         """The URL's arguments: this organization's objects, or (swap) the other one's."""
@@ -140,14 +165,21 @@ class World:
             "product_pk": (self.other_product if swap else self.product).pk,
             "contract_pk": (self.other_contract if swap else self.contract).pk,
             "invoice_pk": (draft if name in DRAFT_PAGES else invoice).pk,
-            "payment_pk": (self.other_payment if swap else self.payment).pk,
+            "payment_pk": self._payment(name, swap).pk,
             "reminder_pk": (self.other_reminder if swap else self.reminder).pk,
             "membership_pk": (self.other_membership if swap else self.membership).pk,
+            "partner_pk": (self.other_partner if swap else self.partner).pk,
+            "claim_pk": (self.other_claim if swap else self.claim).pk,
         }
         names = pattern.pattern.converters.keys()
         unknown = set(names) - set(values)
         assert not unknown, f"the matrix does not know how to fill {unknown} of {name}"
         return {key: values[key] for key in names}
+
+    def _payment(self, name: str, swap: bool) -> Payment:
+        if name in MATCHED_PAGES:
+            return self.other_matched_payment if swap else self.matched_payment
+        return self.other_payment if swap else self.payment
 
     def url(self, name: str, *, swap: bool = False) -> str:
         return reverse(f"billing:{name}", kwargs=self.kwargs(name, swap=swap))
@@ -208,7 +240,7 @@ FORM_DATA: dict[str, Callable[[World], dict]] = {
     "invoice_credit": lambda w: {"reason": "", "confirm": "yes"},
     "invoice_reminder": lambda w: {"sent_on": TODAY.isoformat()},
     "billing_settings": lambda w: {"reminder_fee": "3,50", "charges_interest": "on"},
-    "invoice_collection": lambda w: {"handed_over_on": TODAY.isoformat(), "agency": "Perintä"},
+    "invoice_collection": lambda w: {"handed_over_on": TODAY.isoformat(), "partner": w.partner.pk},
     "invoice_payment": lambda w: {"amount": "10", "paid_on": TODAY.isoformat()},
     "payment_import": _camt054,
     "payment_match": lambda w: {"invoice_number": w.invoice.number},
@@ -217,7 +249,27 @@ FORM_DATA: dict[str, Callable[[World], dict]] = {
         "address": "003724688233",
         "intermediator": "003723327487",
     },
+    "payment_unmatch": lambda w: {"confirm": "yes"},
+    "collection_partner_add": lambda w: {
+        "name": "Uusi Perintä Oy",
+        "business_id": "0737541-1",
+        "email": "uusi@perinta.example",
+        "is_active": "on",
+    },
+    "collection_partner_edit": lambda w: {
+        "name": "Muutettu Perintä Oy",
+        "business_id": w.partner.business_id,
+        "email": "muutettu@perinta.example",
+        "is_active": "on",
+    },
 }
+
+
+def _reminded(membership: Membership) -> Invoice:
+    """Sent, past its due date and reminded of: ready for collection."""
+    invoice = invoice_for(membership, send=True, issue_date=PAST_DUE, due_date=PAST_DUE)
+    reminder_record(invoice=invoice, sent_on=TODAY, actor=None, mail=False)
+    return invoice
 
 
 def _organization_with_billing(admin: User, member: User | None, name: str) -> dict:
@@ -225,7 +277,6 @@ def _organization_with_billing(admin: User, member: User | None, name: str) -> d
     bank_account(organization)
     membership = add_member(organization, member, member_number="1")
     product_ = product(organization)
-    invoice = invoice_for(membership, send=True, issue_date=PAST_DUE, due_date=PAST_DUE)
     einvoice_address_save(
         membership=membership,
         kind=EInvoiceAddress.Kind.CONSUMER,
@@ -233,14 +284,33 @@ def _organization_with_billing(admin: User, member: User | None, name: str) -> d
         intermediator="NDEAFIHH",
         actor=admin,
     )
+    partner = CollectionPartner.objects.create(
+        organization=organization,
+        name=f"Perintä {name}",
+        business_id="2222221-0",
+        email="perinta@example.fi",
+    )
+    paid = invoice_for(membership, send=True)
+    invoice = _reminded(membership)
     return {
         "organization": organization,
         "membership": membership,
         "product": product_,
         "contract": contract_for(membership, product_, opened_on=PAST_DUE),
         "invoice": invoice,
-        "reminder": reminder_record(invoice=invoice, sent_on=TODAY, actor=admin, mail=False),
+        "reminder": invoice.reminders.get(),
         "draft": invoice_for(membership),
+        "partner": partner,
+        "claim": collection.invoice_hand_over(
+            invoice=_reminded(membership), partner=partner, handed_over_on=TODAY, actor=admin
+        ),
+        "matched_payment": services.payment_record(
+            organization=organization,
+            amount=Decimal("1.00"),
+            paid_on=TODAY,
+            invoice=paid,
+            actor=None,
+        ),
         "payment": services.payment_record(
             organization=organization,
             amount=Decimal("5.00"),
@@ -276,6 +346,12 @@ def world(db) -> World:
         draft=ours["draft"],
         payment=ours["payment"],
         reminder=ours["reminder"],
+        matched_payment=ours["matched_payment"],
+        partner=ours["partner"],
+        claim=ours["claim"],
+        other_matched_payment=theirs["matched_payment"],
+        other_partner=theirs["partner"],
+        other_claim=theirs["claim"],
         other_product=theirs["product"],
         other_contract=theirs["contract"],
         other_invoice=theirs["invoice"],
@@ -344,6 +420,8 @@ OBJECT_IDS = {
     "payment_pk",
     "reminder_pk",
     "membership_pk",
+    "partner_pk",
+    "claim_pk",
 }
 SWAPPABLE = [
     name
@@ -381,6 +459,12 @@ def snapshot(world: World) -> dict[str, object]:
             .order_by("pk")
             .values("kind", "address", "intermediator")
         ),
+        "partners": list(
+            CollectionPartner.objects.filter(organization=other)
+            .order_by("pk")
+            .values("name", "business_id", "email", "is_active")
+        ),
+        "events": PaymentEvent.objects.filter(payment__organization=other).count(),
     }
 
 
@@ -404,6 +488,10 @@ def test_it_has_swappable_urls_to_check():
         "einvoice_address",
         "reminder",
         "reminder_pdf",
+        "payment_unmatch",
+        "collection_partner_edit",
+        "collection_claim_csv",
+        "collection_claim_json",
     }
 
 
@@ -474,7 +562,8 @@ def test_it_shows_members_only_their_own_invoices_and_contracts(client, world):
 
     invoices = client.get(reverse("billing:my_invoices"))
     shown = {invoice.pk for invoice in invoices.context["page"]}
-    assert shown == {world.invoice.pk}  # not the draft, not the neighbour's, not the other org's
+    # Not the draft, not the neighbour's, not the other organization's.
+    assert shown == {world.invoice.pk, world.claim.invoice_id, world.matched_payment.invoice_id}
     contracts = client.get(reverse("billing:my_contracts"))
     assert {contract.pk for contract in contracts.context["page"]} == {world.contract.pk}
 

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from accounts.models import User
-from billing import numbers, services
+from billing import matching, numbers, services
 from billing.models import Contract, ContractEvent, Invoice, Payment, Product, Reminder
 from billing.money import VatRate
 from organizations.models import Membership, Organization
@@ -423,13 +423,13 @@ def test_it_keeps_an_unmatched_payment_for_matching_by_hand(membership, organiza
     )
     assert (payment.invoice, payment.matched_at) == (None, None)
 
-    services.payment_match(payment=payment, invoice=invoice, actor=admin)
+    matching.payment_match(payment=payment, invoice=invoice, actor=admin)
     payment.refresh_from_db()
     assert payment.invoice == invoice
     assert payment.matched_at is not None
     assert _reload(invoice).status == Invoice.Status.PAID
     with pytest.raises(RuleError, match="already matched"):
-        services.payment_match(payment=payment, invoice=invoice, actor=admin)
+        matching.payment_match(payment=payment, invoice=invoice, actor=admin)
     assert _reload(invoice).paid_amount == Decimal("125.50")
 
 
@@ -456,7 +456,7 @@ def test_it_refuses_payments_it_cannot_count(
     )
     for target in (foreign, credit_note):
         with pytest.raises(RuleError):
-            services.payment_match(payment=unmatched, invoice=target, actor=None)
+            matching.payment_match(payment=unmatched, invoice=target, actor=None)
     assert Payment.objects.count() == 1
     assert _reload(foreign).paid_amount == 0
 

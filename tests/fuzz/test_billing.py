@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from stdnum.fi import ytunnus
 
 from billing.camt054 import parse_camt054
 from billing.einvoice import einvoice_address_clean
@@ -252,7 +253,10 @@ def test_it_saves_the_billing_settings_or_refuses_any_input(admin_client, organi
 
 INVOICE_ACTIONS = {
     "billing:invoice_reminder": {"sent_on": fz.date()},
-    "billing:invoice_collection": {"handed_over_on": fz.date(), "agency": fz.text(250)},
+    "billing:invoice_collection": {
+        "handed_over_on": fz.date(),
+        "partner": fz.field(st.sampled_from(["1", "0", "-1", "x", "99999999999"])),
+    },
     # Crediting cannot be undone: only the confirmation page's own POST does it.
     "billing:invoice_credit": {"reason": fz.text(1100), "confirm": fz.choice(["yes"])},
 }
@@ -320,6 +324,58 @@ def test_it_matches_a_payment_or_refuses_any_input(
         response = admin_client.post(url, {"invoice_number": number})
         if response.status_code != 302:
             assert_refused_cleanly(response, before)
+
+
+partner_posts = fz.post_data(
+    name=fz.optional(fz.field(st.sampled_from(["Perintä Oy", " Lindorff "]), max_size=250)),
+    business_id=fz.optional(
+        fz.field(st.sampled_from(["2468823-3", "24688233", "2468823-4", "FI24688233"]))
+    ),
+    email=fz.optional(fz.field(st.just("perinta@example.fi"), max_size=300)),
+    is_active=fz.optional(st.sampled_from(["on", ""])),
+)
+
+
+@fuzz_settings(300)
+@given(data=partner_posts)
+def test_it_saves_a_collection_partner_or_refuses_any_input(admin_client, organization, data):
+    from billing.models import CollectionPartner
+
+    url = reverse("billing:collection_partner_add", args=[organization.pk])
+    with example("billing: collection partner"):
+        before = row_counts()
+        response = admin_client.post(url, data)
+        if response.status_code == 302:
+            partner = CollectionPartner.objects.latest("pk")
+            assert ytunnus.is_valid(partner.business_id)
+            assert partner.name == partner.name.strip()
+            partner.delete()
+        else:
+            assert_refused_cleanly(response, before, data)
+
+
+@fuzz_settings(100)
+@given(confirm=fz.field(st.sampled_from(["yes", "no", ""])))
+def test_it_undoes_a_match_or_refuses_any_input(admin_client, organization, sent_invoice, confirm):
+    from billing import services
+
+    payment = services.payment_record(
+        organization=organization,
+        invoice=sent_invoice,
+        amount=Decimal("5.00"),
+        paid_on=datetime.date(2026, 3, 3),
+        actor=None,
+    )
+    url = reverse("billing:payment_unmatch", args=[organization.pk, payment.pk])
+    with example("billing: payment unmatch"):
+        response = admin_client.post(url, {"confirm": confirm})
+        payment.refresh_from_db()
+        if confirm == "yes":
+            assert response.status_code == 302
+            assert payment.invoice_id is None
+        else:
+            assert response.status_code == 200
+            assert payment.invoice_id == sent_invoice.pk
 
 
 # -- camt.054 -----------------------------------------------------------------------------
@@ -446,13 +502,16 @@ def test_it_imports_a_generated_bank_file_or_refuses_it(
 
 list_params = fz.post_data(
     status=fz.optional(fz.choice([s.value for s in Invoice.Status] + [""])),
-    show=fz.optional(fz.choice(["", "unmatched"])),
+    show=fz.optional(fz.choice(["", "unmatched", "matched", "partial", "overpaid"])),
+    age=fz.optional(fz.choice(["", "not_due", "1_30", "31_60", "61_90", "over_90"])),
     page=fz.optional(fz.field(st.sampled_from(["1", "2", "last", "0", "-1", "99999999999"]))),
     per_page=fz.optional(fz.field(st.sampled_from(["25", "50", "100", "200", "7"]))),
     member_q=fz.optional(fz.text(60)),
 )
 LIST_PAGES = [
     "billing:invoices",
+    "billing:invoices_csv",
+    "billing:collection_partners",
     "billing:payments",
     "billing:contracts",
     "billing:products",
@@ -469,6 +528,8 @@ def test_it_lists_for_any_parameters(admin_client, organization, sent_invoice, n
         before = row_counts()
         response = admin_client.get(url, params)
         assert response.status_code == 200
+        if response.streaming:
+            b"".join(response.streaming_content)  # the CSV is read as it is written
         assert not changed_tables(before, row_counts())
 
 

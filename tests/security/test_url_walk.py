@@ -211,6 +211,13 @@ TABLE: dict[str, Rule] = {
             "payments",
             "payment_import",
             "payment_match",
+            "payment_unmatch",
+            "invoices_csv",
+            "collection_partners",
+            "collection_partner_add",
+            "collection_partner_edit",
+            "collection_claim_csv",
+            "collection_claim_json",
         )
     },
     "communications:org_records": ORG_ADMIN_PAGE,

@@ -37,9 +37,10 @@ from fido2.webauthn import (
 )
 
 from accounts.models import User
+from billing import collection as billing_collection
 from billing import services as billing
 from billing.einvoice import einvoice_address_save
-from billing.models import ReferenceRate
+from billing.models import CollectionPartner, ReferenceRate
 from billing.reminders import billing_settings_save
 from communications.models import CommunicationRecord
 from communications.services import communication_record
@@ -207,6 +208,24 @@ def _side(name: str, letter: str) -> Side:
         paid_on=ISSUED,
         reference="1234561",
         actor=None,
+    )
+    # An invoice handed over to the organization's collection partner, with its claim file.
+    o["partner_pk"] = CollectionPartner.objects.create(
+        organization=organization,
+        name=f"Perintä {letter.upper()} Oy",
+        business_id="2222221-0",
+        email=f"perinta.{letter}@example.fi",
+    )
+    collected = invoice_for(
+        membership, [line("Kevätmaksu")], send=True, issue_date=ISSUED, due_date=ISSUED, actor=admin
+    )
+    reminded = ISSUED + datetime.timedelta(days=14)
+    billing.reminder_record(invoice=collected, sent_on=reminded, fee=Decimal("5"), actor=admin)
+    o["claim_pk"] = billing_collection.invoice_hand_over(
+        invoice=collected,
+        partner=o["partner_pk"],
+        handed_over_on=reminded + datetime.timedelta(days=14),
+        actor=admin,
     )
     o["record_pk"] = communication_record(
         organization=organization,
