@@ -709,10 +709,11 @@ def test_it_refuses_a_file_with_a_nul_character_like_a_pasted_list(admin_client,
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        (("Aino\x00", "aino@example.fi", "1"), "Null characters are not allowed."),
-        (("Aino", "aino@example.fi", "1\x00"), "Null characters are not allowed."),
-        (("Aino", LONG_EMAIL, "1"), "The email address is too long (at most 254 characters)."),
-        (("Aino", "aino@example.fi", "1" * 21), "The member number is too long (at most 20 "),
+        # In Finnish, the language a service call without a request speaks.
+        (("Aino\x00", "aino@example.fi", "1"), "Tyhjiä merkkejä (null) ei sallita."),
+        (("Aino", "aino@example.fi", "1\x00"), "Tyhjiä merkkejä (null) ei sallita."),
+        (("Aino", LONG_EMAIL, "1"), "Sähköpostiosoite on liian pitkä (enintään 254 merkkiä)."),
+        (("Aino", "aino@example.fi", "1" * 21), "Jäsennumero on liian pitkä (enintään 20 "),
     ],
     ids=["nul-in-name", "nul-in-number", "long-email", "long-number"],
 )
@@ -751,6 +752,6 @@ def test_it_refuses_an_invitation_to_an_address_longer_than_the_column(admin_cli
 
 
 def test_it_refuses_to_create_an_invitation_with_a_nul_character(admin, organization):
-    with pytest.raises(services.RuleError, match="Null characters are not allowed"):
+    with pytest.raises(services.RuleError, match=r"Tyhjiä merkkejä \(null\) ei sallita"):
         invite(organization, admin, name="Ai\x00no")
     assert not Invitation.objects.exists()
