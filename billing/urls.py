@@ -121,12 +121,12 @@ urlpatterns = [
         name="collection_partner_edit",
     ),
     path(
-        f"{org}collection/claims/<int:claim_pk>/csv/",
+        f"{org}collection/claims/<int:collection_claim_pk>/csv/",
         collection.claim_csv,
         name="collection_claim_csv",
     ),
     path(
-        f"{org}collection/claims/<int:claim_pk>/json/",
+        f"{org}collection/claims/<int:collection_claim_pk>/json/",
         collection.claim_json,
         name="collection_claim_json",
     ),

@@ -101,9 +101,11 @@ def invoice_collection(request: HttpRequest, pk: int, invoice_pk: int) -> HttpRe
     )
 
 
-def _claim_file(request: HttpRequest, pk: int, claim_pk: int, extension: str) -> HttpResponse:
+def _claim_file(
+    request: HttpRequest, pk: int, collection_claim_pk: int, extension: str
+) -> HttpResponse:
     organization = permissions.get_organization_for_admin(request.user, pk)
-    claim = permissions.get_collection_claim_for_admin(organization, claim_pk)
+    claim = permissions.get_collection_claim_for_admin(organization, collection_claim_pk)
     if extension == "csv":
         content, content_type = collection.claim_csv(claim), "text/csv; charset=utf-8"
     else:
@@ -117,11 +119,11 @@ def _claim_file(request: HttpRequest, pk: int, claim_pk: int, extension: str) ->
 
 @login_required
 @require_GET
-def claim_csv(request: HttpRequest, pk: int, claim_pk: int) -> HttpResponse:
-    return _claim_file(request, pk, claim_pk, "csv")
+def claim_csv(request: HttpRequest, pk: int, collection_claim_pk: int) -> HttpResponse:
+    return _claim_file(request, pk, collection_claim_pk, "csv")
 
 
 @login_required
 @require_GET
-def claim_json(request: HttpRequest, pk: int, claim_pk: int) -> HttpResponse:
-    return _claim_file(request, pk, claim_pk, "json")
+def claim_json(request: HttpRequest, pk: int, collection_claim_pk: int) -> HttpResponse:
+    return _claim_file(request, pk, collection_claim_pk, "json")

@@ -159,7 +159,8 @@ def test_the_claim_file_holds_exactly_what_the_partner_needs(membership, partner
     assert data["due_date"] == DUE.isoformat()
     assert Decimal(data["original_amount"]) == invoice.total
     assert Decimal(data["paid_amount"]) == Decimal("20.00")
-    assert Decimal(data["amount_outstanding"]) == invoice.total - Decimal("20.00")
+    # The reminder fee (5 €) is owed too; the payment paid it first.
+    assert Decimal(data["amount_outstanding"]) == invoice.total + Decimal("5.00") - Decimal("20.00")
     assert data["reminders"] == [{"sent_on": REMINDED.isoformat(), "fee": "5.00"}]
     text = collection.claim_json(claim).decode()
     for absent in ("+358401234567", "1985-05-07", "Sisäinen muistiinpano"):
@@ -390,8 +391,10 @@ def test_the_claim_and_the_payment_log_go_with_the_vouchers_after_their_date(
 
     invoice = _overdue(membership)
     claim = _hand_over(invoice, partner)
+    # All of it: the capital and the reminder's fee.
+    invoice.refresh_from_db()
     payment = services.payment_record(
-        organization=organization, amount=Decimal("125.50"), paid_on=TODAY, actor=None
+        organization=organization, amount=invoice.amount_due, paid_on=TODAY, actor=None
     )
     matching.payment_match(payment=payment, invoice=invoice, actor=None)
     invoice.refresh_from_db()

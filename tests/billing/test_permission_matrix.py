@@ -169,7 +169,7 @@ class World:
             "reminder_pk": (self.other_reminder if swap else self.reminder).pk,
             "membership_pk": (self.other_membership if swap else self.membership).pk,
             "partner_pk": (self.other_partner if swap else self.partner).pk,
-            "claim_pk": (self.other_claim if swap else self.claim).pk,
+            "collection_claim_pk": (self.other_claim if swap else self.claim).pk,
         }
         names = pattern.pattern.converters.keys()
         unknown = set(names) - set(values)
@@ -421,7 +421,7 @@ OBJECT_IDS = {
     "reminder_pk",
     "membership_pk",
     "partner_pk",
-    "claim_pk",
+    "collection_claim_pk",
 }
 SWAPPABLE = [
     name

@@ -43,9 +43,11 @@ from stdnum.fi import ytunnus
 from accounts.models import LoginEvent, User
 from accounts.services import profile_sources_record
 from accounts.sources import DataSource
+from billing import collection as billing_collection
+from billing import matching as billing_matching
 from billing import services as billing
 from billing.einvoice import einvoice_address_save
-from billing.models import EInvoiceAddress
+from billing.models import CollectionPartner, EInvoiceAddress
 from communications.models import CommunicationRecord
 from communications.services import communication_record
 from gdpr import declarations as registry
@@ -323,6 +325,24 @@ def build_person(tag: str) -> DistinctivePerson:
         intermediator="OKOYFIHH",
         actor=admin,
     )
+    # Handed over to a collection partner (the claim as handed over, disclosed), and a
+    # payment that came without a reference, matched by hand (the payment log).
+    partner = CollectionPartner.objects.create(
+        organization=organization,
+        name="Perintä Oy",
+        business_id="2222221-0",
+        email="perinta@example.fi",
+    )
+    billing_collection.invoice_hand_over(
+        invoice=invoice, partner=partner, handed_over_on=datetime.date(2026, 4, 10), actor=admin
+    )
+    unmatched = billing.payment_record(
+        organization=organization,
+        amount=Decimal("10.00"),
+        paid_on=datetime.date(2026, 4, 12),
+        actor=admin,
+    )
+    billing_matching.payment_match(payment=unmatched, invoice=invoice, actor=admin)
     # A second invoice, credited: the credit note is a voucher too.
     credited = billing.invoice_create(
         organization=organization,

@@ -406,6 +406,7 @@ OBJECT_PARAMS = {
     "export_id",
     "public_id",
     "claim_pk",
+    "collection_claim_pk",
 }
 SWAPPABLE = [p for p in PATTERNS if not p.is_admin and OBJECT_PARAMS & set(p.params)]
 

@@ -221,7 +221,7 @@ def _side(name: str, letter: str) -> Side:
     )
     reminded = ISSUED + datetime.timedelta(days=14)
     billing.reminder_record(invoice=collected, sent_on=reminded, fee=Decimal("5"), actor=admin)
-    o["claim_pk"] = billing_collection.invoice_hand_over(
+    o["collection_claim_pk"] = billing_collection.invoice_hand_over(
         invoice=collected,
         partner=o["partner_pk"],
         handed_over_on=reminded + datetime.timedelta(days=14),
