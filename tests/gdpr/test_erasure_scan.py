@@ -212,9 +212,11 @@ def test_the_kept_records_each_carry_their_date_and_basis(private_root):
     plan = erasure_plan(x.user)
     models_kept = {k.model for k in plan.kept}
     assert models_kept == {
+        "billing.CollectionClaim",
         "billing.Invoice",
         "billing.InvoiceLine",
         "billing.Payment",
+        "billing.PaymentEvent",
         "billing.Reminder",
         "gdpr.Consent",
     }
