@@ -26,7 +26,7 @@ from registry.csv_download import SafeWriter
 
 from . import states
 from .models import CollectionClaim, CollectionPartner, Invoice, Reminder
-from .services import _as_actor, _recipient_address, invoice_hand_over_to_collection
+from .services import as_actor, invoice_hand_over_to_collection, recipient_address
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -75,7 +75,7 @@ def business_id_format(value: str) -> str:
         raise ValueError(str(error)) from error
 
 
-@_as_actor
+@as_actor
 @transaction.atomic
 def collection_partner_save(
     *,
@@ -117,7 +117,7 @@ def claim_data(invoice: Invoice, reminders: list[Reminder]) -> dict[str, Any]:
     membership = invoice.membership
     return {
         "debtor_name": membership.name or invoice.recipient_name,
-        "debtor_address": _recipient_address(membership) or invoice.recipient_address,
+        "debtor_address": recipient_address(membership) or invoice.recipient_address,
         "debtor_email": membership.email or invoice.recipient_email,
         "invoice_number": invoice.number,
         "reference": invoice.reference,
@@ -168,7 +168,7 @@ def _refusal(invoice: Invoice, partner: CollectionPartner, handed_over_on: datet
     return ""
 
 
-@_as_actor
+@as_actor
 @transaction.atomic
 def invoice_hand_over(
     *,

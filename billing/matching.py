@@ -17,13 +17,13 @@ from organizations.services import RuleError
 
 from . import states
 from .models import Invoice, Payment, PaymentEvent
-from .services import _apply_payment, _as_actor
+from .services import as_actor, invoice_apply_payment
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 
-@_as_actor
+@as_actor
 @transaction.atomic
 def payment_match(*, payment: Payment, invoice: Invoice, actor: User | None) -> Payment:
     """Attach an unmatched payment to an invoice by hand."""
@@ -37,7 +37,7 @@ def payment_match(*, payment: Payment, invoice: Invoice, actor: User | None) -> 
     payment.matched_at = timezone.now()
     payment.recorded_by = payment.recorded_by or actor
     payment.save(update_fields=["invoice", "matched_at", "recorded_by"])
-    _apply_payment(invoice, payment.amount)
+    invoice_apply_payment(invoice, payment.amount)
     PaymentEvent.objects.create(
         payment=payment,
         invoice=invoice,
@@ -48,7 +48,7 @@ def payment_match(*, payment: Payment, invoice: Invoice, actor: User | None) -> 
     return payment
 
 
-@_as_actor
+@as_actor
 @transaction.atomic
 def payment_unmatch(*, payment: Payment, actor: User | None) -> Payment:
     """Undo a payment's match: the invoice no longer counts it, the payment waits unmatched."""
@@ -60,7 +60,7 @@ def payment_unmatch(*, payment: Payment, actor: User | None) -> Payment:
     payment.matched_at = None
     payment.save(update_fields=["invoice", "matched_at"])
     # The same path as a payment, with the amount taken off: the status follows.
-    _apply_payment(invoice, -payment.amount)
+    invoice_apply_payment(invoice, -payment.amount)
     PaymentEvent.objects.create(
         payment=payment,
         invoice=invoice,

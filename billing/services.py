@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
-def _as_actor[**P, R](service: Callable[P, R]) -> Callable[P, R]:
+def as_actor[**P, R](service: Callable[P, R]) -> Callable[P, R]:
     """Record the service's writes as made by its ``actor``.
 
     A page's middleware already names the signed-in user, but the admin's actions, tasks
@@ -69,7 +69,7 @@ def _as_actor[**P, R](service: Callable[P, R]) -> Callable[P, R]:
 PRODUCT_FIELDS = ("name", "description", "unit", "unit_price", "vat_rate", "is_active")
 
 
-@_as_actor
+@as_actor
 @transaction.atomic
 def product_save(
     *,
@@ -99,7 +99,7 @@ def product_save(
 # --- Contracts --------------------------------------------------------------------------------
 
 
-@_as_actor
+@as_actor
 @transaction.atomic
 def contract_open(
     *,
@@ -127,7 +127,7 @@ def contract_open(
     return contract
 
 
-@_as_actor
+@as_actor
 @transaction.atomic
 def contract_terminate(
     *, contract: Contract, terminated_on: datetime.date, reason: str, actor: User | None
@@ -159,7 +159,8 @@ class LineInput:
     product: Product | None = None
 
 
-def _recipient_address(membership: Membership) -> str:
+def recipient_address(membership: Membership) -> str:
+    """The member's postal address as one block of lines, for invoices and claim files."""
     user = membership.user
     if user is None:
         return ""
@@ -236,7 +237,7 @@ def _fill_invoice(
     invoice.issue_date = issue_date
     invoice.due_date = due_date
     invoice.recipient_name = membership.name or membership.email
-    invoice.recipient_address = _recipient_address(membership)
+    invoice.recipient_address = recipient_address(membership)
     invoice.recipient_email = membership.email
     invoice.iban = account.iban
     invoice.bic = account.bic
@@ -270,7 +271,7 @@ def _create_lines(
     audit_records_created(lines_created)
 
 
-@_as_actor
+@as_actor
 @transaction.atomic
 def invoice_create(
     *,
@@ -311,7 +312,7 @@ def invoice_create(
     return invoice
 
 
-@_as_actor
+@as_actor
 @transaction.atomic
 def invoice_update(
     *,
@@ -353,7 +354,7 @@ def invoice_update(
     return invoice
 
 
-@_as_actor
+@as_actor
 @transaction.atomic
 def invoice_discard(*, invoice: Invoice, actor: User | None) -> None:
     """Delete a draft with its lines: it was never issued, so no voucher is lost."""
@@ -365,7 +366,7 @@ def invoice_discard(*, invoice: Invoice, actor: User | None) -> None:
     invoice.delete()
 
 
-@_as_actor
+@as_actor
 @transaction.atomic
 def invoice_credit(*, invoice: Invoice, actor: User | None, reason: str = "") -> Invoice:
     """Cancel a sent invoice with a credit note carrying the same lines negated."""
@@ -402,14 +403,16 @@ def invoice_credit(*, invoice: Invoice, actor: User | None, reason: str = "") ->
     return credit_note
 
 
-def _apply_payment(invoice: Invoice, amount: Decimal) -> None:
+def invoice_apply_payment(invoice: Invoice, amount: Decimal) -> None:
+    """Count ``amount`` towards the invoice (negative: take it off again) and let its status
+    follow. The one path for every payment: recorded by hand, imported, matched or undone."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     settlement.allocate(invoice, amount)
     invoice.status = states.status_after_payment(invoice, today=timezone.localdate())
     invoice.save(update_fields=[*settlement.FIELDS, "status"])
 
 
-@_as_actor
+@as_actor
 @transaction.atomic
 def payment_record(
     *,
@@ -446,7 +449,7 @@ def payment_record(
         retain_until=organization.voucher_retention_until(paid_on),
     )
     if invoice is not None:
-        _apply_payment(invoice, amount)
+        invoice_apply_payment(invoice, amount)
     return payment
 
 
@@ -467,7 +470,7 @@ def _national_reference(value: str) -> str:
     return compact.lstrip("0")
 
 
-@_as_actor
+@as_actor
 @transaction.atomic
 def payments_import(
     *, organization: Organization, data: bytes, actor: User | None
@@ -534,7 +537,7 @@ def payments_import(
             summary.already_imported += 1
             continue
         if invoice is not None:
-            _apply_payment(invoice, entry.amount)
+            invoice_apply_payment(invoice, entry.amount)
             summary.matched.append(payment)
         else:
             summary.unmatched.append(payment)
@@ -582,7 +585,7 @@ def _invoices_by_reference(organization: Organization, references: Iterable[str]
 # --- Sending, reminders, collection ------------------------------------------------------------
 
 
-@_as_actor
+@as_actor
 @transaction.atomic
 def invoice_send(*, invoice: Invoice, actor: User | None, mail: bool = True) -> Invoice:
     """Issue a draft: it gets its number and reference and status "sent" now, and is
@@ -597,7 +600,7 @@ def invoice_send(*, invoice: Invoice, actor: User | None, mail: bool = True) -> 
     return invoice
 
 
-@_as_actor
+@as_actor
 @transaction.atomic
 def invoice_hand_over_to_collection(
     *, invoice: Invoice, handed_over_on: datetime.date, agency: str, actor: User | None
