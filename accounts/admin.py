@@ -18,7 +18,11 @@ from django.db import transaction
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from registry.admin_tools import EstimatedCountPaginator, TranslatedPermissionsMixin
+from registry.admin_tools import (
+    EstimatedCountPaginator,
+    TranslatedPermissionsMixin,
+    confirm_action,
+)
 
 from .events import profile_changed, profile_viewed
 from .models import LoginEvent, User
@@ -148,7 +152,20 @@ class UserAdmin(TranslatedPermissionsMixin, DjangoUserAdmin):
         )
 
     @admin.action(description=_("Revoke staff rights"), permissions=["staff_rights"])
-    def revoke_staff(self, request, queryset) -> None:
+    def revoke_staff(self, request, queryset):
+        asked = confirm_action(
+            self,
+            request,
+            queryset,
+            title=_("Revoke staff rights"),
+            consequence=_(
+                "These people can no longer sign in to the admin nor handle anything there; "
+                "their own accounts stay as they are:"
+            ),
+            irreversible=_("This cannot be undone from here: the rights have to be granted again."),
+        )
+        if asked is not None:
+            return asked
         self._change_staff_rights(
             request, queryset, user_revoke_staff, _("%(user)s no longer has staff rights.")
         )

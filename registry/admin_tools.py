@@ -3,6 +3,7 @@ action that cannot be undone."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
@@ -194,17 +195,19 @@ def confirm_action(
     title: str,
     consequence: str,
     irreversible: str,
+    describe: Callable[[Any], str] = str,
 ) -> TemplateResponse | None:
     """An admin action that cannot be undone asks first, as the admin's own "delete
-    selected" does: a page naming the selected objects and what happens to them. None once
-    the page's own POST (``confirm=yes``) comes back: the action may run."""
+    selected" does: a page naming the selected objects (``describe``: how each is named to
+    the handler) and what happens to them. None once the page's own POST (``confirm=yes``)
+    comes back: the action may run."""
     if request.POST.get(CONFIRM_FIELD) == CONFIRM_VALUE:
         return None
     context = {
         **modeladmin.admin_site.each_context(request),
         "title": title,
         "opts": modeladmin.model._meta,
-        "objects": list(queryset),
+        "objects": [(obj.pk, describe(obj)) for obj in queryset],
         "action": request.POST.get("action", ""),
         "consequence": consequence,
         "irreversible": irreversible,

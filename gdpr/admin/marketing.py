@@ -21,10 +21,11 @@ from gdpr.models import (
     Suppression,
 )
 from gdpr.requests import services
-from registry.admin_tools import ReadOnlyAdmin
+from registry.admin_tools import ReadOnlyAdmin, confirm_action
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
+    from django.template.response import TemplateResponse
 
 
 @admin.register(MarketingBan)
@@ -102,7 +103,26 @@ class ProcessingRestrictionAdmin(ReadOnlyAdmin):
         return request.user.has_perm("gdpr.change_processingrestriction")
 
     @admin.action(description=_("Lift (the person is told)"), permissions=["manage"])
-    def lift_restrictions(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def lift_restrictions(
+        self, request: HttpRequest, queryset: QuerySet
+    ) -> TemplateResponse | None:
+        asked = confirm_action(
+            self,
+            request,
+            queryset.select_related("user"),
+            title=_("Lift restrictions of processing"),
+            describe=lambda restriction: _person(restriction.user),
+            consequence=_(
+                "Processing of these people's data is no longer restricted; those whose "
+                "request set the restriction are told by email:"
+            ),
+            irreversible=_(
+                "This cannot be undone from here: the person has been told, and a new "
+                "restriction needs a new request."
+            ),
+        )
+        if asked is not None:
+            return asked
         lifted = 0
         for restriction in queryset.select_related("user"):
             try:

@@ -143,7 +143,16 @@ def test_the_grant_action_opens_the_admin_to_a_person_with_mfa(client, staff, wi
     assert client.get(reverse("admin:index")).status_code == 200
 
     client.force_login(staff)
-    client.post(CHANGELIST, {"action": "revoke_staff", "_selected_action": [with_totp.pk]})
+    asked = client.post(CHANGELIST, {"action": "revoke_staff", "_selected_action": [with_totp.pk]})
+    # Asked first: a page naming the person; the rights stay until confirmed.
+    assert asked.status_code == 200
+    assert str(with_totp) in asked.content.decode()
+    with_totp.refresh_from_db()
+    assert with_totp.is_staff
+    client.post(
+        CHANGELIST,
+        {"action": "revoke_staff", "_selected_action": [with_totp.pk], "confirm": "yes"},
+    )
     with_totp.refresh_from_db()
     assert not with_totp.is_staff
 

@@ -882,9 +882,19 @@ def test_a_restriction_is_lifted_through_the_service(controller_client, controll
     )
     services.request_start(request, actor=controller)
     restriction = ProcessingRestriction.objects.get(user=member)
-    response = controller_client.post(
+    asked = controller_client.post(
         changelist_url(ProcessingRestriction),
         {"action": "lift_restrictions", "_selected_action": [restriction.pk]},
+    )
+    # It asks first, naming the person and that they are told; nothing is lifted yet.
+    assert asked.status_code == 200
+    assert str(member) in asked.content.decode()
+    assert asked.context["irreversible"]
+    restriction.refresh_from_db()
+    assert restriction.lifted_at is None
+    response = controller_client.post(
+        changelist_url(ProcessingRestriction),
+        {"action": "lift_restrictions", "_selected_action": [restriction.pk], "confirm": "yes"},
         follow=True,
     )
     assert "1 restriction lifted." in messages_of(response)
