@@ -117,7 +117,7 @@ class ProcessingRestrictionAdmin(ReadOnlyAdmin):
                 "request set the restriction are told by email:"
             ),
             irreversible=_(
-                "This cannot be undone from here: the person has been told, and a new "
+                "This cannot be undone from here: the person is told, and a new "
                 "restriction needs a new request."
             ),
         )
