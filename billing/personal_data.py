@@ -78,7 +78,14 @@ register_category(
         label=_("Invoicing data (invoices, their recipient and lines)"),
         purposes=(Purpose.INVOICING, Purpose.ACCOUNTING, Purpose.VERIFY_TRANSACTIONS),
         legal_basis=LegalBasis.LEGAL_OBLIGATION,
-        retention=VOUCHER,
+        retention=Retention(
+            RetentionKind.RETAIN_UNTIL,
+            _(
+                "Accounting voucher: kept until its retain-until date, then erased. A draft"
+                " never sent is deleted {draft_days} days after it was written."
+            ),
+            numbers=(("draft_days", "DRAFT_INVOICE_RETENTION_DAYS"),),
+        ),
         sources=(DataSource.ORGANIZATION_ADMIN, DataSource.SERVICE),
         recipients=ADMINS_STAFF_AUTHORITIES,
     )

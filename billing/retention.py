@@ -9,6 +9,8 @@
   payments and credit note, once every one of them is past its date, if the invoice is
   settled (paid, credited or cancelled; an open claim is still needed to collect it) or
   its recipient was erased; payments never matched to an invoice, past their date.
+- Drafts never sent: not vouchers (nothing was sent, no number was given), so they go
+  ``DRAFT_INVOICE_RETENTION_DAYS`` after they were written.
 
 Both run before organizations' purges of memberships: a kept voucher or contract protects
 its membership, so the membership can go in the same run once they are gone (an erased
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +40,7 @@ CONTRACTS_JOB = "billing.contracts_of_ended_memberships"
 # The name it had when gdpr ran this purge: the logged runs (RetentionRun) and the admin's
 # alert about failing jobs refer to jobs by name.
 VOUCHERS_JOB = "gdpr.vouchers_past_retention"
+DRAFTS_JOB = "billing.abandoned_drafts"
 
 
 def purge_contracts_of_ended_memberships(now: datetime.datetime) -> dict[str, int]:
@@ -107,6 +111,21 @@ def purge_vouchers_past_retention(now: datetime.datetime) -> dict[str, int]:
     return counts
 
 
+def purge_abandoned_drafts(now: datetime.datetime) -> dict[str, int]:
+    """Drafts written longer ago than the period and never sent, with their lines."""
+    cutoff = now - datetime.timedelta(days=settings.DRAFT_INVOICE_RETENTION_DAYS)
+    counts: dict[str, int] = {}
+    with audit_suppressed():
+        ids = list(
+            Invoice.objects.filter(status=Invoice.Status.DRAFT, created_at__lt=cutoff)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        _add(counts, Invoice.objects.filter(pk__in=ids).delete())
+        audit_blank("billing.invoice", ids)
+    return counts
+
+
 register_job(
     RetentionJob(
         name=CONTRACTS_JOB,
@@ -120,6 +139,14 @@ register_job(
         name=VOUCHERS_JOB,
         label=_("Invoices and payments past their accounting retention date"),
         run=purge_vouchers_past_retention,
+        before=(ERASED_MEMBERSHIPS_JOB, ENDED_MEMBERSHIPS_JOB),
+    )
+)
+register_job(
+    RetentionJob(
+        name=DRAFTS_JOB,
+        label=_("Invoice drafts never sent"),
+        run=purge_abandoned_drafts,
         before=(ERASED_MEMBERSHIPS_JOB, ENDED_MEMBERSHIPS_JOB),
     )
 )

@@ -417,6 +417,8 @@ ENDED_MEMBERSHIP_RETENTION_DAYS = env_int("ENDED_MEMBERSHIP_RETENTION_DAYS", 365
 # Days after its link expired that an invitation nobody accepted (name, address and the
 # mail sent to it) is kept, so the admin can still see it and invite again.
 UNACCEPTED_INVITATION_RETENTION_DAYS = env_int("UNACCEPTED_INVITATION_RETENTION_DAYS", 30)
+# An invoice draft nobody sent is not a voucher: it goes after this many days.
+DRAFT_INVOICE_RETENTION_DAYS = env_int("DRAFT_INVOICE_RETENTION_DAYS", 180)
 # Years a closed privacy request of someone without an account keeps their name, address
 # and letter as proof it was handled (the limitation period); then only the facts stay.
 PRIVACY_REQUEST_RETENTION_YEARS = env_int("PRIVACY_REQUEST_RETENTION_YEARS", 3)

@@ -8,7 +8,12 @@ import datetime
 import pytest
 
 from billing.models import Invoice, InvoiceLine
-from billing.retention import VOUCHERS_JOB, purge_vouchers_past_retention
+from billing.retention import (
+    DRAFTS_JOB,
+    VOUCHERS_JOB,
+    purge_abandoned_drafts,
+    purge_vouchers_past_retention,
+)
 from gdpr.retention.jobs import run_job
 from organizations.models import Membership
 from organizations.retention import ERASED_MEMBERSHIPS_JOB
@@ -56,3 +61,23 @@ def test_an_open_claim_of_an_erased_person_goes_and_then_its_membership(membersh
     # The vouchers' job leaves the membership to organizations'.
     assert Membership.objects.filter(pk=membership.pk).exists()
     assert run_job(ERASED_MEMBERSHIPS_JOB, now=AFTER).counts == {"organizations.Membership": 1}
+
+
+def test_a_draft_never_sent_goes_after_its_period_and_a_sent_invoice_stays(membership, settings):
+    settings.DRAFT_INVOICE_RETENTION_DAYS = 30
+    written = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC)
+    draft = invoice_for(membership, send=False)
+    sent = invoice_for(membership, send=True)
+    Invoice.objects.filter(pk__in=[draft.pk, sent.pk]).update(created_at=written)
+    # 30 days after it was written it is still there; the next day it goes, with its line.
+    assert purge_abandoned_drafts(written + datetime.timedelta(days=30)) == {}
+    counts = purge_abandoned_drafts(written + datetime.timedelta(days=30, hours=1))
+    assert counts == {"billing.Invoice": 1, "billing.InvoiceLine": 1}
+    assert list(Invoice.objects.values_list("pk", flat=True)) == [sent.pk]
+    assert InvoiceLine.objects.filter(invoice=sent).exists()
+
+
+def test_the_draft_purge_is_a_registered_job():
+    from gdpr.retention.jobs import registered_jobs
+
+    assert DRAFTS_JOB in {job.name for job in registered_jobs()}

@@ -107,9 +107,11 @@ def test_the_periods_stated_are_the_ones_the_retention_jobs_use(settings):
     settings.LOGIN_EVENT_RETENTION_DAYS = 45
     settings.CONSENT_PROOF_YEARS = 4
     settings.UNACCEPTED_INVITATION_RETENTION_DAYS = 21
+    settings.DRAFT_INVOICE_RETENTION_DAYS = 77
     rows = {row["key"]: row["retention"] for row in notice_content("en")["categories"]}
     assert "Until 500 days after the membership ends" in rows["membership"]
     assert "21 days after its link expired" in rows["membership"]
+    assert "deleted 77 days after it was written" in rows["invoicing"]
     assert rows["security_log"].startswith("Sign-ins are kept for 45 days")
     assert "limitation period of 4 years" in rows["marketing_choices"]
     assert all("{" not in text for text in rows.values())
