@@ -30,8 +30,11 @@ from registry.admin_tools import (
 from . import interest, matching, services, states
 from .models import (
     BillingSettings,
+    CollectionClaim,
+    CollectionPartner,
     Contract,
     ContractEvent,
+    EInvoiceAddress,
     Invoice,
     InvoiceLine,
     Payment,
@@ -576,4 +579,54 @@ class BillingSettingsAdmin(ReadOnlyAdmin):
     list_select_related = ["organization"]
     ordering = ["organization__name"]
     fields = ["organization", "reminder_fee", "charges_interest", "updated_at"]
+    readonly_fields = fields
+
+
+# --- E-invoice addresses and collection -------------------------------------------------------
+
+
+@admin.register(EInvoiceAddress)
+class EInvoiceAddressAdmin(ReadOnlyAdmin):
+    """Given by the member in "My data" or by the organization's admins; a correction goes
+    through a rectification request, so the desk only reads them here."""
+
+    list_display = ["membership", "organization", "kind", "address", "intermediator", "updated_at"]
+    list_filter = ["kind"]
+    list_select_related = ["membership__organization", "membership__user"]
+    search_fields = ["=address", "membership__user__email", "membership__organization__name"]
+    search_help_text = _("E-invoice address, the member's email address or the organization.")
+    ordering = ["-updated_at", "-id"]
+    fields = ["membership", "kind", "address", "intermediator", "updated_at", "updated_by"]
+    readonly_fields = fields
+
+    @admin.display(description=_("organization"))
+    def organization(self, obj: EInvoiceAddress) -> str:
+        return obj.membership.organization.name
+
+
+@admin.register(CollectionPartner)
+class CollectionPartnerAdmin(ReadOnlyAdmin):
+    """Kept by each organization on its collection pages; shown here for reference."""
+
+    list_display = ["name", "business_id", "organization", "email", "is_active"]
+    list_filter = ["is_active"]
+    list_select_related = ["organization"]
+    search_fields = ["name", "=business_id", "organization__name"]
+    ordering = ["organization__name", "name"]
+    fields = ["organization", "name", "business_id", "email", "is_active", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(CollectionClaim)
+class CollectionClaimAdmin(ReadOnlyAdmin):
+    """What an organization handed over to its collection partner, exactly as handed over:
+    recorded as a disclosure too, so the person sees it in "My data"."""
+
+    list_display = ["handed_over_on", "invoice", "partner", "handed_over_by"]
+    list_filter = [("handed_over_on", admin.DateFieldListFilter)]
+    list_select_related = ["invoice", "partner", "handed_over_by"]
+    search_fields = ["=invoice__number", "=invoice__reference", "partner__name"]
+    search_help_text = _("Invoice number, reference number or the partner's name.")
+    ordering = ["-handed_over_on", "-id"]
+    fields = ["invoice", "partner", "handed_over_on", "handed_over_by", "data", "created_at"]
     readonly_fields = fields
