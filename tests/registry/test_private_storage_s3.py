@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 import zipfile
@@ -444,3 +447,68 @@ def test_the_bucket_storage_writes_no_acl_and_keeps_existing_names(private_s3):
     assert storage.file_overwrite is False
     storage.save("x/a.txt", ContentFile(b"1"))
     assert storage.save("x/a.txt", ContentFile(b"2")) != "x/a.txt"
+
+
+def settings_from(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, registry.settings as s;"
+            "print(json.dumps([s.STORAGES['private'], s.PRIVATE_STORAGE_DOWNLOAD,"
+            " s.PRIVATE_STORAGE_SIGNED_URL_SECONDS]))",
+        ],
+        env={"PATH": "/usr/bin:/bin", "DEBUG": "true", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_local_folder_stays_the_default():
+    private, download, seconds = json.loads(settings_from({}).stdout)
+    assert private["BACKEND"] == "registry.storage.PrivateFileSystemStorage"
+    assert (download, seconds) == ("stream", 60)
+
+
+def test_a_bucket_in_the_environment_makes_the_private_storage_s3():
+    env = {
+        "PRIVATE_STORAGE_BUCKET": "registry-private",
+        "PRIVATE_STORAGE_ENDPOINT_URL": "https://minio.example.fi:9000",
+        "PRIVATE_STORAGE_REGION": "us-east-1",
+        "PRIVATE_STORAGE_ACCESS_KEY_ID": "registry",
+        "PRIVATE_STORAGE_SECRET_ACCESS_KEY": "secret",
+        "PRIVATE_STORAGE_PREFIX": "/prod/",
+        "PRIVATE_STORAGE_ENCRYPTION": "aws:kms",
+        "PRIVATE_STORAGE_KMS_KEY_ID": "key-1",
+        "PRIVATE_STORAGE_DOWNLOAD": "redirect",
+        "PRIVATE_STORAGE_SIGNED_URL_SECONDS": "30",
+    }
+    private, download, seconds = json.loads(settings_from(env).stdout)
+    assert private == {
+        "BACKEND": "registry.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": "registry-private",
+            "endpoint_url": "https://minio.example.fi:9000",
+            "region_name": "us-east-1",
+            "access_key": "registry",
+            "secret_key": "secret",
+            "location": "prod",
+            "addressing_style": "path",
+            "object_parameters": {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "key-1"},
+        },
+    }
+    assert (download, seconds) == ("redirect", 30)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"PRIVATE_STORAGE_BUCKET": "b", "PRIVATE_STORAGE_ENCRYPTION": "rot13"},
+        {"PRIVATE_STORAGE_BUCKET": "b", "PRIVATE_STORAGE_KMS_KEY_ID": "key-1"},
+        {"PRIVATE_STORAGE_DOWNLOAD": "public"},
+        {"PRIVATE_STORAGE_SIGNED_URL_SECONDS": "86400"},
+    ],
+)
+def test_start_up_stops_on_a_wrong_value(env):
+    assert "ImproperlyConfigured" in settings_from(env).stderr
