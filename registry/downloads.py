@@ -47,8 +47,10 @@ class PrivateDownload:
                 filename=self.filename,
                 content_type=self.content_type,
             )
+            # The storage knows the size; FileResponse would guess it from a local path
+            # named like the object, which on object storage is not the file.
             size = getattr(self.handle, "size", None)
-            if "Content-Length" not in response and size is not None:
+            if size is not None:
                 response["Content-Length"] = str(size)
         response["Cache-Control"] = CACHE_CONTROL
         return response
