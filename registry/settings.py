@@ -307,6 +307,8 @@ if PRIVATE_STORAGE_BUCKET:
             "PRIVATE_STORAGE_ADDRESSING_STYLE", "path" if _endpoint_url else "virtual"
         ),
         "object_parameters": {},
+        "connect_timeout": env_int("PRIVATE_STORAGE_CONNECT_TIMEOUT", 5),
+        "read_timeout": env_int("PRIVATE_STORAGE_READ_TIMEOUT", 30),
     }
     _encryption = env_str("PRIVATE_STORAGE_ENCRYPTION")
     if _encryption not in ("", "AES256", "aws:kms"):

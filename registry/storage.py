@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core import checks
@@ -100,9 +101,23 @@ class PrivateS3Storage(S3Storage):
     which the download helper calls after the view has checked who is asking.
     """
 
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(**settings)
+        # botocore waits 60 s for a connection and retries five times: a download or an
+        # upload would hold its web worker for minutes while the storage is unreachable.
+        self.client_config = self.client_config.merge(
+            Config(
+                connect_timeout=self.connect_timeout,
+                read_timeout=self.read_timeout,
+                retries={"mode": "standard", "max_attempts": 3},
+            )
+        )
+
     def get_default_settings(self) -> dict[str, Any]:
         defaults = super().get_default_settings()
         defaults.update(
+            connect_timeout=5,
+            read_timeout=30,
             default_acl=None,
             querystring_auth=True,
             file_overwrite=False,

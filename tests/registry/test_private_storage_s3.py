@@ -445,6 +445,11 @@ def test_the_bucket_storage_writes_no_acl_and_keeps_existing_names(private_s3):
     assert isinstance(storage, PrivateS3Storage)
     assert storage.default_acl is None
     assert storage.file_overwrite is False
+    # An unreachable storage fails a request in seconds, not minutes.
+    assert storage.client_config.connect_timeout == 5
+    assert storage.client_config.read_timeout == 30
+    assert storage.client_config.s3 == {"addressing_style": "path"}
+    assert storage.client_config.signature_version == "s3v4"
     storage.save("x/a.txt", ContentFile(b"1"))
     assert storage.save("x/a.txt", ContentFile(b"2")) != "x/a.txt"
 
@@ -496,6 +501,8 @@ def test_a_bucket_in_the_environment_makes_the_private_storage_s3():
             "location": "prod",
             "addressing_style": "path",
             "object_parameters": {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "key-1"},
+            "connect_timeout": 5,
+            "read_timeout": 30,
         },
     }
     assert (download, seconds) == ("redirect", 30)
