@@ -31,7 +31,7 @@ from gdpr.erasure.services import erasure_execute
 from gdpr.exports import archive as export_archive
 from gdpr.exports import services as exports
 from gdpr.models import DataExport, DataSubjectRequest, ExportDownload, RequestKind
-from gdpr.requests.services import request_file
+from gdpr.requests.services import request_delete_letter, request_file
 from gdpr.tasks import build_export
 from registry.storage import PrivateS3Storage, StreamedObject, check_private_storage
 from tests.factories import StaffFactory, UserFactory
@@ -356,6 +356,22 @@ def test_a_signed_letter_is_in_the_bucket_and_downloads_to_staff_only(client, pr
 
 
 # --- Deleting ----------------------------------------------------------------------------------
+
+
+def test_deleting_a_letter_deletes_its_object_after_the_commit(
+    private_s3, member, django_capture_on_commit_callbacks
+):
+    request = DataSubjectRequestFactory(subject=member)
+    request.letter.save("kirje.pdf", ContentFile(b"%PDF signed letter"), save=True)
+    name = request.letter.name
+    staff = StaffFactory(email="laura.controller@example.fi")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        request_delete_letter(request, actor=staff)
+    # A rollback would still find the file.
+    assert private_s3.keys() == [name]
+    for callback in callbacks:
+        callback()
+    assert private_s3.keys() == []
 
 
 def test_the_expired_export_purge_deletes_the_object(private_s3, built_export):
