@@ -19,11 +19,23 @@ from django.conf import settings
 from django.core.files.base import File
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 
+try:  # Only on object storage; the local folder raises OSError alone.
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    _STORAGE_ERRORS: tuple[type[BaseException], ...] = (OSError, BotoCoreError, ClientError)
+except ImportError:  # pragma: no cover - botocore is a dependency
+    _STORAGE_ERRORS = (OSError,)
+
 REDIRECT = "redirect"
 STREAM = "stream"
 
 # Personal data: no shared or browser cache keeps a copy.
 CACHE_CONTROL = "no-store, private"
+
+
+class StorageUnavailable(Exception):
+    """Private storage did not answer (a bucket unreachable, a disk failing): the person is
+    told to try again in a moment (registry.middleware answers 503); nothing was lost."""
 
 
 @dataclass
@@ -70,20 +82,26 @@ def private_download(
 ) -> PrivateDownload:
     """Open ``name`` in ``storage`` for someone already allowed to have it.
 
-    Raises ``FileNotFoundError`` when there is no such file (the view answers 404).
+    Raises ``FileNotFoundError`` when there is no such file (the view answers 404), and
+    ``StorageUnavailable`` when the storage does not answer.
     """
     if not name:
         raise FileNotFoundError("No file.")
     content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    if redirects(storage):
-        if not storage.exists(name):
-            raise FileNotFoundError(name)
-        url = storage.signed_url(
-            name,
-            filename=filename,
-            content_type=content_type,
-            expire=settings.PRIVATE_STORAGE_SIGNED_URL_SECONDS,
-        )
-        return PrivateDownload(filename=filename, content_type=content_type, signed_url=url)
-    handle = storage.open(name, "rb")
+    try:
+        if redirects(storage):
+            if not storage.exists(name):
+                raise FileNotFoundError(name)
+            url = storage.signed_url(
+                name,
+                filename=filename,
+                content_type=content_type,
+                expire=settings.PRIVATE_STORAGE_SIGNED_URL_SECONDS,
+            )
+            return PrivateDownload(filename=filename, content_type=content_type, signed_url=url)
+        handle = storage.open(name, "rb")
+    except FileNotFoundError:
+        raise
+    except _STORAGE_ERRORS as error:
+        raise StorageUnavailable(str(error)) from error
     return PrivateDownload(filename=filename, content_type=content_type, handle=handle)

@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "accounts.middleware.StaffMFAMiddleware",
+    # Last, so it sees the views' exceptions: storage down is a 503 page, not a 500.
+    "registry.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "registry.urls"

@@ -200,6 +200,27 @@ def test_a_file_missing_from_the_bucket_is_a_404(
     assert not ExportDownload.objects.exists()
 
 
+def test_a_bucket_that_does_not_answer_is_a_503_page_saying_to_try_again(
+    client, member, password, private_s3, built_export, monkeypatch
+):
+    from botocore.exceptions import EndpointConnectionError
+
+    def unreachable(**kwargs):
+        raise EndpointConnectionError(endpoint_url=private_s3.endpoint)
+
+    monkeypatch.setattr(private_s3.storage.connection.meta.client, "get_object", unreachable)
+    client.force_login(member)
+    reauthenticate(client, password)
+    response = client.get(export_url(built_export))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "Yritä hetken kuluttua uudelleen" in response.content.decode()
+    # Nothing was handed out, so nothing is logged as downloaded; the export stays ready.
+    assert not ExportDownload.objects.exists()
+    built_export.refresh_from_db()
+    assert built_export.status == DataExport.Status.READY
+
+
 # --- Signed links ------------------------------------------------------------------------------
 
 
