@@ -27,7 +27,7 @@ from .models import CommunicationRecord
 from .views import attachment_response
 
 if TYPE_CHECKING:
-    from django.http import FileResponse, HttpRequest
+    from django.http import HttpRequest, HttpResponse
 
 ADD_FIELDS = [
     "organization",
@@ -126,7 +126,7 @@ class CommunicationRecordAdmin(ServiceCreatedAdmin):
             *super().get_urls(),
         ]
 
-    def attachment_view(self, request: HttpRequest, object_id: str) -> FileResponse:
+    def attachment_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         record = self.get_object(request, unquote(object_id))
         if record is None or not record.attachment:
             raise Http404

@@ -6,11 +6,12 @@ from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from registry.downloads import private_download
 from registry.pagination import paginate
 
 from . import permissions, selectors, services
@@ -20,21 +21,21 @@ from .models import CommunicationRecord
 PAGE_SIZE = 50
 
 
-def attachment_response(record: CommunicationRecord) -> FileResponse:
-    """The attachment streamed from private storage, always as a download.
+def attachment_response(record: CommunicationRecord) -> HttpResponse:
+    """The attachment from private storage, always as a download (registry.downloads
+    decides how it leaves).
 
     Shared with the Django admin; the caller has checked who is asking.
     """
     try:
-        handle = record.attachment.open("rb")
+        download = private_download(
+            record.attachment.storage,
+            record.attachment.name,
+            filename=PurePosixPath(record.attachment.name).name,
+        )
     except FileNotFoundError as error:
         raise Http404 from error
-    response = FileResponse(
-        handle, as_attachment=True, filename=PurePosixPath(record.attachment.name).name
-    )
-    # Personal data: no shared cache keeps a copy.
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download.response()
 
 
 @login_required
@@ -86,6 +87,6 @@ def record_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def attachment_download(request: HttpRequest, pk: int, record_pk: int) -> FileResponse:
+def attachment_download(request: HttpRequest, pk: int, record_pk: int) -> HttpResponse:
     record = permissions.get_attachment_record_for_admin(request.user, pk, record_pk)
     return attachment_response(record)

@@ -17,9 +17,12 @@ class GdprConfig(AppConfig):
         from gdpr.rectification.services import target_label
         from gdpr.retention import purges  # noqa: F401  (gdpr's own retention jobs)
         from gdpr.retention.checks import check_retention_job_order
+        from registry.storage import check_private_storage
 
         # Last in INSTALLED_APPS: every app has filled the registry by now.
         connect_signals()
         # A request step names a datum by its key; it is read in words.
         request_phrases.register_describer(request_phrases.RECTIFICATION_TARGET_KEY, target_label)
         checks.register(check_retention_job_order)
+        # Every personal file lives in private storage: it must never become public.
+        checks.register(check_private_storage, checks.Tags.security)

@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "accounts.middleware.StaffMFAMiddleware",
+    # Last, so it sees the views' exceptions: storage down is a 503 page, not a 500.
+    "registry.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "registry.urls"
@@ -288,14 +290,65 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private")))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Attachments and exports: outside MEDIA_ROOT, never served by URL, only through views
-    # that check who is asking. Object storage can replace it by changing this entry.
-    "private": {
+# Attachments, letters and exports: never served by URL, only through views that check who
+# is asking (registry/downloads.py). A local folder by default; with a bucket named, a
+# private bucket on S3-compatible object storage that every node shares.
+PRIVATE_STORAGE_BUCKET = env_str("PRIVATE_STORAGE_BUCKET")
+if PRIVATE_STORAGE_BUCKET:
+    _endpoint_url = env_str("PRIVATE_STORAGE_ENDPOINT_URL")
+    _private_storage_options = {
+        "bucket_name": PRIVATE_STORAGE_BUCKET,
+        "endpoint_url": _endpoint_url or None,
+        "region_name": env_str("PRIVATE_STORAGE_REGION") or None,
+        # Unset: boto3's own chain (AWS_* variables, an instance or pod role).
+        "access_key": env_str("PRIVATE_STORAGE_ACCESS_KEY_ID") or None,
+        "secret_key": env_str("PRIVATE_STORAGE_SECRET_ACCESS_KEY") or None,
+        "location": env_str("PRIVATE_STORAGE_PREFIX").strip("/"),
+        # MinIO and most self-hosted servers know buckets by path, AWS by host name.
+        "addressing_style": env_str(
+            "PRIVATE_STORAGE_ADDRESSING_STYLE", "path" if _endpoint_url else "virtual"
+        ),
+        "object_parameters": {},
+        "connect_timeout": env_int("PRIVATE_STORAGE_CONNECT_TIMEOUT", 5),
+        "read_timeout": env_int("PRIVATE_STORAGE_READ_TIMEOUT", 30),
+    }
+    _encryption = env_str("PRIVATE_STORAGE_ENCRYPTION")
+    if _encryption not in ("", "AES256", "aws:kms"):
+        raise ImproperlyConfigured(
+            f"PRIVATE_STORAGE_ENCRYPTION must be AES256 or aws:kms, got {_encryption!r}"
+        )
+    if _encryption:
+        _private_storage_options["object_parameters"]["ServerSideEncryption"] = _encryption
+    if env_str("PRIVATE_STORAGE_KMS_KEY_ID"):
+        if _encryption != "aws:kms":
+            raise ImproperlyConfigured(
+                "PRIVATE_STORAGE_KMS_KEY_ID needs PRIVATE_STORAGE_ENCRYPTION=aws:kms"
+            )
+        _private_storage_options["object_parameters"]["SSEKMSKeyId"] = env_str(
+            "PRIVATE_STORAGE_KMS_KEY_ID"
+        )
+    _private_storage = {
+        "BACKEND": "registry.storage.PrivateS3Storage",
+        "OPTIONS": _private_storage_options,
+    }
+else:
+    _private_storage = {
         "BACKEND": "registry.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
-    },
+    }
+# stream: through the web process, in chunks; redirect: to a link to the object that works
+# for PRIVATE_STORAGE_SIGNED_URL_SECONDS (object storage only), after the same checks.
+PRIVATE_STORAGE_DOWNLOAD = env_str("PRIVATE_STORAGE_DOWNLOAD", "stream")
+if PRIVATE_STORAGE_DOWNLOAD not in ("stream", "redirect"):
+    raise ImproperlyConfigured(
+        f"PRIVATE_STORAGE_DOWNLOAD must be stream or redirect, got {PRIVATE_STORAGE_DOWNLOAD!r}"
+    )
+PRIVATE_STORAGE_SIGNED_URL_SECONDS = env_int("PRIVATE_STORAGE_SIGNED_URL_SECONDS", 60)
+if not 1 <= PRIVATE_STORAGE_SIGNED_URL_SECONDS <= 3600:
+    raise ImproperlyConfigured("PRIVATE_STORAGE_SIGNED_URL_SECONDS must be 1 to 3600")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": _private_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -9,13 +9,14 @@ message on the form, never as a 500. Which step is possible when is
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import translation
@@ -43,6 +44,7 @@ from gdpr.rectification import services as rectification
 from gdpr.requests import services, states
 from gdpr.requests.emails import subject_address, subject_language
 from gdpr.requests.states import Step
+from registry.downloads import private_download
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -437,9 +439,15 @@ class RequestStepsMixin:
         obj = self.get_object(request, str(object_id))
         if obj is None or not self.has_view_permission(request, obj) or not obj.letter:
             raise Http404
-        response = FileResponse(obj.letter.open("rb"), as_attachment=True)
-        response["Cache-Control"] = "no-store, private"
-        return response
+        try:
+            download = private_download(
+                obj.letter.storage,
+                obj.letter.name,
+                filename=PurePosixPath(obj.letter.name).name,
+            )
+        except FileNotFoundError as error:
+            raise Http404 from error
+        return download.response()
 
 
 def _erasure_blocked(obj: DataSubjectRequest, grounds: list[str]) -> str:

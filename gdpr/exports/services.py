@@ -41,6 +41,7 @@ from gdpr.notice import document as notice
 from gdpr.requests.base import RequestError, request_event_log
 from gdpr.requests.emails import notify_subject
 from gdpr.tasks import build_export
+from registry.downloads import PrivateDownload, private_download
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -298,17 +299,22 @@ def export_is_expired(export: DataExport, *, now: datetime.datetime | None = Non
     )
 
 
-def export_open(export: DataExport, *, user: User, ip: str | None) -> File:
-    """The ZIP, opened for streaming; the download is logged. ``ExportExpired`` past the
-    expiry (the file is deleted at once if the hourly purge has not run yet);
-    ``ExportNotReady`` while there is no complete file."""
+def export_open(export: DataExport, *, user: User, ip: str | None) -> PrivateDownload:
+    """The ZIP, ready to leave private storage (streamed, or a signed link); the download is
+    logged. ``ExportExpired`` past the expiry (the file is deleted at once if the hourly
+    purge has not run yet); ``ExportNotReady`` while there is no complete file."""
     if export_is_expired(export):
         export_expire(export)
         raise ExportExpired
     if export.status != DataExport.Status.READY or not export.file:
         raise ExportNotReady
     try:
-        handle = export.file.storage.open(export.file.name, "rb")
+        download = private_download(
+            export.file.storage,
+            export.file.name,
+            filename=export_filename(export),
+            content_type="application/zip",
+        )
     except FileNotFoundError as error:
         raise ExportNotReady from error
     try:
@@ -316,9 +322,9 @@ def export_open(export: DataExport, *, user: User, ip: str | None) -> File:
             ExportDownload.objects.create(export=export, downloaded_by=user, ip_address=ip)
             request_event_log(export.request, RequestEvent.Action.EXPORT_DOWNLOADED, actor=user)
     except BaseException:
-        handle.close()
+        download.close()
         raise
-    return handle
+    return download
 
 
 @transaction.atomic

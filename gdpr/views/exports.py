@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
@@ -30,18 +30,11 @@ def _reauthenticated_download(request: HttpRequest, export: DataExport) -> HttpR
 
 def _download(request: HttpRequest, export: DataExport) -> HttpResponse:
     try:
-        handle = exports.export_open(export, user=request.user, ip=client_ip(request))
+        download = exports.export_open(export, user=request.user, ip=client_ip(request))
     except exports.ExportExpired:
         response = render(request, "gdpr/export_expired.html", {"export": export}, status=410)
         response["Cache-Control"] = "no-store, private"
         return response
     except exports.ExportNotReady as error:
         raise Http404 from error
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=exports.export_filename(export),
-        content_type="application/zip",
-    )
-    response["Cache-Control"] = "no-store, private"
-    return response
+    return download.response()
