@@ -59,7 +59,6 @@ def backup_storage() -> Storage:
 
 
 def _database() -> dict[str, Any]:
-    db = connection.settings_dict
     if connection.vendor != "postgresql":
         raise BackupError(
             _(
@@ -68,7 +67,7 @@ def _database() -> dict[str, Any]:
             )
             % {"vendor": connection.display_name}
         )
-    return db
+    return connection.settings_dict
 
 
 def _pg_env(db: dict[str, Any]) -> dict[str, str]:

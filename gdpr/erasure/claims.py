@@ -30,6 +30,7 @@ from gdpr.erasure.rows import (
     collect_files,
     delete_files_on_commit,
 )
+from gdpr.keys import keyed_hash
 from gdpr.ledger import ledger_append
 from gdpr.models import ClaimHold, DataSubjectRequest, ErasureLedgerEntry
 
@@ -155,7 +156,8 @@ def erase_settled_claims(now: datetime.datetime) -> dict[str, int]:
         payload={
             "rows": erased,
             "holds": sorted(h.pk for h in released),
-            "files": sorted(name for _storage, name in files),
+            # By keyed hash, as the erasure's entries (gdpr.erasure.execute).
+            "files": sorted(keyed_hash("file", name) for _storage, name in files),
         },
     )
     counts[ClaimHold._meta.label] = len(released)

@@ -177,6 +177,7 @@ def erasure_execute(
     # What the ledger replays after a restore: the rows as they were before any step
     # below detached or deleted them.
     rows_before = {label: list(ids) for label, ids in pks.items()}
+    subject_id = user.pk  # deleting the account clears it on the instance
     file_names: list[str] = []
     with acting_as(actor), audit_suppressed():
         done = _erase(user, plan, pks, request=request, file_names=file_names)
@@ -193,7 +194,7 @@ def erasure_execute(
     ledger_append(
         kind=ErasureLedgerEntry.Kind.ERASURE,
         request_id=request.pk,
-        subject_id=user.pk,
+        subject_id=subject_id,
         payload=erasure_ledger_payload(
             rows=rows_before,
             plan=plan,
@@ -234,7 +235,9 @@ def erasure_ledger_payload(
         "held": {label: sorted(str(pk) for pk in ids) for label, ids in plan.held.items()},
         # The handler's choices are ids and choice values (an organization's successor).
         "decisions": decisions,
-        "files": sorted(files),
+        # Files are named by keyed hash: their names may hold the person's (an uploaded
+        # letter's). A restore brings no file back, so the replay needs no name.
+        "files": sorted(keyed_hash("file", name) for name in files),
         "redacted": sorted(
             {keyed_hash(f"redacted:{kind}", value) for kind, value in redaction.values}
         ),
