@@ -6,7 +6,8 @@ and never lies on disk unencrypted. Only the public keys (``BACKUP_AGE_RECIPIENT
 needed to make one; the secret key (``BACKUP_AGE_IDENTITY``) only where restoring.
 
 ``backup_restore`` reads the erasure ledger's copies in private storage first, then
-decrypts the dump straight into ``pg_restore`` on an empty database, and replays every
+decrypts the dump straight into ``pg_restore`` on an empty database, migrates it to this
+release's schema, and replays every
 erasure the restored database does not know of (``gdpr.ledger``,
 ``gdpr.erasure.replay``). Backups older than ``BACKUP_RETENTION_DAYS`` are deleted
 (``backups_prune``, after each backup and as the retention job ``gdpr.expired_backups``).
@@ -29,6 +30,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files import File
 from django.core.files.storage import Storage, storages
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -239,6 +241,9 @@ def backup_restore(name: str, *, identity: str | None = None) -> list[Replayed]:
     # The schema changed under this connection.
     connection.close()
     ContentType.objects.clear_cache()
+    # A backup of an older release is brought to this release's schema first: the replay
+    # runs this release's erasure (and the ledger's own table may be newer than the dump).
+    call_command("migrate", interactive=False, verbosity=0)
     replayed = ledger_replay(ledger)
     logger.info("Backup %s restored; %d erasure ledger entries replayed", name, len(replayed))
     return replayed

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from gdpr.backups import BackupError, backup_create, backups_list, backups_prune
 
@@ -37,5 +38,10 @@ class Command(BaseCommand):
             deleted = backups_prune(timezone.now())["backups"]
             if deleted:
                 self.stdout.write(
-                    _("Deleted %(count)d backups past their retention period.") % {"count": deleted}
+                    ngettext(
+                        "Deleted %(count)d backup past its retention period.",
+                        "Deleted %(count)d backups past their retention period.",
+                        deleted,
+                    )
+                    % {"count": deleted}
                 )
