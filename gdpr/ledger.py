@@ -113,11 +113,18 @@ def _mirror_quietly(pk: Any) -> None:
         logger.exception("Erasure ledger entry %s not copied to storage yet", pk)
 
 
+# An entry younger than this is left to the copy its own commit writes.
+_CATCH_UP_AFTER = datetime.timedelta(minutes=5)
+
+
 def ledger_mirror_pending(now: datetime.datetime) -> dict[str, int]:
-    """Retention job: copy every entry not yet in storage (a crash after the commit)."""
-    pending = ErasureLedgerEntry.objects.filter(mirrored_at__isnull=True).values_list(
-        "pk", flat=True
-    )
+    """Retention job: copy every entry not yet in storage (a crash after the commit).
+
+    Entries are taken by the real clock, not the job's ``now``: what is late here is a
+    write, not a date in the data."""
+    pending = ErasureLedgerEntry.objects.filter(
+        mirrored_at__isnull=True, recorded_at__lt=timezone.now() - _CATCH_UP_AFTER
+    ).values_list("pk", flat=True)
     written = sum(1 for pk in list(pending) if ledger_mirror(pk))
     if written:
         logger.info("Copied %d erasure ledger entries to storage", written)

@@ -34,7 +34,7 @@ from django.utils import timezone
 from gdpr import backups
 from gdpr.backups import BackupError, backup_create, backups_list, backups_prune
 from gdpr.erasure.services import erasure_execute, erasure_plan, redaction_for
-from gdpr.ledger import LEDGER_FOLDER
+from gdpr.ledger import LEDGER_FOLDER, ledger_append, ledger_from_storage
 from gdpr.models import ErasureLedgerEntry
 from gdpr.notice.document import notice_content
 from gdpr.notice.records import records_of_processing
@@ -336,3 +336,17 @@ def test_the_privacy_notice_and_the_records_state_how_long_backups_are_kept(sett
     records = records_of_processing("en")
     for security in (notice["security"], records["security"]):
         assert any("backups of the register are kept for 35 days" in line for line in security)
+
+
+@pytest.mark.django_db
+def test_a_ledger_entry_whose_copy_was_not_written_is_copied_by_the_daily_run(private_root):
+    # No commit here: the copy the commit would write never is, as after a crash.
+    entry = ledger_append(kind=ErasureLedgerEntry.Kind.ERASURE, payload={"rows": {}})
+    assert run_job("gdpr.erasure_ledger_copies").counts == {}  # left to its own commit
+    ErasureLedgerEntry.objects.filter(pk=entry.pk).update(
+        recorded_at=timezone.now() - datetime.timedelta(minutes=10)
+    )
+    assert run_job("gdpr.erasure_ledger_copies").counts == {"gdpr.ErasureLedgerEntry": 1}
+    (copy,) = ledger_from_storage()
+    assert copy["id"] == str(entry.pk)
+    assert run_job("gdpr.erasure_ledger_copies").counts == {}
