@@ -33,13 +33,15 @@ from django.utils import timezone
 
 from gdpr import backups
 from gdpr.backups import BackupError, backup_create, backups_list, backups_prune
+from gdpr.erasure.replay import ledger_replay
 from gdpr.erasure.services import erasure_execute, erasure_plan, redaction_for
-from gdpr.ledger import LEDGER_FOLDER, ledger_append, ledger_from_storage
+from gdpr.ledger import LEDGER_FOLDER, entry_as_json, ledger_append, ledger_from_storage
 from gdpr.models import ErasureLedgerEntry
 from gdpr.notice.document import notice_content
 from gdpr.notice.records import records_of_processing
 from gdpr.requests.services import request_complete, request_note
-from gdpr.retention.jobs import run_job
+from gdpr.retention import jobs as retention_jobs
+from gdpr.retention.jobs import RetentionJob, run_job
 from tests.factories import StaffFactory
 
 from .distinctive import build_person, use_private_storage
@@ -350,3 +352,29 @@ def test_a_ledger_entry_whose_copy_was_not_written_is_copied_by_the_daily_run(pr
     (copy,) = ledger_from_storage()
     assert copy["id"] == str(entry.pk)
     assert run_job("gdpr.erasure_ledger_copies").counts == {}
+
+
+@pytest.mark.django_db
+def test_a_retention_purge_is_recorded_and_replayed_as_of_the_same_moment(monkeypatch):
+    moments = []
+
+    def purge(now: datetime.datetime) -> dict[str, int]:
+        moments.append(now)
+        return {"flightlog.FlightLogEntry": 1}
+
+    job = RetentionJob(name="tests.purge", label="Test purge", run=purge)
+    monkeypatch.setitem(retention_jobs._jobs, job.name, job)
+    at = timezone.now() - datetime.timedelta(days=3)
+    run_job(job.name, now=at)
+    (entry,) = ErasureLedgerEntry.objects.filter(kind=ErasureLedgerEntry.Kind.RETENTION)
+    assert entry.payload["job"] == job.name
+    data = entry_as_json(entry)
+    entry.delete()  # as in a database restored from before the purge
+
+    (replayed,) = ledger_replay([data])
+    assert moments == [at, at]
+    assert replayed.counts == {"flightlog.FlightLogEntry": 1}
+    # Stored once as it was, not recorded a second time; a second replay does nothing.
+    (stored,) = ErasureLedgerEntry.objects.filter(kind=ErasureLedgerEntry.Kind.RETENTION)
+    assert str(stored.pk) == data["id"]
+    assert ledger_replay([data]) == []
