@@ -35,6 +35,7 @@ from gdpr.models import (
     DataSubjectRequest,
     Disclosure,
     DisclosureSubject,
+    ErasureLedgerEntry,
     ExportDownload,
     MarketingBan,
     NoticeAcknowledgement,
@@ -526,6 +527,19 @@ register_model(
         person=None,
         personal={},
         not_personal=frozenset({"id", "number", "published_at", "content_hash", "content"}),
+        erasure=Erasure.none(),
+    )
+)
+register_model(
+    ModelEntry(
+        # Row ids, field and file names, keyed hashes: what the erasure did, with nothing
+        # a person can be read from (gdpr.ledger).
+        model=ErasureLedgerEntry,
+        person=None,
+        personal={},
+        not_personal=frozenset(
+            {"id", "recorded_at", "kind", "request_id", "subject_id", "payload", "mirrored_at"}
+        ),
         erasure=Erasure.none(),
     )
 )

@@ -460,6 +460,12 @@ CONTROLLER_ADDRESS = env_str("CONTROLLER_ADDRESS", "")
 # Years a withdrawn or erased person's consent is kept as proof (general limitation
 # period of the Act on the Limitation of Debts 728/2003).
 CONSENT_PROOF_YEARS = env_int("CONSENT_PROOF_YEARS", 3)
+# Encrypted database backups (manage.py backup / restore, gdpr.backups): days each is
+# kept (stated in the privacy notice), the age public keys they are encrypted to, and the
+# secret key (or a file holding it) that restores them — needed only where restoring.
+BACKUP_RETENTION_DAYS = env_int("BACKUP_RETENTION_DAYS", 35)
+BACKUP_AGE_RECIPIENTS = env_str("BACKUP_AGE_RECIPIENTS", "")
+BACKUP_AGE_IDENTITY = env_str("BACKUP_AGE_IDENTITY", "")
 
 # How long the login history shown on "My data" is kept.
 LOGIN_EVENT_RETENTION_DAYS = env_int("LOGIN_EVENT_RETENTION_DAYS", 90)

@@ -30,7 +30,9 @@ from gdpr.erasure.rows import (
     collect_files,
     delete_files_on_commit,
 )
-from gdpr.models import ClaimHold, DataSubjectRequest
+from gdpr.keys import keyed_hash
+from gdpr.ledger import ledger_append
+from gdpr.models import ClaimHold, DataSubjectRequest, ErasureLedgerEntry
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -136,16 +138,46 @@ def erase_settled_claims(now: datetime.datetime) -> dict[str, int]:
             to_erase[hold.content_type].add(hold.object_id)
     counts: dict[str, int] = {}
     files: list = []
+    erased: dict[str, list[str]] = {}
     with audit_suppressed():
         for content_type, object_ids in to_erase.items():
             model = content_type.model_class()
             if model is None:
                 continue
             n = _erase_released(model, sorted(object_ids), files)
+            erased[model._meta.label_lower] = sorted(object_ids)
             if n:
                 counts[model._meta.label] = n
                 audit_blank(model._meta.label_lower, sorted(object_ids))
         ClaimHold.objects.filter(pk__in=[h.pk for h in released]).update(released_at=now)
     delete_files_on_commit(files)
+    ledger_append(
+        kind=ErasureLedgerEntry.Kind.CLAIM_SETTLED,
+        payload={
+            "rows": erased,
+            "holds": sorted(h.pk for h in released),
+            # By keyed hash, as the erasure's entries (gdpr.erasure.execute).
+            "files": sorted(keyed_hash("file", name) for _storage, name in files),
+        },
+    )
     counts[ClaimHold._meta.label] = len(released)
+    return counts
+
+
+def claim_release_replay(payload: dict[str, Any], now: datetime.datetime) -> dict[str, int]:
+    """A settled claim's erasure again, from its ledger entry (a restored backup still
+    holds the rows): the same rows erased the same way, the same holds released."""
+    counts: dict[str, int] = {}
+    files: list = []
+    with audit_suppressed():
+        for label, object_ids in payload.get("rows", {}).items():
+            model = apps.get_model(label)
+            n = _erase_released(model, object_ids, files)
+            if n:
+                counts[model._meta.label] = n
+            audit_blank(model._meta.label_lower, object_ids)
+        ClaimHold.objects.filter(pk__in=payload.get("holds", []), released_at__isnull=True).update(
+            released_at=now
+        )
+    delete_files_on_commit(files)
     return counts

@@ -27,7 +27,12 @@ from gdpr.disclosures.recipient_notices import notify_recipients
 from gdpr.erasure.claims import hold_claimed_rows
 from gdpr.erasure.hooks import eraser_for
 from gdpr.erasure.plan import ErasurePlan, erasure_plan
-from gdpr.erasure.redaction import REDACTION_KEYS, redact_kept_texts, redaction_for
+from gdpr.erasure.redaction import (
+    REDACTION_KEYS,
+    Redaction,
+    redact_kept_texts,
+    redaction_for,
+)
 from gdpr.erasure.rows import (
     acted_by_others,
     admin_log_condition,
@@ -42,11 +47,13 @@ from gdpr.erasure.rows import (
     rows_now,
     suppression_keys,
 )
-from gdpr.keys import email_key
+from gdpr.keys import email_key, keyed_hash
+from gdpr.ledger import ledger_append
 from gdpr.models import (
     AuditEntry,
     Consent,
     DataSubjectRequest,
+    ErasureLedgerEntry,
     RequestEvent,
     RequestKind,
     RequestStatus,
@@ -167,8 +174,13 @@ def erasure_execute(
     # before this ran: see gdpr.requests.services.request_complete.)
     notices = notify_recipients(request, actor=actor)
 
+    # What the ledger replays after a restore: the rows as they were before any step
+    # below detached or deleted them.
+    rows_before = {label: list(ids) for label, ids in pks.items()}
+    subject_id = user.pk  # deleting the account clears it on the instance
+    file_names: list[str] = []
     with acting_as(actor), audit_suppressed():
-        done = _erase(user, plan, pks, request=request)
+        done = _erase(user, plan, pks, request=request, file_names=file_names)
         redact_kept_texts(redaction, pks)
 
     outcome = ErasureOutcome(
@@ -179,8 +191,58 @@ def erasure_execute(
     )
     DataSubjectRequest.objects.filter(pk=request.pk).update(outcome=outcome.as_json())
     _keep_redaction_keys(pks["gdpr.datasubjectrequest"], outcome.redaction_keys, but=request)
+    ledger_append(
+        kind=ErasureLedgerEntry.Kind.ERASURE,
+        request_id=request.pk,
+        subject_id=subject_id,
+        payload=erasure_ledger_payload(
+            rows=rows_before,
+            plan=plan,
+            decisions=decisions or {},
+            files=file_names,
+            redaction=redaction,
+            outcome=outcome.as_json(),
+        ),
+    )
     request_event_log(request, RequestEvent.Action.ERASURE_EXECUTED, actor=actor)
     return outcome
+
+
+def erasure_ledger_payload(
+    *,
+    rows: dict[str, list[Any]],
+    plan: ErasurePlan,
+    decisions: dict[str, str],
+    files: list[str],
+    redaction: Redaction,
+    outcome: dict[str, Any],
+) -> dict[str, Any]:
+    """The erasure as the ledger keeps it: ids, labels, field and file names, keyed hashes
+    (``gdpr.ledger``); nothing of the person readable."""
+    by_label = {label_of(e): e for e in erased_entries()}
+    actions = {}
+    for label, ids in rows.items():
+        if not ids:
+            continue
+        erasure = by_label[label].erasure
+        actions[label] = {
+            "strategy": erasure.strategy.value,
+            "fields": sorted(erasure.fields),
+            "ids": [str(pk) for pk in ids],
+        }
+    return {
+        "rows": actions,
+        "held": {label: sorted(str(pk) for pk in ids) for label, ids in plan.held.items()},
+        # The handler's choices are ids and choice values (an organization's successor).
+        "decisions": decisions,
+        # Files are named by keyed hash: their names may hold the person's (an uploaded
+        # letter's). A restore brings no file back, so the replay needs no name.
+        "files": sorted(keyed_hash("file", name) for name in files),
+        "redacted": sorted(
+            {keyed_hash(f"redacted:{kind}", value) for kind, value in redaction.values}
+        ),
+        "outcome": outcome,
+    }
 
 
 def _keep_redaction_keys(
@@ -237,7 +299,12 @@ class _Done:
 
 
 def _erase(
-    user: User, plan: ErasurePlan, pks: dict[str, list[Any]], *, request: DataSubjectRequest
+    user: User,
+    plan: ErasurePlan,
+    pks: dict[str, list[Any]],
+    *,
+    request: DataSubjectRequest | None,
+    file_names: list[str] | None = None,
 ) -> dict[str, Any]:
     """Do it; return what was done, counted from the writes themselves, in the shape of
     ``ErasurePlan.summary()`` (so a test can hold one against the other). ``pks`` are
@@ -281,6 +348,8 @@ def _erase(
     user.save(update_fields=["password", "is_active"])
     _count_deleted(done.deleted, user.delete())
     delete_files_on_commit(done.files)
+    if file_names is not None:
+        file_names += [name for _storage, name in done.files]
 
     registered = {e.label for e in registered_models()}
     return {

@@ -17,6 +17,9 @@ from gdpr.models.exports import (  # noqa: F401
     DataExport,
     ExportDownload,
 )
+from gdpr.models.ledger import (  # noqa: F401
+    ErasureLedgerEntry,
+)
 from gdpr.models.marketing import (  # noqa: F401
     Consent,
     MarketingBan,

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.sources import DataSource
 from gdpr import declarations as registry
@@ -243,6 +244,16 @@ def _security() -> list[str]:
         _("Confidentiality obligations continue after the right of access ends."),
         _("The register is kept electronically only; there are no paper records."),
         _("Data whose retention period has ended is erased by scheduled jobs."),
+        ngettext(
+            "Encrypted backups of the register are kept for %(days)d day. If one is ever"
+            " restored, every erasure made after it was taken is made again before the"
+            " register is used.",
+            "Encrypted backups of the register are kept for %(days)d days. If one is ever"
+            " restored, every erasure made after it was taken is made again before the"
+            " register is used.",
+            settings.BACKUP_RETENTION_DAYS,
+        )
+        % {"days": settings.BACKUP_RETENTION_DAYS},
     ]
 
 

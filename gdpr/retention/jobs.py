@@ -29,7 +29,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from gdpr.models import RetentionRun
+from gdpr.ledger import ledger_append
+from gdpr.models import ErasureLedgerEntry, RetentionRun
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,10 @@ class RetentionJob:
     # Names of jobs that must run before this one / after this one in a run of all jobs.
     after: tuple[str, ...] = ()
     before: tuple[str, ...] = ()
+    # Whether a run that purged something goes to the erasure ledger, to be run again at
+    # the same time after a backup is restored (``gdpr.ledger``). Off for jobs about the
+    # ledger and the backups themselves, which a restore does not bring back.
+    replayed_after_restore: bool = True
 
 
 class RetentionOrderError(ImproperlyConfigured):
@@ -223,6 +228,11 @@ def run_job(
             else:
                 _close_interrupted(name, before=run)
                 counts = {label: n for label, n in retention_job.run(now).items() if n}
+                if counts and retention_job.replayed_after_restore:
+                    ledger_append(
+                        kind=ErasureLedgerEntry.Kind.RETENTION,
+                        payload={"job": name, "now": now.isoformat(), "counts": counts},
+                    )
                 run.status = RetentionRun.Status.DONE
     except Exception as error:
         logger.exception("Retention job %s failed", name)

@@ -4,7 +4,9 @@ runs these daily, each run logged, one at a time under an advisory lock):
 - consents kept as proof, past the end of their proof period;
 - closed requests of people without an account, past the proof period: the facts stay,
   who asked and what they wrote go;
-- access exports whose download link has expired (also hourly).
+- access exports whose download link has expired (also hourly);
+- database backups past ``BACKUP_RETENTION_DAYS`` (``gdpr.backups``), and the erasure
+  ledger's copies in private storage that a crash left unwritten (``gdpr.ledger``).
 
 The other apps register the purges of their own data in their ``retention`` module (the
 accounting vouchers an erasure kept: ``billing.retention``; the memberships it left empty:
@@ -25,11 +27,13 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from gdpr.audit import audit_blank, audit_suppressed
+from gdpr.backups import backups_prune
 from gdpr.correspondence import forget_mail_about
 from gdpr.declarations import entry_for
 from gdpr.erasure.claims import erase_settled_claims
 from gdpr.erasure.services import anonymise_rows, delete_files_on_commit
 from gdpr.exports.services import exports_purge_expired
+from gdpr.ledger import ledger_mirror_pending
 from gdpr.models import Consent, DataSubjectRequest, RequestEvent
 from gdpr.retention.jobs import RetentionJob, register_job
 
@@ -37,6 +41,8 @@ CONSENTS_JOB = "gdpr.consent_proofs"
 EXPORTS_JOB = "gdpr.expired_exports"
 REQUESTS_JOB = "gdpr.unlinked_requests"
 SETTLED_CLAIMS_JOB = "gdpr.settled_claims"
+BACKUPS_JOB = "gdpr.expired_backups"
+LEDGER_COPIES_JOB = "gdpr.erasure_ledger_copies"
 
 
 def purge_consent_proofs(now: datetime.datetime) -> dict[str, int]:
@@ -121,5 +127,23 @@ register_job(
         name=SETTLED_CLAIMS_JOB,
         label=_("Data kept for a legal claim, once the claim is settled"),
         run=erase_settled_claims,
+    )
+)
+
+
+register_job(
+    RetentionJob(
+        name=BACKUPS_JOB,
+        label=_("Database backups past their retention period"),
+        run=backups_prune,
+        replayed_after_restore=False,
+    )
+)
+register_job(
+    RetentionJob(
+        name=LEDGER_COPIES_JOB,
+        label=_("Erasure ledger entries not yet copied to private storage"),
+        run=ledger_mirror_pending,
+        replayed_after_restore=False,
     )
 )

@@ -4,6 +4,7 @@ only what the claim needs; the rest goes now, and the held rows once it is settl
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -13,11 +14,14 @@ from django.utils import translation
 from accounts.models import User
 from billing import services as billing
 from billing.models import Contract, Invoice
+from gdpr.erasure.replay import ledger_replay
 from gdpr.erasure.services import erasure_execute, erasure_plan
+from gdpr.ledger import entry_as_json
 from gdpr.models import (
     AuditEntry,
     ClaimHold,
     DataSubjectRequest,
+    ErasureLedgerEntry,
     RequestKind,
     RequestStatus,
 )
@@ -239,3 +243,34 @@ def test_a_row_two_claims_need_waits_for_both(debtor, controller):
     membership.refresh_from_db()
     assert membership.name == "Veera Velallinen"
     assert ClaimHold.objects.filter(released_at__isnull=True, claim_key=f"invoice:{second.pk}")
+
+
+def test_a_settled_claims_erasure_is_in_the_ledger_and_replays(debtor, controller):
+    """A restore brings back the held row as it was before the claim was settled: the
+    ledger's entry erases it again, the same way."""
+    membership, invoice = debtor["membership"], debtor["invoice"]
+    erasure_execute(erasure_request(debtor["user"]), actor=controller)
+    billing.payment_record(
+        organization=invoice.organization,
+        amount=invoice.total,
+        paid_on=datetime.date(2026, 6, 1),
+        invoice=invoice,
+        actor=None,
+    )
+    run_job(JOB)
+    (entry,) = ErasureLedgerEntry.objects.filter(kind=ErasureLedgerEntry.Kind.CLAIM_SETTLED)
+    assert str(membership.pk) in entry.payload["rows"]["organizations.membership"]
+    text = json.dumps(entry.payload)
+    assert not [v for v in ("Velallinen", "Veera", "401234567", "Velkatie") if v in text]
+
+    # As in a database restored from before the settlement.
+    data = entry_as_json(entry)
+    ErasureLedgerEntry.objects.filter(kind=ErasureLedgerEntry.Kind.CLAIM_SETTLED).delete()
+    Membership.objects.filter(pk=membership.pk).update(name="Veera Velallinen")
+    ClaimHold.objects.update(released_at=None)
+
+    (replayed,) = ledger_replay([data])
+    assert replayed.counts["organizations.Membership"] == 1
+    membership.refresh_from_db()
+    assert membership.name == ""
+    assert not ClaimHold.objects.filter(released_at__isnull=True).exists()
