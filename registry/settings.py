@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "guardian",
     "phonenumber_field",
     "django_countries",
+    # The task outbox (registry/outbox): infrastructure, no app of ours below it.
+    "registry.outbox",
     "organizations",
     "communications",
     "billing",
@@ -109,6 +111,7 @@ MIDDLEWARE = [
     "gdpr.middleware.AuditActorMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "registry.outbox.middleware.DelayedWorkMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
@@ -357,7 +360,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60)
 # Above the longest task, or Redis hands a running task to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 600,
+    # A Redis broker host that does not answer fails a publish in seconds; the outbox
+    # (registry/outbox) keeps the task and sends it later.
+    "socket_connect_timeout": env_int("CELERY_BROKER_CONNECT_TIMEOUT", 2),
+}
+# The same for AMQP (RabbitMQ): a web request waits seconds, not the default retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECT_TIMEOUT", 2)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # The worker logs through LOGGING below (JSON in production, with the request id of the
@@ -375,6 +385,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60 * 6,
     },
     # Access exports are deleted once their download link expires.
+    # Tasks the broker did not take when they were enqueued (registry/outbox).
+    "publish-outbox": {
+        "task": "outbox.publish_pending",
+        "schedule": 60,
+    },
     "purge-expired-exports": {
         "task": "gdpr.tasks.purge_expired_exports",
         "schedule": 60 * 60,

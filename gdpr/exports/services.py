@@ -41,6 +41,7 @@ from gdpr.notice import document as notice
 from gdpr.requests.base import RequestError, request_event_log
 from gdpr.requests.emails import notify_subject
 from gdpr.tasks import build_export
+from registry.outbox.services import enqueue_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -124,7 +125,7 @@ def export_start(request: DataSubjectRequest, *, actor: User | None) -> DataExpo
         )
     else:
         return export
-    build_export.delay_on_commit(str(export.pk))
+    enqueue_on_commit(build_export, str(export.pk))
     return export
 
 
