@@ -35,6 +35,7 @@ from gdpr.requests.services import RequestError
 from tests.factories import StaffFactory, UserFactory
 
 from .factories import DataSubjectRequestFactory
+from .test_exports import wait_until_released
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -136,7 +137,7 @@ def test_it_walks_an_export_request_from_receipt_to_answer(
 def test_a_failed_export_is_queued_again_by_the_controller(member, controller):
     request = file_request(member)
     to_in_progress(request, controller)
-    with pytest.raises(RequestError, match="Only a failed export"):
+    with pytest.raises(RequestError, match="Only a failed or stalled export"):
         services.request_export_retry(request, actor=controller)
     DataExport.objects.filter(request=request).update(status=DataExport.Status.FAILED)
     services.request_export_retry(request, actor=controller)
@@ -174,6 +175,7 @@ def test_an_export_left_running_by_a_dead_worker_is_queued_again(member, control
             services.request_export_retry(request, actor=controller)
     finally:
         other.close()  # the worker died
+    wait_until_released(export.pk)
     services.request_export_retry(request, actor=controller)
     assert request.events.filter(action=Action.EXPORT_REQUESTED).count() == 2
 

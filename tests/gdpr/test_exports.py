@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import io
 import json
+import time
 import zipfile
 
 import psycopg
@@ -175,6 +176,17 @@ def build_lock_held_elsewhere(export_id):
         other.close()
 
 
+def wait_until_released(export_id) -> None:
+    """PostgreSQL ends a closed session (and frees its locks) a moment after the close."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with liveness.build_lock(export_id) as free:
+            if free:
+                return
+        time.sleep(0.05)
+    raise AssertionError("the dead session's lock was never released")
+
+
 def test_it_leaves_an_export_being_built_by_another_worker_alone(storage, export):
     DataExport.objects.filter(pk=export.pk).update(
         status=DataExport.Status.RUNNING, started_at=timezone.now(), attempts=1
@@ -211,6 +223,7 @@ def test_a_redelivered_build_takes_over_from_a_worker_that_died(storage, export,
         exports.export_build(export.pk)  # delivered while the first one still lives
         assert DataExport.objects.get(pk=export.pk).status == DataExport.Status.RUNNING
         dying_worker.close()  # SIGKILL: the process and its session are gone
+        wait_until_released(export.pk)
     build_export.delay(str(export.pk))  # the redelivery
     export.refresh_from_db()
     assert export.status == DataExport.Status.READY
