@@ -86,3 +86,25 @@ def test_someone_signed_in_stays_signed_in(client, cache_down):
 
 def test_sessions_do_not_live_in_the_cache():
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+
+
+def test_the_second_factor_step_is_refused(client, settings):
+    from tests.factories import StaffFactory
+
+    staff = StaffFactory(email="laura.staff@example.fi")
+    response = client.post(
+        reverse("account_login"), {"login": staff.email, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_authenticate")
+    # The cache goes down between the password and the code.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CLOSED_CACHE,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    response = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert refused(response)
+    assert "_auth_user_id" not in client.session
