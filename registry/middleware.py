@@ -11,10 +11,8 @@ from allauth.core.internal.httpkit import get_client_ip
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
-from registry.downloads import StorageUnavailable
 from registry.request_log import request_id, request_id_from
 
 
@@ -131,24 +129,3 @@ class RequestLogMiddleware:
             duration_ms,
             extra=fields,
         )
-
-
-class ServiceUnavailableMiddleware:
-    """A part of the service that is down for a moment (private storage) is a 503 page in
-    the person's language that says to try again, not a 500 that says nothing."""
-
-    RETRY_AFTER_SECONDS = 30
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, StorageUnavailable):
-            return None
-        request_logger.warning("private storage unavailable: %s", exception)
-        response = render(request, "503.html", status=503)
-        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
-        return response

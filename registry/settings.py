@@ -112,14 +112,12 @@ MIDDLEWARE = [
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "registry.outbox.middleware.DelayedWorkMiddleware",
-    # A cache that is down refuses sign-ins with a 503 page (registry/cache_outage.py).
-    "registry.cache_outage.CacheOutageMiddleware",
+    # A cache or private storage that is down: a 503 page saying so (registry/outages.py).
+    "registry.outages.OutageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "accounts.middleware.StaffMFAMiddleware",
-    # Last, so it sees the views' exceptions: storage down is a 503 page, not a 500.
-    "registry.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "registry.urls"
@@ -209,7 +207,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Sessions stay in the database, not in this cache: a cache that is down must not sign
-# everybody out (it only stops sign-ins, registry/cache_outage.py).
+# everybody out (it only stops sign-ins, registry/outages.py).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Authentication -------------------------------------------------------------------
