@@ -282,7 +282,7 @@ def test_a_wrong_key_is_refused_and_nothing_restored(private_root, age_key, empt
         identity=str(pyrage.x25519.Identity.generate()),
     )
     assert result.returncode != 0
-    assert "cannot be decrypted with the key given" in result.stderr
+    assert "salausta ei voi purkaa annetulla avaimella" in result.stderr
     assert _table_count(empty_database) == 0
 
 
