@@ -10,6 +10,7 @@ import argparse
 import datetime
 import json
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -127,7 +128,13 @@ def _static_stale() -> bool:
 # --- The run ----------------------------------------------------------------------------------
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    # Stopped from outside (a time limit): report what was measured, stop the server.
+    signal.signal(signal.SIGTERM, _interrupt)
     args = arguments(argv)
     marker = {"version": DATASET_VERSION, "scale": args.scale, "seed": args.seed}
     marker["person_rows"] = args.person_rows
@@ -191,18 +198,30 @@ def run(args: argparse.Namespace, held: dict) -> int:
     big, members = held["big"], held["counts"]["big_organization_members"]
     results: list[scenarios.Result] = []
     failures: list[str] = []
+    interrupted: list[str] = []
 
     def attempt(key: str, label: str, action) -> None:
         if not wanted(key):
             return
         print(f"… {label}", flush=True)
+        if interrupted:
+            return
         try:
             made = action()
+        except KeyboardInterrupt:
+            interrupted.append(label)
+            failures.append(f"{label}: interrupted")
+            print("  interrupted: the rest is skipped")
+            return
         except scenarios.ScenarioFailed as error:
             failures.append(f"{label}: {error}")
             print(f"  FAILED: {error}")
             return
-        results.extend(made if isinstance(made, list) else [made])
+        made = made if isinstance(made, list) else [made]
+        results.extend(made)
+        # Each row as soon as it is known: a run stopped half-way still shows what it got.
+        for result in made:
+            print(_row(result)[0], flush=True)
 
     repeat = args.repeat
     attempt("P1", "P1 member list", lambda: scenarios.member_list(admin, big, members, repeat))
@@ -261,6 +280,23 @@ def _ms(value: float | None) -> str:
     return "—" if value is None else f"{value:,.1f}"
 
 
+def _row(r) -> tuple[str, str]:
+    queries = "—" if r.real.queries is None else str(r.real.queries)
+    if r.bare.queries is not None:
+        queries += f"/{r.bare.queries}"
+    peak = "—"
+    if r.real.peak_kib is not None:
+        peak = f"{r.real.peak_kib:,.0f}/{r.bare.peak_kib:,.0f}"
+    goals = "; ".join(f"{'ok' if g.met else 'MISSED'} {g.text} ({g.value})" for g in r.goals)
+    ratio = "—" if r.ratio is None else f"{r.ratio:.2f}"
+    line = (
+        f"{r.label[:44]:44} {_ms(r.real.median):>10} {_ms(r.real.p95):>10} "
+        f"{_ms(r.bare.median):>9} {_ms(r.bare.p95):>9} {ratio:>6} {queries:>9} "
+        f"{peak:>16}  {goals}"
+    )
+    return line, f"{'':44}   {r.notes}" if r.notes else ""
+
+
 def report(args, held: dict, results, failures: list[str]) -> int:
     load1, load5, load15 = os.getloadavg()
     print(
@@ -275,22 +311,11 @@ def report(args, held: dict, results, failures: list[str]) -> int:
     print("-" * len(header))
     missed = []
     for r in results:
-        queries = "—" if r.real.queries is None else str(r.real.queries)
-        if r.bare.queries is not None:
-            queries += f"/{r.bare.queries}"
-        peak = "—"
-        if r.real.peak_kib is not None:
-            peak = f"{r.real.peak_kib:,.0f}/{r.bare.peak_kib:,.0f}"
-        goals = "; ".join(f"{'ok' if g.met else 'MISSED'} {g.text} ({g.value})" for g in r.goals)
+        line, notes = _row(r)
+        print(line)
+        if notes:
+            print(notes)
         missed += [f"{r.label}: {g.text} ({g.value})" for g in r.goals if not g.met]
-        ratio = "—" if r.ratio is None else f"{r.ratio:.2f}"
-        print(
-            f"{r.label[:44]:44} {_ms(r.real.median):>10} {_ms(r.real.p95):>10} "
-            f"{_ms(r.bare.median):>9} {_ms(r.bare.p95):>9} {ratio:>6} {queries:>9} "
-            f"{peak:>16}  {goals}"
-        )
-        if r.notes:
-            print(f"{'':44}   {r.notes}")
     print("\nqueries and peak memory: real/baseline; ratio: p95 of the real over the baseline's")
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
