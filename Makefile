@@ -3,7 +3,7 @@ UV := $(shell if uv --version >/dev/null 2>&1; then echo uv; else echo python3 -
 PY := .venv/bin/python
 export DEBUG ?= true
 
-.PHONY: install demo test lint worker beat serve messages
+.PHONY: install demo test lint worker beat serve messages bench bench-smoke
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -39,6 +39,15 @@ beat: install
 # from the environment: README, "Production".
 serve: install
 	DEBUG=false bin/serve
+
+# The performance suite (benchmarks/README.md) in its own PostgreSQL database
+# (BENCH_DATABASE_URL, default registry_bench): the full dataset, every goal enforced.
+bench: install
+	DEBUG=false $(PY) -m benchmarks $(BENCH_ARGS)
+
+# The same scenarios on a tiny dataset: that the suite runs, not its timings (CI).
+bench-smoke: install
+	DEBUG=false $(PY) -m benchmarks --smoke $(BENCH_ARGS)
 
 messages:
 	$(PY) manage.py makemessages -l fi -l sv -l en --ignore=.venv --ignore=tests --ignore=staticfiles

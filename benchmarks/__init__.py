@@ -1,0 +1,1 @@
+"""The performance benchmark suite: ``make bench`` (README.md in this folder)."""

@@ -1,0 +1,335 @@
+"""The scenarios P1-P6 and the payments list, each measured against its baseline.
+
+A scenario runs the real thing and its baseline interleaved (real, bare, bare, real, …) in
+the same process, so that whatever else the machine does weighs on both alike; timings
+are taken without tracemalloc, and the peak memory of each side in one more run with it.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+
+HOST = "127.0.0.1"
+
+
+@dataclass
+class Goal:
+    text: str
+    met: bool
+    value: str = ""
+
+
+@dataclass
+class Side:
+    runs_ms: list[float] = field(default_factory=list)
+    queries: int | None = None
+    peak_kib: float | None = None
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.runs_ms) if self.runs_ms else None
+
+    @property
+    def p95(self) -> float | None:
+        if not self.runs_ms:
+            return None
+        if len(self.runs_ms) < 2:
+            return self.runs_ms[0]
+        return statistics.quantiles(self.runs_ms, n=20, method="inclusive")[18]
+
+
+@dataclass
+class Result:
+    key: str
+    label: str
+    baseline: str
+    real: Side
+    bare: Side
+    goals: list[Goal] = field(default_factory=list)
+    notes: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.real.p95 is None or not self.bare.p95:
+            return None
+        return self.real.p95 / self.bare.p95
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for side in ("real", "bare"):
+            data[side]["median_ms"] = getattr(self, side).median
+            data[side]["p95_ms"] = getattr(self, side).p95
+        data["ratio_p95"] = self.ratio
+        return data
+
+
+class ScenarioFailed(Exception):
+    """A page answered with an error: the suite is broken, whatever the timings."""
+
+
+def _timed(action: Callable[[], object]) -> tuple[float, int]:
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        action()
+        elapsed = (time.perf_counter() - started) * 1000
+    return elapsed, len(captured)
+
+
+def _peak(action: Callable[[], object]) -> float:
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        action()
+        return tracemalloc.get_traced_memory()[1] / 1024
+    finally:
+        tracemalloc.stop()
+
+
+def interleaved(
+    real: Callable[[], object], bare: Callable[[], object], repeat: int, memory: bool = True
+) -> tuple[Side, Side]:
+    """Warm both up, then time them alternately (ABBA…); then their peak memory."""
+    real()
+    bare()
+    sides = (Side(), Side())
+    for n in range(repeat):
+        order = (0, 1) if n % 2 == 0 else (1, 0)
+        for index in order:
+            elapsed, queries = _timed((real, bare)[index])
+            sides[index].runs_ms.append(elapsed)
+            sides[index].queries = queries
+    if memory:
+        sides[0].peak_kib = _peak(real)
+        sides[1].peak_kib = _peak(bare)
+    reset_queries()
+    return sides
+
+
+def signed_in(user: User) -> Client:
+    client = Client(HTTP_HOST=HOST)
+    client.force_login(user)
+    return client
+
+
+def page(client: Client, url: str, **params) -> Callable[[], None]:
+    def get() -> None:
+        response = client.get(url, params, secure=True)
+        if response.status_code != 200:
+            raise ScenarioFailed(f"{url} {params} answered {response.status_code}")
+        if response.streaming:
+            for _chunk in response.streaming_content:
+                pass
+
+    return get
+
+
+def ratio_goal(result: Result, limit: float) -> Goal:
+    ratio = result.ratio
+    return Goal(f"p95 ≤ {limit:g}x baseline", ratio is not None and ratio <= limit, f"{ratio:.2f}x")
+
+
+def plan_goal(sql_plan: str, table: str, ordered: bool = False) -> Goal:
+    """No sequential scan of ``table`` in the plan; ``ordered``: nor a sort (the page's
+    rows come from an index in the page's order)."""
+    seq = f"Seq Scan on {table}" in sql_plan
+    sort = ordered and "Sort Key" in sql_plan
+    text = f"index scan{' in order' if ordered else 's'} on {table}"
+    found = "seq scan" if seq else "sort" if sort else "index"
+    return Goal(text, not (seq or sort), found)
+
+
+def explain(queryset) -> str:
+    return queryset.explain(analyze=True)
+
+
+# --- P1, P2, payments: pages against their bare twins ----------------------------------------
+
+
+def member_list(admin: Client, organization_id: int, members: int, repeat: int) -> list[Result]:
+    url = reverse("organizations:members", args=[organization_id])
+    bare = reverse("bench_members", args=[organization_id])
+    pages = -(-members // 50)
+    deep = max(1, round(pages * 500 / 601))
+    results = []
+    for key, label, params in (
+        ("P1-page1", "P1 member list, page 1 (50 a page)", {"per_page": 50}),
+        ("P1-deep", f"P1 member list, page {deep} of {pages}", {"per_page": 50, "page": deep}),
+    ):
+        real_side, bare_side = interleaved(
+            page(admin, url, **params), page(admin, bare, **params), repeat
+        )
+        result = Result(key, label, "bare rows (one query)", real_side, bare_side)
+        result.goals.append(ratio_goal(result, 2))
+        if key == "P1-page1":
+            result.goals.append(
+                Goal("≤ 8 queries", real_side.queries <= 8, f"{real_side.queries} queries")
+            )
+        results.append(result)
+    return results
+
+
+def member_search(admin: Client, organization_id: int, term: str, repeat: int) -> Result:
+    url = reverse("organizations:members", args=[organization_id])
+    bare = reverse("bench_members", args=[organization_id])
+    real_side, bare_side = interleaved(
+        page(admin, url, q=term, per_page=50), page(admin, bare, q=term, per_page=50), repeat
+    )
+    result = Result(
+        "P2-members", f"P2 member search {term!r}", "bare rows (one query)", real_side, bare_side
+    )
+    result.goals.append(ratio_goal(result, 2))
+    return result
+
+
+def people_search(staff: Client, term: str, repeat: int) -> Result:
+    from benchmarks.bare import people_queryset
+
+    url = reverse("admin:accounts_user_changelist")
+    bare = reverse("bench_people")
+    real_side, bare_side = interleaved(page(staff, url, q=term), page(staff, bare, q=term), repeat)
+    result = Result(
+        "P2-people", f"P2 people search {term!r} (admin)", "bare rows (one query)", real_side,
+        bare_side,
+    )  # fmt: skip
+    result.goals.append(ratio_goal(result, 2))
+    result.goals.append(plan_goal(explain(people_queryset(term)[:100]), "accounts_user"))
+    return result
+
+
+def payment_list(admin: Client, organization_id: int, repeat: int) -> Result:
+    from billing import selectors as billing_selectors
+    from organizations.models import Organization
+
+    url = reverse("billing:payments", args=[organization_id])
+    bare = reverse("bench_payments", args=[organization_id])
+    real_side, bare_side = interleaved(page(admin, url), page(admin, bare), repeat)
+    result = Result(
+        "payments", "Payments list, page 1", "bare rows (one query)", real_side, bare_side
+    )
+    result.goals.append(ratio_goal(result, 2))
+    payments = billing_selectors.payments_for_organization(
+        organization=Organization(pk=organization_id)
+    )
+    result.goals.append(plan_goal(explain(payments[:50]), "billing_payment", ordered=True))
+    return result
+
+
+# --- P3: the CSV export against COPY ---------------------------------------------------------
+
+
+def member_export(admin: Client, organization_id: int, repeat: int) -> Result:
+    from organizations import selectors
+    from organizations.models import Organization
+
+    url = reverse("organizations:members_export", args=[organization_id])
+    memberships = selectors.member_list(
+        organization=Organization(pk=organization_id), filters=selectors.MemberFilter()
+    )
+    profile = [f"user__{name}" for name in selectors.EXPORT_PROFILE_FIELDS]
+    sql, params = memberships.values_list(
+        "status", *selectors.MEMBERSHIP_EXPORT_FIELDS, *profile
+    ).query.sql_with_params()
+    statement = connection.ops.compose_sql(
+        f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)", params
+    )
+    rows = [0]
+
+    def copy() -> None:
+        lines = 0
+        with connection.cursor() as cursor, cursor.cursor.copy(statement) as out:
+            for block in out:
+                lines += bytes(block).count(b"\n")
+        rows[0] = lines - 1
+
+    real_side, bare_side = interleaved(page(admin, url), copy, repeat)
+    result = Result(
+        "P3", "P3 CSV export of the members", "COPY … TO STDOUT", real_side, bare_side,
+        notes=f"{rows[0]:,} rows; the real side includes the read log",
+    )  # fmt: skip
+    result.goals.append(ratio_goal(result, 2))
+    limit = 64 * 1024
+    result.goals.append(
+        Goal("peak memory ≤ 64 MiB", real_side.peak_kib <= limit, f"{real_side.peak_kib:,.0f} KiB")
+    )
+    return result
+
+
+# --- P4, P5: the access export and erasure of a person with many rows ------------------------
+
+
+def access_export(person_id: int, staff: User, rows: int) -> Result:
+    from gdpr.declarations import registered_models
+    from gdpr.exports import services as exports
+    from gdpr.models import DataExport, RequestKind
+    from gdpr.requests.services import request_file
+
+    person = User.objects.get(pk=person_id)
+    request = request_file(subject=person, kind=RequestKind.ACCESS, actor=staff)
+    export = DataExport.objects.create(request=request, subject=person, language="fi")
+    elapsed, queries = _timed(lambda: exports.export_build(export.pk))
+    export.refresh_from_db()
+    if export.status != DataExport.Status.READY:
+        raise ScenarioFailed(f"the access export ended {export.status}: {export.error}")
+    size = export.file.size
+    export.file.delete(save=False)
+    budget = len(registered_models()) + 5
+    result = Result(
+        "P4", f"P4 access export, person with ~{rows:,} rows", "— (absolute goals)",
+        Side([elapsed], queries), Side(), notes=f"ZIP {size / 1024:,.0f} KiB",
+    )  # fmt: skip
+    result.goals.append(Goal("≤ 10 s", elapsed <= 10_000, f"{elapsed / 1000:.1f} s"))
+    result.goals.append(
+        Goal(f"≤ {budget} queries (models + 5)", queries <= budget, f"{queries} queries")
+    )
+    return result
+
+
+def erasure(staff: User, rows: int, repeat: int, seed: int) -> Result:
+    from benchmarks.dataset import make_person
+    from gdpr.erasure.services import erasure_execute
+    from gdpr.models import DataSubjectRequest, RequestKind, RequestStatus
+    from gdpr.requests.services import request_file
+
+    small = max(1, rows // 10)
+    # Both in the same organizations: the larger one differs only in its number of rows.
+    spread = max(1, min(20, rows // 50))
+
+    def erase(size: int) -> Callable[[], None]:
+        person = User.objects.get(
+            pk=make_person(rows=size, tag="erasure", seed=seed, organizations=spread)
+        )
+        request = request_file(subject=person, kind=RequestKind.ERASURE, actor=person)
+        DataSubjectRequest.objects.filter(pk=request.pk).update(status=RequestStatus.IN_PROGRESS)
+        return lambda: erasure_execute(request, actor=staff)
+
+    big_side, small_side = Side(), Side()
+    for n in range(repeat):
+        for size, side in ((rows, big_side), (small, small_side))[:: 1 if n % 2 == 0 else -1]:
+            elapsed, queries = _timed(erase(size))
+            side.runs_ms.append(elapsed)
+            side.queries = queries
+    result = Result(
+        "P5", f"P5 erasure, person with ~{rows:,} rows", f"person with ~{small:,} rows",
+        big_side, small_side,
+    )  # fmt: skip
+    growth = big_side.queries - small_side.queries
+    result.goals.append(
+        Goal(
+            "no per-row growth (queries ≤ smaller + 2)",
+            growth <= 2,
+            f"{big_side.queries} vs {small_side.queries} queries",
+        )
+    )
+    return result
