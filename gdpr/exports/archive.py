@@ -52,8 +52,8 @@ PROGRESS_INTERVAL_SECONDS = 10.0
 # The PDF shows each table's first rows only: WeasyPrint lays out every cell, and a person
 # with a thousand rows took over a minute. report.html, data.json and tables/*.csv hold
 # every row, and the PDF says so where it stops.
-PDF_ROWS_PER_TABLE = 25
-PDF_ACTED_ROWS = 100
+PDF_ROWS_PER_TABLE = 10
+PDF_ACTED_ROWS = 50
 
 
 class Superseded(Exception):
