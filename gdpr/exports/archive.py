@@ -26,6 +26,7 @@ from django.utils.translation import get_language
 
 from gdpr.exports import data as export_data
 from gdpr.exports import information as export_information
+from gdpr.exports.acted import acted_references
 from gdpr.exports.schema import export_schema
 from gdpr.unlinked.search import attached_counts
 from registry.csv_download import SafeWriter
@@ -129,7 +130,7 @@ def write_archive(
         report_tables, record_ids = _write_records(
             archive, records, export=export, collected=collected, entry=entry, step=step
         )
-        acted = list(export_data.acted_references(user, skip=record_ids))
+        acted = list(acted_references(user, skip=record_ids))
         information = export_information.information(collected=collected, controller=controller)
         attachments = _copy_attachments(archive, collected.attachments, entry)
         head = _head(export, generated_at=generated_at, information=information)
