@@ -26,7 +26,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from organizations import selectors, services
-from organizations.models import MemberDataView, Membership, Organization
+from organizations.models import MemberDataView, MemberListExport, Membership, Organization
 
 ORGANIZATION_NAME = "Benchmark organization (benchmark_members)"
 DOMAIN = "benchmark.invalid"
@@ -170,6 +170,7 @@ class Command(BaseCommand):
             organization = Organization.objects.filter(name=ORGANIZATION_NAME).first()
             if organization is not None:
                 deleted += MemberDataView.objects.filter(organization=organization).delete()[0]
+                deleted += MemberListExport.objects.filter(organization=organization).delete()[0]
                 deleted += organization.delete()[0]  # memberships, admin rights, history
             users = User.objects.filter(email__endswith=f"@{DOMAIN}")
             if apps.is_installed("allauth.usersessions"):
