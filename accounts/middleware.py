@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
+from allauth.account.adapter import get_adapter
+from allauth.usersessions import app_settings as usersessions_settings
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -68,3 +72,54 @@ class StaffMFAMiddleware:
         ):
             return render(request, "accounts/admin_refused.html", status=403)
         return self.get_response(request)
+
+
+# How long a session's "last seen" may lag behind: allauth's own middleware writes the
+# session row on every signed-in request (a savepoint, two reads and an UPDATE), which is
+# most of the database work of an ordinary page. The sessions list only needs minutes.
+SESSION_ACTIVITY_INTERVAL_SECONDS = 300
+_ACTIVITY_KEY = "_usersession_activity"
+
+
+class ThrottledUserSessionsMiddleware:
+    """allauth's session tracking, written at most once per interval per session.
+
+    allauth has no setting for this (``USERSESSIONS_TRACK_ACTIVITY`` is on or off), so this
+    wraps its ``create_from_request``. A change of IP address or browser is recorded at
+    once: the sessions list must show where a session is used from.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            usersessions_settings.TRACK_ACTIVITY
+            and hasattr(request, "session")
+            and request.session.session_key
+            and getattr(request, "user", None) is not None
+            and request.user.is_authenticated
+        ):
+            _record_session_activity(request)
+        return self.get_response(request)
+
+
+def _record_session_activity(request: HttpRequest) -> None:
+    now = int(time.time())
+    client = [
+        request.user.pk,
+        get_adapter().get_client_ip(request),
+        request.META.get("HTTP_USER_AGENT", "")[:200],
+    ]
+    seen = request.session.get(_ACTIVITY_KEY)
+    if (
+        isinstance(seen, dict)
+        and seen.get("client") == client
+        and isinstance(seen.get("at"), int)
+        and 0 <= now - seen["at"] < SESSION_ACTIVITY_INTERVAL_SECONDS
+    ):
+        return
+    UserSession.objects.create_from_request(request)
+    # Marked in the session itself, so every web process agrees and no cache is needed;
+    # the session is saved once per interval, with the activity.
+    request.session[_ACTIVITY_KEY] = {"at": now, "client": client}

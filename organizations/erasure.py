@@ -31,7 +31,7 @@ from gdpr.api import (
     register_erasure_decision,
 )
 
-from .models import Membership
+from .models import MemberListExport, Membership
 from .services.succession import (
     LEAVE,
     sole_admin_organizations,
@@ -182,3 +182,13 @@ register_eraser(
         controller_step=memberships_end_for_controller,
     )
 )
+
+
+def erase_from_exports(rows: QuerySet, blanks: Mapping[str, Any]) -> int:
+    """The person's member list exports: counted here; their id leaves each export's list
+    when the account row goes, at the end of the same erasure (``signals.py``). The lists
+    hold no foreign key, and the eraser is handed the rows, not the person."""
+    return rows.count()
+
+
+register_eraser(Eraser(model=MemberListExport, erase=erase_from_exports))

@@ -16,6 +16,7 @@ from schwifty.exceptions import SchwiftyException
 
 from accounts.sources import DataSource
 from registry.business_id import business_id_normalise
+from registry.id_list import IdListField
 
 
 def validate_business_id(value: str) -> None:
@@ -439,6 +440,43 @@ class MemberDataView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer_name} → {self.subject_id} ({self.viewed_at:%Y-%m-%d})"
+
+
+class MemberListExport(models.Model):
+    """One export of an organization's member list: who exported it, when, and whose data
+    it held. Part of the "who has seen my data" log, beside ``MemberDataView``: one row per
+    export with the members' ids in one column, not one row per member (an export of
+    30,000 members wrote 30,000 rows)."""
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organization"),
+    )
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("seen by"),
+    )
+    viewer_name = models.CharField(_("seen by (name)"), max_length=300, blank=True)
+    exported_at = models.DateTimeField(_("time"), default=timezone.now)
+    # The users whose data the export held. A GIN index on PostgreSQL (migration 0009)
+    # finds one member's exports.
+    member_ids = IdListField(_("whose data"), default=list)
+
+    class Meta:
+        verbose_name = _("member list export")
+        verbose_name_plural = _("member list exports")
+        ordering = ["-exported_at"]
+        indexes = [
+            models.Index(fields=["organization", "-exported_at"], name="memberexport_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.viewer_name} ({self.exported_at:%Y-%m-%d})"
 
 
 class OrganizationClaim(models.Model):

@@ -33,6 +33,7 @@ from .models import (
     ContactPerson,
     Invitation,
     MemberDataView,
+    MemberListExport,
     Membership,
     Organization,
     OrganizationClaim,
@@ -332,6 +333,28 @@ register_model(
         audited=False,
         # Who has seen the person's data is a recipient of it: the access export names them
         # (Art. 15(1)(c)).
+        disclosed_actor_copies=frozenset({"viewer_name"}),
+    )
+)
+register_model(
+    ModelEntry(
+        model=MemberListExport,
+        person=lambda user: MemberListExport.objects.filter(member_ids__has=user.pk),
+        personal={
+            "member_ids": "access_log",
+            "exported_at": "access_log",
+            "viewer": "actor_trail",
+            "viewer_name": "actor_trail",
+        },
+        # The other members of the export are not the person's data: the ids stay out of
+        # the access export, which says when and by whom the person's data was exported.
+        secrets=frozenset({"member_ids"}),
+        not_personal=frozenset({"id", "organization"}),
+        actors={"viewer": ("viewer_name",)},
+        # The person's id leaves each export's list (the export stays for its other
+        # members): ``erase_from_exports`` in erasure.py.
+        erasure=Erasure.anonymise("member_ids"),
+        audited=False,
         disclosed_actor_copies=frozenset({"viewer_name"}),
     )
 )

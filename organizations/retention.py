@@ -21,6 +21,7 @@ from gdpr.api import RetentionJob, audit_blank, audit_suppressed, forget_mail_ab
 
 from .models import AdminRightChange, Invitation, MemberDataView, Membership
 from .selectors import anonymised_memberships
+from .services import member_exports_forget
 
 ERASED_MEMBERSHIPS_JOB = "organizations.erased_memberships"
 ENDED_MEMBERSHIPS_JOB = "organizations.ended_memberships"
@@ -76,6 +77,21 @@ def purge_ended_memberships(now: datetime.datetime) -> dict[str, int]:
         )
         .exclude(Exists(still_member))
         .delete()[0]
+    )
+    # The same people leave that organization's logged exports (one list per export).
+    still_member_of = Membership.objects.filter(
+        organization=OuterRef("organization"), user=OuterRef("user")
+    ).exclude(pk__in=ended.values("pk"))
+    gone: dict[int, set[int]] = {}
+    for organization_id, user_id in (
+        ended.filter(user__isnull=False)
+        .exclude(Exists(still_member_of))
+        .values_list("organization_id", "user_id")
+    ):
+        gone.setdefault(organization_id, set()).add(user_id)
+    counts["organizations.MemberListExport"] = sum(
+        member_exports_forget(organization_id=organization_id, user_ids=user_ids)
+        for organization_id, user_ids in gone.items()
     )
     deleted = 0
     for membership in ended.iterator(chunk_size=500):

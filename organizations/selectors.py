@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import CharField, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Prefetch, QuerySet, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -27,6 +27,7 @@ from .models import (
     AdminRightChange,
     Invitation,
     MemberDataView,
+    MemberListExport,
     Membership,
     Organization,
     OrganizationClaim,
@@ -224,10 +225,34 @@ def organization_with_details(*, pk: int) -> Organization:
 
 def data_views_for_subject(*, user: User, limit: int = 50) -> tuple[list[MemberDataView], int]:
     """The latest views of the user's data by organization admins and the controller's
-    staff, and how many in all."""
-    views = MemberDataView.objects.filter(subject=user)
-    latest = list(views.select_related("organization").order_by("-viewed_at")[:limit])
-    return latest, views.count()
+    staff, exports of member lists that held them included, and how many in all: two
+    queries (a UNION ALL of the two logs, and its count)."""
+    views = MemberDataView.objects.filter(subject=user).order_by()
+    exports = MemberListExport.objects.filter(member_ids__has=user.pk).order_by()
+    columns = ("viewer_name", "organization_id", "organization__name", "channel")
+    seen = views.values_list("viewed_at", *columns)
+    exported = exports.annotate(
+        channel=Value(MemberDataView.Channel.EXPORT, output_field=CharField())
+    ).values_list("exported_at", *columns)
+    latest = [
+        # An export is shown as a view of the member's data, "Exported the member list".
+        MemberDataView(
+            subject=user,
+            viewed_at=viewed_at,
+            viewer_name=viewer_name,
+            organization=(
+                None
+                if organization_id is None
+                else Organization(pk=organization_id, name=organization_name)
+            ),
+            channel=channel,
+        )
+        for viewed_at, viewer_name, organization_id, organization_name, channel in seen.union(
+            exported, all=True
+        ).order_by("-viewed_at")[:limit]
+    ]
+    total = views.values("pk").union(exports.values("pk"), all=True).count()
+    return latest, total
 
 
 def open_invitations(*, organization: Organization) -> QuerySet[Invitation]:

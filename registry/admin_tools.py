@@ -18,6 +18,7 @@ from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from registry import lookups  # noqa: F401  (registers ``__ilike`` for admin searches)
 from registry.confirmation import CONFIRM_FIELD, CONFIRM_VALUE
 
 

@@ -116,7 +116,7 @@ MIDDLEWARE = [
     "registry.outages.OutageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "accounts.middleware.ThrottledUserSessionsMiddleware",
     "accounts.middleware.StaffMFAMiddleware",
 ]
 

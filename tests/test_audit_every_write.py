@@ -1080,6 +1080,7 @@ NO_PERSONAL_WRITES: dict[str, str] = {
     "organizations.member_data_view_record": "the read log is itself a log (NOT_AUDITED)",
     "organizations.controller_data_view_record": "the read log is itself a log (NOT_AUDITED)",
     "organizations.member_export_record": "the read log is itself a log (NOT_AUDITED)",
+    "organizations.member_exports_forget": "the read log is itself a log (NOT_AUDITED)",
     "billing.product_save": "the price list: not personal data",
     "billing.collection_partner_save": "the organization's collection agencies: not personal",
     "billing.business_id_format": "a check of a business ID: writes nothing",

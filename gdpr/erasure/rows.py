@@ -18,7 +18,7 @@ from django.db.models.functions import Cast
 from accounts.selectors import verified_addresses
 from gdpr.declarations import ErasureStrategy, LazyText, ModelEntry, entry_for, registered_models
 from gdpr.keys import address_key, email_key, phone_key
-from gdpr.models import MarketingBan, MarketingChannel
+from gdpr.models import AuditEntry, MarketingBan, MarketingChannel
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -162,10 +162,17 @@ def acted_by_others(entry: ModelEntry, user: User) -> models.QuerySet:
 
 def audit_condition(user: User) -> Q:
     """The audit entries about the person or any of their rows."""
-    condition = Q(subject=user)
+    # A UNION of one indexed lookup per part rather than one OR: an OR of ``subject = …``
+    # with ``object_id IN (subquery)`` can use neither index, so PostgreSQL scanned the
+    # whole audit trail for every erasure preview.
+    parts = [AuditEntry.objects.filter(subject=user).values("pk")]
     for entry, rows in _touched_rows(user):
-        condition |= Q(model=label_of(entry), object_id__in=ids_as_text(rows))
-    return condition
+        parts.append(
+            AuditEntry.objects.filter(
+                model=label_of(entry), object_id__in=ids_as_text(rows)
+            ).values("pk")
+        )
+    return Q(pk__in=parts[0].union(*parts[1:]))
 
 
 def admin_log_condition(user: User) -> Q:

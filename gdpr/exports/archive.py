@@ -13,6 +13,7 @@ import io
 import json
 import shutil
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from django.utils.translation import get_language
 
 from gdpr.exports import data as export_data
 from gdpr.exports import information as export_information
+from gdpr.exports.acted import acted_references
 from gdpr.exports.schema import export_schema
 from gdpr.unlinked.search import attached_counts
 from registry.csv_download import SafeWriter
@@ -42,6 +44,17 @@ TABLES_DONE = 80
 JSON_DONE = 85
 HTML_DONE = 88
 PDF_DONE = 96
+# Progress is written (one UPDATE, which also tells whether the export is still this
+# worker's) when it passes one of these marks, the last just before the PDF, or when this
+# long has gone since the last write; not at every step: a write per table was a third of
+# the export's queries. Storing the ZIP checks once more that the export is still ours.
+PROGRESS_MARKS = (25, 50, 75, HTML_DONE)
+PROGRESS_INTERVAL_SECONDS = 10.0
+# The PDF shows each table's first rows only: WeasyPrint lays out every cell, and a person
+# with a thousand rows took over a minute. report.html, data.json and tables/*.csv hold
+# every row, and the PDF says so where it stops.
+PDF_ROWS_PER_TABLE = 10
+PDF_ACTED_ROWS = 50
 
 
 class Superseded(Exception):
@@ -53,6 +66,39 @@ class ReportTable:
     label: str
     verbose_name_plural: str
     rows: list[list[tuple[str, str]]] = field(default_factory=list)
+    # The rows left out of this (shortened) copy of the table, found in the files.
+    more: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.rows) + self.more
+
+    def first(self, count: int) -> ReportTable:
+        """This table with its first ``count`` rows only."""
+        return ReportTable(
+            self.label,
+            self.verbose_name_plural,
+            self.rows[:count],
+            more=self.more + max(0, len(self.rows) - count),
+        )
+
+
+class _Progress:
+    """Reports progress a few times per build (``PROGRESS_MARKS``, or after a pause)."""
+
+    def __init__(self, progress: Callable[[int], bool]) -> None:
+        self.progress = progress
+        self.written = 0
+        self.at = time.monotonic()
+
+    def __call__(self, percent: int) -> None:
+        now = time.monotonic()
+        passed_mark = any(self.written < mark <= percent for mark in PROGRESS_MARKS)
+        if not passed_mark and now - self.at < PROGRESS_INTERVAL_SECONDS:
+            return
+        self.written, self.at = percent, now
+        if not self.progress(percent):
+            raise Superseded
 
 
 def write_archive(
@@ -68,9 +114,7 @@ def write_archive(
     user = export.subject
     collected = export_data.Collected()
 
-    def step(percent: int) -> None:
-        if not progress(percent):
-            raise Superseded
+    step = _Progress(progress)
 
     stamp = timezone.localtime(generated_at).timetuple()[:6]
 
@@ -86,7 +130,7 @@ def write_archive(
         report_tables, record_ids = _write_records(
             archive, records, export=export, collected=collected, entry=entry, step=step
         )
-        acted = list(export_data.acted_references(user, skip=record_ids))
+        acted = list(acted_references(user, skip=record_ids))
         information = export_information.information(collected=collected, controller=controller)
         attachments = _copy_attachments(archive, collected.attachments, entry)
         head = _head(export, generated_at=generated_at, information=information)
@@ -120,9 +164,24 @@ def write_archive(
         html = render_to_string(REPORT_TEMPLATE, context)
         archive.writestr(entry("report.html"), html)
         step(HTML_DONE)
-        archive.writestr(entry("report.pdf"), html_to_pdf(html))
+        archive.writestr(entry("report.pdf"), html_to_pdf(_pdf_report(context)))
         step(PDF_DONE)
         archive.writestr(entry("README.txt"), render_to_string(README_TEMPLATE, context))
+
+
+def _pdf_report(context: dict[str, Any]) -> str:
+    """The report as the PDF shows it: each table's first rows, and where the rest are."""
+    acted = context["acted"]
+    return render_to_string(
+        REPORT_TEMPLATE,
+        {
+            **context,
+            "shortened": True,
+            "tables": [table.first(PDF_ROWS_PER_TABLE) for table in context["tables"]],
+            "acted": acted[:PDF_ACTED_ROWS],
+            "acted_more": max(0, len(acted) - PDF_ACTED_ROWS),
+        },
+    )
 
 
 def _head(export: DataExport, *, generated_at, information: dict[str, Any]) -> dict[str, Any]:

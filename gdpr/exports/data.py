@@ -622,25 +622,3 @@ def _cell(value: Any) -> Any:
 
 
 # --- Rows the person only acted on ------------------------------------------------------------
-
-
-def acted_references(user: User, *, skip: dict[str, set[Any]]) -> Iterator[dict[str, Any]]:
-    """Rows about someone else where ``user`` is named as the actor: which record and which
-    field, nothing of the other person. One query per model with actor fields."""
-    for entry in registry.registered_models():
-        if not entry.actors:
-            continue
-        names = list(entry.actors)
-        attnames = [entry.model._meta.get_field(n).attname for n in names]
-        mine = skip.get(entry.label, set())
-        verbose_name = str(entry.model._meta.verbose_name)
-        rows = entry.rows_acted_by(user).order_by("pk").values_list("pk", *attnames)
-        for pk, *actors in rows.iterator(chunk_size=CHUNK_SIZE):
-            if plain(pk) in mine:
-                continue
-            yield {
-                "model": entry.label,
-                "verbose_name": verbose_name,
-                "id": plain(pk),
-                "fields": [n for n, a in zip(names, actors, strict=True) if a == user.pk],
-            }

@@ -243,7 +243,8 @@ def _finish(export: DataExport, *, name: str, size: int, digest: str) -> bool:
     )
     if not done:
         return False
-    export.refresh_from_db()
+    # One query for the export, its request and the person the mail goes to.
+    export = DataExport.objects.select_related("request__subject").get(pk=export.pk)
     request_event_log(export.request, RequestEvent.Action.EXPORT_READY, actor=None)
     _notify_subject(
         export.request,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from organizations.models import (
     AdminRightChange,
     MemberDataView,
+    MemberListExport,
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
 )
@@ -56,6 +57,23 @@ class MemberDataViewAdmin(ReadOnlyAdmin):
     search_fields = ["subject__email", "subject__first_name", "subject__last_name"]
     search_help_text = _("Whose data: name or email address.")
     ordering = ["-id"]  # newest first, along the primary key
+
+
+@admin.register(MemberListExport)
+class MemberListExportAdmin(ReadOnlyAdmin):
+    list_display = ["exported_at", "viewer_name", "organization", "member_count"]
+    list_filter = [("exported_at", admin.DateFieldListFilter)]
+    list_select_related = ["organization"]
+    # Whose data an export held is asked from the member's side ("My data", the access
+    # export); here, who exported: the viewer's name.
+    search_fields = ["viewer_name__ilike"]
+    search_help_text = _("Who exported: name.")
+    ordering = ["-id"]
+    exclude = ["member_ids"]
+
+    @admin.display(description=_("members"))
+    def member_count(self, obj: MemberListExport) -> int:
+        return len(obj.member_ids)
 
 
 # --- guardian's object permissions ----------------------------------------------------------

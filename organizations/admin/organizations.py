@@ -37,6 +37,7 @@ from organizations.models import (
     BankAccount,
     ContactPerson,
     MemberDataView,
+    MemberListExport,
     Membership,
     Organization,
     OrganizationClaim,
@@ -295,6 +296,7 @@ class OrganizationAdmin(ServiceCreatedAdmin):
             (Membership, _("Members")),
             (AdminRightChange, _("Admin right changes")),
             (MemberDataView, _("Member data views")),
+            (MemberListExport, _("Member list exports")),
             (OrganizationClaim, _("Claims")),
         ]
         return format_html_join(

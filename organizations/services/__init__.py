@@ -62,6 +62,7 @@ from organizations.services.read_log import (
     controller_data_view_record,
     member_data_view_record,
     member_export_record,
+    member_exports_forget,
 )
 from organizations.services.succession import (
     organization_leave_without_admin,
@@ -100,6 +101,7 @@ __all__ = [
     "invitations_import",
     "member_data_view_record",
     "member_export_record",
+    "member_exports_forget",
     "membership_add",
     "membership_admin_grant",
     "membership_admin_revoke",

@@ -8,7 +8,7 @@ from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.urls import reverse
 
 from accounts.services import user_grant_staff
-from tests.factories import StaffFactory
+from tests.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +158,13 @@ def test_staff_opening_a_persons_record_is_in_that_persons_access_log(
     client.force_login(member)
     page = client.get(reverse("accounts:my_data")).content.decode()
     assert staff.get_full_name() in page
+
+
+def test_the_people_search_finds_part_of_a_name_or_address_in_any_case(mfa_staff_client):
+    koskinen = UserFactory(email="k.k@example.fi", first_name="Kaarina", last_name="Koskinen")
+    UserFactory(email="other@example.fi", first_name="Olli", last_name="Muu")
+    url = reverse("admin:accounts_user_changelist")
+
+    for term in ("KOSKI", "aarin", "K.K@EXAMPLE", "kaarina koskinen"):
+        found = mfa_staff_client.get(url, {"q": term}).context["cl"].result_list
+        assert list(found) == [koskinen], term

@@ -273,6 +273,13 @@ def build_person(tag: str) -> DistinctivePerson:
     # The person as an actor: they opened the other admin's details (the row is the
     # admin's; erasing the person blanks their name in it).
     organizations.member_data_view_record(viewer=user, membership=admin_membership)
+    # An export of the member list naming the person, and one the person made.
+    organizations.member_export_record(
+        viewer=admin, memberships=type(membership).objects.filter(pk=membership.pk)
+    )
+    organizations.member_export_record(
+        viewer=user, memberships=type(membership).objects.filter(pk=admin_membership.pk)
+    )
 
     # --- billing ----------------------------------------------------------------------------
     bank_account(organization)

@@ -37,7 +37,7 @@ from gdpr.models import (
     Suppression,
 )
 from gdpr.requests.services import request_complete, request_file
-from organizations.models import MemberDataView, Membership
+from organizations.models import MemberDataView, MemberListExport, Membership
 from tests.billing.factories import bank_account, invoice_for
 from tests.factories import StaffFactory, UserFactory
 from tests.organizations.factories import add_member, organization_with_admin
@@ -215,6 +215,25 @@ def test_memberships_end_and_keep_only_what_the_invoices_need(person, controller
     assert list(Invoice.objects.filter(membership_id=membership_id).values_list("pk", "notes")) == (
         invoices
     )
+
+
+def test_it_takes_the_person_out_of_the_member_list_exports_and_keeps_them_for_others(
+    person, controller
+):
+    other = UserFactory()
+    organization = Membership.objects.filter(user=person.user).first().organization
+    export = MemberListExport.objects.create(
+        organization=organization, member_ids=[person.user.pk, other.pk]
+    )
+    alone = MemberListExport.objects.create(organization=organization, member_ids=[person.user.pk])
+    erased_id = person.user.pk
+
+    erasure_execute(erasure_request(person.user), actor=controller)
+
+    export.refresh_from_db()
+    assert export.member_ids == [other.pk]
+    assert not MemberListExport.objects.filter(pk=alone.pk).exists()
+    assert not MemberListExport.objects.filter(member_ids__has=erased_id).exists()
 
 
 def test_it_clears_the_person_from_other_peoples_records_they_acted_in(person, controller):

@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import LoginEvent
+from gdpr.declarations import registered_models
 from gdpr.exports import archive as export_archive
 from gdpr.exports import liveness
 from gdpr.exports import services as exports
@@ -536,3 +537,54 @@ def test_progress_is_committed_while_the_build_runs(member, monkeypatch, tmp_pat
         in_other_connection(lambda: DataExport.objects.get(pk=export.pk).status)
         == DataExport.Status.READY
     )
+
+
+def test_a_build_takes_at_most_a_query_per_registered_model_and_five_more(storage, member):
+    organization = organization_with_admin(name="Kyselykerho ry")
+    membership = add_member(organization, member)
+    for _ in range(20):
+        LoginEvent.objects.create(user=member, outcome=LoginEvent.Outcome.SUCCESS)
+        organizations.member_data_view_record(viewer=UserFactory(), membership=membership)
+    request = DataSubjectRequestFactory(subject=member, kind=RequestKind.ACCESS)
+    export = DataExport.objects.create(request=request, subject=member, language="fi")
+
+    with CaptureQueriesContext(connection) as queries:
+        exports.export_build(export.pk)
+
+    export.refresh_from_db()
+    assert export.status == DataExport.Status.READY
+    progress_writes = [
+        q["sql"] for q in queries if q["sql"].startswith('UPDATE "gdpr_dataexport" SET "progress"')
+    ]
+    assert len(progress_writes) <= len(export_archive.PROGRESS_MARKS)
+    # Savepoints are the test's transaction: BEGIN and COMMIT, uncounted, in a worker.
+    counted = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert len(counted) <= len(registered_models()) + 5, "\n".join(counted)
+
+
+def test_the_pdf_shows_each_tables_first_rows_and_says_where_the_rest_are(
+    storage, export, member, monkeypatch
+):
+    for _ in range(export_archive.PDF_ROWS_PER_TABLE + 5):
+        LoginEvent.objects.create(user=member, outcome=LoginEvent.Outcome.SUCCESS)
+    printed = []
+    monkeypatch.setattr(export_archive, "html_to_pdf", lambda html: printed.append(html) or b"%PDF")
+
+    exports.export_build(export.pk)
+
+    export.refresh_from_db()
+    with export.file.open("rb") as handle, zipfile.ZipFile(handle) as archive:
+        report = archive.read("report.html").decode()
+        csv_rows = archive.read("tables/accounts.LoginEvent.csv").decode("utf-8-sig").splitlines()
+    (pdf_html,) = printed
+    section = 'id="table-accounts.LoginEvent"'
+    in_pdf = pdf_html.split(section)[1].split("</section>")[0]
+    in_html = report.split(section)[1].split("</section>")[0]
+    assert in_pdf.count('<table class="record">') == export_archive.PDF_ROWS_PER_TABLE
+    assert in_html.count('<table class="record">') == export_archive.PDF_ROWS_PER_TABLE + 5
+    assert len(csv_rows) == 1 + export_archive.PDF_ROWS_PER_TABLE + 5
+    # "5 more records are in report.html, in data.json and in tables/….csv" (translated).
+    note = in_pdf.split('<p class="more">')[1]
+    assert note.startswith("5 ") and "tables/accounts.LoginEvent.csv" in note
+    # The contents list counts every row in both.
+    assert f"({export_archive.PDF_ROWS_PER_TABLE + 5})" in pdf_html

@@ -16,7 +16,7 @@ from billing.models import Contract
 from gdpr.models import RetentionRun
 from gdpr.retention.jobs import RetentionJob, register_job, registered_jobs, run_all_jobs, run_job
 from gdpr.tasks import run_retention_jobs
-from organizations.models import MemberDataView, Membership
+from organizations.models import MemberDataView, MemberListExport, Membership
 from tests.billing.factories import contract_for, invoice_for
 from tests.factories import UserFactory
 from tests.organizations.factories import add_member, organization_with_admin
@@ -159,6 +159,11 @@ def test_ended_memberships_go_after_the_settling_period_unless_invoices_need_the
     settings.ENDED_MEMBERSHIP_RETENTION_DAYS = 365
     gone = ended(club, days_ago=366)
     MemberDataView.objects.create(organization=club, subject=gone.user, channel="detail")
+    stays = add_member(club)
+    export = MemberListExport.objects.create(
+        organization=club, member_ids=[gone.user_id, stays.user_id]
+    )
+    alone = MemberListExport.objects.create(organization=club, member_ids=[gone.user_id])
     with_invoice = ended(club, days_ago=400)
     invoice_for(with_invoice)
     with_contract = add_member(club)
@@ -175,6 +180,10 @@ def test_ended_memberships_go_after_the_settling_period_unless_invoices_need_the
     assert all(run.status == RetentionRun.Status.DONE for run in runs)
     assert not Membership.objects.filter(pk=gone.pk).exists()
     assert not MemberDataView.objects.filter(subject=gone.user).exists()
+    # Out of the logged exports too: an export naming nobody else goes.
+    export.refresh_from_db()
+    assert export.member_ids == [stays.user_id]
+    assert not MemberListExport.objects.filter(pk=alone.pk).exists()
     assert Membership.objects.filter(pk=with_invoice.pk).exists()
     assert not Contract.objects.filter(pk=contract.pk).exists()
     assert not Membership.objects.filter(pk=with_contract.pk).exists()

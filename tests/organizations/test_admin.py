@@ -23,6 +23,7 @@ from organizations.models import (
     ContactPerson,
     Invitation,
     MemberDataView,
+    MemberListExport,
     Membership,
     Organization,
     OrganizationClaim,
@@ -98,6 +99,9 @@ def populate(count: int) -> None:
         admin_user = organization.memberships.get().user
         member = add_member(organization, member_number=f"A{Membership.objects.count()}")
         services.member_data_view_record(viewer=admin_user, membership=member)
+        services.member_export_record(
+            viewer=admin_user, memberships=Membership.objects.filter(pk=member.pk)
+        )
         services.invitation_create(
             organization=organization,
             email=f"invitee{Invitation.objects.count()}@example.fi",
@@ -261,7 +265,7 @@ def test_it_links_the_organizations_own_lists(controller_client, club, club_admi
         reverse("admin:organizations_organization_change", args=[club.pk])
     )
     content = response.content.decode()
-    for model in (Membership, AdminRightChange, MemberDataView):
+    for model in (Membership, AdminRightChange, MemberDataView, MemberListExport):
         link = f"{changelist_url(model)}?organization__id__exact={club.pk}"
         assert link in content
         listed = controller_client.get(link).context["cl"].result_list
@@ -512,6 +516,7 @@ def test_it_searches_and_filters_invitations(controller_client, invitation, club
     [
         AdminRightChange,
         MemberDataView,
+        MemberListExport,
         OrganizationUserObjectPermission,
         OrganizationGroupObjectPermission,
         Invitation,

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from gdpr.marketing import services as marketing
 from gdpr.models import MarketingChannel
-from organizations.models import MemberDataView, Membership
+from organizations.models import MemberDataView, MemberListExport, Membership
 from tests.factories import UserFactory
 from tests.gdpr.test_marketing import reachable_person
 from tests.organizations.factories import organization_with_admin
@@ -69,8 +69,9 @@ def test_the_mailing_list_is_logged_as_an_export(client, organization, admin):
     person = reachable_person(organization, "seen@example.fi")
     client.force_login(admin)
     read_csv(client.get(mailing_list_url(organization, "email")))
-    view = MemberDataView.objects.get(subject=person.user)
-    assert view.channel == MemberDataView.Channel.EXPORT
+    assert not MemberDataView.objects.exists()
+    (export,) = MemberListExport.objects.filter(member_ids__has=person.user.pk)
+    assert export.organization == organization and export.viewer == admin
 
 
 def test_the_mailing_list_guards_against_formulas(client, organization, admin):

@@ -16,7 +16,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from organizations import services
-from organizations.models import AdminRightChange, MemberDataView, Membership, Organization
+from organizations.models import (
+    AdminRightChange,
+    MemberDataView,
+    MemberListExport,
+    Membership,
+    Organization,
+)
 from organizations.permissions import is_organization_admin
 from tests.factories import UserFactory
 from tests.organizations.factories import add_member, organization_with_admin
@@ -628,16 +634,19 @@ def test_it_exports_only_the_filtered_members_and_logs_only_them(
         "Mikko Korhonen",
         "Pekka Aalto",
     ]
-    assert set(
-        MemberDataView.objects.filter(channel=MemberDataView.Channel.EXPORT).values_list(
-            "subject__email", flat=True
-        )
-    ) == {"elina.nieminen@example.fi", "mikko.korhonen@example.fi", "pekka.aalto@example.fi"}
+    (export,) = MemberListExport.objects.all()
+    assert set(User.objects.filter(pk__in=export.member_ids).values_list("email", flat=True)) == {
+        "elina.nieminen@example.fi",
+        "mikko.korhonen@example.fi",
+        "pekka.aalto@example.fi",
+    }
 
     rows = _export(admin_client, organization, q="korhonen")
     assert [row[1] for row in rows[1:]] == ["Mikko Korhonen"]
-    assert MemberDataView.objects.filter(subject=people["mikko"].user).count() == 2
-    assert MemberDataView.objects.count() == 4
+    mikko = people["mikko"].user
+    assert MemberListExport.objects.filter(member_ids__has=mikko.pk).count() == 2
+    assert MemberListExport.objects.count() == 2
+    assert not MemberDataView.objects.exists()
 
 
 def test_the_admin_is_told_when_a_members_processing_is_restricted(

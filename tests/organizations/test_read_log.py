@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from organizations import services
-from organizations.models import MemberDataView, Membership, Organization
+from organizations import selectors, services
+from organizations.models import MemberDataView, MemberListExport, Membership, Organization
 from tests.factories import UserFactory
 from tests.organizations.factories import add_member, organization_with_admin
 from tests.organizations.test_member_scale import add_members_in_bulk
@@ -172,13 +172,39 @@ def test_it_logs_an_export_with_one_insert_whatever_the_number_of_members(client
     many_queries = _export_queries(client, many)
 
     assert len(few_queries) == len(many_queries)
-    inserts = [q for q in many_queries if re.match(r'INSERT INTO "?\w+memberdataview', q)]
+    inserts = [q for q in many_queries if re.match(r'INSERT INTO "?\w+memberlistexport', q)]
     assert len(inserts) == 1
-    logged = MemberDataView.objects.filter(
-        organization=many, channel=MemberDataView.Channel.EXPORT, viewer=admin
-    )
-    assert logged.count() == 200  # every member; not the admin seeing herself
-    assert set(logged.values_list("subject", flat=True)) == set(
+    # One row for the export, naming every member; not the admin seeing herself.
+    (logged,) = MemberListExport.objects.filter(organization=many, viewer=admin)
+    assert set(logged.member_ids) == set(
         many.memberships.exclude(user=admin).values_list("user", flat=True)
     )
-    assert set(logged.values_list("viewer_name", flat=True)) == {"Aila Admin"}
+    assert len(logged.member_ids) == 200
+    assert logged.viewer_name == "Aila Admin"
+    assert not MemberDataView.objects.filter(channel=MemberDataView.Channel.EXPORT).exists()
+
+
+def test_a_members_read_log_costs_the_same_after_an_export_of_one_or_of_five_hundred(
+    client, admin, reader
+):
+    small = organization_with_admin(admin, name="Pieni Kerho ry")
+    large = organization_with_admin(admin, name="Iso Kerho ry")
+    add_member(small, reader)
+    add_member(large, reader)
+    add_members_in_bulk(large, 499, prefix="iso")
+    client.force_login(admin)
+    _export(client, small)
+    _export(client, large)
+
+    def seen() -> tuple[int, list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            views, total = selectors.data_views_for_subject(user=reader)
+        assert total == len(views)
+        return len(queries), [view.organization.name for view in views]
+
+    after_both, organizations = seen()
+    assert sorted(organizations) == ["Iso Kerho ry", "Pieni Kerho ry"]
+    MemberListExport.objects.filter(organization=large).delete()
+    after_one, organizations = seen()
+    assert organizations == ["Pieni Kerho ry"]
+    assert after_both == after_one

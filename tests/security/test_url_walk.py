@@ -288,6 +288,7 @@ TABLE: dict[str, Rule] = {
     **_model_admin("organizations_invitation", **READ_ONLY),
     **_model_admin("organizations_adminrightchange", **READ_ONLY),
     **_model_admin("organizations_memberdataview", **READ_ONLY),
+    **_model_admin("organizations_memberlistexport", **READ_ONLY),
     **_model_admin("organizations_organizationuserobjectpermission", **READ_ONLY),
     **_model_admin("organizations_organizationgroupobjectpermission", **READ_ONLY),
     **_model_admin("communications_communicationrecord", add=True, change=False, delete=False),

@@ -1,0 +1,73 @@
+"""The hot searches and lists read indexes on PostgreSQL, not whole tables.
+
+The planner picks a sequential scan on a small table whatever its indexes, so each plan is
+asked for with sequential scans priced out (``enable_seqscan = off``): a plan that still
+scans the table has no index it can use.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test import RequestFactory
+
+from accounts.models import User
+from billing import selectors as billing_selectors
+from gdpr.erasure.rows import audit_condition
+from gdpr.models import AuditEntry
+from tests.factories import UserFactory
+from tests.organizations.factories import organization_with_admin
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="indexes of PostgreSQL (trigram, GIN)"
+    ),
+]
+
+
+def plan(queryset) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    try:
+        return queryset.explain()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = on")
+
+
+def test_it_searches_people_with_the_trigram_indexes(rf: RequestFactory):
+    UserFactory(email="kaarina.koskinen@example.fi", first_name="Kaarina", last_name="Koskinen")
+    model_admin = admin.site._registry[User]
+    request = rf.get("/", {"q": "koski"})
+    queryset, _duplicates = model_admin.get_search_results(request, User.objects.all(), "koski")
+
+    assert list(queryset.values_list("last_name", flat=True)) == ["Koskinen"]
+    sql = str(queryset.query)
+    assert "UPPER(" not in sql and "ILIKE" in sql
+    text = plan(queryset)
+    assert "Seq Scan" not in text, text
+    for index in ("user_email_trgm_idx", "user_first_name_trgm_idx", "user_last_name_trgm_idx"):
+        assert index in text, text
+    # The changelist's count is the same search: the same indexes.
+    assert "Seq Scan" not in plan(queryset.order_by().values("pk")), text
+
+
+def test_it_reads_the_payments_list_in_index_order():
+    organization = organization_with_admin(UserFactory())
+    payments = billing_selectors.payments_for_organization(organization=organization)[:50]
+
+    text = plan(payments)
+
+    assert "payment_org_list_idx" in text, text
+    # Read in the list's order: no sort of the organization's payments.
+    assert "Sort" not in text, text
+
+
+def test_it_finds_a_persons_audit_entries_without_scanning_the_trail():
+    person = UserFactory()
+
+    text = plan(AuditEntry.objects.filter(audit_condition(person)))
+
+    assert "Seq Scan on gdpr_auditentry" not in text, text
