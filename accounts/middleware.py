@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import time
 from collections.abc import Callable
 
@@ -9,11 +11,14 @@ from allauth.account.adapter import get_adapter
 from allauth.usersessions import app_settings as usersessions_settings
 from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+from registry.outages import CACHE_ERRORS
 
 from .selectors import staff_may_use_admin
 
@@ -78,7 +83,6 @@ class StaffMFAMiddleware:
 # session row on every signed-in request (a savepoint, two reads and an UPDATE), which is
 # most of the database work of an ordinary page. The sessions list only needs minutes.
 SESSION_ACTIVITY_INTERVAL_SECONDS = 300
-_ACTIVITY_KEY = "_usersession_activity"
 
 
 class ThrottledUserSessionsMiddleware:
@@ -104,6 +108,11 @@ class ThrottledUserSessionsMiddleware:
         return self.get_response(request)
 
 
+def _activity_key(session_key: str) -> str:
+    # The session key is a credential: the cache holds only its hash.
+    return "usersession-activity:" + hashlib.sha256(session_key.encode()).hexdigest()
+
+
 def _record_session_activity(request: HttpRequest) -> None:
     now = int(time.time())
     client = [
@@ -111,7 +120,13 @@ def _record_session_activity(request: HttpRequest) -> None:
         get_adapter().get_client_ip(request),
         request.META.get("HTTP_USER_AGENT", "")[:200],
     ]
-    seen = request.session.get(_ACTIVITY_KEY)
+    key = _activity_key(request.session.session_key)
+    # Marked in the shared cache, not in the session: saving the session for it would cost
+    # the writes this saves. A cache that is down only means writing every time.
+    try:
+        seen = cache.get(key)
+    except CACHE_ERRORS:
+        seen = None
     if (
         isinstance(seen, dict)
         and seen.get("client") == client
@@ -120,6 +135,5 @@ def _record_session_activity(request: HttpRequest) -> None:
     ):
         return
     UserSession.objects.create_from_request(request)
-    # Marked in the session itself, so every web process agrees and no cache is needed;
-    # the session is saved once per interval, with the activity.
-    request.session[_ACTIVITY_KEY] = {"at": now, "client": client}
+    with contextlib.suppress(*CACHE_ERRORS):
+        cache.set(key, {"at": now, "client": client}, SESSION_ACTIVITY_INTERVAL_SECONDS * 2)

@@ -6,7 +6,11 @@ other to load."""
 
 from __future__ import annotations
 
+import datetime
+
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
 # Retries of an export build, with exponential backoff (1 s, 2 s, 4 s … at most 10 min).
 EXPORT_BUILD_RETRIES = 5
@@ -48,10 +52,12 @@ def purge_expired_exports() -> int:
 @shared_task(name="gdpr.tasks.run_retention_jobs")
 def run_retention_jobs() -> dict[str, int]:
     """Every registered retention job once, each logged as a RetentionRun (daily,
-    CELERY_BEAT_SCHEDULE). Safe on several workers: a job already running is skipped."""
+    CELERY_BEAT_SCHEDULE). Safe on several workers: a job already running, or done within
+    RETENTION_RERUN_AFTER_MINUTES, is skipped."""
     from gdpr.retention.jobs import run_all_jobs
 
-    return {run.job: run.total for run in run_all_jobs()}
+    since = timezone.now() - datetime.timedelta(minutes=settings.RETENTION_RERUN_AFTER_MINUTES)
+    return {run.job: run.total for run in run_all_jobs(unless_done_since=since)}
 
 
 @shared_task(name="gdpr.tasks.run_retention_runs")

@@ -515,6 +515,9 @@ ENDED_MEMBERSHIP_RETENTION_DAYS = env_int("ENDED_MEMBERSHIP_RETENTION_DAYS", 365
 UNACCEPTED_INVITATION_RETENTION_DAYS = env_int("UNACCEPTED_INVITATION_RETENTION_DAYS", 30)
 # An invoice draft nobody sent is not a voucher: it goes after this many days.
 DRAFT_INVOICE_RETENTION_DAYS = env_int("DRAFT_INVOICE_RETENTION_DAYS", 180)
+# The daily retention run skips a job done this recently: the same run delivered to two
+# workers (or sent again by hand) does each job once.
+RETENTION_RERUN_AFTER_MINUTES = env_int("RETENTION_RERUN_AFTER_MINUTES", 60)
 # Years a closed privacy request of someone without an account keeps their name, address
 # and letter as proof it was handled (the limitation period); then only the facts stay.
 PRIVACY_REQUEST_RETENTION_YEARS = env_int("PRIVACY_REQUEST_RETENTION_YEARS", 3)

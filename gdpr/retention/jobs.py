@@ -208,11 +208,14 @@ def run_job(
     now: datetime.datetime | None = None,
     raise_errors: bool = True,
     run: RetentionRun | None = None,
+    unless_done_since: datetime.datetime | None = None,
 ) -> RetentionRun:
     """Run one job once, logged; a run that finds the job already running is logged as
     skipped and does nothing. A failure is logged on the run (and raised, unless not
     wanted: the scheduled run of all jobs carries on with the next one). ``run``: the row
-    logged when the run was asked for (from the admin), which this run fills in."""
+    logged when the run was asked for (from the admin), which this run fills in.
+    ``unless_done_since``: skip the job if a run of it finished since then — the scheduled
+    run sent to two workers runs each job once, whether the two overlap or follow."""
     retention_job = _jobs[name]
     now = now or timezone.now()
     if run is None:
@@ -222,9 +225,9 @@ def run_job(
         run.save(update_fields=["started_at"])
     try:
         with transaction.atomic():
-            if not _take_lock(name):
+            counts: dict[str, int] = {}
+            if not _take_lock(name) or _done_since(name, unless_done_since):
                 run.status = RetentionRun.Status.SKIPPED
-                counts: dict[str, int] = {}
             else:
                 _close_interrupted(name, before=run)
                 counts = {label: n for label, n in retention_job.run(now).items() if n}
@@ -234,6 +237,11 @@ def run_job(
                         payload={"job": name, "now": now.isoformat(), "counts": counts},
                     )
                 run.status = RetentionRun.Status.DONE
+            # Logged before the lock goes with the transaction: a run that takes the lock
+            # next sees this one done.
+            run.counts = counts
+            run.finished_at = timezone.now()
+            run.save(update_fields=["status", "counts", "finished_at"])
     except Exception as error:
         logger.exception("Retention job %s failed", name)
         run.status = RetentionRun.Status.FAILED
@@ -243,16 +251,25 @@ def run_job(
         if raise_errors:
             raise
         return run
-    run.counts = counts
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "counts", "finished_at"])
     return run
 
 
-def run_all_jobs(*, now: datetime.datetime | None = None) -> list[RetentionRun]:
+def _done_since(name: str, since: datetime.datetime | None) -> bool:
+    return since is not None and (
+        RetentionRun.objects.filter(
+            job=name, status=RetentionRun.Status.DONE, finished_at__gte=since
+        ).exists()
+    )
+
+
+def run_all_jobs(
+    *, now: datetime.datetime | None = None, unless_done_since: datetime.datetime | None = None
+) -> list[RetentionRun]:
     """Every registered job once, in order; one failing job does not stop the others."""
     return [
-        run_job(retention_job.name, now=now, raise_errors=False)
+        run_job(
+            retention_job.name, now=now, raise_errors=False, unless_done_since=unless_done_since
+        )
         for retention_job in registered_jobs()
     ]
 

@@ -10,6 +10,7 @@ import time
 import pytest
 from allauth.account.models import EmailAddress
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import LoginEvent, User
 from billing.models import Contract
@@ -215,6 +216,27 @@ def test_the_scheduled_task_runs_every_job():
     result = run_retention_jobs.apply().get()
     assert set(result) == {job.name for job in registered_jobs()}
     assert RetentionRun.objects.count() == len(registered_jobs())
+
+
+def test_the_scheduled_task_delivered_twice_does_each_job_once(settings):
+    """Two workers given the same daily run one after the other: the second skips every
+    job the first finished within RETENTION_RERUN_AFTER_MINUTES."""
+    settings.RETENTION_RERUN_AFTER_MINUTES = 60
+    run_retention_jobs.apply().get()
+    run_retention_jobs.apply().get()
+    names = {job.name for job in registered_jobs()}
+    for name in names:
+        statuses = sorted(RetentionRun.objects.filter(job=name).values_list("status", flat=True))
+        assert statuses == [RetentionRun.Status.DONE, RetentionRun.Status.SKIPPED], name
+    # Once the interval has passed, the next daily run does the work again.
+    RetentionRun.objects.update(finished_at=timezone.now() - datetime.timedelta(minutes=61))
+    run_retention_jobs.apply().get()
+    assert RetentionRun.objects.filter(status=RetentionRun.Status.DONE).count() == 2 * len(names)
+
+
+def test_a_run_by_hand_is_not_held_back_by_a_recent_one():
+    run_job("gdpr.expired_exports", now=NOW)
+    assert run_job("gdpr.expired_exports", now=NOW).status == RetentionRun.Status.DONE
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks are PostgreSQL's")
