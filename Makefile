@@ -3,7 +3,7 @@ UV := $(shell if uv --version >/dev/null 2>&1; then echo uv; else echo python3 -
 PY := .venv/bin/python
 export DEBUG ?= true
 
-.PHONY: install demo test lint worker serve messages scenarios
+.PHONY: install demo test lint worker beat serve messages scenarios
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -26,8 +26,14 @@ lint: install
 	$(UV) run --frozen lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
+# A worker, without beat: start as many as you like. Beat is separate (`make beat`), and
+# exactly one runs in the whole installation, or every scheduled job is enqueued twice.
 worker: install
-	DATABASE_POOL=false $(UV) run --frozen celery -A registry worker --beat --loglevel=info
+	DATABASE_POOL=false $(UV) run --frozen celery -A registry worker --loglevel=info
+
+beat: install
+	DATABASE_POOL=false $(UV) run --frozen celery -A registry beat --loglevel=info \
+		--schedule=$${CELERY_BEAT_SCHEDULE_FILE:-$${TMPDIR:-/tmp}/registry-celerybeat-schedule}
 
 # The production stack (gunicorn, a worker, beat) on this machine, with production settings
 # from the environment: README, "Production".

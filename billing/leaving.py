@@ -42,11 +42,13 @@ from organizations.leaving import (
 )
 from organizations.models import Membership
 from organizations.selectors import active_admins
+from registry.outbox.services import enqueue_on_commit
 
 from .models import SETTLED_STATUSES, Contract, Invoice
 from .money import format_eur
 from .services import contract_terminate
 from .states import UNPAID_STATUSES
+from .tasks import request_contract_ends
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -94,15 +96,8 @@ def settle(membership: Membership, left_on: datetime.date, actor: User | None) -
             )
         settled.append(Commitment(what=_label(contract), ended=_can_end(contract, left_on)))
     if any(not item.ended for item in settled):
-        membership_id = membership.pk
-        transaction.on_commit(lambda: _enqueue_end_requests(membership_id))
+        enqueue_on_commit(request_contract_ends, membership.pk)
     return settled
-
-
-def _enqueue_end_requests(membership_id: int) -> None:
-    from .tasks import request_contract_ends
-
-    request_contract_ends.delay(membership_id)
 
 
 class _Vouchers(NamedTuple):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from gdpr.api import acting_as
 from organizations.services import RuleError
+from registry.outbox.services import enqueue_on_commit
 
 from . import interest, selectors, states
 from .models import MAX_REMINDER_FEE, BillingSettings, Invoice, Reminder
@@ -155,5 +156,5 @@ def reminder_record(
             recorded_by=actor,
         )
     if mail:
-        transaction.on_commit(lambda: email_reminder.delay(reminder.pk))
+        enqueue_on_commit(email_reminder, reminder.pk)
     return reminder

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from gdpr.api import acting_as, audit_records_created
 from organizations.models import BankAccount, Membership, Organization
 from organizations.services import RuleError
+from registry.outbox.services import enqueue_on_commit
 
 from . import money, numbers, settlement, states
 from .camt054 import ReferencePayment, parse_camt054
@@ -398,7 +399,7 @@ def invoice_credit(*, invoice: Invoice, actor: User | None, reason: str = "") ->
     invoice.status = states.target(states.Action.CREDIT)
     invoice.save(update_fields=["status"])
     # The member is told, once, with the credit note as a PDF (billing.sending).
-    transaction.on_commit(lambda: email_invoice.delay(credit_note.pk))
+    enqueue_on_commit(email_invoice, credit_note.pk)
     return credit_note
 
 
@@ -593,7 +594,7 @@ def invoice_send(*, invoice: Invoice, actor: User | None, mail: bool = True) -> 
     invoice.status = states.target(states.Action.SEND)
     invoice.save(update_fields=["number", "reference", "status"])
     if mail:
-        transaction.on_commit(lambda: email_invoice.delay(invoice.pk))
+        enqueue_on_commit(email_invoice, invoice.pk)
     return invoice
 
 

@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "guardian",
     "phonenumber_field",
     "django_countries",
+    # The task outbox (registry/outbox): infrastructure, no app of ours below it.
+    "registry.outbox",
     "organizations",
     "communications",
     "billing",
@@ -109,6 +111,9 @@ MIDDLEWARE = [
     "gdpr.middleware.AuditActorMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "registry.outbox.middleware.DelayedWorkMiddleware",
+    # A cache that is down refuses sign-ins with a 503 page (registry/cache_outage.py).
+    "registry.cache_outage.CacheOutageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
@@ -151,11 +156,21 @@ if DATABASE_URL:
     # The Celery worker sets DATABASE_POOL=false: its prefork children close the pool
     # after every task, so pooling there only costs reconnects.
     if env_bool("DATABASE_POOL", default=True):
+        from psycopg_pool import ConnectionPool
+
         _db.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1),
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10),
             "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+            # A connection the server closed (PostgreSQL restarted, a failover, an idle
+            # timeout) is replaced before a request gets it, instead of failing that
+            # request: one round trip per checkout.
+            "check": ConnectionPool.check_connection,
         }
+    else:
+        # The worker: a connection is checked before each task reuses it (Django closes
+        # it after every task anyway while CONN_MAX_AGE is 0; this covers a longer age).
+        _db["CONN_HEALTH_CHECKS"] = True
     DATABASES = {"default": _db}
 else:
     DATABASES = {
@@ -190,6 +205,10 @@ else:
             "REDIS_URL is required when DEBUG is off: rate limits need a shared cache"
         )
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions stay in the database, not in this cache: a cache that is down must not sign
+# everybody out (it only stops sign-ins, registry/cache_outage.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Authentication -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -357,8 +376,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60)
 # Above the longest task, or Redis hands a running task to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+# Redis broker: a message whose worker died without acknowledging it comes back only after
+# the visibility timeout; RabbitMQ redelivers at once. The timeout must stay above the
+# longest task (CELERY_TASK_TIME_LIMIT), or Redis hands a task that is still running to a
+# second worker: lowering it trades faster recovery for duplicate runs. Lower the time
+# limit (the timeout follows it) rather than the margin (README, "When something is down").
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 600,
+    # A Redis broker host that does not answer fails a publish in seconds; the outbox
+    # (registry/outbox) keeps the task and sends it later.
+    "socket_connect_timeout": env_int("CELERY_BROKER_CONNECT_TIMEOUT", 2),
+}
+# The same for AMQP (RabbitMQ): a web request waits seconds, not the default retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECT_TIMEOUT", 2)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that loses the broker's connection stops its running late-acknowledged tasks:
+# the broker redelivers them, and the same work would otherwise run twice at once.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TIMEZONE = TIME_ZONE
 # The worker logs through LOGGING below (JSON in production, with the request id of the
 # request that enqueued the task), not through a handler of its own.
@@ -375,6 +409,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60 * 6,
     },
     # Access exports are deleted once their download link expires.
+    # Tasks the broker did not take when they were enqueued (registry/outbox).
+    "publish-outbox": {
+        "task": "outbox.publish_pending",
+        "schedule": 60,
+    },
     "purge-expired-exports": {
         "task": "gdpr.tasks.purge_expired_exports",
         "schedule": 60 * 60,

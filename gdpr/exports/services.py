@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.http import Http404
 from django.urls import reverse
@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from accounts.selectors import staff_may_use_admin
 from gdpr.exports import archive as export_archive
+from gdpr.exports import liveness
 from gdpr.models import (
     DataExport,
     DataSubjectRequest,
@@ -41,6 +42,7 @@ from gdpr.notice import document as notice
 from gdpr.requests.base import RequestError, request_event_log
 from gdpr.requests.emails import notify_subject
 from gdpr.tasks import build_export
+from registry.outbox.services import enqueue_on_commit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -98,7 +100,8 @@ def export_filename(export: DataExport) -> str:
 def export_start(request: DataSubjectRequest, *, actor: User | None) -> DataExport:
     """Create the request's export (once) in the subject's language and queue its build.
 
-    Calling it again returns the same export; a failed one is queued once more."""
+    Calling it again returns the same export; a failed or stalled one (never started, or
+    its worker died) is queued once more."""
     if request.kind not in EXPORT_KINDS:
         raise RequestError(_("Only access and portability requests are answered with an export."))
     if request.subject_id is None:
@@ -115,7 +118,7 @@ def export_start(request: DataSubjectRequest, *, actor: User | None) -> DataExpo
     )
     if created:
         request_event_log(request, RequestEvent.Action.EXPORT_REQUESTED, actor=actor)
-    elif export.status == DataExport.Status.FAILED:
+    elif liveness.export_is_stalled(export):
         request_event_log(
             request,
             RequestEvent.Action.EXPORT_REQUESTED,
@@ -124,7 +127,7 @@ def export_start(request: DataSubjectRequest, *, actor: User | None) -> DataExpo
         )
     else:
         return export
-    build_export.delay_on_commit(str(export.pk))
+    enqueue_on_commit(build_export, str(export.pk))
     return export
 
 
@@ -132,16 +135,20 @@ def export_start(request: DataSubjectRequest, *, actor: User | None) -> DataExpo
 
 
 def _stale_before() -> datetime.datetime:
-    # A RUNNING build older than the task's hard time limit was killed: take it over.
+    # Without advisory locks (SQLite): a RUNNING build older than the task's hard time
+    # limit was killed; take it over.
     return timezone.now() - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
 
 
 def _claim(export_id: uuid.UUID | str) -> DataExport | None:
     """Mark the export RUNNING if nobody else is building it; None when it is done, being
-    built, or gone."""
-    claimable = Q(status__in=[DataExport.Status.PENDING, DataExport.Status.FAILED]) | Q(
-        status=DataExport.Status.RUNNING, started_at__lt=_stale_before()
-    )
+    built, or gone. Called holding the build lock (liveness.build_lock): then a RUNNING
+    export is one whose worker died, and this build takes it over."""
+    if connection.vendor == "postgresql":
+        running = Q(status=DataExport.Status.RUNNING)
+    else:
+        running = Q(status=DataExport.Status.RUNNING, started_at__lt=_stale_before())
+    claimable = Q(status__in=[DataExport.Status.PENDING, DataExport.Status.FAILED]) | running
     claimed = DataExport.objects.filter(claimable, pk=export_id).update(
         status=DataExport.Status.RUNNING,
         started_at=timezone.now(),
@@ -162,7 +169,16 @@ def _mine(export: DataExport):
 
 def export_build(export_id: uuid.UUID | str) -> None:
     """Build the export's ZIP and make it downloadable; does nothing if the export is
-    ready, expired, or being built by someone else."""
+    ready, expired, or being built by someone else (alive: a build whose worker died is
+    taken over)."""
+    with liveness.build_lock(export_id) as free:
+        if not free:
+            logger.info("Export %s is being built by another worker", export_id)
+            return
+        _build(export_id)
+
+
+def _build(export_id: uuid.UUID | str) -> None:
     export = _claim(export_id)
     if export is None:
         return

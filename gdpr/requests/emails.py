@@ -14,7 +14,6 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -23,6 +22,7 @@ from django.utils.translation import gettext
 from gdpr.correspondence import log_mail
 from gdpr.models import DataSubjectRequest, RequestEvent
 from gdpr.notice.document import controller_contact
+from registry.outbox.services import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -111,17 +111,19 @@ def notify_subject(
     )
     reply_to = controller_contact()["email"]
     request_id = request.pk
-    transaction.on_commit(
-        lambda: send_subject_email.delay(
-            request_id=request_id,
-            to=to,
-            subject_line=subject_line,
-            body=body,
-            reply_to=reply_to,
-            summary=_mail_summary(request, language) if record else "",
-            record=record,
-            sent_step=sent_step,
-        )
+    # The address and the rendered text travel with the task: a mail sent after an
+    # erasure has nothing left in the database to render it from. The outbox row that
+    # holds them lives only until the broker takes the task.
+    enqueue_on_commit(
+        send_subject_email,
+        request_id=request_id,
+        to=to,
+        subject_line=subject_line,
+        body=body,
+        reply_to=reply_to,
+        summary=_mail_summary(request, language) if record else "",
+        record=record,
+        sent_step=sent_step,
     )
 
 

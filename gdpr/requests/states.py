@@ -24,6 +24,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from gdpr.exports.liveness import export_is_stalled
 from gdpr.models import (
     OPEN_STATUSES,
     DataExport,
@@ -143,10 +144,11 @@ HAS_EXPORT = Need(
     "no_export",
     lambda r: gettext("The request has no export."),
 )
+# Failed, never started, or left running by a worker that died (gdpr.exports.liveness).
 EXPORT_FAILED = Need(
-    lambda r: export_of(r).status == DataExport.Status.FAILED,
+    lambda r: export_is_stalled(export_of(r)),
     "not_failed",
-    lambda r: gettext("Only a failed export is built again."),
+    lambda r: gettext("Only a failed or stalled export is built again."),
 )
 HAS_LETTER = Need(
     lambda r: bool(r.letter),

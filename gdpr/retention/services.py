@@ -16,6 +16,7 @@ from gdpr.audit import acting_as
 from gdpr.models import RetentionRun
 from gdpr.retention.jobs import job_is_running, registered_jobs, run_job
 from gdpr.tasks import run_retention_runs
+from registry.outbox.services import enqueue_on_commit
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -51,7 +52,7 @@ def retention_run_start(*, names: Iterable[str], started_by: User) -> RetentionS
                 continue
             started.queued.append(RetentionRun.objects.create(job=name, started_by=started_by))
         if started.queued:
-            run_retention_runs.delay_on_commit([run.pk for run in started.queued])
+            enqueue_on_commit(run_retention_runs, [run.pk for run in started.queued])
     return started
 
 

@@ -33,6 +33,7 @@ from organizations.services.base import (
     membership_add,
 )
 from organizations.services.organization import organization_verify
+from registry.outbox.services import enqueue_on_commit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -47,7 +48,7 @@ CLAIM_DECIDED = "decided"
 
 
 def _notify_claim(claim: OrganizationClaim, event: str, previous_admins: list[int]) -> None:
-    transaction.on_commit(lambda: tasks.send_claim_notices.delay(claim.pk, event, previous_admins))
+    enqueue_on_commit(tasks.send_claim_notices, claim.pk, event, previous_admins)
 
 
 @transaction.atomic

@@ -28,6 +28,7 @@ from organizations.models import (
 )
 from organizations.selectors import InvitedAddress, invited_address_on_account
 from organizations.services.base import RuleError, _member_fields_from_user, _search_fields
+from registry.outbox.services import enqueue_on_commit
 from registry.user_input import NUL_MESSAGE, has_nul, max_length
 
 # --- Invitations --------------------------------------------------------------------------
@@ -130,7 +131,7 @@ def invitation_create(
             expires_at=timezone.now() + _invitation_lifetime(),
         )
     language = translation.get_language() or settings.LANGUAGE_CODE
-    transaction.on_commit(lambda: tasks.send_invitation.delay(invitation.pk, token, language))
+    enqueue_on_commit(tasks.send_invitation, invitation.pk, token, language)
     return NewInvitation(invitation=invitation, token=token)
 
 

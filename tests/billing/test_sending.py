@@ -155,7 +155,7 @@ def test_it_ignores_an_invoice_that_no_longer_exists(db):
 def test_two_workers_at_once_mail_once(alice_membership):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has no row locks to race on")
-    with mock.patch("billing.tasks.email_invoice.delay"):  # the workers below are the task
+    with mock.patch("billing.tasks.email_invoice.apply_async"):  # the workers below are the task
         invoice = invoice_for(alice_membership, send=True)
     send = EmailMessage.send
 

@@ -7,15 +7,18 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 
+import psycopg
 import pytest
 import time_machine
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import timezone, translation
 
 from accounts.sources import DataSource
 from communications.models import CommunicationRecord
+from gdpr.exports import liveness
 from gdpr.models import (
     DataExport,
     DataSubjectRequest,
@@ -32,6 +35,7 @@ from gdpr.requests.services import RequestError
 from tests.factories import StaffFactory, UserFactory
 
 from .factories import DataSubjectRequestFactory
+from .test_exports import wait_until_released
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -133,12 +137,47 @@ def test_it_walks_an_export_request_from_receipt_to_answer(
 def test_a_failed_export_is_queued_again_by_the_controller(member, controller):
     request = file_request(member)
     to_in_progress(request, controller)
-    with pytest.raises(RequestError, match="Only a failed export"):
+    with pytest.raises(RequestError, match="Only a failed or stalled export"):
         services.request_export_retry(request, actor=controller)
     DataExport.objects.filter(request=request).update(status=DataExport.Status.FAILED)
     services.request_export_retry(request, actor=controller)
     retried = request.events.filter(action=Action.EXPORT_REQUESTED).order_by("pk")
     assert [e.actor for e in retried] == [controller, controller]
+
+
+def test_an_export_that_never_started_is_queued_again_by_the_controller(member, controller):
+    """The broker lost the build (or it waits in the outbox): after a while the desk may
+    queue it once more."""
+    request = file_request(member)
+    to_in_progress(request, controller)
+    export = DataExport.objects.get(request=request)
+    assert export.status == DataExport.Status.PENDING
+    DataExport.objects.filter(pk=export.pk).update(
+        created_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    services.request_export_retry(request, actor=controller)
+    assert request.events.filter(action=Action.EXPORT_REQUESTED).count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks")
+def test_an_export_left_running_by_a_dead_worker_is_queued_again(member, controller):
+    request = file_request(member)
+    to_in_progress(request, controller)
+    export = DataExport.objects.get(request=request)
+    DataExport.objects.filter(pk=export.pk).update(
+        status=DataExport.Status.RUNNING, started_at=timezone.now(), progress=88
+    )
+    other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+    try:
+        # A live build holds the export's lock: nothing to retry.
+        other.execute("SELECT pg_advisory_lock(%s)", [liveness._key(export.pk)])
+        with pytest.raises(RequestError, match="Only a failed or stalled export"):
+            services.request_export_retry(request, actor=controller)
+    finally:
+        other.close()  # the worker died
+    wait_until_released(export.pk)
+    services.request_export_retry(request, actor=controller)
+    assert request.events.filter(action=Action.EXPORT_REQUESTED).count() == 2
 
 
 def test_every_step_is_logged_with_its_actor_and_time(member, controller):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import io
 import json
+import time
 import zipfile
 
+import psycopg
 import pytest
 import time_machine
 from django.conf import settings
@@ -17,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import LoginEvent
 from gdpr.exports import archive as export_archive
+from gdpr.exports import liveness
 from gdpr.exports import services as exports
 from gdpr.models import DataExport, RequestEvent, RequestKind, RetentionRun
 from gdpr.notice.document import controller_contact
@@ -31,6 +35,10 @@ from .distinctive import use_private_storage
 from .factories import DataSubjectRequestFactory
 
 pytestmark = pytest.mark.django_db
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)"
+)
 
 
 @pytest.fixture
@@ -152,11 +160,39 @@ def test_running_the_task_twice_gives_one_export_and_one_file(storage, export, a
     assert events(access_request, RequestEvent.Action.EXPORT_READY) == 1
 
 
+@contextlib.contextmanager
+def build_lock_held_elsewhere(export_id):
+    """Another worker's live build: its database session holds the export's build lock
+    (a session of its own, as another process would have). Yields that session's
+    connection; closing it is what a killed worker's death does."""
+    if connection.vendor != "postgresql":
+        yield None
+        return
+    other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+    try:
+        other.execute("SELECT pg_advisory_lock(%s)", [liveness._key(export_id)])
+        yield other
+    finally:
+        other.close()
+
+
+def wait_until_released(export_id) -> None:
+    """PostgreSQL ends a closed session (and frees its locks) a moment after the close."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with liveness.build_lock(export_id) as free:
+            if free:
+                return
+        time.sleep(0.05)
+    raise AssertionError("the dead session's lock was never released")
+
+
 def test_it_leaves_an_export_being_built_by_another_worker_alone(storage, export):
     DataExport.objects.filter(pk=export.pk).update(
         status=DataExport.Status.RUNNING, started_at=timezone.now(), attempts=1
     )
-    exports.export_build(export.pk)
+    with build_lock_held_elsewhere(export.pk):
+        exports.export_build(export.pk)
     export.refresh_from_db()
     assert export.status == DataExport.Status.RUNNING
     assert export.attempts == 1
@@ -172,6 +208,30 @@ def test_it_takes_over_a_build_older_than_the_task_time_limit(storage, export):
     export.refresh_from_db()
     assert export.status == DataExport.Status.READY
     assert export.attempts == 2
+
+
+@on_postgresql
+def test_a_redelivered_build_takes_over_from_a_worker_that_died(storage, export, access_request):
+    """A worker killed mid-build (SIGKILL) leaves the export RUNNING at 88 % and maybe a
+    file it was writing; its session, and the lock with it, is gone. The redelivered task
+    (acks_late) builds the export at once, not after the task's time limit."""
+    with build_lock_held_elsewhere(export.pk) as dying_worker:
+        DataExport.objects.filter(pk=export.pk).update(
+            status=DataExport.Status.RUNNING, started_at=timezone.now(), progress=88, attempts=1
+        )
+        storage.save(f"gdpr/exports/{export.pk}/half-written.zip", io.BytesIO(b"PK\x03"))
+        exports.export_build(export.pk)  # delivered while the first one still lives
+        assert DataExport.objects.get(pk=export.pk).status == DataExport.Status.RUNNING
+        dying_worker.close()  # SIGKILL: the process and its session are gone
+        wait_until_released(export.pk)
+    build_export.delay(str(export.pk))  # the redelivery
+    export.refresh_from_db()
+    assert export.status == DataExport.Status.READY
+    assert export.progress == 100
+    assert export.attempts == 2
+    assert files_of(storage, export) == [export.file.name.rsplit("/", 1)[1]]
+    assert DataExport.objects.filter(request=access_request).count() == 1
+    assert events(access_request, RequestEvent.Action.EXPORT_READY) == 1
 
 
 def test_a_worker_whose_build_was_taken_over_stores_nothing(storage, export, monkeypatch):
@@ -401,10 +461,6 @@ def test_the_export_names_the_controller(storage, ready_export, settings):
 
 # --- On PostgreSQL: concurrent workers, committed progress -----------------------------------
 
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)"
-)
-
 
 def in_other_connection(function):
     """Run ``function`` in a thread, i.e. on its own database connection, like a second
@@ -435,10 +491,17 @@ def test_two_workers_claiming_at_once_build_one_export(member):
     export = DataExport.objects.create(request=request, subject=member)
     barrier = threading.Barrier(4)
 
+    tried = threading.Barrier(4)
+
     def claim():
         barrier.wait()
         try:
-            return exports._claim(export.pk) is not None
+            # As export_build does: the claim is made holding the build lock, which the
+            # winner keeps until the others have tried.
+            with liveness.build_lock(export.pk) as free:
+                claimed = free and exports._claim(export.pk) is not None
+                tried.wait()
+                return claimed
         finally:
             connections.close_all()
 

@@ -312,6 +312,8 @@ TABLE: dict[str, Rule] = {
     **_model_admin("gdpr_noticeversion", **READ_ONLY),
     **_model_admin("gdpr_noticeacknowledgement", **READ_ONLY),
     **_model_admin("gdpr_retentionrun", **READ_ONLY),
+    # Tasks waiting for the broker: read-only, for staff granted outbox.view_outboxmessage.
+    **_model_admin("outbox_outboxmessage", **READ_ONLY),
     "admin:gdpr_retentionrun_jobs": Rule(SUPERUSER, note="needs gdpr.view_retentionrun"),
     "admin:gdpr_retentionrun_run_now": Rule(
         SUPERUSER, note="POST only; needs gdpr.run_retention_jobs"

@@ -59,6 +59,7 @@ from gdpr.rectification.services import rectification_file
 from gdpr.requests.services import request_file
 from organizations import services as organizations
 from organizations.models import Organization, OrganizationGroupObjectPermission
+from registry.outbox.models import OutboxMessage
 from tests.billing.factories import bank_account, contract_for, invoice_for, line, product
 from tests.factories import StaffFactory, UserFactory
 from tests.gdpr.distinctive import build_person
@@ -321,6 +322,8 @@ def build_world() -> World:
         disclosure=disclosure,
     )
     RetentionRun.objects.create(job="login_events", status=RetentionRun.Status.DONE)
+    # A task waiting for the broker (registry/outbox): its admin pages are walked too.
+    OutboxMessage.objects.create(task="billing.tasks.email_invoice", args=[1], attempts=2)
     controller_details().save()
     version = notice_publish()
     LogEntry.objects.create(
