@@ -133,6 +133,23 @@ def retention_send() -> dict:
     return {"sent": 2}
 
 
+def retention_hold(job: str, seconds: str) -> dict:
+    """Hold ``job``'s lock as a run under way elsewhere would, for ``seconds``; says
+    "held" on its first line as soon as it has the lock."""
+    import time
+
+    from django.db import connection
+
+    from gdpr.retention.jobs import _lock_key
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [_lock_key(job)])
+        print(json.dumps({"held": job}), flush=True)
+        time.sleep(float(seconds))
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [_lock_key(job)])
+    return {"released": job}
+
+
 def retention_runs() -> dict:
     from gdpr.models import RetentionRun
 
@@ -171,6 +188,7 @@ COMMANDS = {
     "plant": plant,
     "requests": requests_of,
     "retention_send": retention_send,
+    "retention_hold": retention_hold,
     "retention_runs": retention_runs,
     "invitations": invitations,
     "waiting": waiting,

@@ -636,6 +636,20 @@ class Stack:
         )
         return json.loads(result.stdout.strip().splitlines()[-1])
 
+    def ops_background(self, command: str, *args: str) -> subprocess.Popen:
+        """django_ops.py left running (e.g. holding a lock); its first line says it is set."""
+        process = subprocess.Popen(
+            [PYTHON, str(ROOT / "scenarios" / "django_ops.py"), command, *args],
+            cwd=ROOT,
+            env={**self.env, "DATABASE_POOL": "false"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert process.stdout is not None
+        process.stdout.readline()
+        return process
+
     def mails(self) -> list[str]:
         return [p.read_text(errors="replace") for p in sorted((self.dir / "mail").glob("*"))]
 
