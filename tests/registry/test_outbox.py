@@ -36,6 +36,10 @@ DELAYED = str(DELAYED_MESSAGE)
 def _use_broker(url: str) -> None:
     celery_app.conf.task_always_eager = False
     celery_app.conf.broker_url = url
+    # Publishing and reading use these, which (unlike broker_url) the environment's
+    # CELERY_BROKER_URL does not override.
+    celery_app.conf.broker_write_url = url
+    celery_app.conf.broker_read_url = url
     # Forget connections and producers made for the previous URL.
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
