@@ -37,7 +37,7 @@ def _person(email: str, **extra) -> User:
         PASSWORD,
         first_name=extra.pop("first_name", "Aino"),
         last_name=extra.pop("last_name", "Virtanen"),
-        preferred_language="fi",
+        preferred_language=extra.pop("language", "fi"),
         **extra,
     )
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
@@ -52,9 +52,13 @@ def setup(rows: str = "0") -> dict:
 
     member = _person("jasen@example.fi")
     heavy = _person("raskas@example.fi", first_name="Mikko", last_name="Korhonen")
-    target = _person("kohde@example.fi", first_name="Elina", last_name="Nieminen")
-    admin = _person("yhdistys@example.fi", first_name="Johan", last_name="Lindqvist")
-    staff = _person("rekisterinpitaja@example.fi", first_name="Sanna", last_name="Mäkinen")
+    # In English, so that the scenarios can read the "follows shortly" notice whichever
+    # translations the catalogs hold.
+    target = _person("kohde@example.fi", first_name="Elina", last_name="Nieminen", language="en")
+    admin = _person("yhdistys@example.fi", first_name="Johan", last_name="Lindqvist", language="en")
+    staff = _person(
+        "rekisterinpitaja@example.fi", first_name="Sanna", last_name="Mäkinen", language="en"
+    )
     secret = generate_totp_secret()
     TOTP.activate(staff, secret)
     user_grant_staff(user=staff, actor=None, superuser=True)

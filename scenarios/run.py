@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scenarios.harness import (
+    Answer,
     CheckFailed,
     Client,
     Figures,
@@ -42,11 +43,24 @@ HEAVY_ROWS = os.environ.get("SCENARIO_HEAVY_ROWS", "150")
 # --- Steps shared by the scenarios ----------------------------------------------------------
 
 
-def file_access_request(member: Client, port: int, figures: Figures) -> None:
+def file_access_request(member: Client, port: int, figures: Figures) -> Answer:
     answer = member.form(port, "/privacy/", {"kind": "access", "access-details": ""})
     figures.check(
         answer.status == 302 and "/privacy/requests/" in answer.location,
         f"filing an access request answered {answer.status} {answer.location!r}",
+    )
+    return answer
+
+
+# What a person is told when the mail or export their action started waits for the broker.
+FOLLOWS_SHORTLY = "will follow shortly"
+
+
+def told_it_follows(client: Client, port: int, answer: Answer, what: str, figures: Figures):
+    page = client.get(port, answer.location) if answer.status == 302 else answer
+    figures.check(
+        page.status == 200 and FOLLOWS_SHORTLY in page.text,
+        f"{what}: the page ({page.status}) does not say the work follows shortly",
     )
 
 
@@ -366,11 +380,12 @@ def fault_broker_down(stack: Stack, people: dict, figures: Figures) -> None:
             a, f"/organizations/{org}/invitations/", {"email": invitee, "name": "Pekka Kutsu"}
         )
         figures.check(answer.status in (200, 302), f"inviting without broker: {answer.status}")
+        told_it_follows(admin, a, answer, "the invitation", figures)
         figures.check(stack.ops("invitations", invitee)["invitations"] == 1, "no invitation kept")
-        file_access_request(member, b, figures)
+        answer = file_access_request(member, b, figures)
+        told_it_follows(member, b, answer, "the access request", figures)
         answer = desk_start_export(stack, staff, a, people["target"], figures)
-        page = staff.get(a, answer.location) if answer.status == 302 else answer
-        figures.check(page.status == 200, f"the desk after the start answered {page.status}")
+        told_it_follows(staff, a, answer, "the desk's start", figures)
         waiting = stack.ops("waiting")["waiting"]
         figures.notes.append(f"broker down: {waiting} tasks kept waiting")
     finally:
