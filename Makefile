@@ -3,7 +3,7 @@ UV := $(shell if uv --version >/dev/null 2>&1; then echo uv; else echo python3 -
 PY := .venv/bin/python
 export DEBUG ?= true
 
-.PHONY: install demo test lint worker beat serve messages bench bench-smoke
+.PHONY: install demo test lint worker beat serve messages bench bench-smoke scenarios
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -48,6 +48,12 @@ bench: install
 # The same scenarios on a tiny dataset: that the suite runs, not its timings (CI).
 bench-smoke: install
 	DEBUG=false $(PY) -m benchmarks --smoke $(BENCH_ARGS)
+
+# The production stack on two nodes and under faults, each scenario on services of its own
+# (scenarios/README.md). Needs root (a throwaway PostgreSQL cluster), redis-server and
+# RabbitMQ at 127.0.0.1:5672.
+scenarios: install
+	$(PY) scenarios/run.py
 
 messages:
 	$(PY) manage.py makemessages -l fi -l sv -l en --ignore=.venv --ignore=tests --ignore=staticfiles
