@@ -58,10 +58,16 @@ def _request_url(request: DataSubjectRequest) -> str:
 
 
 def render_subject_email(
-    request: DataSubjectRequest, *, template: str, context: dict | None, language: str
+    request: DataSubjectRequest,
+    *,
+    template: str,
+    context: dict | None,
+    language: str,
+    controller: dict[str, str] | None = None,
 ) -> tuple[str, str]:
-    """The subject line and body of ``template`` in ``language``."""
-    controller = controller_contact()
+    """The subject line and body of ``template`` in ``language`` (``controller``: the
+    controller's contact, when the caller has read it already)."""
+    controller = controller or controller_contact()
     full_context: dict[str, Any] = {
         "request": request,
         "name": request.subject_name
@@ -106,10 +112,11 @@ def notify_subject(
         logger.info("Request %s: no address for the %s mail", request.pk, template)
         return
     language = language or subject_language(request)
+    controller = controller_contact()
     subject_line, body = render_subject_email(
-        request, template=template, context=context, language=language
+        request, template=template, context=context, language=language, controller=controller
     )
-    reply_to = controller_contact()["email"]
+    reply_to = controller["email"]
     request_id = request.pk
     # The address and the rendered text travel with the task: a mail sent after an
     # erasure has nothing left in the database to render it from. The outbox row that

@@ -73,10 +73,12 @@ def scan_database(values: dict[str, str]) -> list[Hit]:
     with connection.cursor() as cursor:
         for table in introspection.table_names(cursor):
             description = introspection.get_table_description(cursor, table)
+            # Arrays of ids (bigint[]) and other types Django does not map hold no text.
             columns = [
                 c.name
                 for c in description
-                if introspection.get_field_type(c.type_code, c) in TEXT_TYPES
+                if c.type_code in introspection.data_types_reverse
+                and introspection.get_field_type(c.type_code, c) in TEXT_TYPES
             ]
             if not columns:
                 continue
