@@ -1053,6 +1053,12 @@ def test_the_write_is_in_the_trail_with_its_actor(key, w, settings, tmp_path):
 # recorded another way on purpose.
 NO_PERSONAL_WRITES: dict[str, str] = {
     "billing.billing_settings_save": "an organization's reminder fee and interest choice",
+    "billing.as_actor": "a decorator: names the actor of the writes of the service it wraps",
+    "billing.invoice_apply_payment": (
+        "amounts on the invoice, inside payment_record, payments_import and the matching "
+        "services, which are tested here"
+    ),
+    "billing.recipient_address": "a read: the member's address as lines for a document",
     "gdpr.completion_problem": "a check: what still stops the request from completing",
     "gdpr.holder_rectification": "a read: one request for the holder's decision page",
     "gdpr.holder_rectification_requests": "a read: the holder's list of requests",
