@@ -5,9 +5,20 @@ from __future__ import annotations
 import datetime
 import enum
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import CharField, Exists, OuterRef, Prefetch, QuerySet, Value
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -140,30 +151,30 @@ def member_export_header() -> list[str]:
     return [label.capitalize() for label in labels]
 
 
-def member_export_rows(*, memberships: QuerySet[Membership]):
-    """Rows for the CSV export, streamed from the database in chunks.
+def member_export_columns() -> dict[str, Any]:
+    """The CSV export's columns (an alias and what fills it), in the header's order.
 
     Ended and invited memberships carry no profile: the user columns come out empty.
     """
     # The phone as stored (E.164): turning every number into a PhoneNumber only to print it
     # again took half the export's time, and its spaced format looked like a formula.
-    profile = [
-        Cast("user__phone", output_field=CharField()) if name == "phone" else f"user__{name}"
-        for name in EXPORT_PROFILE_FIELDS
-    ]
-    rows = memberships.values_list("status", *MEMBERSHIP_EXPORT_FIELDS, *profile)
-    active = Membership.Status.ACTIVE
-    width = len(EXPORT_PROFILE_FIELDS)
-    columns = [*MEMBERSHIP_EXPORT_FIELDS, *EXPORT_PROFILE_FIELDS]
+    active = Q(status=Membership.Status.ACTIVE)
+    columns: dict[str, Any] = {f"m_{name}": name for name in MEMBERSHIP_EXPORT_FIELDS}
+    for name in EXPORT_PROFILE_FIELDS:
+        value = (
+            Cast("user__phone", output_field=CharField()) if name == "phone" else F(f"user__{name}")
+        )
+        columns[f"u_{name}"] = Case(When(active, then=value), default=None)
+    return columns
+
+
+def member_export_labels() -> dict[str, dict[str, str]]:
+    """Codes that become words in the reader's language, by export column."""
     labels = _export_labels()
-    for status, *values in rows.iterator(chunk_size=2000):
-        if status != active:
-            values[len(MEMBERSHIP_EXPORT_FIELDS) :] = [None] * width
-        # Codes become words in the reader's language (status, role, country, language).
-        yield [
-            labels[name].get(value, value) if name in labels else value
-            for name, value in zip(columns, values, strict=True)
-        ]
+    return {
+        (f"m_{name}" if name in MEMBERSHIP_EXPORT_FIELDS else f"u_{name}"): words
+        for name, words in labels.items()
+    }
 
 
 def _export_labels() -> dict[str, dict[str, str]]:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from gdpr.api import restriction_in_force
 from registry.confirmation import confirmation_context, is_confirmed
-from registry.csv_download import csv_download
+from registry.csv_download import query_csv_download
 from registry.pagination import PAGE_SIZES, paginate
 
 from .. import permissions, selectors, services
@@ -52,9 +52,11 @@ def member_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     services.member_export_record(viewer=request.user, memberships=memberships)
 
     filename = f"{slugify(organization.name) or 'members'}-{timezone.localdate():%Y-%m-%d}.csv"
-    return csv_download(
+    return query_csv_download(
         selectors.member_export_header(),
-        selectors.member_export_rows(memberships=memberships),
+        memberships,
+        selectors.member_export_columns(),
+        labels=selectors.member_export_labels(),
         filename=filename,
     )
 

