@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery, Task
-from celery.signals import before_task_publish, task_postrun, task_prerun
+from celery.signals import before_task_publish, task_postrun, task_prerun, worker_process_init
 
 from registry.request_log import request_id
 
@@ -37,3 +37,12 @@ def _take_request_id(task: Task | None = None, **_: object) -> None:
 def _forget_request_id(task: Task | None = None, **_: object) -> None:
     if task is not None and not task.request.is_eager:
         request_id.set(None)
+
+
+@worker_process_init.connect
+def _load_pdf_renderer(**_: object) -> None:
+    """Load WeasyPrint (pango, fonts: about two seconds) when a worker process starts, not
+    inside the first access export or invoice it builds."""
+    from registry.pdf import preload
+
+    preload()

@@ -45,3 +45,8 @@ def html_to_pdf(html: str, stylesheet: str | None = None) -> bytes:
             raise FileNotFoundError(stylesheet)
         stylesheets.append(CSS(filename=path, url_fetcher=fetcher))
     return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=stylesheets)
+
+
+def preload() -> None:
+    """Import WeasyPrint now (a worker's start), so no document waits for it."""
+    import weasyprint  # noqa: F401

@@ -48,7 +48,7 @@ PDF_DONE = 96
 # worker's) when it passes one of these marks, the last just before the PDF, or when this
 # long has gone since the last write; not at every step: a write per table was a third of
 # the export's queries. Storing the ZIP checks once more that the export is still ours.
-PROGRESS_MARKS = (25, 50, 75, HTML_DONE)
+PROGRESS_MARKS = (30, 60, HTML_DONE)
 PROGRESS_INTERVAL_SECONDS = 10.0
 # The PDF shows each table's first rows only: WeasyPrint lays out every cell, and a person
 # with a thousand rows took over a minute. report.html, data.json and tables/*.csv hold

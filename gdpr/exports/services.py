@@ -158,7 +158,8 @@ def _claim(export_id: uuid.UUID | str) -> DataExport | None:
     )
     if not claimed:
         return None
-    return DataExport.objects.select_related("request", "subject").get(pk=export_id)
+    # The request's subject too: the mail that the export is ready goes to them.
+    return DataExport.objects.select_related("request__subject", "subject").get(pk=export_id)
 
 
 def _mine(export: DataExport):
@@ -186,6 +187,7 @@ def _build(export_id: uuid.UUID | str) -> None:
     storage = DataExport._meta.get_field("file").storage
     name = f"{FOLDER}/{export.pk}/{secrets.token_urlsafe(12)}.zip"
     generated_at = timezone.now()
+    controller = notice.controller_contact()
     try:
         with (
             tempfile.TemporaryFile() as out,
@@ -194,7 +196,7 @@ def _build(export_id: uuid.UUID | str) -> None:
             export_archive.write_archive(
                 out,
                 export=export,
-                controller=notice.controller_contact(),
+                controller=controller,
                 generated_at=generated_at,
                 progress=lambda percent: bool(_mine(export).update(progress=percent)),
             )
@@ -207,7 +209,7 @@ def _build(export_id: uuid.UUID | str) -> None:
     except Exception as error:
         _mine(export).update(status=DataExport.Status.PENDING, error=_describe(error))
         raise
-    if not _finish(export, name=name, size=size, digest=digest):
+    if not _finish(export, name=name, size=size, digest=digest, controller=controller):
         storage.delete(name)
         return
     _delete_other_files(export, keep=name)
@@ -228,7 +230,9 @@ def _describe(error: BaseException) -> str:
 
 
 @transaction.atomic
-def _finish(export: DataExport, *, name: str, size: int, digest: str) -> bool:
+def _finish(
+    export: DataExport, *, name: str, size: int, digest: str, controller: dict[str, str]
+) -> bool:
     now = timezone.now()
     expires_at = now + datetime.timedelta(days=settings.DATA_EXPORT_VALID_DAYS)
     done = _mine(export).update(
@@ -243,8 +247,6 @@ def _finish(export: DataExport, *, name: str, size: int, digest: str) -> bool:
     )
     if not done:
         return False
-    # One query for the export, its request and the person the mail goes to.
-    export = DataExport.objects.select_related("request__subject").get(pk=export.pk)
     request_event_log(export.request, RequestEvent.Action.EXPORT_READY, actor=None)
     _notify_subject(
         export.request,
@@ -254,13 +256,20 @@ def _finish(export: DataExport, *, name: str, size: int, digest: str) -> bool:
             "expires_at": expires_at,
             "valid_days": settings.DATA_EXPORT_VALID_DAYS,
         },
+        controller=controller,
     )
     return True
 
 
-def _notify_subject(request: DataSubjectRequest, *, template: str, context: dict[str, Any]):
+def _notify_subject(
+    request: DataSubjectRequest,
+    *,
+    template: str,
+    context: dict[str, Any],
+    controller: dict[str, str] | None = None,
+):
     """Mail the subject through the controller desk's mailer (sent after commit)."""
-    notify_subject(request, template=template, context=context)
+    notify_subject(request, template=template, context=context, controller=controller)
 
 
 def _delete_other_files(export: DataExport, *, keep: str = "") -> None:

@@ -95,6 +95,7 @@ def notify_subject(
     language: str = "",
     record: bool = True,
     sent_step: str = "",
+    controller: dict[str, str] | None = None,
 ) -> None:
     """Mail ``templates/gdpr/email/<template>_subject.txt`` and ``_body.txt`` to the
     person, in their language, once the transaction commits; the mail is logged as a
@@ -105,14 +106,15 @@ def notify_subject(
     (e.g. that the person was told of an extension); a mail that finally fails is a step
     of its own, so the desk sees it.
 
-    ``to``/``language`` override the request's own, for mail sent after an erasure.
+    ``to``/``language`` override the request's own, for mail sent after an erasure;
+    ``controller`` is ``controller_contact()`` when the caller has read it already.
     Without any address there is nobody to mail (nothing happens)."""
     to = to or subject_address(request)
     if not to:
         logger.info("Request %s: no address for the %s mail", request.pk, template)
         return
     language = language or subject_language(request)
-    controller = controller_contact()
+    controller = controller or controller_contact()
     subject_line, body = render_subject_email(
         request, template=template, context=context, language=language, controller=controller
     )
