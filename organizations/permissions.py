@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from guardian.shortcuts import get_objects_for_user
 
-from .models import Membership, Organization, OrganizationClaim
+from .models import (
+    Membership,
+    Organization,
+    OrganizationClaim,
+    OrganizationGroupObjectPermission,
+    OrganizationUserObjectPermission,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -29,9 +34,17 @@ def administered_organizations(user: User | AnonymousUser) -> QuerySet[Organizat
     """Organizations in which ``user`` holds admin rights."""
     if not user.is_authenticated or not user.is_active:
         return Organization.objects.none()
-    return get_objects_for_user(
-        user, ADMINISTER, klass=Organization, with_superuser=False, accept_global_perms=False
-    )
+    # What guardian's get_objects_for_user(with_superuser=False, accept_global_perms=False)
+    # answers, written out on the direct tables: building it through guardian took three
+    # times the CPU of the rest of the check, on every page of an organization.
+    right = {
+        "content_object": OuterRef("pk"),
+        # The codename is the organization model's own (Meta.permissions).
+        "permission__codename": ADMINISTER_CODENAME,
+    }
+    by_user = OrganizationUserObjectPermission.objects.filter(user=user, **right)
+    by_group = OrganizationGroupObjectPermission.objects.filter(group__user=user, **right)
+    return Organization.objects.filter(Exists(by_user) | Exists(by_group))
 
 
 def is_organization_admin(user: User | AnonymousUser, organization: Organization) -> bool:

@@ -137,6 +137,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Cheaper {% url %}, labels and dates for the rows of long lists.
+            "libraries": {"listing": "registry.listing"},
         },
     },
 ]

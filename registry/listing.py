@@ -1,0 +1,77 @@
+"""Template tags for long lists: the same output as ``{% url %}``, ``get_FOO_display`` and
+``|date:"j.n.Y"``, at a fraction of their cost per row.
+
+A list page of 50 rows called ``reverse()`` once or twice per row and built a dictionary of
+choices for every label it printed: a third of the page's time. Here a URL pattern is
+reversed once per process, language and prefix with placeholder numbers and then filled in;
+a field's labels are looked up in a dictionary built once per language. Loaded as a
+builtin-free library: ``{% load listing %}`` (``TEMPLATES`` ``libraries``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from functools import lru_cache
+
+from django import template
+from django.db import models
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language
+
+register = template.Library()
+
+# Numbers no real id reaches in a test or a register: each stands for one argument.
+_PLACEHOLDER = 987_654_320
+
+
+@lru_cache(maxsize=512)
+def _pattern(
+    name: str, arity: int, prefix: str, language: str | None, urlconf: str | None
+) -> tuple[str, ...] | None:
+    """The URL of ``name`` split around its ``arity`` integer arguments, or None when the
+    placeholders do not come back out as they went in (then ``reverse`` is called)."""
+    placeholders = [str(_PLACEHOLDER + index) for index in range(arity)]
+    url = reverse(name, args=placeholders)
+    parts: list[str] = []
+    for placeholder in placeholders:
+        before, found, url = url.partition(placeholder)
+        if not found or placeholder in url:
+            return None
+        parts.append(before)
+    parts.append(url)
+    return tuple(parts)
+
+
+@register.simple_tag
+def fast_url(name: str, *args: int) -> str:
+    """``{% url name args %}`` for integer arguments (ids) or none, reversed once per pattern."""
+    if not all(isinstance(arg, int) and not isinstance(arg, bool) for arg in args):
+        return reverse(name, args=args)
+    parts = _pattern(name, len(args), get_script_prefix(), get_language(), get_urlconf())
+    if parts is None:
+        return reverse(name, args=args)
+    pieces = [parts[0]]
+    for arg, after in zip(args, parts[1:], strict=True):
+        pieces.append(str(arg))
+        pieces.append(after)
+    return "".join(pieces)
+
+
+@lru_cache(maxsize=256)
+def _labels(model: type[models.Model], field: str, language: str | None) -> dict:
+    return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
+
+
+@register.filter
+def label(obj: models.Model, field: str) -> str:
+    """``obj.get_<field>_display()``: the choice's label in the active language."""
+    value = getattr(obj, field)
+    return _labels(type(obj), field, get_language()).get(value, value)
+
+
+@register.filter
+def short_date(value: datetime.date | None) -> str:
+    """``|date:"j.n.Y"`` (31.1.2026), the short date of every list; empty for none."""
+    if not value:
+        return ""
+    return f"{value.day}.{value.month}.{value.year}"
