@@ -13,3 +13,4 @@ class BillingConfig(AppConfig):
         from . import erasure  # noqa: F401  # isort: skip  (registers the erasure hooks)
         from . import rectification  # noqa: F401  # isort: skip  (registers what may be corrected)
         from . import leaving  # noqa: F401  # isort: skip  (what ends and stays when a member leaves)
+        from . import statistics  # noqa: F401  # isort: skip  (the organization's dashboard)

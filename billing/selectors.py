@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, F, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from . import money, states
@@ -319,3 +335,205 @@ def billing_settings(*, organization: Organization) -> BillingSettings:
     """The organization's reminder settings; the defaults (unsaved) until someone saves them."""
     found = BillingSettings.objects.filter(organization=organization).first()
     return found or BillingSettings(organization=organization)
+
+
+# --- Statistics: aggregates only (billing.statistics draws them) --------------------------
+
+# What the member still owes on an invoice: its capital and the fees and interest charged.
+AMOUNT_DUE = F("total") + F("fees_charged") + F("interest_charged") - F("paid_amount")
+# The invoices that count as invoiced: issued and not voided; credit notes are left out
+# with the invoices they voided.
+_NOT_INVOICED = {Invoice.Status.DRAFT, *states.VOID_STATUSES}
+
+
+class DaysBetween(Func):
+    """Whole days from the second date to the first (``end - start``)."""
+
+    arity = 2
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, **extra):
+        # PostgreSQL: date minus date is a number of days.
+        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ")
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+        )
+
+
+@dataclass(frozen=True)
+class MonthAmounts:
+    """Invoices issued in one month: what they came to, what is paid and what is still
+    open, each with the number of people (recipients) behind it."""
+
+    invoiced: Decimal = Decimal("0.00")
+    invoiced_people: int = 0
+    paid: Decimal = Decimal("0.00")
+    paid_people: int = 0
+    open: Decimal = Decimal("0.00")
+    open_people: int = 0
+
+
+def invoice_amounts_by_month(
+    *, organization: Organization, since: datetime.date
+) -> dict[datetime.date, MonthAmounts]:
+    """Invoiced, paid and open amounts of the invoices issued in each month from ``since``
+    on, with their distinct recipients: one grouped query."""
+    paid = Q(paid_amount__gt=0)
+    still_open = Q(status__in=OPEN_STATUSES)
+    rows = (
+        Invoice.objects.filter(
+            organization=organization, issue_date__gte=since, credit_note_for__isnull=True
+        )
+        .exclude(status__in=_NOT_INVOICED)
+        .annotate(month=TruncMonth("issue_date"))
+        .values("month")
+        .annotate(
+            invoiced=Sum("total"),
+            invoiced_people=Count("membership", distinct=True),
+            paid=Sum("paid_amount", filter=paid),
+            paid_people=Count("membership", distinct=True, filter=paid),
+            open=Sum(AMOUNT_DUE, filter=still_open),
+            open_people=Count("membership", distinct=True, filter=still_open),
+        )
+        .order_by()
+    )
+    zero = Decimal("0.00")
+    return {
+        _month(row["month"]): MonthAmounts(
+            invoiced=row["invoiced"] or zero,
+            invoiced_people=row["invoiced_people"],
+            paid=row["paid"] or zero,
+            paid_people=row["paid_people"],
+            open=row["open"] or zero,
+            open_people=row["open_people"],
+        )
+        for row in rows
+    }
+
+
+def _month(value: datetime.date | datetime.datetime) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    return value.replace(day=1)
+
+
+# The overdue ages the dashboard shows: every age past the due date.
+OVERDUE_AGES_PAST_DUE = tuple(key for key, first, _last in OVERDUE_AGES if first is not None)
+
+
+@dataclass(frozen=True)
+class Receivables:
+    """What is owed and how it has been paid, each with the people behind it."""
+
+    # Keys of OVERDUE_AGES_PAST_DUE: (amount still due, distinct recipients).
+    overdue: dict[str, tuple[Decimal, int]]
+    collection_invoices: int
+    collection_people: int
+    # Recipients of the fully paid invoices whose payment delays are measured.
+    paid_people: int
+
+
+def receivables(
+    *, organization: Organization, today: datetime.date, paid_since: datetime.date
+) -> Receivables:
+    """Overdue amounts by age, invoices in collection and the recipients of the invoices
+    fully paid since ``paid_since``: one query of conditional aggregates."""
+    aggregates: dict[str, Sum | Count] = {}
+    for key in OVERDUE_AGES_PAST_DUE:
+        age = _overdue_age_filter(key, today)
+        aggregates[f"amount_{key}"] = Sum(AMOUNT_DUE, filter=age)
+        aggregates[f"people_{key}"] = Count("membership", distinct=True, filter=age)
+    in_collection = Q(status=Invoice.Status.IN_COLLECTION)
+    aggregates["collection_invoices"] = Count("id", filter=in_collection)
+    aggregates["collection_people"] = Count("membership", distinct=True, filter=in_collection)
+    aggregates["paid_people"] = Count(
+        "membership", distinct=True, filter=_fully_paid_since(paid_since)
+    )
+    row = Invoice.objects.filter(organization=organization, credit_note_for__isnull=True).aggregate(
+        **aggregates
+    )
+    return Receivables(
+        overdue={
+            key: (row[f"amount_{key}"] or Decimal("0.00"), row[f"people_{key}"])
+            for key in OVERDUE_AGES_PAST_DUE
+        },
+        collection_invoices=row["collection_invoices"],
+        collection_people=row["collection_people"],
+        paid_people=row["paid_people"],
+    )
+
+
+def _fully_paid_since(since: datetime.date) -> Q:
+    return Q(status=Invoice.Status.PAID, issue_date__gte=since)
+
+
+def payment_delays(*, organization: Organization, since: datetime.date) -> dict[int, int]:
+    """How many of the invoices issued since ``since`` and fully paid were paid in how many
+    days from their issue date (to their last payment): one grouped query, as a
+    distribution whose size is the number of distinct delays, not of invoices."""
+    last_paid = (
+        Payment.objects.filter(invoice=OuterRef("pk")).order_by("-paid_on").values("paid_on")[:1]
+    )
+    rows = (
+        Invoice.objects.filter(_fully_paid_since(since), organization=organization)
+        .filter(credit_note_for__isnull=True)
+        .annotate(last_paid=Subquery(last_paid))
+        .filter(last_paid__isnull=False)
+        .annotate(days=DaysBetween("last_paid", "issue_date"))
+        .values("days")
+        .annotate(invoices=Count("id"))
+        .order_by()
+    )
+    return {row["days"]: row["invoices"] for row in rows}
+
+
+def median_of(distribution: dict[int, int]) -> float | int | None:
+    """The median of values given as {value: how many times}; None when empty."""
+    total = sum(distribution.values())
+    if total == 0:
+        return None
+    # The middle value (odd total) or the two middle ones (even), counted from the lowest.
+    wanted = (total - 1) // 2, total // 2
+    found: list[int] = []
+    seen = 0
+    for value in sorted(distribution):
+        seen += distribution[value]
+        while len(found) < 2 and wanted[len(found)] < seen:
+            found.append(value)
+        if len(found) == 2:
+            break
+    middle = (found[0] + found[1]) / 2
+    return int(middle) if middle.is_integer() else middle
+
+
+@dataclass(frozen=True)
+class ProductContracts:
+    name: str
+    contracts: int
+    people: int
+
+
+def active_contracts_by_product(
+    *, organization: Organization, today: datetime.date
+) -> list[ProductContracts]:
+    """Contracts in force on ``today`` per product (products on sale or with such
+    contracts), with the distinct members behind them: one grouped query."""
+    in_force = Q(contracts__opened_on__lte=today) & (
+        Q(contracts__terminated_on__isnull=True) | Q(contracts__terminated_on__gte=today)
+    )
+    rows = (
+        Product.objects.filter(organization=organization)
+        .annotate(
+            active=Count("contracts", filter=in_force),
+            people=Count("contracts__membership", distinct=True, filter=in_force),
+        )
+        .filter(Q(is_active=True) | Q(active__gt=0))
+        .order_by("name", "id")
+        .values_list("name", "active", "people")
+    )
+    return [ProductContracts(name, active, people) for name, active, people in rows]

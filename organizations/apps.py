@@ -14,3 +14,4 @@ class OrganizationsConfig(AppConfig):
         from . import recipients  # noqa: F401  # isort: skip  (Art. 19 recipients, disclosure sources)
         from . import marketing_audiences  # noqa: F401  # isort: skip  (marketing lists)
         from . import rectification  # noqa: F401  # isort: skip  (registers what may be corrected)
+        from . import member_statistics  # noqa: F401  # isort: skip  (the dashboard's members)

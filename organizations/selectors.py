@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime
 import enum
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import (
     Case,
     CharField,
+    Count,
     Exists,
     F,
     OuterRef,
@@ -19,9 +20,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.selectors import email_addresses_for_user, verified_addresses
 from gdpr.api import annotate_restriction_in_force
 
@@ -43,9 +45,7 @@ from .models import (
     Organization,
     OrganizationClaim,
 )
-
-if TYPE_CHECKING:
-    from accounts.models import User
+from .statistics import month_key, years_before
 
 MEMBER_SORTS = {
     "name": ("sort_name", "id"),
@@ -379,3 +379,102 @@ def organizations_without_admin() -> QuerySet[Organization]:
     return Organization.objects.exclude(
         Exists(active_admins().filter(organization=OuterRef("pk")))
     ).order_by("without_admin_since", "name")
+
+
+# --- Statistics: aggregates only (organizations.member_statistics draws them) -------------
+
+# Age bands of the dashboard: (first age, last age or None). People without a date of birth
+# (or without an account: an invitation's name and address) count as unknown.
+AGE_BANDS: tuple[tuple[int, int | None], ...] = (
+    (0, 17),
+    (18, 24),
+    (25, 34),
+    (35, 44),
+    (45, 54),
+    (55, 64),
+    (65, None),
+)
+
+
+# Memberships that are not over: the register's current people.
+CURRENT_STATUSES = (Membership.Status.INVITED, Membership.Status.ACTIVE)
+
+
+@dataclass(frozen=True)
+class MemberCounts:
+    """Current members of an organization, counted by the database in one query."""
+
+    active: int
+    by_status: dict[str, int]
+    by_role: dict[str, int]
+    # Keys are AGE_BANDS' indexes; None: unknown.
+    by_age: dict[int | None, int]
+    # Keys are User.Language values; None: no account or another language.
+    by_language: dict[str | None, int]
+
+
+def _age_band_q(first: int, last: int | None, today: datetime.date) -> Q:
+    """Born so that the age on ``today`` is ``first`` to ``last`` (inclusive)."""
+    q = Q(user__date_of_birth__lte=years_before(today, first))
+    if last is not None:
+        q &= Q(user__date_of_birth__gt=years_before(today, last + 1))
+    return q
+
+
+def member_counts(*, organization: Organization, today: datetime.date) -> MemberCounts:
+    """Memberships not ended by status, active ones by role, age band and language: one query
+    of conditional counts."""
+    active = Q(status=Membership.Status.ACTIVE)
+    counts: dict[str, Count] = {"active": Count("id", filter=active)}
+    for status in CURRENT_STATUSES:
+        counts[f"status_{status}"] = Count("id", filter=Q(status=status))
+    for role in Membership.Role:
+        counts[f"role_{role}"] = Count("id", filter=active & Q(role=role))
+    for index, (first, last) in enumerate(AGE_BANDS):
+        counts[f"age_{index}"] = Count("id", filter=active & _age_band_q(first, last, today))
+    for language in User.Language:
+        counts[f"language_{language}"] = Count(
+            "id", filter=active & Q(user__preferred_language=language)
+        )
+    row = (
+        Membership.objects.filter(organization=organization)
+        .exclude(status=Membership.Status.ENDED)
+        .aggregate(**counts)
+    )
+    total = row["active"]
+    by_age: dict[int | None, int] = {i: row[f"age_{i}"] for i in range(len(AGE_BANDS))}
+    by_age[None] = total - sum(by_age.values())
+    by_language: dict[str | None, int] = {lang: row[f"language_{lang}"] for lang in User.Language}
+    by_language[None] = total - sum(by_language.values())
+    return MemberCounts(
+        active=total,
+        by_status={s: row[f"status_{s}"] for s in CURRENT_STATUSES},
+        by_role={role: row[f"role_{role}"] for role in Membership.Role},
+        by_age=by_age,
+        by_language=by_language,
+    )
+
+
+def members_joined_and_left_by_month(
+    *, organization: Organization, since: datetime.date
+) -> tuple[dict[datetime.date, int], dict[datetime.date, int]]:
+    """Memberships begun and ended in each month from ``since`` on: two grouped queries."""
+    memberships = Membership.objects.filter(organization=organization)
+    joined = (
+        memberships.filter(joined_on__gte=since)
+        .annotate(month=TruncMonth("joined_on"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    left = (
+        memberships.filter(ended_on__gte=since)
+        .annotate(month=TruncMonth("ended_on"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return (
+        {month_key(row["month"]): row["n"] for row in joined},
+        {month_key(row["month"]): row["n"] for row in left},
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import invitations, mailing_lists, members, organization, rectifications
+from .views import invitations, mailing_lists, members, organization, rectifications, statistics
 
 app_name = "organizations"
 
@@ -45,6 +45,12 @@ urlpatterns = [
         name="member_admin_rights",
     ),
     path("<int:pk>/admins/", members.admin_list, name="admins"),
+    path("<int:pk>/statistics/", statistics.statistics, name="statistics"),
+    path(
+        "<int:pk>/statistics/<slug:figure>/",
+        statistics.statistics_figure,
+        name="statistics_figure",
+    ),
     path("<int:pk>/invitations/", invitations.invitation_list, name="invitations"),
     path("<int:pk>/invitations/import/", invitations.invitation_import, name="invitations_import"),
     path(

@@ -83,6 +83,8 @@ MATRIX = {
     "member_end": ADMIN_CONFIRM,
     "member_admin_rights": ADMIN_ACTION,
     "admins": ADMIN_PAGE,
+    "statistics": ADMIN_PAGE,
+    "statistics_figure": ADMIN_PAGE,
     "invitations": ADMIN_PAGE,
     "invitations_import": ADMIN_PAGE,
     "invitation_revoke": ADMIN_CONFIRM,
@@ -138,6 +140,7 @@ class World:
             "claim_pk": self.claim.pk,
             "channel": "email",
             "public_id": self.rectification.public_id,
+            "figure": "members-by-age",
         }
         names = pattern.pattern.converters.keys()
         unknown = set(names) - set(values)

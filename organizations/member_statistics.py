@@ -1,0 +1,134 @@
+"""The members' section of an organization's statistics: who joined and left, who is in it.
+
+Every figure counts people, so that a cell of fewer than five is hidden (registry.charts);
+the splits of the active members (role, age band, language) are partitions of the total the
+page shows, so a second cell hides with a hidden one.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from registry.charts import Figure, Series, count_cell
+
+from . import selectors
+from .models import Membership
+from .statistics import (
+    Headline,
+    SectionFigures,
+    StatisticsSection,
+    month_label,
+    months_back,
+    register_statistics_section,
+)
+
+if TYPE_CHECKING:
+    from .models import Organization
+
+MONTHS = 24
+
+FLOW = "members-joined-left"
+BY_STATUS = "members-by-status"
+BY_ROLE = "members-by-role"
+BY_AGE = "members-by-age"
+BY_LANGUAGE = "members-by-language"
+
+
+def age_band_label(band: int | None) -> str:
+    if band is None:
+        return _("Unknown")
+    first, last = selectors.AGE_BANDS[band]
+    if first == 0:
+        return _("Under %(age)s") % {"age": last + 1}
+    if last is None:
+        return _("%(age)s and over") % {"age": first}
+    return f"{first}\N{EN DASH}{last}"
+
+
+def build(organization: Organization, today: datetime.date) -> SectionFigures:
+    """The members' figures: three queries."""
+    months = months_back(today, MONTHS)
+    joined, left = selectors.members_joined_and_left_by_month(
+        organization=organization, since=months[0]
+    )
+    counts = selectors.member_counts(organization=organization, today=today)
+    members = _("Members")
+    bands: list[int | None] = [*range(len(selectors.AGE_BANDS)), None]
+    languages: list[str | None] = [*User.Language, None]
+    figures = [
+        Figure(
+            FLOW,
+            _("Members joined and left by month"),
+            _("Month"),
+            [month_label(month) for month in months],
+            [
+                Series(_("Joined"), [joined.get(month, 0) for month in months]),
+                Series(_("Left"), [left.get(month, 0) for month in months]),
+            ],
+            description=_("Memberships begun and ended in each of the last %(months)s months.")
+            % {"months": MONTHS},
+        ),
+        Figure(
+            BY_STATUS,
+            _("Current memberships by status"),
+            _("Status"),
+            [str(Membership.Status(status).label) for status in counts.by_status],
+            [Series(members, list(counts.by_status.values()))],
+            kind="horizontal",
+            partition=True,
+        ),
+        Figure(
+            BY_ROLE,
+            _("Active members by role"),
+            _("Role"),
+            [str(Membership.Role(role).label) for role in counts.by_role],
+            [Series(members, list(counts.by_role.values()))],
+            kind="horizontal",
+            partition=True,
+        ),
+        Figure(
+            BY_AGE,
+            _("Active members by age"),
+            _("Age"),
+            [age_band_label(band) for band in bands],
+            [Series(members, [counts.by_age[band] for band in bands])],
+            partition=True,
+            description=_(
+                "Age today from the date of birth in the member's account; unknown when "
+                "there is none."
+            ),
+        ),
+        Figure(
+            BY_LANGUAGE,
+            _("Active members by language"),
+            _("Language"),
+            [
+                str(User.Language(language).label) if language else _("Unknown")
+                for language in languages
+            ],
+            [Series(members, [counts.by_language[language] for language in languages])],
+            kind="horizontal",
+            partition=True,
+            description=_("The language the member chose for the service."),
+        ),
+    ]
+    return SectionFigures(
+        headlines=[Headline(_("Active members"), count_cell(counts.active))], figures=figures
+    )
+
+
+register_statistics_section(
+    StatisticsSection(
+        "members",
+        gettext_lazy("Members"),
+        (FLOW, BY_STATUS, BY_ROLE, BY_AGE, BY_LANGUAGE),
+        build,
+        order=10,
+        queries=3,
+    )
+)
