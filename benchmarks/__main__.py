@@ -53,7 +53,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         help="its own PostgreSQL database (name containing 'bench'); rebuilt when the "
         "dataset's scale or seed differ",
     )
-    parser.add_argument("--only", help="comma-separated scenario keys (P1,P2,P3,P4,P5,P6,pay)")
+    parser.add_argument("--only", help="comma-separated scenario keys (P1,P2,P3,P4,P5,P6,P7,pay)")
     parser.add_argument("--no-goals", action="store_true", help="report, but exit 0 on a miss")
     parser.add_argument(
         "--json",
@@ -231,6 +231,7 @@ def run(args: argparse.Namespace, held: dict) -> int:
     attempt("P2", "P2 people search", lambda: scenarios.people_search(staff, "mäkinen", repeat))
     attempt("pay", "payments list", lambda: scenarios.payment_list(admin, big, repeat))
     attempt("P3", "P3 CSV export", lambda: scenarios.member_export(admin, big, max(3, repeat // 3)))
+    attempt("P7", "P7 organization dashboard", lambda: scenarios.dashboard(admin, big, repeat))
     attempt(
         "P4",
         "P4 access export",
@@ -286,7 +287,8 @@ def _row(r) -> tuple[str, str]:
         queries += f"/{r.bare.queries}"
     peak = "—"
     if r.real.peak_kib is not None:
-        peak = f"{r.real.peak_kib:,.0f}/{r.bare.peak_kib:,.0f}"
+        bare_peak = "—" if r.bare.peak_kib is None else f"{r.bare.peak_kib:,.0f}"
+        peak = f"{r.real.peak_kib:,.0f}/{bare_peak}"
     goals = "; ".join(f"{'ok' if g.met else 'MISSED'} {g.text} ({g.value})" for g in r.goals)
     ratio = "—" if r.ratio is None else f"{r.ratio:.2f}"
     line = (

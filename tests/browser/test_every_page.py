@@ -25,6 +25,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.gdpr.distinctive import use_private_storage
+from tests.organizations.factories import add_member
 from tests.security.world import World, build_world
 
 from .a11y import serious_violations
@@ -242,3 +243,34 @@ def test_every_page_fits_every_width(browser: Browser, live_server, monkeypatch,
 
 # The walk would pass trivially if the personas reached nothing: each sees at least these.
 MINIMUM_PAGES = {"member": 30, "org_admin": 25, "controller": 60}
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_statistics_dashboard_fits_every_width(
+    browser: Browser, live_server, monkeypatch, tmp_path
+):
+    """The organization's dashboard alone (the walk above covers it too, among every page):
+    its charts and folded tables at every width, with axe, as its admin sees it."""
+    use_private_storage(monkeypatch, tmp_path)
+    world: World = build_world()
+    # Enough members for the charts to be drawn (fewer than five people hide every cell).
+    for _ in range(6):
+        add_member(world.a.organization)
+    persona = next(p for p in PERSONAS if p.name == "org_admin")
+    urls = [(key, url) for key, url in urls_for(persona, world) if "statistics" in key]
+    assert {key for key, _url in urls} == {
+        "organizations:statistics",
+        "organizations:statistics_figure",
+    }
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-US", timezone_id="Europe/Helsinki"
+    )
+    context.set_default_timeout(10_000)
+    try:
+        sign_in(context, world, persona, live_server.url)
+        walked = walk(context, persona, urls)
+    finally:
+        context.close()
+    assert walked.pages == ["organizations:statistics"]
+    assert walked.problems == [], "\n".join(walked.problems)

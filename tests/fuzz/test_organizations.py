@@ -260,3 +260,33 @@ def test_it_exports_members_for_any_parameters(admin_client, organization, membe
         rows = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
         # Never wider than the register: a bad filter narrows or is dropped, never widens.
         assert len(rows) - 1 <= Membership.objects.filter(organization=organization).count()
+
+
+statistics_params = fz.post_data(
+    format=fz.optional(fz.choice(["svg", "csv", "SVG", "pdf", "", "csv "])),
+    months=fz.optional(fz.field(st.sampled_from(["12", "24", "abc", "-1", "1e9"]))),
+    page=fz.optional(fz.field(st.sampled_from(["1", "x"]))),
+)
+FIGURES = ["members-joined-left", "members-by-age", "billing-by-month", "billing-overdue"]
+
+
+@fuzz_settings(150)
+@given(params=statistics_params, figure=st.sampled_from([None, *FIGURES]))
+def test_it_answers_the_statistics_for_any_parameters(
+    admin_client, organization, members, params, figure
+):
+    if figure is None:
+        url = reverse("organizations:statistics", args=[organization.pk])
+    else:
+        url = reverse("organizations:statistics_figure", args=[organization.pk, figure])
+    with example("organizations: statistics parameters"):
+        before = row_counts()
+        response = admin_client.get(url, params)
+        if response.streaming:
+            b"".join(response.streaming_content)
+        fmt = params.get("format", "svg")
+        if figure is None or fmt in ("svg", "csv"):
+            assert response.status_code == 200
+        else:
+            assert response.status_code == 400
+        assert not changed_tables(before, row_counts())

@@ -173,6 +173,8 @@ TABLE: dict[str, Rule] = {
     "organizations:member_end": ORG_ADMIN_PAGE,
     "organizations:member_admin_rights": ORG_ADMIN_PAGE,
     "organizations:admins": ORG_ADMIN_PAGE,
+    "organizations:statistics": ORG_ADMIN_PAGE,
+    "organizations:statistics_figure": ORG_ADMIN_PAGE,
     "organizations:invitations": ORG_ADMIN_PAGE,
     "organizations:invitations_import": ORG_ADMIN_PAGE,
     "organizations:invitation_revoke": ORG_ADMIN_PAGE,

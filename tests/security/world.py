@@ -366,6 +366,8 @@ def build_world() -> World:
         shared={
             "number": version.number,
             "channel": "email",
+            # A figure of the organization's statistics dashboard (its SVG by default).
+            "figure": "billing-by-month",
             # allauth's links, as mailed to member A.
             "key": EmailConfirmationHMAC(unverified).key,
             "uidb36": user_pk_to_url_str(a.member),
