@@ -118,10 +118,8 @@ def month_label(month: datetime.date) -> str:
     return date_format(month, "YEAR_MONTH_FORMAT")
 
 
-def month_key(value: datetime.date | datetime.datetime | None) -> datetime.date | None:
+def month_key(value: datetime.date | datetime.datetime) -> datetime.date:
     """A truncated month from the database (a date, or a datetime on some backends)."""
-    if value is None:
-        return None
     if isinstance(value, datetime.datetime):
         return value.date().replace(day=1)
     return value.replace(day=1)
