@@ -47,68 +47,81 @@ def median_cell(value: float | int | None, people: int) -> Cell:
     return Cell(None if value is None or people < SMALL_CELL_LIMIT else value)
 
 
-def build(organization: Organization, today: datetime.date) -> SectionFigures:
-    """Billing's figures: four queries."""
-    months = months_back(today, MONTHS)
-    since = months[0]
-    by_month = selectors.invoice_amounts_by_month(organization=organization, since=since)
-    owed = selectors.receivables(organization=organization, today=today, paid_since=since)
-    delays = selectors.payment_delays(organization=organization, since=since)
-    products = selectors.active_contracts_by_product(organization=organization, today=today)
+def _since(today: datetime.date) -> datetime.date:
+    return months_back(today, MONTHS)[0]
 
+
+def _by_month(organization: Organization, today: datetime.date) -> Figure:
+    """Invoiced, paid and open by month of issue: one query."""
+    months = months_back(today, MONTHS)
+    by_month = selectors.invoice_amounts_by_month(organization=organization, since=months[0])
     empty = selectors.MonthAmounts()
     rows = [by_month.get(month, empty) for month in months]
+    return Figure(
+        BY_MONTH,
+        _("Invoiced, paid and open by month"),
+        _("Month of issue"),
+        [month_label(month) for month in months],
+        [
+            Series(_("Invoiced"), [r.invoiced for r in rows], [r.invoiced_people for r in rows]),
+            Series(_("Paid"), [r.paid for r in rows], [r.paid_people for r in rows]),
+            Series(_("Open"), [r.open for r in rows], [r.open_people for r in rows]),
+        ],
+        money=True,
+        description=_(
+            "Invoices issued in each of the last %(months)s months: their totals, what "
+            "has been paid of them and what is still to be paid."
+        )
+        % {"months": MONTHS},
+    )
+
+
+def _overdue(owed: selectors.Receivables) -> Figure:
     ages = selectors.OVERDUE_AGES_PAST_DUE
-    figures = [
-        Figure(
-            BY_MONTH,
-            _("Invoiced, paid and open by month"),
-            _("Month of issue"),
-            [month_label(month) for month in months],
-            [
-                Series(
-                    _("Invoiced"), [r.invoiced for r in rows], [r.invoiced_people for r in rows]
-                ),
-                Series(_("Paid"), [r.paid for r in rows], [r.paid_people for r in rows]),
-                Series(_("Open"), [r.open for r in rows], [r.open_people for r in rows]),
-            ],
-            money=True,
-            description=_(
-                "Invoices issued in each of the last %(months)s months: their totals, what "
-                "has been paid of them and what is still to be paid."
+    return Figure(
+        OVERDUE,
+        _("Overdue by days past the due date"),
+        _("Past due"),
+        [overdue_age_label(key) for key in ages],
+        [
+            Series(
+                _("Overdue"),
+                [owed.overdue[key][0] for key in ages],
+                [owed.overdue[key][1] for key in ages],
             )
-            % {"months": MONTHS},
-        ),
-        Figure(
-            OVERDUE,
-            _("Overdue by days past the due date"),
-            _("Past due"),
-            [overdue_age_label(key) for key in ages],
-            [
-                Series(
-                    _("Overdue"),
-                    [owed.overdue[key][0] for key in ages],
-                    [owed.overdue[key][1] for key in ages],
-                )
-            ],
-            money=True,
-            description=_("What is still to be paid on invoices past their due date today."),
-        ),
-        Figure(
-            CONTRACTS,
-            _("Contracts in force by product"),
-            _("Product"),
-            [product.name for product in products],
-            [
-                Series(
-                    _("Contracts"),
-                    [product.contracts for product in products],
-                    [product.people for product in products],
-                )
-            ],
-            kind="horizontal",
-        ),
-    ]
+        ],
+        money=True,
+        description=_("What is still to be paid on invoices past their due date today."),
+    )
+
+
+def _contracts(organization: Organization, today: datetime.date) -> Figure:
+    """Contracts in force per product: one query."""
+    products = selectors.active_contracts_by_product(organization=organization, today=today)
+    return Figure(
+        CONTRACTS,
+        _("Contracts in force by product"),
+        _("Product"),
+        [product.name for product in products],
+        [
+            Series(
+                _("Contracts"),
+                [product.contracts for product in products],
+                [product.people for product in products],
+            )
+        ],
+        kind="horizontal",
+    )
+
+
+def _receivables(organization: Organization, today: datetime.date) -> selectors.Receivables:
+    return selectors.receivables(organization=organization, today=today, paid_since=_since(today))
+
+
+def build(organization: Organization, today: datetime.date) -> SectionFigures:
+    """Billing's figures: four queries."""
+    owed = _receivables(organization, today)
+    delays = selectors.payment_delays(organization=organization, since=_since(today))
     headlines = [
         Headline(
             _("People with invoices in collection"),
@@ -121,7 +134,23 @@ def build(organization: Organization, today: datetime.date) -> SectionFigures:
             % {"months": MONTHS},
         ),
     ]
+    figures = [
+        _by_month(organization, today),
+        _overdue(owed),
+        _contracts(organization, today),
+    ]
     return SectionFigures(headlines=headlines, figures=figures)
+
+
+def build_figure(organization: Organization, today: datetime.date, slug: str) -> Figure | None:
+    """One figure alone: one query each."""
+    if slug == BY_MONTH:
+        return _by_month(organization, today)
+    if slug == OVERDUE:
+        return _overdue(_receivables(organization, today))
+    if slug == CONTRACTS:
+        return _contracts(organization, today)
+    return None
 
 
 register_statistics_section(
@@ -132,5 +161,6 @@ register_statistics_section(
         build,
         order=20,
         queries=4,
+        build_figure=build_figure,
     )
 )

@@ -50,29 +50,32 @@ def age_band_label(band: int | None) -> str:
     return f"{first}\N{EN DASH}{last}"
 
 
-def build(organization: Organization, today: datetime.date) -> SectionFigures:
-    """The members' figures: three queries."""
+def _flow(organization: Organization, today: datetime.date) -> Figure:
+    """Who joined and left in each month: two queries."""
     months = months_back(today, MONTHS)
     joined, left = selectors.members_joined_and_left_by_month(
         organization=organization, since=months[0]
     )
-    counts = selectors.member_counts(organization=organization, today=today)
+    return Figure(
+        FLOW,
+        _("Members joined and left by month"),
+        _("Month"),
+        [month_label(month) for month in months],
+        [
+            Series(_("Joined"), [joined.get(month, 0) for month in months]),
+            Series(_("Left"), [left.get(month, 0) for month in months]),
+        ],
+        description=_("Memberships begun and ended in each of the last %(months)s months.")
+        % {"months": MONTHS},
+    )
+
+
+def _current(counts: selectors.MemberCounts) -> list[Figure]:
+    """The current members' splits, from one query's counts."""
     members = _("Members")
     bands: list[int | None] = [*range(len(selectors.AGE_BANDS)), None]
     languages: list[str | None] = [*User.Language, None]
-    figures = [
-        Figure(
-            FLOW,
-            _("Members joined and left by month"),
-            _("Month"),
-            [month_label(month) for month in months],
-            [
-                Series(_("Joined"), [joined.get(month, 0) for month in months]),
-                Series(_("Left"), [left.get(month, 0) for month in months]),
-            ],
-            description=_("Memberships begun and ended in each of the last %(months)s months.")
-            % {"months": MONTHS},
-        ),
+    return [
         Figure(
             BY_STATUS,
             _("Current memberships by status"),
@@ -117,9 +120,23 @@ def build(organization: Organization, today: datetime.date) -> SectionFigures:
             description=_("The language the member chose for the service."),
         ),
     ]
+
+
+def build(organization: Organization, today: datetime.date) -> SectionFigures:
+    """The members' figures: three queries."""
+    counts = selectors.member_counts(organization=organization, today=today)
     return SectionFigures(
-        headlines=[Headline(_("Active members"), count_cell(counts.active))], figures=figures
+        headlines=[Headline(_("Active members"), count_cell(counts.active))],
+        figures=[_flow(organization, today), *_current(counts)],
     )
+
+
+def build_figure(organization: Organization, today: datetime.date, slug: str) -> Figure | None:
+    """One figure: the monthly flow (two queries) or a split of the current members (one)."""
+    if slug == FLOW:
+        return _flow(organization, today)
+    counts = selectors.member_counts(organization=organization, today=today)
+    return next((figure for figure in _current(counts) if figure.slug == slug), None)
 
 
 register_statistics_section(
@@ -130,5 +147,6 @@ register_statistics_section(
         build,
         order=10,
         queries=3,
+        build_figure=build_figure,
     )
 )

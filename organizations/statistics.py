@@ -52,6 +52,17 @@ class StatisticsSection:
     # How many queries ``build`` runs — always, whatever the amount of data.
     queries: int = 1
     description: str | Promise = ""
+    # One figure alone, for its own URL (the chart's image, the CSV): only the queries that
+    # figure needs (at most ``queries``). Without it the whole section is built.
+    build_figure: Callable[[Organization, datetime.date, str], Figure | None] | None = None
+
+    def figure(self, organization: Organization, today: datetime.date, slug: str) -> Figure | None:
+        """The figure ``slug`` of this section, built alone when the section can."""
+        if slug not in self.figure_slugs:
+            return None
+        if self.build_figure is not None:
+            return self.build_figure(organization, today, slug)
+        return self.build(organization, today).figure(slug)
 
 
 _sections: dict[str, StatisticsSection] = {}

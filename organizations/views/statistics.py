@@ -47,7 +47,7 @@ def statistics_figure(request: HttpRequest, pk: int, figure: str) -> HttpRespons
     if section is None:
         raise Http404
     today = timezone.localdate()
-    drawn = section.build(organization, today).figure(figure)
+    drawn = section.figure(organization, today, figure)
     if drawn is None:
         raise Http404
     filename = f"{slugify(organization.name) or 'organization'}-{figure}-{today:%Y-%m-%d}"

@@ -360,3 +360,28 @@ def test_a_figure_slug_belongs_to_one_section():
         )
     assert "another" not in [section.key for section in registered_sections()]
     unregister_statistics_section("another")
+
+
+def test_a_figure_alone_runs_only_the_queries_it_needs(admin_client, organization):
+    admin_client.get(_url(organization))
+    queries = {
+        slug: _queries(admin_client, _url(organization, slug), format="csv")
+        for slug in (
+            member_statistics.FLOW,
+            member_statistics.BY_AGE,
+            "billing-overdue",
+            "billing-by-month",
+            "billing-contracts",
+        )
+    }
+    one = queries[member_statistics.BY_AGE]
+    assert queries[member_statistics.FLOW] == one + 1  # joined, and left
+    assert {queries[slug] for slug in queries if slug.startswith("billing-")} == {one}
+    page = _queries(admin_client, _url(organization))
+    assert page == one - 1 + query_budget()
+
+
+def test_a_section_builds_only_its_own_figures(organization):
+    members = section_for_figure(member_statistics.BY_AGE)
+    assert members.figure(organization, TODAY, "billing-overdue") is None
+    assert members.figure(organization, TODAY, member_statistics.BY_AGE).slug == "members-by-age"
