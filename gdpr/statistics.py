@@ -13,7 +13,6 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
-from statistics import median
 
 from django.db import connection
 from django.db.models import (
@@ -192,9 +191,27 @@ def answers_by_month_counted(months: list[Month]) -> dict[Month, AnswerMonth]:
         total[1] += row["within"]
         total[2] += row["extended"]
     return {
-        month: AnswerMonth(n, float(median(sorted(days[month].elements()))), within, extended)
+        month: AnswerMonth(n, median_of_counts(days[month]), within, extended)
         for month, (n, within, extended) in totals.items()
     }
+
+
+def median_of_counts(counts: Counter[int]) -> float:
+    """The median of values given as value → how many times, without listing them (a
+    busy month has thousands of answers and a few dozen distinct numbers of days)."""
+    total = sum(counts.values())
+    # The middle value, or the two middle ones of an even count (0-based positions).
+    wanted = sorted({(total - 1) // 2, total // 2})
+    found: list[int] = []
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while wanted and wanted[0] < seen:
+            found.append(value)
+            wanted.pop(0)
+    if len(found) == 1:
+        found.append(found[0])
+    return (found[0] + found[1]) / 2
 
 
 def overdue_now(today: datetime.date | None = None) -> int:

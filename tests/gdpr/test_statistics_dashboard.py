@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import statistics
+from collections import Counter
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -14,6 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gdpr.admin.statistics import figure_url_name
 from gdpr.admin.statistics_figures import FIGURES, month_label
@@ -31,6 +35,7 @@ from gdpr.statistics import (
     STATISTICS_QUERIES,
     answers_by_month,
     answers_by_month_counted,
+    median_of_counts,
     months_back,
     statistics_for,
 )
@@ -166,6 +171,11 @@ def test_an_even_number_of_answers_has_the_mean_of_the_middle_two_as_median(mont
     median = answers_by_month(months)[months[-2]].median_days
     assert median == 3.5
     assert answers_by_month_counted(months)[months[-2]].median_days == 3.5
+
+
+@given(st.lists(st.integers(min_value=0, max_value=400), min_size=1, max_size=60))
+def test_the_median_from_counts_is_the_median(days):
+    assert median_of_counts(Counter(days)) == statistics.median(days)
 
 
 def test_it_counts_the_overdue_requests_now(dataset):
