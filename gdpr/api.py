@@ -2,11 +2,11 @@
 
 An app declares its personal data here (categories, models, how its rows are erased and
 kept, which of its fields may name a person no key points at, what stops or adds to an
-erasure, its retention jobs, who in it receives people's
-data, the rows its marketing lists are built from, what a person may ask to correct and
-who decides it) and records its writes in the audit trail; gdpr then exports, erases,
-rectifies, lists in the privacy notice, tells the recipients (Art. 19) and purges that
-data without importing the app. Nothing else under ``gdpr`` is for other apps:
+erasure, its retention jobs, who in it receives people's data, the rows its marketing
+lists are built from, what a person may ask to correct and who decides it, the statistics
+it draws from people's data) and records its writes in the audit trail; gdpr then exports,
+erases, rectifies, lists in the privacy notice, tells the recipients (Art. 19) and purges
+that data without importing the app. Nothing else under ``gdpr`` is for other apps:
 import-linter enforces it (``[tool.importlinter]`` in pyproject.toml).
 """
 
@@ -100,6 +100,7 @@ from gdpr.selectors import (
     restricted_users,
     restriction_in_force,
 )
+from gdpr.statistics_uses import StatisticsUse, register_statistics_use
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -140,6 +141,7 @@ __all__ = [
     "RetentionKind",
     "Searchable",
     "SearchableField",
+    "StatisticsUse",
     "SubjectKind",
     "ValueKind",
     "acting_as",
@@ -175,6 +177,7 @@ __all__ = [
     "register_recipient_source",
     "register_searchable",
     "register_source",
+    "register_statistics_use",
     "restricted_users",
     "restriction_in_force",
     "run_job",

@@ -17,6 +17,7 @@ class GdprConfig(AppConfig):
         from gdpr.rectification.services import target_label
         from gdpr.retention import purges  # noqa: F401  (gdpr's own retention jobs)
         from gdpr.retention.checks import check_retention_job_order
+        from gdpr.statistics_uses import CONTROLLER_DASHBOARD, register_statistics_use
         from registry.storage import check_private_storage
 
         # Last in INSTALLED_APPS: every app has filled the registry by now.
@@ -24,5 +25,7 @@ class GdprConfig(AppConfig):
         # A request step names a datum by its key; it is read in words.
         request_phrases.register_describer(request_phrases.RECTIFICATION_TARGET_KEY, target_label)
         checks.register(check_retention_job_order)
+        # The controller's dashboard of requests: the notice describes it as a statistics use.
+        register_statistics_use(CONTROLLER_DASHBOARD)
         # Every personal file lives in private storage: it must never become public.
         checks.register(check_private_storage, checks.Tags.security)

@@ -43,6 +43,7 @@ from gdpr.admin.request_parts import (
 )
 from gdpr.admin.request_steps import RequestStepsMixin
 from gdpr.admin.request_unlinked import UnlinkedRecordsMixin, unlinked_context
+from gdpr.admin.statistics import StatisticsMixin
 from gdpr.erasure import services as erasure
 from gdpr.models import DataSubjectRequest, MarketingChannel, RequestKind
 from gdpr.rectification import services as rectification
@@ -53,7 +54,9 @@ if TYPE_CHECKING:
 
 
 @admin.register(DataSubjectRequest)
-class DataSubjectRequestAdmin(UnlinkedRecordsMixin, RequestStepsMixin, admin.ModelAdmin):
+class DataSubjectRequestAdmin(
+    StatisticsMixin, UnlinkedRecordsMixin, RequestStepsMixin, admin.ModelAdmin
+):
     """The desk: every request, how urgent it is, and the steps that move it."""
 
     # Fits a 1280-pixel screen beside the filters: the kind is in the request's name, the

@@ -26,6 +26,9 @@ from accounts.sources import DataSource
 from gdpr import declarations as registry
 from gdpr.declarations import ErasureStrategy, LegalBasis, Purpose, Recipient, SubjectKind
 from gdpr.models import ControllerDetails, Disclosure, NoticeVersion
+from gdpr.statistics_uses import generation as statistics_generation
+from gdpr.statistics_uses import statistics_uses
+from registry.charts import SMALL_CELL_LIMIT
 
 LANGUAGES = ("fi", "sv", "en")
 
@@ -347,7 +350,28 @@ def notice_content(language: str, facts: dict[str, Any] | None = None) -> dict[s
             "kept_on_erasure": _kept_records(),
             "rights": _rights(),
             "security": _security(),
+            "statistics": statistics_content(),
         }
+
+
+def statistics_content() -> dict[str, Any]:
+    """The registered statistics uses in the active language, under the purpose
+    "Analysis, statistics": what is computed, for whom, on which basis, and the smallest
+    count shown (smaller ones read "< 5")."""
+    return {
+        "purpose": str(Purpose.ANALYSIS.label),
+        "small_cell_limit": SMALL_CELL_LIMIT,
+        "uses": [
+            {
+                "key": use.key,
+                "title": str(use.title),
+                "audience": str(use.audience),
+                "description": str(use.description),
+                "legal_basis": _basis(use.legal_basis),
+            }
+            for use in statistics_uses()
+        ],
+    }
 
 
 def _source_label(value: str) -> str:
@@ -375,6 +399,7 @@ def _current_content() -> tuple[dict[str, Any], str]:
     details = facts["details"]
     key = (
         registry.generation(),
+        statistics_generation(),
         details.pk,
         details.updated_at,
         details.name,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from gdpr import declarations as registry
 from gdpr.declarations import Purpose, SubjectKind
 from gdpr.models import Disclosure
-from gdpr.notice.document import _controller, _security, notice_facts
+from gdpr.notice.document import _controller, _security, notice_facts, statistics_content
 from registry.csv_download import SafeWriter
 
 
@@ -66,6 +66,7 @@ def records_of_processing(language: str) -> dict[str, Any]:
             "controller": _controller(facts["details"], language),
             "activities": activities,
             "security": _security(),
+            "statistics": statistics_content(),
         }
 
 
@@ -115,6 +116,26 @@ def records_csv(records: dict[str, Any]) -> Iterator[str]:
             [
                 "; ".join(value) if isinstance(value, list) else value
                 for value in (activity[column] for column in CSV_COLUMNS)
+            ]
+        )
+    statistics = records.get("statistics") or {}
+    if statistics.get("uses"):
+        # The purpose "Analysis, statistics": each registered use, aggregates only.
+        writer.writerow([])
+        writer.writerow(
+            [
+                statistics["purpose"],
+                _("What is computed"),
+                _("Who sees the figures"),
+                _("Legal basis"),
+            ]
+        )
+        for use in statistics["uses"]:
+            writer.writerow([use["title"], use["description"], use["audience"], use["legal_basis"]])
+        writer.writerow(
+            [
+                _("Figures counting fewer than %(limit)s people are shown as “< %(limit)s”.")
+                % {"limit": statistics["small_cell_limit"]}
             ]
         )
     writer.writerow([])

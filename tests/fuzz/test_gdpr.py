@@ -257,3 +257,32 @@ def test_run_now_starts_a_registered_job_or_refuses_any_input(operator_client, d
         # A job nobody registered starts nothing, whatever else is posted.
         if data.get("job") and data["job"] not in names:
             assert not started
+
+
+STATISTICS_URLS = ["admin:gdpr_datasubjectrequest_statistics"] + [
+    f"admin:gdpr_datasubjectrequest_statistics_{slug.replace('-', '_')}"
+    for slug in ("requests", "answer-days", "within-deadline", "marketing", "retention")
+]
+
+
+@fuzz_settings(60)
+@given(
+    name=st.sampled_from(STATISTICS_URLS),
+    params=fz.post_data(
+        format=fz.optional(fz.choice(["svg", "csv"])),
+        months=fz.optional(fz.number()),
+        page=fz.optional(fz.text(12)),
+    ),
+)
+def test_the_statistics_answer_any_query(operator_client, name, params):
+    with example("gdpr: the controller's statistics"):
+        response = operator_client.get(reverse(name), params)
+        # The page, or the figure as its CSV when asked and as its chart otherwise.
+        assert response.status_code == 200, response.status_code
+        kind = response["Content-Type"]
+        if name.endswith("_statistics"):
+            assert kind.startswith("text/html")
+        elif params.get("format") == "csv":
+            assert kind.startswith("text/csv")
+        else:
+            assert kind == "image/svg+xml"

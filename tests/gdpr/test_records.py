@@ -55,8 +55,18 @@ def test_the_page_the_csv_and_the_pdf(controller_client):
     # Art. 30(1)(a) first: the controller and its contacts, then the activities.
     assert rows[0][0] == "Controller"
     header = next(i for i, row in enumerate(rows) if row and row[0] == "Purpose")
-    activities = [r for r in rows[header + 1 :] if r]
-    assert len(activities) == len(records_of_processing("en")["activities"]) + 1
+    end = rows.index([], header)
+    activities = rows[header + 1 : end]
+    records = records_of_processing("en")
+    assert len(activities) == len(records["activities"])
+    # Then the statistics drawn from the register (purpose "Analysis, statistics"): a
+    # heading, a row per use and the rule that hides small counts; the security measures last.
+    uses = records["statistics"]["uses"]
+    statistics = rows[end + 1 : rows.index([], end + 1)]
+    assert statistics[0][0] == records["statistics"]["purpose"]
+    assert [row[0] for row in statistics[1:-1]] == [use["title"] for use in uses]
+    assert "< 5" in statistics[-1][0]
+    assert rows[-1][0] == "Security measures"
 
     pdf = controller_client.get(reverse("gdpr_records_pdf"))
     assert pdf.content.startswith(b"%PDF")

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from gdpr.admin.statistics import figure_url_name
+from gdpr.admin.statistics_figures import FIGURES as STATISTICS_FIGURES
+
 from .walk import SUMMARY, Pattern, admin_object, ask, fill, url_for, url_patterns
 from .world import (
     ADMIN_A,
@@ -324,6 +327,14 @@ TABLE: dict[str, Rule] = {
     "admin:gdpr_retentionrun_run_now": Rule(
         SUPERUSER, note="POST only; needs gdpr.run_retention_jobs"
     ),
+    # The controller's statistics, and each figure's SVG or CSV: like the desk's list.
+    "admin:gdpr_datasubjectrequest_statistics": Rule(
+        SUPERUSER, note="needs gdpr.view_datasubjectrequest"
+    ),
+    **{
+        f"admin:{figure_url_name(slug)}": Rule(SUPERUSER, note="a figure as SVG or CSV")
+        for slug in STATISTICS_FIGURES
+    },
 }
 
 # Doors known to be open and being closed elsewhere: (URL, method, role) that get content
