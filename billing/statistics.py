@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gdpr.api import StatisticsUse, register_statistics_use
 from organizations.statistics import (
     Headline,
     SectionFigures,
@@ -162,5 +163,19 @@ register_statistics_section(
         order=20,
         queries=4,
         build_figure=build_figure,
+    )
+)
+
+# The privacy notice and the records of processing describe this use (GDPR Art. 13, 30).
+register_statistics_use(
+    StatisticsUse(
+        key="billing.statistics",
+        title=gettext_lazy("An organization's billing statistics"),
+        audience=gettext_lazy("The admins of the organization"),
+        description=gettext_lazy(
+            "Amounts invoiced, paid and still open per month, overdue amounts by how long they"
+            " have been overdue, invoices in collection, the median number of days to payment"
+            " and contracts in force per product: to follow the organization's finances."
+        ),
     )
 )

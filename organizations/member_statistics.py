@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from gdpr.api import StatisticsUse, register_statistics_use
 from registry.charts import Figure, Series, count_cell
 
 from . import selectors
@@ -148,5 +149,19 @@ register_statistics_section(
         order=10,
         queries=3,
         build_figure=build_figure,
+    )
+)
+
+# The privacy notice and the records of processing describe this use (GDPR Art. 13, 30).
+register_statistics_use(
+    StatisticsUse(
+        key="organizations.member_statistics",
+        title=gettext_lazy("An organization's member statistics"),
+        audience=gettext_lazy("The admins of the organization"),
+        description=gettext_lazy(
+            "Members who joined and left per month, current members by status and role, by"
+            " age band (from the date of birth) and by language: for the board's yearly"
+            " report and for planning the organization's activities."
+        ),
     )
 )
