@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/registry_bench"
-DATASET_VERSION = 1
+DATASET_VERSION = 2
 SMOKE = {
     "scale": 0.002,
     "repeat": 3,
@@ -53,7 +53,9 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         help="its own PostgreSQL database (name containing 'bench'); rebuilt when the "
         "dataset's scale or seed differ",
     )
-    parser.add_argument("--only", help="comma-separated scenario keys (P1,P2,P3,P4,P5,P6,P7,pay)")
+    parser.add_argument(
+        "--only", help="comma-separated scenario keys (P1,P2,P3,P4,P5,P6,P7,P8,pay)"
+    )
     parser.add_argument("--no-goals", action="store_true", help="report, but exit 0 on a miss")
     parser.add_argument(
         "--json",
@@ -232,6 +234,7 @@ def run(args: argparse.Namespace, held: dict) -> int:
     attempt("pay", "payments list", lambda: scenarios.payment_list(admin, big, repeat))
     attempt("P3", "P3 CSV export", lambda: scenarios.member_export(admin, big, max(3, repeat // 3)))
     attempt("P7", "P7 organization dashboard", lambda: scenarios.dashboard(admin, big, repeat))
+    attempt("P8", "P8 controller dashboard", lambda: scenarios.controller_dashboard(staff, repeat))
     attempt(
         "P4",
         "P4 access export",

@@ -532,6 +532,8 @@ def _generate(rng: random.Random, sizes: Sizes, people: list[dict], admins: int,
     step("invoice and payment rows built")
     invoices, payments = billing.write()
     step(f"{invoices:,} invoices, {payments:,} payments")
+    requests, bans = _privacy(rng, sizes, first_user)
+    step(f"{requests:,} data-subject requests, {bans:,} marketing bans")
 
     return Dataset(
         big=big.pk,
@@ -544,8 +546,67 @@ def _generate(rng: random.Random, sizes: Sizes, people: list[dict], admins: int,
             "big_organization_members": sizes.big,
             "invoices": invoices,
             "payments": payments,
+            "requests": requests,
         },
     )
+
+
+def _privacy(rng: random.Random, sizes: Sizes, first_user: int) -> tuple[int, int]:
+    """The controller's side of two years: a request per 20 people (answered in 1 to 40
+    days, some extended, the last ones still open) with their steps, and a marketing ban
+    per 25 people. What the controller's statistics read."""
+    from gdpr.models import DataSubjectRequest, MarketingBan, RequestEvent, RequestKind
+    from gdpr.models import RequestStatus as Status
+
+    kinds = [RequestKind.ACCESS] * 5 + [RequestKind.ERASURE] * 3 + list(RequestKind.values)
+    start = _aware(TODAY - datetime.timedelta(days=730))
+    requests, steps = [], []
+    for _ in range(sizes.people // 20):
+        received = start + datetime.timedelta(minutes=rng.randrange(730 * 24 * 60))
+        kind = rng.choice(kinds)
+        extended = rng.random() < 0.06
+        days = rng.randint(1, 70 if extended else 40)
+        answered = received + datetime.timedelta(days=days)
+        done = answered.date() < TODAY
+        due = received.date() + datetime.timedelta(days=30)
+        requests.append(
+            DataSubjectRequest(
+                kind=kind,
+                status=(Status.COMPLETED if rng.random() < 0.95 else Status.REFUSED)
+                if done
+                else Status.IN_PROGRESS,
+                subject_id=first_user + rng.randrange(sizes.people),
+                received_at=received,
+                due_on=due,
+                extended_due_on=due + datetime.timedelta(days=60) if extended else None,
+                responded_at=answered if done else None,
+                closed_at=answered if done else None,
+            )
+        )
+        steps.append((received, extended, answered if done else None, kind))
+    made = DataSubjectRequest.objects.bulk_create(requests, batch_size=2000)
+    events = []
+    for request, (received, extended, answered, kind) in zip(made, steps, strict=True):
+        events.append(RequestEvent(request=request, at=received, action="received"))
+        if extended:
+            at = received + datetime.timedelta(days=20)
+            events.append(RequestEvent(request=request, at=at, action="extended"))
+        if answered is not None and kind == RequestKind.ACCESS:
+            events.append(RequestEvent(request=request, at=answered, action="export_ready"))
+        if answered is not None and kind == RequestKind.ERASURE:
+            events.append(RequestEvent(request=request, at=answered, action="erasure_executed"))
+    RequestEvent.objects.bulk_create(events, batch_size=5000)
+    channels = ["email", "post", "phone", "sms"]
+    bans = [
+        MarketingBan(
+            user_id=first_user + i,
+            channel=channels[i % 4],
+            banned_at=start + datetime.timedelta(minutes=rng.randrange(730 * 24 * 60)),
+        )
+        for i in range(0, sizes.people, 25)
+    ]
+    MarketingBan.objects.bulk_create(bans, batch_size=5000)
+    return len(made), len(bans)
 
 
 def _staff() -> User:
