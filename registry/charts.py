@@ -149,11 +149,11 @@ _STYLE = Style(
     foreground_subtle="#52606d",
     colors=("#1d4e89", "#c05621", "#2f7d32", "#7b3f99", "#8a6d00", "#00727a"),
     font_family="DejaVu Sans, Verdana, sans-serif",
-    label_font_size=13,
-    major_label_font_size=13,
-    legend_font_size=13,
-    value_font_size=12,
-    title_font_size=15,
+    label_font_size=14,
+    major_label_font_size=14,
+    legend_font_size=15,
+    value_font_size=14,
+    title_font_size=17,
 )
 
 
@@ -164,17 +164,34 @@ def _axis_value(value: float, *, money: bool) -> str:
     return str(Cell(value, money=money))
 
 
+def _axes(kind: str, *, many: bool) -> dict[str, object]:
+    """A few labelled values on the value axis, not one per tick; of 24 months every third
+    (the table has them all). A horizontal chart swaps pygal's axes."""
+    if kind == "horizontal":
+        return {"x_labels_major_count": 5, "show_minor_x_labels": False}
+    return {
+        "y_labels_major_count": 5,
+        "show_minor_y_labels": False,
+        "x_labels_major_every": 3 if many else None,
+        "show_minor_x_labels": not many,
+    }
+
+
 def render_svg(figure: Figure) -> bytes:
     """The figure as a standalone SVG image without script, hidden cells as gaps."""
+    many = len(figure.categories) > 12
     chart = _CHARTS[figure.kind](
         style=_STYLE,
         js=[],
-        width=800,
+        # Drawn small and scaled up or down by the page: at 640 px the labels stay readable
+        # in a half-width column and on a phone.
+        width=640,
         height=400,
         title=figure.title,
         x_title=figure.category_title if figure.kind != "horizontal" else None,
         x_labels=list(figure.categories),
-        x_label_rotation=30 if len(figure.categories) > 8 else 0,
+        x_label_rotation=30 if len(figure.categories) > 6 else 0,
+        **_axes(figure.kind, many=many),
         show_legend=len(figure.series) > 1,
         legend_at_bottom=True,
         print_values=False,
@@ -183,7 +200,7 @@ def render_svg(figure: Figure) -> bytes:
         no_data_text=_("No data"),
         value_formatter=lambda value: _axis_value(value, money=figure.money),
         include_x_axis=True,
-        margin=16,
+        margin=12,
     )
     for series, cells in zip(figure.series, figure.cells, strict=True):
         chart.add(series.name, [None if cell.hidden else float(cell.value) for cell in cells])
