@@ -155,6 +155,12 @@ if DATABASE_URL:
     _db.setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
     )
+    # PostgreSQL's JIT compiles a query whose estimated cost is high: the erasure's lookups
+    # (OR'ed subqueries over small tables, estimated at a million) spent 4-5 s each in LLVM
+    # for a few milliseconds of work. OLTP pages gain nothing from it. DATABASE_JIT=true
+    # (or "options" in DATABASE_URL's query) leaves the server's own setting.
+    if not env_bool("DATABASE_JIT", default=False):
+        _db["OPTIONS"].setdefault("options", "-c jit=off")
     # The Celery worker sets DATABASE_POOL=false: its prefork children close the pool
     # after every task, so pooling there only costs reconnects.
     if env_bool("DATABASE_POOL", default=True):

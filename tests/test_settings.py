@@ -192,3 +192,38 @@ def test_it_silences_the_mail_check_only_for_the_file_backend(tmp_path):
 
     assert silenced({"EMAIL_HOST": "smtp.example"}) == "[]"
     assert silenced({"EMAIL_FILE_PATH": str(tmp_path)}) == "['mail.E001']"
+
+
+def _database_options(env: dict[str, str]) -> str:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from registry import settings as s;"
+            " print(s.DATABASES['default']['OPTIONS'].get('options'))",
+        ],
+        env={"PATH": "/usr/bin:/bin", "DEBUG": "true", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_postgresql_jit_is_off_unless_asked_for():
+    url = "postgres://postgres@127.0.0.1:5432/x"
+    assert _database_options({"DATABASE_URL": url}) == "-c jit=off"
+    assert _database_options({"DATABASE_URL": url, "DATABASE_JIT": "true"}) == "None"
+
+
+def test_the_app_connection_runs_without_jit(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
