@@ -12,8 +12,6 @@ from django.db.models import (
     Case,
     Count,
     F,
-    Func,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -26,7 +24,7 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from organizations.statistics import month_key
+from registry.aggregates import DaysBetween, month_key
 
 from . import money, states
 from .models import (
@@ -348,25 +346,6 @@ AMOUNT_DUE = F("total") + F("fees_charged") + F("interest_charged") - F("paid_am
 _NOT_INVOICED = {Invoice.Status.DRAFT, *states.VOID_STATUSES}
 
 
-class DaysBetween(Func):
-    """Whole days from the second date to the first (``end - start``)."""
-
-    arity = 2
-    output_field = IntegerField()
-
-    def as_sql(self, compiler, connection, **extra):
-        # PostgreSQL: date minus date is a number of days.
-        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ")
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(
-            compiler,
-            connection,
-            template="CAST(julianday(%(expressions)s) AS INTEGER)",
-            arg_joiner=") - julianday(",
-        )
-
-
 @dataclass(frozen=True)
 class MonthAmounts:
     """Invoices issued in one month: what they came to, what is paid and what is still
@@ -491,25 +470,6 @@ def payment_delays(*, organization: Organization, since: datetime.date) -> dict[
     # An invoice marked paid without a payment row has no delay (None): left out here, not
     # by a filter in SQL, which would run the subquery a second time for every invoice.
     return {row["days"]: row["invoices"] for row in rows if row["days"] is not None}
-
-
-def median_of(distribution: dict[int, int]) -> float | int | None:
-    """The median of values given as {value: how many times}; None when empty."""
-    total = sum(distribution.values())
-    if total == 0:
-        return None
-    # The middle value (odd total) or the two middle ones (even), counted from the lowest.
-    wanted = (total - 1) // 2, total // 2
-    found: list[int] = []
-    seen = 0
-    for value in sorted(distribution):
-        seen += distribution[value]
-        while len(found) < 2 and wanted[len(found)] < seen:
-            found.append(value)
-        if len(found) == 2:
-            break
-    middle = (found[0] + found[1]) / 2
-    return int(middle) if middle.is_integer() else middle
 
 
 @dataclass(frozen=True)

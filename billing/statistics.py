@@ -17,10 +17,9 @@ from organizations.statistics import (
     Headline,
     SectionFigures,
     StatisticsSection,
-    month_label,
-    months_back,
     register_statistics_section,
 )
+from registry.aggregates import median_of, month_label, months_back
 from registry.charts import SMALL_CELL_LIMIT, Cell, Figure, Series, count_cell
 
 from . import selectors
@@ -130,7 +129,7 @@ def build(organization: Organization, today: datetime.date) -> SectionFigures:
         ),
         Headline(
             _("Median days from invoice date to payment"),
-            median_cell(selectors.median_of(delays), owed.paid_people),
+            median_cell(median_of(delays), owed.paid_people),
             _("invoices issued in the last %(months)s months and paid in full")
             % {"months": MONTHS},
         ),

@@ -21,8 +21,6 @@ from django.db.models import (
     DateField,
     F,
     FloatField,
-    Func,
-    IntegerField,
     Q,
     QuerySet,
 )
@@ -40,6 +38,8 @@ from gdpr.models import (
     Suppression,
 )
 from gdpr.selectors import DeadlineState, deadline_filter, with_deadline
+from registry import aggregates
+from registry.aggregates import DaysBetween, median_of, month_key
 
 # The dashboard looks this many months back, the current month included.
 MONTHS = 24
@@ -51,13 +51,7 @@ Month = datetime.date  # the first day of a month, in the service's time zone
 
 def months_back(count: int = MONTHS, *, today: datetime.date | None = None) -> list[Month]:
     """The first days of the last ``count`` months, oldest first, this month last."""
-    today = today or timezone.localdate()
-    year, month = today.year, today.month
-    months = []
-    for _ in range(count):
-        months.append(datetime.date(year, month, 1))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return months[::-1]
+    return aggregates.months_back(today or timezone.localdate(), count)
 
 
 def _since(months: list[Month]) -> datetime.datetime:
@@ -65,14 +59,6 @@ def _since(months: list[Month]) -> datetime.datetime:
     return datetime.datetime.combine(
         months[0], datetime.time.min, tzinfo=timezone.get_current_timezone()
     )
-
-
-def _month(value: datetime.date | datetime.datetime) -> Month:
-    if isinstance(value, datetime.datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        value = value.date()
-    return value.replace(day=1)
 
 
 # --- Requests --------------------------------------------------------------------------
@@ -87,25 +73,7 @@ def requests_by_kind_and_month(months: list[Month]) -> dict[tuple[Month, str], i
         .values_list("month", "kind")
         .annotate(n=Count("pk"))
     )
-    return {(_month(month), kind): n for month, kind, n in rows}
-
-
-class DaysBetween(Func):
-    """Whole calendar days from the second date to the first."""
-
-    output_field = IntegerField()
-    arity = 2
-    template = "(%(expressions)s)"
-    arg_joiner = " - "
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(
-            compiler,
-            connection,
-            template="CAST(julianday(%(expressions)s) AS INTEGER)",
-            arg_joiner=") - julianday(",
-            **extra_context,
-        )
+    return {(month_key(month), kind): n for month, kind, n in rows}
 
 
 class Median(Aggregate):
@@ -168,7 +136,7 @@ def answers_by_month(months: list[Month]) -> dict[Month, AnswerMonth]:
             .annotate(median=Median("days", output_field=FloatField()), **_ANSWER_COUNTS)
         )
         return {
-            _month(row["month"]): AnswerMonth(
+            month_key(row["month"]): AnswerMonth(
                 row["n"], float(row["median"]), row["within"], row["extended"]
             )
             for row in rows
@@ -184,34 +152,16 @@ def answers_by_month_counted(months: list[Month]) -> dict[Month, AnswerMonth]:
     days: dict[Month, Counter[int]] = defaultdict(Counter)
     totals: dict[Month, list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in rows:
-        month = _month(row["month"])
+        month = month_key(row["month"])
         days[month][row["days"]] += row["n"]
         total = totals[month]
         total[0] += row["n"]
         total[1] += row["within"]
         total[2] += row["extended"]
     return {
-        month: AnswerMonth(n, median_of_counts(days[month]), within, extended)
+        month: AnswerMonth(n, float(median_of(days[month])), within, extended)
         for month, (n, within, extended) in totals.items()
     }
-
-
-def median_of_counts(counts: Counter[int]) -> float:
-    """The median of values given as value → how many times, without listing them (a
-    busy month has thousands of answers and a few dozen distinct numbers of days)."""
-    total = sum(counts.values())
-    # The middle value, or the two middle ones of an even count (0-based positions).
-    wanted = sorted({(total - 1) // 2, total // 2})
-    found: list[int] = []
-    seen = 0
-    for value in sorted(counts):
-        seen += counts[value]
-        while wanted and wanted[0] < seen:
-            found.append(value)
-            wanted.pop(0)
-    if len(found) == 1:
-        found.append(found[0])
-    return (found[0] + found[1]) / 2
 
 
 def overdue_now(today: datetime.date | None = None) -> int:
@@ -240,7 +190,7 @@ def steps_by_month(months: list[Month]) -> dict[tuple[Month, str], int]:
         .values_list("month", "action")
         .annotate(n=Count("request", distinct=True))
     )
-    return {(_month(month), action): n for month, action, n in rows}
+    return {(month_key(month), action): n for month, action, n in rows}
 
 
 # --- Marketing, disclosures, retention --------------------------------------------------
@@ -298,7 +248,7 @@ def disclosures_by_month_and_kind(months: list[Month]) -> dict[tuple[Month, str]
         .values_list("month", "kind")
         .annotate(n=Count("pk", distinct=True), people=Count("subjects", distinct=True))
     )
-    return {(_month(month), kind): DisclosureCount(n, people) for month, kind, n, people in rows}
+    return {(month_key(month), kind): DisclosureCount(n, people) for month, kind, n, people in rows}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from gdpr.api import StatisticsUse, register_statistics_use
+from registry.aggregates import month_label, months_back
 from registry.charts import Figure, Series, count_cell
 
 from . import selectors
@@ -23,8 +24,6 @@ from .statistics import (
     Headline,
     SectionFigures,
     StatisticsSection,
-    month_label,
-    months_back,
     register_statistics_section,
 )
 

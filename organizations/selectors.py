@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import email_addresses_for_user, verified_addresses
 from gdpr.api import annotate_restriction_in_force
+from registry.aggregates import month_key
 
 from .leaving import (
     Commitment,
@@ -45,7 +46,7 @@ from .models import (
     Organization,
     OrganizationClaim,
 )
-from .statistics import month_key, years_before
+from .statistics import years_before
 
 MEMBER_SORTS = {
     "name": ("sort_name", "id"),

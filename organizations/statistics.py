@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.utils.formats import date_format
 from django.utils.functional import Promise
 
 from registry.charts import Cell, Figure
@@ -112,28 +111,6 @@ def build_sections(organization: Organization, today: datetime.date) -> list[Bui
 
 
 # --- Helpers the sections share -----------------------------------------------------------
-
-
-def months_back(today: datetime.date, count: int) -> list[datetime.date]:
-    """The first days of the ``count`` months up to and including ``today``'s, oldest first."""
-    months = []
-    year, month = today.year, today.month
-    for _ in range(count):
-        months.append(datetime.date(year, month, 1))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return months[::-1]
-
-
-def month_label(month: datetime.date) -> str:
-    """A month as the user's language writes it (``YEAR_MONTH_FORMAT``)."""
-    return date_format(month, "YEAR_MONTH_FORMAT")
-
-
-def month_key(value: datetime.date | datetime.datetime) -> datetime.date:
-    """A truncated month from the database (a date, or a datetime on some backends)."""
-    if isinstance(value, datetime.datetime):
-        return value.date().replace(day=1)
-    return value.replace(day=1)
 
 
 def years_before(today: datetime.date, years: int) -> datetime.date:

@@ -8,21 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from gdpr.marketing.consents import consent_purposes
 from gdpr.models import Disclosure, MarketingChannel, RequestEvent, RequestKind
 from gdpr.retention.jobs import registered_jobs
 from gdpr.statistics import MONTHS, Month, Statistics
+from registry.aggregates import month_label
 from registry.charts import SMALL_CELL_LIMIT, Figure, Series
 
 # Runs of a job are no people: nothing to hide, so every cell is drawn from "enough".
 NOT_PEOPLE = SMALL_CELL_LIMIT
-
-
-def month_label(month: Month) -> str:
-    return date_format(month, "YEAR_MONTH_FORMAT")
 
 
 def _month_labels(months: list[Month]) -> list[str]:

@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gdpr.admin.statistics import figure_url_name
-from gdpr.admin.statistics_figures import FIGURES, month_label
+from gdpr.admin.statistics_figures import FIGURES
 from gdpr.models import (
     DataSubjectRequest,
     Disclosure,
@@ -35,10 +35,10 @@ from gdpr.statistics import (
     STATISTICS_QUERIES,
     answers_by_month,
     answers_by_month_counted,
-    median_of_counts,
     months_back,
     statistics_for,
 )
+from registry.aggregates import median_of, month_label
 from tests.factories import StaffFactory, UserFactory
 from tests.gdpr.factories import DataSubjectRequestFactory
 
@@ -175,7 +175,7 @@ def test_an_even_number_of_answers_has_the_mean_of_the_middle_two_as_median(mont
 
 @given(st.lists(st.integers(min_value=0, max_value=400), min_size=1, max_size=60))
 def test_the_median_from_counts_is_the_median(days):
-    assert median_of_counts(Counter(days)) == statistics.median(days)
+    assert median_of(Counter(days)) == statistics.median(days)
 
 
 def test_it_counts_the_overdue_requests_now(dataset):

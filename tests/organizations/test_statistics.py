@@ -20,7 +20,6 @@ from organizations.models import Membership, Organization
 from organizations.statistics import (
     SectionFigures,
     StatisticsSection,
-    months_back,
     query_budget,
     register_statistics_section,
     registered_sections,
@@ -28,6 +27,7 @@ from organizations.statistics import (
     unregister_statistics_section,
     years_before,
 )
+from registry.aggregates import months_back
 from tests.factories import StaffFactory, UserFactory
 
 from .factories import add_member, organization_with_admin
