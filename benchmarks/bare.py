@@ -14,9 +14,14 @@ from django.urls import path
 
 from accounts.models import User
 from billing.models import Payment
-from organizations import selectors
-from organizations.models import Organization
+from organizations import permissions, selectors
+from organizations.models import Membership, Organization
+from registry.pagination import paginate
 
+FRAME = engines["django"].from_string(
+    '{% extends "organizations/_admin_base.html" %}{% block head_title %}frame{% endblock %}'
+    "{% block content %}<p>{{ page.paginator.count }}</p>{% endblock %}"
+)
 TABLE = engines["django"].from_string(
     "<!doctype html><title>bare</title><table>{% for row in rows %}<tr>"
     "{% for value in row %}<td>{{ value }}</td>{% endfor %}</tr>{% endfor %}</table>"
@@ -51,6 +56,15 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
     return _table(request, memberships.values_list(*MEMBER_COLUMNS)[_slice(request)])
 
 
+def members_frame(request: HttpRequest, pk: int) -> HttpResponse:
+    """What every page of an organization pays before its own content: the admin-rights
+    check, the page's count and the site's and organization's menus, with no rows and no
+    filter form. Not a goal's baseline: it shows how much of a page's cost is its frame."""
+    organization = permissions.get_organization_for_admin(request.user, pk)
+    page, _query = paginate(request, Membership.objects.filter(organization=organization))
+    return HttpResponse(FRAME.render({"organization": organization, "page": page}, request))
+
+
 def people_queryset(term: str):
     """What the admin's user search looks up (``UserAdmin.search_fields``), as the admin
     does it: ``icontains`` on each field."""
@@ -77,6 +91,7 @@ def payments(request: HttpRequest, pk: int) -> HttpResponse:
 
 urlpatterns = [
     path("members/<int:pk>/", members, name="bench_members"),
+    path("members/<int:pk>/frame/", members_frame, name="bench_members_frame"),
     path("people/", people, name="bench_people"),
     path("payments/<int:pk>/", payments, name="bench_payments"),
 ]

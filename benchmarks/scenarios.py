@@ -104,23 +104,38 @@ def _peak(action: Callable[[], object]) -> float:
 
 
 def interleaved(
-    real: Callable[[], object], bare: Callable[[], object], repeat: int, memory: bool = True
-) -> tuple[Side, Side]:
-    """Warm both up, then time them alternately (ABBA…); then their peak memory."""
-    real()
-    bare()
-    sides = (Side(), Side())
+    real: Callable[[], object],
+    bare: Callable[[], object],
+    repeat: int,
+    memory: bool = True,
+    *also: Callable[[], object],
+) -> tuple[Side, ...]:
+    """Warm them up, then time them alternately (ABBA…); then their peak memory. ``also``:
+    more pages timed in the same rounds (a side each, after the two)."""
+    actions = (real, bare, *also)
+    for action in actions:
+        action()
+    sides = tuple(Side() for _ in actions)
     for n in range(repeat):
-        order = (0, 1) if n % 2 == 0 else (1, 0)
+        order = range(len(actions)) if n % 2 == 0 else reversed(range(len(actions)))
         for index in order:
-            elapsed, queries = _timed((real, bare)[index])
+            elapsed, queries = _timed(actions[index])
             sides[index].runs_ms.append(elapsed)
             sides[index].queries = queries
     if memory:
-        sides[0].peak_kib = _peak(real)
-        sides[1].peak_kib = _peak(bare)
+        for action, side in zip(actions, sides, strict=True):
+            side.peak_kib = _peak(action)
     reset_queries()
     return sides
+
+
+def frame_note(real: Side, bare: Side, frame: Side) -> str:
+    """How much of the page is its frame (admin-rights check, count, menus): the frame
+    against the bare rows, and the page against its frame, both at p95."""
+    return (
+        f"frame alone (rights check, count, menus; no rows): {frame.p95:,.1f} ms p95, "
+        f"{frame.p95 / bare.p95:.2f}x bare; the page is {real.p95 / frame.p95:.2f}x its frame"
+    )
 
 
 def signed_in(user: User) -> Client:
@@ -166,6 +181,7 @@ def explain(queryset) -> str:
 def member_list(admin: Client, organization_id: int, members: int, repeat: int) -> list[Result]:
     url = reverse("organizations:members", args=[organization_id])
     bare = reverse("bench_members", args=[organization_id])
+    frame = reverse("bench_members_frame", args=[organization_id])
     pages = -(-members // 50)
     deep = max(1, round(pages * 500 / 601))
     results = []
@@ -173,10 +189,21 @@ def member_list(admin: Client, organization_id: int, members: int, repeat: int) 
         ("P1-page1", "P1 member list, page 1 (50 a page)", {"per_page": 50}),
         ("P1-deep", f"P1 member list, page {deep} of {pages}", {"per_page": 50, "page": deep}),
     ):
-        real_side, bare_side = interleaved(
-            page(admin, url, **params), page(admin, bare, **params), repeat
+        real_side, bare_side, frame_side = interleaved(
+            page(admin, url, **params),
+            page(admin, bare, **params),
+            repeat,
+            True,
+            page(admin, frame, **params),
         )
-        result = Result(key, label, "bare rows (one query)", real_side, bare_side)
+        result = Result(
+            key,
+            label,
+            "bare rows (one query)",
+            real_side,
+            bare_side,
+            notes=frame_note(real_side, bare_side, frame_side),
+        )
         result.goals.append(ratio_goal(result, 2))
         if key == "P1-page1":
             result.goals.append(

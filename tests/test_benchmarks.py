@@ -37,8 +37,10 @@ def test_a_tiny_scale_still_has_every_kind_of_row():
 
 
 def test_the_bare_views_are_not_reachable_in_production():
-    for name in ("bench_members", "bench_people", "bench_payments"):
+    for name in ("bench_members", "bench_members_frame", "bench_people", "bench_payments"):
         with pytest.raises(NoReverseMatch):
             reverse(name, args=[1]) if name != "bench_people" else reverse(name)
     with pytest.raises(Resolver404):
         resolve("/__bench__/members/1/")
+    with pytest.raises(Resolver404):
+        resolve("/__bench__/members/1/frame/")

@@ -7,8 +7,10 @@ mail is in, and they match what the bank shows.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from django import template
+from django.utils.translation import get_language
 
 from .. import money
 
@@ -64,9 +66,14 @@ def iban(value: str) -> str:
     return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
+@lru_cache(maxsize=8)
+def _payment_states(language: str | None) -> dict[str, str]:
+    from ..models import Payment
+
+    return {value: str(label) for value, label in Payment.State.choices}
+
+
 @register.filter
 def payment_state(value: str) -> str:
     """A payment's state (``Payment.State``, as the payments list annotates it) in words."""
-    from ..models import Payment
-
-    return str(dict(Payment.State.choices).get(value, value))
+    return _payment_states(get_language()).get(value, value)
