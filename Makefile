@@ -17,8 +17,10 @@ demo: install
 	$(PY) manage.py seed_demo_privacy
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# One test process per CPU, at most 7 (README, "Tests"); TEST_PROCESSES=0 runs them in this one.
+TEST_PROCESSES ?= auto
 test: install
-	$(UV) run --frozen pytest
+	$(UV) run --frozen pytest -n $(TEST_PROCESSES) --maxprocesses 7
 
 lint: install
 	$(UV) run --frozen ruff check .

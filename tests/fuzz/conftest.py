@@ -24,15 +24,43 @@ from tests.billing.factories import bank_account
 from tests.factories import UserFactory
 from tests.organizations.factories import add_member, organization_with_admin
 
-from .support import DESELECTED, INPUTS, PROFILE
+from .support import CI_MINIMUM_INPUTS, DESELECTED, INPUTS, PROFILE, whole_ci_run
 
 settings.register_profile("ci", deadline=None, derandomize=True, database=None, print_blob=True)
 settings.register_profile("nightly", deadline=None, print_blob=True)
 settings.load_profile(PROFILE)
 
+# Whether this run holds every fuzz test in the ci profile; whether workers reported.
+WHOLE_RUN = [False]
+PARALLEL = [False]
+
 
 def pytest_deselected(items) -> None:
     DESELECTED.update(item.nodeid for item in items if "tests/fuzz/" in item.nodeid)
+
+
+def pytest_collection_finish(session) -> None:
+    WHOLE_RUN[0] = whole_ci_run(session.items)
+
+
+# In parallel runs (pytest-xdist) each process counts the inputs of the fuzz tests it ran;
+# the controlling process adds them up, through xdist's ``workeroutput``, and checks the
+# total (``test_zz_total`` does in a single process).
+def pytest_sessionfinish(session) -> None:
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["fuzz_inputs"] = dict(INPUTS)
+        output["fuzz_whole_run"] = WHOLE_RUN[0]
+    elif PARALLEL[0] and WHOLE_RUN[0] and sum(INPUTS.values()) < CI_MINIMUM_INPUTS:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    output = getattr(node, "workeroutput", {})
+    PARALLEL[0] = True
+    INPUTS.update(output.get("fuzz_inputs", {}))
+    WHOLE_RUN[0] = WHOLE_RUN[0] or output.get("fuzz_whole_run", False)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
@@ -41,7 +69,12 @@ def pytest_terminal_summary(terminalreporter) -> None:
     terminalreporter.section(f"fuzz inputs generated (profile {PROFILE})")
     for name, count in sorted(INPUTS.items()):
         terminalreporter.write_line(f"{count:>7}  {name}")
-    terminalreporter.write_line(f"{sum(INPUTS.values()):>7}  total")
+    total = sum(INPUTS.values())
+    terminalreporter.write_line(f"{total:>7}  total")
+    if PARALLEL[0] and WHOLE_RUN[0] and total < CI_MINIMUM_INPUTS:
+        terminalreporter.write_line(
+            f"FAILED: {total} fuzz inputs in all, fewer than {CI_MINIMUM_INPUTS}", red=True
+        )
 
 
 @pytest.fixture(autouse=True)

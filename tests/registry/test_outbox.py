@@ -63,7 +63,7 @@ def broker_up():
     celery_app.conf.task_always_eager = True
 
 
-def published(queue: str = "celery") -> list[str]:
+def published(queue: str = settings.CELERY_TASK_DEFAULT_QUEUE) -> list[str]:
     """The task names waiting in the in-memory broker's queue (and empty it)."""
     names = []
     with celery_app.connection_for_read() as conn:
