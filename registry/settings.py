@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Django's form templates, for FORM_RENDERER below.
+    "django.forms",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -142,6 +144,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms render through the templates above, so that templates/django/forms/ can replace
+# Django's widget templates (a select's options written inline, not included one by one).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -------------------------------------------------------------------------
 # Unset: a SQLite file for the quick start. Set: PostgreSQL through psycopg 3 and its pool.
