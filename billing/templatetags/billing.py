@@ -6,13 +6,22 @@ mail is in, and they match what the bank shows.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django import template
-from django.utils.translation import get_language
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language, gettext
+
+from registry.listing import fast_url, label, short_date
 
 from .. import money
+from ..models import Payment
+
+if TYPE_CHECKING:
+    from organizations.models import Organization
 
 register = template.Library()
 
@@ -77,3 +86,63 @@ def _payment_states(language: str | None) -> dict[str, str]:
 def payment_state(value: str) -> str:
     """A payment's state (``Payment.State``, as the payments list annotates it) in words."""
     return _payment_states(get_language()).get(value, value)
+
+
+_PAYMENT_ROW = (
+    '<tr>\n      <td>{}</td>\n      <td class="num">{}</td>\n      <td>{}</td>\n'
+    "      <td>{}</td>\n      <td>{}</td>\n      <td>{}</td>\n      <td>{}</td>\n"
+    '      <td><span class="badge payment-{}">{}</span>{}</td>\n    </tr>\n'
+)
+
+
+@register.simple_tag
+def payment_rows(payments: Iterable[Payment], organization: Organization, unmatched_only: bool):
+    """The payments list's ``<tr>`` of each payment on the page (or the one saying there
+    are none), built as Django's admin builds its change list's rows: one ``format_html``
+    a row with the fixed strings translated once a page. Through the template language, a
+    row resolved some thirty variables and filters: most of the page's own time."""
+    if not payments:
+        empty = (
+            gettext("Every payment is matched to an invoice.")
+            if unmatched_only
+            else gettext("No payments yet.")
+        )
+        return format_html('<tr><td colspan="8">{}</td></tr>', empty)
+    undo, match = gettext("Undo the match"), gettext("Match to an invoice")
+    owed_back_text = gettext("%(amount)s owed back")
+    rows = []
+    for payment in payments:
+        if payment.invoice_id:
+            invoice = format_html(
+                '<a href="{}">{}</a> <a class="button button-compact button-secondary" '
+                'href="{}">{}</a>',
+                fast_url("billing:invoice", organization.pk, payment.invoice_id),
+                payment.invoice.number_display,
+                fast_url("billing:payment_unmatch", organization.pk, payment.pk),
+                undo,
+            )
+        else:
+            invoice = format_html(
+                '<a class="button button-compact" href="{}">{}</a>',
+                fast_url("billing:payment_match", organization.pk, payment.pk),
+                match,
+            )
+        owed_back = ""
+        if payment.state == Payment.State.OVERPAID and payment.invoice_id:
+            before, _amount, after = owed_back_text.partition("%(amount)s")
+            owed_back = format_html(" {}{}{}", before, eur(payment.invoice.amount_owed_back), after)
+        rows.append(
+            (
+                short_date(payment.paid_on),
+                eur(payment.amount),
+                payment.payer_name or "—",
+                payment.reference or "—",
+                label(payment, "source"),
+                payment.message or "—",
+                invoice,
+                payment.state,
+                payment_state(payment.state),
+                owed_back,
+            )
+        )
+    return format_html_join("", _PAYMENT_ROW, rows)
