@@ -58,10 +58,13 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
 
 def members_frame(request: HttpRequest, pk: int) -> HttpResponse:
     """What every page of an organization pays before its own content: the admin-rights
-    check, the page's count and the site's and organization's menus, with no rows and no
+    check, the page's count (as the member list gets it: from the tally) and the site's and
+    organization's menus, with no rows and no
     filter form. Not a goal's baseline: it shows how much of a page's cost is its frame."""
     organization = permissions.get_organization_for_admin(request.user, pk)
-    page, _query = paginate(request, Membership.objects.filter(organization=organization))
+    count = selectors.member_list_count(organization=organization, filters=selectors.MemberFilter())
+    memberships = Membership.objects.filter(organization=organization)
+    page, _query = paginate(request, memberships, count=count)
     return HttpResponse(FRAME.render({"organization": organization, "page": page}, request))
 
 

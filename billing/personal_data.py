@@ -35,6 +35,7 @@ from .models import (
     InvoiceLine,
     Payment,
     PaymentEvent,
+    PaymentTally,
     Product,
     ReferenceRate,
     Reminder,
@@ -414,5 +415,15 @@ register_searchable(
         ),
         describe=_describe_payment,
         select_related=("organization",),
+    )
+)
+register_model(
+    ModelEntry(
+        model=PaymentTally,
+        person=None,
+        personal={},
+        # A number per organization, kept by the database: nobody's data.
+        not_personal=frozenset({"organization", "payments"}),
+        erasure=Erasure.none(),
     )
 )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -37,6 +38,7 @@ from .models import (
     Invoice,
     Payment,
     PaymentEvent,
+    PaymentTally,
     Product,
     Reminder,
 )
@@ -294,6 +296,20 @@ def payments_for_organization(*, organization: Organization, state: str = "") ->
     if state in PAYMENT_STATES:
         payments = payments.filter(PAYMENT_STATES[state])
     return payments.order_by("-paid_on", "-id")
+
+
+def payment_list_count(*, organization: Organization, state: str = "") -> int | None:
+    """How many rows ``payments_for_organization`` gives, when the tally knows (one row
+    read, not tens of thousands counted): all payments, on PostgreSQL (``PaymentTally``).
+    None for one state's payments, or elsewhere: the paginator then counts them itself."""
+    if state in PAYMENT_STATES or connection.vendor != "postgresql":
+        return None
+    tally = (
+        PaymentTally.objects.filter(organization=organization)
+        .values_list("payments", flat=True)
+        .first()
+    )
+    return tally or 0
 
 
 def payment_events(*, payment: Payment) -> list[PaymentEvent]:

@@ -35,6 +35,7 @@ from .models import (
     MemberDataView,
     MemberListExport,
     Membership,
+    MembershipTally,
     Organization,
     OrganizationClaim,
     OrganizationGroupObjectPermission,
@@ -186,6 +187,16 @@ register_model(
             }
         ),
         actors={"created_by": (), "verified_by": ()},
+        erasure=Erasure.none(),
+    )
+)
+register_model(
+    ModelEntry(
+        model=MembershipTally,
+        person=None,
+        personal={},
+        # A number per organization, kept by the database: nobody's data.
+        not_personal=frozenset({"organization", "memberships"}),
         erasure=Erasure.none(),
     )
 )

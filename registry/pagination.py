@@ -35,15 +35,19 @@ def paginate(
     *,
     sizes: tuple[int, ...] = PAGE_SIZES,
     default: int = DEFAULT_PAGE_SIZE,
+    count: int | None = None,
 ) -> tuple[Page, str]:
     """One page of ``queryset`` and the query string without the page, for the pagination
     links. Two queries: the count and the page.
 
     A list with a fixed page size passes ``sizes=()``: ``?per_page=`` is then ignored.
+    ``count``: the number of rows when the caller already knows it (a tally kept by the
+    database), so that the paginator does not count them again.
     """
-    page = Paginator(queryset, page_size(request, sizes=sizes, default=default)).get_page(
-        request.GET.get("page")
-    )
+    paginator = Paginator(queryset, page_size(request, sizes=sizes, default=default))
+    if count is not None:
+        paginator.count = count  # a cached_property: the value is used as if counted
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()

@@ -28,7 +28,8 @@ def payment_list(request: HttpRequest, pk: int) -> HttpResponse:
     show = form.show_value()
     unmatched_only = show == PaymentFilterForm.UNMATCHED
     payments = selectors.payments_for_organization(organization=organization, state=show)
-    page, query = paginate(request, payments)
+    count = selectors.payment_list_count(organization=organization, state=show)
+    page, query = paginate(request, payments, count=count)
     return render(
         request,
         "billing/org/payments.html",

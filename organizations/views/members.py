@@ -25,10 +25,12 @@ from ..forms import MemberFilterForm
 def member_list(request: HttpRequest, pk: int) -> HttpResponse:
     organization = permissions.get_organization_for_admin(request.user, pk)
     form = MemberFilterForm(request.GET or None)
+    filters = form.filters()
     memberships = selectors.member_list(
-        organization=organization, filters=form.filters(), flag_restricted=True
+        organization=organization, filters=filters, flag_restricted=True
     )
-    page, query = paginate(request, memberships)
+    count = selectors.member_list_count(organization=organization, filters=filters)
+    page, query = paginate(request, memberships, count=count)
     return render(
         request,
         "organizations/members/list.html",
