@@ -146,8 +146,10 @@ TEMPLATES = [
 ]
 
 # Forms render through the templates above, so that templates/django/forms/ can replace
-# Django's widget templates (a select's options written inline, not included one by one).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Django's widget templates (a select's options written inline, not included one by one);
+# inputs, selects and text areas are written in Python with the same markup while their
+# templates are those (registry/form_renderer.py).
+FORM_RENDERER = "registry.form_renderer.FormRenderer"
 
 # --- Database -------------------------------------------------------------------------
 # Unset: a SQLite file for the quick start. Set: PostgreSQL through psycopg 3 and its pool.
