@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -26,6 +25,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from registry.aggregates import DaysBetween, month_key
+from registry.tally import tallied
 
 from . import money, states
 from .models import (
@@ -302,14 +302,9 @@ def payment_list_count(*, organization: Organization, state: str = "") -> int | 
     """How many rows ``payments_for_organization`` gives, when the tally knows (one row
     read, not tens of thousands counted): all payments, on PostgreSQL (``PaymentTally``).
     None for one state's payments, or elsewhere: the paginator then counts them itself."""
-    if state in PAYMENT_STATES or connection.vendor != "postgresql":
+    if state in PAYMENT_STATES:
         return None
-    tally = (
-        PaymentTally.objects.filter(organization=organization)
-        .values_list("payments", flat=True)
-        .first()
-    )
-    return tally or 0
+    return tallied(PaymentTally.objects.filter(organization=organization), "payments")
 
 
 def payment_events(*, payment: Payment) -> list[PaymentEvent]:

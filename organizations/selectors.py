@@ -7,7 +7,6 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -28,6 +27,7 @@ from accounts.models import User
 from accounts.selectors import email_addresses_for_user, verified_addresses
 from gdpr.api import annotate_restriction_in_force
 from registry.aggregates import month_key
+from registry.tally import tallied
 
 from .leaving import (
     Commitment,
@@ -108,14 +108,7 @@ def member_list_count(*, organization: Organization, filters: MemberFilter) -> i
     otherwise: the paginator then counts the filtered rows itself."""
     if filters.query.strip() or filters.status or filters.role:
         return None
-    if connection.vendor != "postgresql":
-        return None
-    tally = (
-        MembershipTally.objects.filter(organization=organization)
-        .values_list("memberships", flat=True)
-        .first()
-    )
-    return tally or 0
+    return tallied(MembershipTally.objects.filter(organization=organization), "memberships")
 
 
 # The profile fields an organization's admins see of an active member: on the member page,

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
+from django.db.models import QuerySet
+
 
 @dataclass(frozen=True)
 class Tally:
@@ -91,3 +94,11 @@ def uninstall(tally: Tally, schema_editor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         for statement in tally.drop():
             schema_editor.execute(statement)
+
+
+def tallied(tallies: QuerySet, column: str) -> int | None:
+    """The number ``column`` of the one tally row ``tallies`` selects (0 without one: no
+    row has been counted yet), or None where no triggers keep it (not PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return None
+    return tallies.values_list(column, flat=True).first() or 0
