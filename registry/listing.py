@@ -11,11 +11,15 @@ builtin-free library: ``{% load listing %}`` (``TEMPLATES`` ``libraries``).
 from __future__ import annotations
 
 import datetime
+import html
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import Any
 
 from django import template
 from django.db import models
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -75,3 +79,19 @@ def short_date(value: datetime.date | None) -> str:
     if not value:
         return ""
     return f"{value.day}.{value.month}.{value.year}"
+
+
+def _escaped(value: Any) -> str:
+    """``conditional_escape`` for the values of a list's rows (text, numbers, safe markup):
+    the same characters, without the check for lazy text Django's ``escape`` makes on each
+    call, which cost more than the escaping itself at 400 values a page."""
+    return str(value) if isinstance(value, SafeData) else html.escape(str(value))
+
+
+def rows_html(row: str, rows: Iterable[Sequence[Any]]) -> SafeString:
+    """``format_html_join("", row, rows)``: each row's values escaped (safe markup kept as
+    it is) into the ``{}`` of ``row``."""
+    # Safe: every value put into the row's own markup is escaped just above.
+    return mark_safe(  # noqa: S308
+        "".join(row.format(*[_escaped(value) for value in values]) for values in rows)
+    )

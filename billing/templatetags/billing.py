@@ -12,10 +12,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import get_language, gettext
 
-from registry.listing import fast_url, label, short_date
+from registry.listing import fast_url, label, rows_html, short_date
 
 from .. import money
 from ..models import Payment
@@ -145,4 +145,4 @@ def payment_rows(payments: Iterable[Payment], organization: Organization, unmatc
                 owed_back,
             )
         )
-    return format_html_join("", _PAYMENT_ROW, rows)
+    return rows_html(_PAYMENT_ROW, rows)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from registry.listing import fast_url, label, short_date
+from registry.listing import fast_url, label, rows_html, short_date
 
 from ..models import Membership, Organization
 
@@ -52,4 +52,4 @@ def member_rows(memberships: Iterable[Membership], organization: Organization) -
         return format_html(
             '<tr><td colspan="6">{}</td></tr>', gettext("No members match the search.")
         )
-    return format_html_join("", _ROW, rows)
+    return rows_html(_ROW, rows)
