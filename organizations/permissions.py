@@ -80,6 +80,10 @@ def get_organization_for_admin(user: User | AnonymousUser, pk: int) -> Organizat
         organization_pk = int(pk)
     except (TypeError, ValueError):
         raise Http404 from None
+    # The URL takes any digits; the ORM answered "none" past a 64-bit id, a raw query
+    # would fail in the database driver (SQLite) instead.
+    if not -(2**63) <= organization_pk < 2**63:
+        raise Http404
     sql, params = _admin_check()
     ids = {_USER_PLACEHOLDER: user.pk, _ORGANIZATION_PLACEHOLDER: organization_pk}
     found = list(Organization.objects.raw(sql, [ids.get(p, p) for p in params]))
