@@ -484,7 +484,8 @@ class MemberListExport(models.Model):
     viewer_name = models.CharField(_("seen by (name)"), max_length=300, blank=True)
     exported_at = models.DateTimeField(_("time"), default=timezone.now)
     # The users whose data the export held. A GIN index on PostgreSQL (migration 0009)
-    # finds one member's exports.
+    # finds one member's exports; its pending list and lz4 keep an export's row cheap to
+    # write (migration 0011).
     member_ids = IdListField(_("whose data"), default=list)
 
     class Meta:
