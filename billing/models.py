@@ -345,7 +345,7 @@ class Payment(models.Model):
     """Money received: recorded by hand or imported from the bank's camt.054 file."""
 
     class State(models.TextChoices):
-        """How the payment stands against its invoice (``selectors.payments_for_organization``)."""
+        """How the payment stands against its invoice (``Payment.state``)."""
 
         UNMATCHED = "unmatched", _("Unmatched")
         MATCHED = "matched", _("Matched")
@@ -413,6 +413,24 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.paid_on}"
+
+    @property
+    def state(self) -> str:
+        """How the payment stands against its invoice (``State``): the rules
+        ``selectors.PAYMENT_STATES`` filter the payments list by, in the database. The list
+        reads the invoice with the payment; elsewhere this reads it (one query)."""
+        invoice = self.invoice
+        if invoice is None:
+            return self.State.UNMATCHED
+        due = invoice.total + invoice.fees_charged + invoice.interest_charged
+        if invoice.paid_amount > due or invoice.status in (
+            Invoice.Status.CREDITED,
+            Invoice.Status.CANCELLED,
+        ):
+            return self.State.OVERPAID
+        if invoice.paid_amount < due:
+            return self.State.PARTIAL
+        return self.State.MATCHED
 
 
 class PaymentTally(models.Model):

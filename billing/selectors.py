@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import (
-    Case,
     Count,
     F,
     OuterRef,
@@ -18,8 +17,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
 )
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -261,6 +258,8 @@ def unmatched_payments(*, organization: Organization) -> QuerySet[Payment]:
 _VOID = Q(invoice__status__in=states.VOID_STATUSES)
 # What the invoice asks in all: its total and the reminder fees and interest charged on it.
 _DUE = F("invoice__total") + F("invoice__fees_charged") + F("invoice__interest_charged")
+# The same rules as ``Payment.state``, as filters (tests/billing/test_payment_states.py holds
+# the two together).
 PAYMENT_STATES = {
     Payment.State.UNMATCHED: Q(invoice__isnull=True),
     Payment.State.OVERPAID: Q(invoice__paid_amount__gt=_DUE) | _VOID,
@@ -280,18 +279,14 @@ PAYMENT_LIST_COLUMNS = (
 
 
 def payments_for_organization(*, organization: Organization, state: str = "") -> QuerySet[Payment]:
-    """The organization's payments with their ``state`` (``Payment.State``), newest
-    first, optionally of one state; only the columns the list shows are read."""
+    """The organization's payments with their invoices, for ``Payment.state``, newest
+    first, optionally of one state; only the columns the list shows are read. (The state
+    is worked out in Python: as a ``CASE`` in the query, building it took a millisecond of
+    every page, more than running it.)"""
     payments = (
         Payment.objects.filter(organization=organization)
         .select_related("invoice")
         .only(*PAYMENT_LIST_COLUMNS)
-        .annotate(
-            state=Case(
-                *(When(condition, then=Value(key)) for key, condition in PAYMENT_STATES.items()),
-                default=Value(Payment.State.MATCHED),
-            )
-        )
     )
     if state in PAYMENT_STATES:
         payments = payments.filter(PAYMENT_STATES[state])
