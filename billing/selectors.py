@@ -441,7 +441,9 @@ def receivables(
         aggregates[f"amount_{key}"] = Sum(AMOUNT_DUE, filter=age)
         aggregates[f"people_{key}"] = Count("membership", distinct=True, filter=age)
     in_collection = Q(status=Invoice.Status.IN_COLLECTION)
-    aggregates["collection_invoices"] = Count("id", filter=in_collection)
+    # The rows counted by a column that is never empty and, unlike the id, is in the
+    # covering index the query is answered from (billing migration 0011).
+    aggregates["collection_invoices"] = Count("total", filter=in_collection)
     aggregates["collection_people"] = Count("membership", distinct=True, filter=in_collection)
     aggregates["paid_people"] = Count(
         "membership", distinct=True, filter=_fully_paid_since(paid_since)

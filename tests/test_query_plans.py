@@ -7,10 +7,13 @@ scans the table has no index it can use.
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.contrib import admin
 from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from billing import selectors as billing_selectors
@@ -79,3 +82,24 @@ def test_it_finds_a_persons_audit_entries_without_scanning_the_trail():
     text = plan(AuditEntry.objects.filter(audit_condition(person)))
 
     assert "Seq Scan on gdpr_auditentry" not in text, text
+
+
+def test_it_sums_up_the_receivables_from_the_covering_index_alone():
+    """The statistics' receivables read every column from invoice_receivables_idx: an
+    index-only scan, not 10,000 table pages for a large organization (billing 0011)."""
+    organization = organization_with_admin(UserFactory())
+    today = datetime.date(2026, 12, 7)
+    with CaptureQueriesContext(connection) as captured:
+        billing_selectors.receivables(
+            organization=organization, today=today, paid_since=datetime.date(2026, 1, 1)
+        )
+    (query,) = captured.captured_queries
+    with connection.cursor() as cursor:
+        for name in ("seqscan", "bitmapscan"):
+            cursor.execute(f"SET LOCAL enable_{name} = off")
+        cursor.execute(f"EXPLAIN {query['sql']}")
+        text = "\n".join(row[0] for row in cursor.fetchall())
+        for name in ("seqscan", "bitmapscan"):
+            cursor.execute(f"SET LOCAL enable_{name} = on")
+
+    assert "Index Only Scan using invoice_receivables_idx" in text, text
