@@ -299,7 +299,7 @@ def payment_list_count(*, organization: Organization, state: str = "") -> int | 
     None for one state's payments, or elsewhere: the paginator then counts them itself."""
     if state in PAYMENT_STATES:
         return None
-    return tallied(PaymentTally.objects.filter(organization=organization), "payments")
+    return tallied(PaymentTally, "payments", organization.pk)
 
 
 def payment_events(*, payment: Payment) -> list[PaymentEvent]:

@@ -108,7 +108,7 @@ def member_list_count(*, organization: Organization, filters: MemberFilter) -> i
     otherwise: the paginator then counts the filtered rows itself."""
     if filters.query.strip() or filters.status or filters.role:
         return None
-    return tallied(MembershipTally.objects.filter(organization=organization), "memberships")
+    return tallied(MembershipTally, "memberships", organization.pk)
 
 
 # The profile fields an organization's admins see of an active member: on the member page,

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import QuerySet
+from django.db import connection, models
 
 
 @dataclass(frozen=True)
@@ -96,9 +95,18 @@ def uninstall(tally: Tally, schema_editor) -> None:
             schema_editor.execute(statement)
 
 
-def tallied(tallies: QuerySet, column: str) -> int | None:
-    """The number ``column`` of the one tally row ``tallies`` selects (0 without one: no
-    row has been counted yet), or None where no triggers keep it (not PostgreSQL)."""
+def tallied(model: type[models.Model], column: str, key: int) -> int | None:
+    """The number ``column`` of ``model``'s tally row for ``key`` (its primary key; 0
+    without one: no row has been counted yet), or None where no triggers keep it (not
+    PostgreSQL). One plain query: through the ORM, building it took longer than running it."""
     if connection.vendor != "postgresql":
         return None
-    return tallies.values_list(column, flat=True).first() or 0
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT {quote(model._meta.get_field(column).column)} "
+        f"FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key])
+        row = cursor.fetchone()
+    return row[0] if row else 0
