@@ -255,8 +255,7 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["organization", "status", "-number"], name="invoice_list_idx"),
             models.Index(fields=["organization", "due_date"], name="invoice_due_idx"),
-            # The statistics' receivables have a covering index on PostgreSQL only
-            # (migration 0011, invoice_receivables_idx): SQLite has no included columns.
+            # PostgreSQL only: invoice_receivables_idx, the statistics' (migration 0011).
             # The statistics' months: an organization's invoices of the last year, not all.
             models.Index(fields=["organization", "issue_date"], name="invoice_issued_idx"),
             models.Index(fields=["membership", "-issue_date"], name="invoice_member_idx"),
@@ -418,21 +417,15 @@ class Payment(models.Model):
 
     @property
     def state(self) -> str:
-        """How the payment stands against its invoice (``State``): the rules
-        ``selectors.PAYMENT_STATES`` filter the payments list by, in the database. The list
-        reads the invoice with the payment; elsewhere this reads it (one query)."""
-        invoice = self.invoice
+        """Where the payment stands (``State``): ``selectors.PAYMENT_STATES``, in Python."""
+        invoice = self.invoice  # read with the payment by the list; one query elsewhere
         if invoice is None:
             return self.State.UNMATCHED
         due = invoice.total + invoice.fees_charged + invoice.interest_charged
-        if invoice.paid_amount > due or invoice.status in (
-            Invoice.Status.CREDITED,
-            Invoice.Status.CANCELLED,
-        ):
+        void = invoice.status in (Invoice.Status.CREDITED, Invoice.Status.CANCELLED)
+        if invoice.paid_amount > due or void:
             return self.State.OVERPAID
-        if invoice.paid_amount < due:
-            return self.State.PARTIAL
-        return self.State.MATCHED
+        return self.State.PARTIAL if invoice.paid_amount < due else self.State.MATCHED
 
 
 class PaymentTally(models.Model):
