@@ -40,6 +40,16 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 # Not preloaded: each worker opens its own connections after the fork.
 preload_app = False
 
+
+def post_worker_init(worker) -> None:
+    """The worker has loaded the application: Django's and the apps' modules, classes and
+    settings, some 200,000 objects that live as long as the worker. ``gc.freeze()`` sets
+    them aside, so that the garbage collector's full passes look only at what requests
+    make: over everything, one took 50 to 140 ms in the middle of some request."""
+    import gc
+
+    gc.freeze()
+
 # The registry writes one line per request itself (registry.middleware.RequestLogMiddleware:
 # request id, user id, no query string), so gunicorn's access log stays off.
 accesslog = None

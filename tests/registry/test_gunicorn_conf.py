@@ -42,3 +42,16 @@ def test_it_takes_workers_port_and_trusted_proxies_from_the_environment(monkeypa
 def test_it_refuses_a_worker_count_that_is_not_a_number(monkeypatch):
     with pytest.raises(SystemExit, match="WEB_CONCURRENCY"):
         load(monkeypatch, WEB_CONCURRENCY="many")
+
+
+def test_a_worker_freezes_what_it_loaded_once_the_application_is_up(monkeypatch):
+    """The garbage collector's full passes then skip the application's own objects."""
+    import gc
+
+    conf = load(monkeypatch)
+    before = gc.get_freeze_count()
+    try:
+        conf["post_worker_init"](object())
+        assert gc.get_freeze_count() > before + 10_000
+    finally:
+        gc.unfreeze()
