@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -59,6 +59,31 @@ def fast_url(name: str, *args: int) -> str:
         pieces.append(str(arg))
         pieces.append(after)
     return "".join(pieces)
+
+
+def url_filler(name: str, arity: int) -> Callable[..., str]:
+    """``fast_url(name, …)`` for every row of a page: the pattern (and the language, prefix
+    and URLconf it depends on) looked up once, not once a row."""
+    parts = _pattern(name, arity, get_script_prefix(), get_language(), get_urlconf())
+    if parts is None:
+        return lambda *args: reverse(name, args=args)
+
+    def fill(*args: int) -> str:
+        if not all(isinstance(arg, int) and not isinstance(arg, bool) for arg in args):
+            return reverse(name, args=args)
+        pieces = [parts[0]]
+        for arg, after in zip(args, parts[1:], strict=True):
+            pieces.append(str(arg))
+            pieces.append(after)
+        return "".join(pieces)
+
+    return fill
+
+
+def labels_of(model: type[models.Model], field: str) -> dict:
+    """``label`` for every row of a page: the field's choices and their labels in the
+    active language, one dictionary."""
+    return _labels(model, field, get_language())
 
 
 @lru_cache(maxsize=256)

@@ -15,7 +15,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import get_language, gettext
 
-from registry.listing import fast_url, label, rows_html, short_date
+from registry.listing import labels_of, rows_html, short_date, url_filler
 
 from .. import money
 from ..models import Payment
@@ -110,25 +110,31 @@ def payment_rows(payments: Iterable[Payment], organization: Organization, unmatc
         return format_html('<tr><td colspan="8">{}</td></tr>', empty)
     undo, match = gettext("Undo the match"), gettext("Match to an invoice")
     owed_back_text = gettext("%(amount)s owed back")
+    invoice_url = url_filler("billing:invoice", 2)
+    unmatch_url = url_filler("billing:payment_unmatch", 2)
+    match_url = url_filler("billing:payment_match", 2)
+    sources = labels_of(Payment, "source")
+    state_labels = _payment_states(get_language())
     rows = []
     for payment in payments:
+        state = payment.state
         if payment.invoice_id:
             invoice = format_html(
                 '<a href="{}">{}</a> <a class="button button-compact button-secondary" '
                 'href="{}">{}</a>',
-                fast_url("billing:invoice", organization.pk, payment.invoice_id),
+                invoice_url(organization.pk, payment.invoice_id),
                 payment.invoice.number_display,
-                fast_url("billing:payment_unmatch", organization.pk, payment.pk),
+                unmatch_url(organization.pk, payment.pk),
                 undo,
             )
         else:
             invoice = format_html(
                 '<a class="button button-compact" href="{}">{}</a>',
-                fast_url("billing:payment_match", organization.pk, payment.pk),
+                match_url(organization.pk, payment.pk),
                 match,
             )
         owed_back = ""
-        if payment.state == Payment.State.OVERPAID and payment.invoice_id:
+        if state == Payment.State.OVERPAID and payment.invoice_id:
             before, _amount, after = owed_back_text.partition("%(amount)s")
             owed_back = format_html(" {}{}{}", before, eur(payment.invoice.amount_owed_back), after)
         rows.append(
@@ -137,11 +143,11 @@ def payment_rows(payments: Iterable[Payment], organization: Organization, unmatc
                 eur(payment.amount),
                 payment.payer_name or "—",
                 payment.reference or "—",
-                label(payment, "source"),
+                sources.get(payment.source, payment.source),
                 payment.message or "—",
                 invoice,
-                payment.state,
-                payment_state(payment.state),
+                state,
+                state_labels.get(state, state),
                 owed_back,
             )
         )

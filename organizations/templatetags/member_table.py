@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from registry.listing import fast_url, label, rows_html, short_date
+from registry.listing import labels_of, rows_html, short_date, url_filler
 
 from ..models import Membership, Organization
 
@@ -35,15 +35,17 @@ def member_rows(memberships: Iterable[Membership], organization: Organization) -
         gettext("Only keep the data: no marketing, no disclosures (GDPR Art. 18)."),
         gettext("processing restricted"),
     )
+    detail = url_filler("organizations:member", 2)
+    statuses, roles = labels_of(Membership, "status"), labels_of(Membership, "role")
     rows = [
         (
-            fast_url("organizations:member", organization.pk, m.pk),
+            detail(organization.pk, m.pk),
             m.name or "—",
             restricted if m.processing_restricted else "",
             m.email,
             m.member_number or "—",
-            label(m, "status"),
-            label(m, "role"),
+            statuses.get(m.status, m.status),
+            roles.get(m.role, m.role),
             short_date(m.joined_on) or "—",
         )
         for m in memberships

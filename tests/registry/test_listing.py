@@ -8,7 +8,7 @@ from django.urls import reverse, set_script_prefix
 from django.utils import translation
 
 from organizations.models import Membership
-from registry.listing import fast_url, label, short_date
+from registry.listing import fast_url, label, labels_of, short_date, url_filler
 
 
 @pytest.mark.parametrize(
@@ -26,6 +26,9 @@ from registry.listing import fast_url, label, short_date
 def test_fast_url_is_reverse(name, args):
     assert fast_url(name, *args) == reverse(name, args=args)
     assert fast_url(name, *args) == reverse(name, args=args)  # from the cache
+    # A page's rows: the pattern looked up once, filled in for each row.
+    fill = url_filler(name, len(args))
+    assert fill(*args) == fill(*args) == reverse(name, args=args)
 
 
 def test_fast_url_follows_the_script_prefix():
@@ -40,6 +43,18 @@ def test_fast_url_follows_the_script_prefix():
 
 def test_fast_url_with_text_arguments_calls_reverse():
     assert fast_url("organizations:members", "5") == reverse("organizations:members", args=[5])
+    assert url_filler("organizations:members", 1)("5") == reverse(
+        "organizations:members", args=["5"]
+    )
+
+
+def test_a_url_filler_takes_the_prefix_of_its_page():
+    plain = reverse("organizations:members", args=[3])
+    try:
+        set_script_prefix("/registry/")
+        assert url_filler("organizations:members", 1)(3) == "/registry" + plain
+    finally:
+        set_script_prefix("/")
 
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
@@ -48,6 +63,7 @@ def test_label_is_the_choice_display_in_each_language(language):
     with translation.override(language):
         assert label(membership, "status") == membership.get_status_display()
         assert label(membership, "role") == membership.get_role_display()
+        assert labels_of(Membership, "status")["ended"] == membership.get_status_display()
 
 
 def test_label_of_an_unknown_value_is_the_value():
