@@ -50,6 +50,7 @@ def post_worker_init(worker) -> None:
 
     gc.freeze()
 
+
 # The registry writes one line per request itself (registry.middleware.RequestLogMiddleware:
 # request id, user id, no query string), so gunicorn's access log stays off.
 accesslog = None
