@@ -49,10 +49,15 @@ def _pattern(
 @register.simple_tag
 def fast_url(name: str, *args: int) -> str:
     """``{% url name args %}`` for integer arguments (ids) or none, reversed once per pattern."""
-    if not all(isinstance(arg, int) and not isinstance(arg, bool) for arg in args):
-        return reverse(name, args=args)
     parts = _pattern(name, len(args), get_script_prefix(), get_language(), get_urlconf())
-    if parts is None:
+    return _filled(name, parts, args)
+
+
+def _filled(name: str, parts: tuple[str, ...] | None, args: tuple) -> str:
+    """The URL of ``name`` with ``args`` put between its ``parts``; ``reverse`` when an
+    argument is not an id or the pattern could not be split."""
+    ids = all(isinstance(arg, int) and not isinstance(arg, bool) for arg in args)
+    if parts is None or not ids:
         return reverse(name, args=args)
     pieces = [parts[0]]
     for arg, after in zip(args, parts[1:], strict=True):
@@ -65,19 +70,7 @@ def url_filler(name: str, arity: int) -> Callable[..., str]:
     """``fast_url(name, …)`` for every row of a page: the pattern (and the language, prefix
     and URLconf it depends on) looked up once, not once a row."""
     parts = _pattern(name, arity, get_script_prefix(), get_language(), get_urlconf())
-    if parts is None:
-        return lambda *args: reverse(name, args=args)
-
-    def fill(*args: int) -> str:
-        if not all(isinstance(arg, int) and not isinstance(arg, bool) for arg in args):
-            return reverse(name, args=args)
-        pieces = [parts[0]]
-        for arg, after in zip(args, parts[1:], strict=True):
-            pieces.append(str(arg))
-            pieces.append(after)
-        return "".join(pieces)
-
-    return fill
+    return lambda *args: _filled(name, parts, args)
 
 
 def labels_of(model: type[models.Model], field: str) -> dict:
@@ -95,7 +88,7 @@ def _labels(model: type[models.Model], field: str, language: str | None) -> dict
 def label(obj: models.Model, field: str) -> str:
     """``obj.get_<field>_display()``: the choice's label in the active language."""
     value = getattr(obj, field)
-    return _labels(type(obj), field, get_language()).get(value, value)
+    return labels_of(type(obj), field).get(value, value)
 
 
 @register.filter
