@@ -64,6 +64,15 @@ def _text(value) -> str:
     return str(value)
 
 
+def _holds_text(introspection, column) -> bool:
+    try:
+        return introspection.get_field_type(column.type_code, column) in TEXT_TYPES
+    except KeyError:
+        # Arrays of ids (bigint[]) and other types Django does not map hold no text. (Asked
+        # with ``in`` first, SQLite's lookup dictionary iterates itself and fails.)
+        return False
+
+
 def scan_database(values: dict[str, str]) -> list[Hit]:
     """Every place in every text-like column of every table where one of ``values`` is."""
     hits: list[Hit] = []
@@ -73,13 +82,7 @@ def scan_database(values: dict[str, str]) -> list[Hit]:
     with connection.cursor() as cursor:
         for table in introspection.table_names(cursor):
             description = introspection.get_table_description(cursor, table)
-            # Arrays of ids (bigint[]) and other types Django does not map hold no text.
-            columns = [
-                c.name
-                for c in description
-                if c.type_code in introspection.data_types_reverse
-                and introspection.get_field_type(c.type_code, c) in TEXT_TYPES
-            ]
+            columns = [c.name for c in description if _holds_text(introspection, c)]
             if not columns:
                 continue
             pk = introspection.get_primary_key_column(cursor, table)
