@@ -117,6 +117,11 @@ class Organization(models.Model):
     without_admin_notified_at = models.DateTimeField(
         _("contact persons told of no admin"), null=True, blank=True, editable=False
     )
+    # When the successor the controller chose at such an erasure was last told by mail:
+    # the notice's task, delivered twice, sends once.
+    successor_notified_at = models.DateTimeField(
+        _("successor told"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("organization")

@@ -1075,6 +1075,9 @@ NO_PERSONAL_WRITES: dict[str, str] = {
     "organizations.organization_without_admin_notify": (
         "stamps the organization; the mail is logged by gdpr.log_mail"
     ),
+    "organizations.successor_notify": (
+        "stamps the organization when its successor was told; the mail is logged by gdpr.log_mail"
+    ),
     "organizations.sole_admin_organizations": "reads",
     "organizations.successor_candidates": "reads",
     "organizations.organization_update": "the organization's own data: no personal field",

@@ -70,6 +70,7 @@ from organizations.services.succession import (
     sole_admin_organizations,
     successor_appoint,
     successor_candidates,
+    successor_notify,
 )
 
 __all__ = [
@@ -121,4 +122,5 @@ __all__ = [
     "sole_admin_organizations",
     "successor_appoint",
     "successor_candidates",
+    "successor_notify",
 ]

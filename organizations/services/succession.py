@@ -9,7 +9,7 @@ case its contact persons are told and the Django admin flags it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,14 +17,16 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.sources import DataSource
 from gdpr.api import log_mail
-from organizations import emails
+from organizations import emails, tasks
 from organizations.models import ContactPerson, Membership, Organization
 from organizations.selectors import active_admins
 from organizations.services.base import _grant_admin, acting, membership_add
+from registry.outbox.services import enqueue_on_commit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -117,46 +119,59 @@ def successor_appoint(
     *, organization: Organization, value: str, leaving: User, actor: User | None
 ) -> Membership:
     """Grant the admin rights to the successor the controller chose; they are told by
-    email once the transaction commits (the grant is logged as any other)."""
+    email through the outbox once the transaction commits (the grant is logged as any
+    other). A mail server that is down delays the mail; it does not fail the erasure."""
     membership = _successor_membership(organization, value, leaving=leaving)
     if membership.role != Membership.Role.ADMIN:
         _grant_admin(membership=membership, actor=actor)
-    successor = membership.user
-    transaction.on_commit(lambda: _tell_successor(organization.pk, successor.pk))
+    appointed_at = timezone.now().isoformat()
+    enqueue_on_commit(
+        tasks.send_successor_notice, organization.pk, membership.user_id, appointed_at
+    )
     return membership
 
 
-def _tell_successor(organization_id: int, user_id: int) -> None:
-    organization = Organization.objects.get(pk=organization_id)
-    user = get_user_model().objects.get(pk=user_id)
+@transaction.atomic
+def successor_notify(*, organization_id: int, user_id: int, appointed_at: str) -> bool:
+    """Tell the successor appointed at ``appointed_at`` that they are now the admin; once
+    (the organization's row is locked and stamped: a task delivered twice waits, then
+    finds the stamp). Returns False when there was nothing to send."""
+    organization = Organization.objects.select_for_update().filter(pk=organization_id).first()
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    appointed = parse_datetime(appointed_at)
+    if organization is None or user is None or appointed is None:
+        return False
+    told = organization.successor_notified_at
+    if told is not None and told >= appointed:
+        return False
     line = emails.send_successor_email(organization=organization, to=user)
+    organization.successor_notified_at = timezone.now()
+    organization.save(update_fields=["successor_notified_at"])
     log_mail(organization=organization, subject=user, counterpart=user.email, subject_line=line)
+    return True
 
 
 @transaction.atomic
 def organization_leave_without_admin(
     *, organization: Organization, leaving: User, actor: User | None
 ) -> Organization:
-    """Record that the organization is left without an admin; its contact persons are
-    told once, after the transaction commits."""
+    """Record that the organization is left without an admin; its contact persons (but
+    the leaving person) are told once, through the outbox, after the transaction commits.
+    The task names the contact persons by id: nobody's address waits in the outbox."""
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     if organization.without_admin_since is None:
         organization.without_admin_since = timezone.now()
         with acting(actor):
             organization.save(update_fields=["without_admin_since"])
     excluded = {leaving.email.lower()} if leaving.email else set()
-    transaction.on_commit(lambda: organization_without_admin_notify(organization.pk, excluded))
+    contact_ids = [contact.pk for contact in _contacts_to_tell(organization, excluded)]
+    enqueue_on_commit(tasks.send_without_admin_notices, organization.pk, contact_ids)
     return organization
 
 
-@transaction.atomic
-def organization_without_admin_notify(organization_id: int, excluded: set[str]) -> int:
-    """Mail the contact persons of an organization left without an admin; once (the row
-    is locked and stamped: a second call sends nothing). Returns how many were told."""
-    organization = Organization.objects.select_for_update().filter(pk=organization_id).first()
-    if organization is None or organization.without_admin_notified_at is not None:
-        return 0
-    contacts = [
+def _contacts_to_tell(organization: Organization, excluded: set[str]) -> list[ContactPerson]:
+    """The organization's contact persons with an address, but those at ``excluded``."""
+    return [
         c
         for c in ContactPerson.objects.filter(organization=organization)
         .exclude(email="")
@@ -165,6 +180,24 @@ def organization_without_admin_notify(organization_id: int, excluded: set[str]) 
         if c.email.lower() not in excluded
         and (c.user is None or c.user.email.lower() not in excluded)
     ]
+
+
+@transaction.atomic
+def organization_without_admin_notify(organization_id: int, contact_ids: Iterable[int]) -> int:
+    """Mail these contact persons of an organization left without an admin; once (the row
+    is locked and stamped: a second call sends nothing). Contact persons removed since are
+    skipped. Returns how many were told."""
+    organization = Organization.objects.select_for_update().filter(pk=organization_id).first()
+    if organization is None or organization.without_admin_notified_at is not None:
+        return 0
+    if organization.without_admin_since is None:  # an admin was granted in the meantime
+        return 0
+    contacts = list(
+        ContactPerson.objects.filter(organization=organization, pk__in=list(contact_ids))
+        .exclude(email="")
+        .select_related("user")
+        .order_by("pk")
+    )
     for contact in contacts:
         line = emails.send_without_admin_email(organization=organization, contact=contact)
         log_mail(

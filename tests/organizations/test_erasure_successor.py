@@ -4,7 +4,10 @@ contact persons are told and the admin home flags it)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from django.core.mail.backends import locmem
 from django.urls import reverse
 from guardian.shortcuts import get_perms
 
@@ -17,9 +20,12 @@ from gdpr.erasure.services import (
 )
 from gdpr.models import AuditEntry, DataSubjectRequest, RequestKind, RequestStatus
 from gdpr.requests.services import request_file
+from organizations import tasks as organization_tasks
 from organizations.models import AdminRightChange, ContactPerson, Membership, Organization
-from organizations.services import membership_admin_grant
+from organizations.services import membership_admin_grant, successor_notify
 from organizations.services.succession import LEAVE
+from registry.celery import app as celery_app
+from registry.outbox.models import OutboxMessage
 from tests.factories import StaffFactory, UserFactory
 from tests.organizations.factories import add_member, organization_with_admin
 
@@ -264,3 +270,108 @@ def test_with_no_other_contact_person_nobody_is_recorded_as_told(
     # Her own contact row was hers: nobody else was there to tell, and none is claimed.
     assert club.without_admin_notified_at is None
     assert not [m for m in mailoutbox if "Pikkukerho ry" in m.subject and "admin" in m.subject]
+
+
+# --- The notices go through the outbox: by id, once, and retried -------------------------
+
+
+@pytest.fixture
+def broker_down():
+    from tests.registry.test_outbox import CLOSED_BROKER, _use_broker
+
+    previous = celery_app.conf.broker_url
+    _use_broker(CLOSED_BROKER)
+    yield
+    _use_broker(previous)
+    celery_app.conf.task_always_eager = True
+
+
+def _waiting(task: str) -> OutboxMessage:
+    return OutboxMessage.objects.get(task=f"organizations.tasks.{task}")
+
+
+def _now_admin(mailoutbox) -> list:
+    return [m for m in mailoutbox if "now the admin" in m.subject]
+
+
+def test_the_successor_is_told_through_the_outbox_by_id_and_once(
+    world, controller, mailoutbox, django_capture_on_commit_callbacks, broker_down
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        erasure_execute(
+            erasure_request(world["olli"]),
+            actor=controller,
+            decisions={field(world): f"m{world['maija_membership'].pk}"},
+        )
+    # The erasure is done; the mail waits for the broker, named by ids and a time only.
+    assert not User.objects.filter(pk=world["olli"].pk).exists()
+    waiting = _waiting("send_successor_notice")
+    assert waiting.args[:2] == [world["club"].pk, world["maija"].pk]
+    assert "@" not in json.dumps(waiting.args)
+    assert not _now_admin(mailoutbox)
+    # Delivered twice (a double publish): mailed once.
+    assert organization_tasks.send_successor_notice(*waiting.args) is True
+    assert organization_tasks.send_successor_notice(*waiting.args) is False
+    assert [m.to for m in _now_admin(mailoutbox)] == [[world["maija"].email]]
+    world["club"].refresh_from_db()
+    assert world["club"].successor_notified_at is not None
+
+
+def test_a_mail_server_that_is_down_leaves_the_successor_notice_to_the_retry(
+    world, controller, mailoutbox, django_capture_on_commit_callbacks, broker_down, monkeypatch
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        erasure_execute(
+            erasure_request(world["olli"]),
+            actor=controller,
+            decisions={field(world): f"m{world['maija_membership'].pk}"},
+        )
+    waiting = _waiting("send_successor_notice")
+
+    def refused(self, messages):
+        raise ConnectionRefusedError("the mail server is down")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(locmem.EmailBackend, "send_messages", refused)
+        # An OSError: the task's autoretry tries again later; nothing is stamped as told.
+        with pytest.raises(OSError):
+            successor_notify(
+                organization_id=waiting.args[0],
+                user_id=waiting.args[1],
+                appointed_at=waiting.args[2],
+            )
+    world["club"].refresh_from_db()
+    assert world["club"].successor_notified_at is None
+    assert organization_tasks.send_successor_notice(*waiting.args) is True
+    assert len(_now_admin(mailoutbox)) == 1
+
+
+def test_contact_persons_are_told_through_the_outbox_by_id_and_once(
+    world, controller, mailoutbox, django_capture_on_commit_callbacks, broker_down
+):
+    club = world["club"]
+    with django_capture_on_commit_callbacks(execute=True):
+        erasure_execute(
+            erasure_request(world["olli"]), actor=controller, decisions={field(world): LEAVE}
+        )
+    waiting = _waiting("send_without_admin_notices")
+    contacts = ContactPerson.objects.filter(organization=club).order_by("pk")
+    assert waiting.args == [club.pk, [c.pk for c in contacts]]
+    assert not [m for m in mailoutbox if "Lentokerho ry" in m.subject]
+    assert organization_tasks.send_without_admin_notices(*waiting.args) == 2
+    assert organization_tasks.send_without_admin_notices(*waiting.args) == 0
+    told = sorted(m.to[0] for m in mailoutbox if "Lentokerho ry" in m.subject)
+    assert told == ["kalle.yhteys@example.fi", "sanna.sihteeri@example.fi"]
+
+
+def test_an_admin_granted_before_the_notice_goes_stops_it(
+    world, controller, mailoutbox, django_capture_on_commit_callbacks, broker_down
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        erasure_execute(
+            erasure_request(world["olli"]), actor=controller, decisions={field(world): LEAVE}
+        )
+    waiting = _waiting("send_without_admin_notices")
+    membership_admin_grant(membership=world["maija_membership"], actor=controller)
+    assert organization_tasks.send_without_admin_notices(*waiting.args) == 0
+    assert not [m for m in mailoutbox if "Lentokerho ry" in m.subject]
