@@ -184,6 +184,7 @@ register_model(
                 "verification_evidence",
                 "without_admin_since",
                 "without_admin_notified_at",
+                "successor_notified_at",
             }
         ),
         actors={"created_by": (), "verified_by": ()},

@@ -148,7 +148,14 @@ class OrganizationAdmin(ServiceCreatedAdmin):
         ),
         (
             _("Admins"),
-            {"fields": ["admins", "without_admin_since", "without_admin_notified_at"]},
+            {
+                "fields": [
+                    "admins",
+                    "without_admin_since",
+                    "without_admin_notified_at",
+                    "successor_notified_at",
+                ]
+            },
         ),
         (_("Record"), {"fields": ["records", "created_at", "created_by"]}),
     ]
@@ -165,6 +172,7 @@ class OrganizationAdmin(ServiceCreatedAdmin):
         "admins",
         "without_admin_since",
         "without_admin_notified_at",
+        "successor_notified_at",
         "records",
         "created_at",
         "created_by",
