@@ -22,6 +22,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from registry.aggregates import DaysBetween, month_key
+from registry.pagination import ReadAs
 from registry.tally import tallied
 
 from . import money, states
@@ -291,6 +292,67 @@ def payments_for_organization(*, organization: Organization, state: str = "") ->
     if state in PAYMENT_STATES:
         payments = payments.filter(PAYMENT_STATES[state])
     return payments.order_by("-paid_on", "-id")
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceFigures:
+    """What a row of the payments list shows and decides by of the payment's invoice, read
+    as values. The rules are the invoice's own: its properties, reused as they are."""
+
+    pk: int
+    number: int | None
+    status: str
+    total: Decimal
+    fees_charged: Decimal
+    interest_charged: Decimal
+    paid_amount: Decimal
+
+    Status = Invoice.Status
+    number_display = Invoice.number_display
+    amount_due = Invoice.amount_due
+    amount_owed_back = Invoice.amount_owed_back
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRow:
+    """A row of the payments list (``payment_list_rows``), with its invoice's figures; its
+    ``state`` is ``Payment.state``, the model's own property."""
+
+    pk: int
+    invoice_id: int | None
+    amount: Decimal
+    paid_on: datetime.date
+    reference: str
+    payer_name: str
+    source: str
+    message: str
+    invoice: InvoiceFigures | None
+
+    State = Payment.State
+    state = Payment.state
+
+
+PAYMENT_ROW_FIELDS = (
+    "pk", "invoice_id", "amount", "paid_on", "reference", "payer_name", "source", "message",
+    "invoice__number", "invoice__status", "invoice__total", "invoice__fees_charged",
+    "invoice__interest_charged", "invoice__paid_amount",
+)  # fmt: skip
+
+
+def _payment_row(values: tuple) -> PaymentRow:
+    *payment, number, status, total, fees, interest, paid = values
+    invoice_id = payment[1]
+    invoice = None
+    if invoice_id is not None:
+        invoice = InvoiceFigures(invoice_id, number, status, total, fees, interest, paid)
+    return PaymentRow(*payment, invoice)
+
+
+def payment_list_rows(*, organization: Organization, state: str = "") -> ReadAs:
+    """``payments_for_organization`` for the paginator, each row a ``PaymentRow`` read from
+    the row's values, not two model instances."""
+    payments = payments_for_organization(organization=organization, state=state)
+    return ReadAs(payments.values_list(*PAYMENT_ROW_FIELDS), _payment_row)
 
 
 def payment_list_count(*, organization: Organization, state: str = "") -> int | None:

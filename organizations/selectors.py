@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from django.db.models import (
@@ -27,6 +27,7 @@ from accounts.models import User
 from accounts.selectors import email_addresses_for_user, verified_addresses
 from gdpr.api import annotate_restriction_in_force
 from registry.aggregates import month_key
+from registry.pagination import ReadAs, SearchRows
 from registry.tally import tallied
 
 from .leaving import (
@@ -91,7 +92,7 @@ def member_list(
         memberships = annotate_restriction_in_force(memberships, user_field="user").only(
             *MEMBER_LIST_COLUMNS
         )
-    term = " ".join(filters.query.split()).lower()
+    term = _search_term(filters)
     if term:
         memberships = memberships.filter(search_text__contains=term)
     if filters.status in Membership.Status.values:
@@ -100,6 +101,51 @@ def member_list(
         memberships = memberships.filter(role=filters.role)
     order = MEMBER_SORTS.get(filters.sort, MEMBER_SORTS[DEFAULT_MEMBER_SORT])
     return memberships.order_by(*order)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    """A row of the admin's member list (``member_list_rows``): the columns it shows and
+    links by, and whether the member's processing is restricted."""
+
+    pk: int
+    user_id: int | None
+    name: str
+    email: str
+    member_number: str
+    status: str
+    role: str
+    joined_on: datetime.date | None
+    processing_restricted: bool
+
+
+MEMBER_ROW_FIELDS = tuple(f.name for f in fields(MemberRow))
+
+
+def member_list_rows(*, organization: Organization, filters: MemberFilter) -> ReadAs:
+    """``member_list`` (restrictions flagged) for the paginator, each row a ``MemberRow``
+    read from the row's values, not a model instance."""
+    memberships = member_list(organization=organization, filters=filters, flag_restricted=True)
+    values = memberships.values_list(*MEMBER_ROW_FIELDS)
+    if not _search_term(filters):
+        return ReadAs(values, _member_row)
+    # The trigram index finds the matches in no order: their ids first, then the page by id.
+    unfiltered = member_list(
+        organization=organization, filters=MemberFilter(sort=filters.sort), flag_restricted=True
+    )
+    return SearchRows(
+        values,
+        _member_row,
+        by_id=lambda ids: unfiltered.filter(pk__in=ids).values_list(*MEMBER_ROW_FIELDS),
+    )
+
+
+def _member_row(values: tuple) -> MemberRow:
+    return MemberRow(*values)
+
+
+def _search_term(filters: MemberFilter) -> str:
+    return " ".join(filters.query.split()).lower()
 
 
 def member_list_count(*, organization: Organization, filters: MemberFilter) -> int | None:

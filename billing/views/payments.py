@@ -27,9 +27,9 @@ def payment_list(request: HttpRequest, pk: int) -> HttpResponse:
     form = PaymentFilterForm(request.GET)
     show = form.show_value()
     unmatched_only = show == PaymentFilterForm.UNMATCHED
-    payments = selectors.payments_for_organization(organization=organization, state=show)
+    rows = selectors.payment_list_rows(organization=organization, state=show)
     count = selectors.payment_list_count(organization=organization, state=show)
-    page, query = paginate(request, payments, count=count)
+    page, query = paginate(request, rows, count=count)
     return render(
         request,
         "billing/org/payments.html",

@@ -26,11 +26,9 @@ def member_list(request: HttpRequest, pk: int) -> HttpResponse:
     organization = permissions.get_organization_for_admin(request.user, pk)
     form = MemberFilterForm(request.GET or None)
     filters = form.filters()
-    memberships = selectors.member_list(
-        organization=organization, filters=filters, flag_restricted=True
-    )
+    rows = selectors.member_list_rows(organization=organization, filters=filters)
     count = selectors.member_list_count(organization=organization, filters=filters)
-    page, query = paginate(request, memberships, count=count)
+    page, query = paginate(request, rows, count=count)
     return render(
         request,
         "organizations/members/list.html",

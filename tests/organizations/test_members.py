@@ -245,11 +245,29 @@ def test_it_keeps_the_search_filters_and_sort_in_the_page_links(admin_client, or
     shown = second.context["page"]
     assert shown.number == 2
     assert len(shown.object_list) == 25
-    names = [m.sort_name for m in page] + [m.sort_name for m in shown]
+    sort_names = dict(Membership.objects.values_list("pk", "sort_name"))
+    names = [sort_names[m.pk] for m in [*page, *shown]]
     assert names == sorted(names, reverse=True)
     assert all("haku" in m.email for m in shown)
     previous = _page_links(second.content.decode())["prev"]
     assert previous == {**{k: [v] for k, v in params.items()}, "page": ["1"]}
+
+
+def test_a_search_scans_the_register_once_and_reads_its_page_by_id(admin_client, organization):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    add_members_in_bulk(organization, 60, prefix="haku")
+    add_members_in_bulk(organization, 5, prefix="muu")
+    url = reverse("organizations:members", args=[organization.pk])
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(url, {"q": "haku", "per_page": "25", "page": "2"})
+    page = response.context["page"]
+    assert (page.number, page.paginator.count, len(page)) == (2, 60, 25)
+    assert all("haku" in m.email for m in page)
+    # The matches' ids once (no separate count), then the page's rows by id.
+    searching = [q["sql"] for q in queries.captured_queries if "search_text" in q["sql"]]
+    assert len(searching) == 1, searching
 
 
 @pytest.mark.parametrize(
