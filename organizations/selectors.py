@@ -61,12 +61,6 @@ MEMBER_SORTS = {
     "status": ("status", "sort_name", "id"),
 }
 DEFAULT_MEMBER_SORT = "name"
-# What a row of the admin's member list shows (and links by): the search text and the
-# rest stay in the database.
-MEMBER_LIST_COLUMNS = (
-    "organization_id", "user_id", "name", "email", "member_number", "status", "role",
-    "joined_on",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -77,21 +71,13 @@ class MemberFilter:
     sort: str = DEFAULT_MEMBER_SORT
 
 
-def member_list(
-    *, organization: Organization, filters: MemberFilter, flag_restricted: bool = False
-) -> QuerySet[Membership]:
+def member_list(*, organization: Organization, filters: MemberFilter) -> QuerySet[Membership]:
     """The organization's member register, searched, filtered and sorted.
 
     Search runs on ``search_text`` (name, email and member number in lower case), which a
-    trigram index covers on PostgreSQL. ``flag_restricted``: each row says, in
-    ``processing_restricted``, whether the member's processing is restricted (GDPR Art.
-    18), in the same query, and only the columns the list shows are read.
+    trigram index covers on PostgreSQL.
     """
     memberships = Membership.objects.filter(organization=organization)
-    if flag_restricted:
-        memberships = annotate_restriction_in_force(memberships, user_field="user").only(
-            *MEMBER_LIST_COLUMNS
-        )
     term = _search_term(filters)
     if term:
         memberships = memberships.filter(search_text__contains=term)
@@ -106,7 +92,8 @@ def member_list(
 @dataclass(frozen=True, slots=True)
 class MemberRow:
     """A row of the admin's member list (``member_list_rows``): the columns it shows and
-    links by, and whether the member's processing is restricted."""
+    links by, and whether the member's processing is restricted (GDPR Art. 18), read in
+    the same query. The search text and the rest stay in the database."""
 
     pk: int
     user_id: int | None
@@ -123,21 +110,19 @@ MEMBER_ROW_FIELDS = tuple(f.name for f in fields(MemberRow))
 
 
 def member_list_rows(*, organization: Organization, filters: MemberFilter) -> ReadAs:
-    """``member_list`` (restrictions flagged) for the paginator, each row a ``MemberRow``
-    read from the row's values, not a model instance."""
-    memberships = member_list(organization=organization, filters=filters, flag_restricted=True)
-    values = memberships.values_list(*MEMBER_ROW_FIELDS)
+    """``member_list`` for the paginator, each row a ``MemberRow`` read from the row's
+    values, not a model instance."""
+
+    def rows(memberships: QuerySet[Membership]) -> QuerySet:
+        flagged = annotate_restriction_in_force(memberships, user_field="user")
+        return flagged.values_list(*MEMBER_ROW_FIELDS)
+
+    values = rows(member_list(organization=organization, filters=filters))
     if not _search_term(filters):
         return ReadAs(values, _member_row)
     # The trigram index finds the matches in no order: their ids first, then the page by id.
-    unfiltered = member_list(
-        organization=organization, filters=MemberFilter(sort=filters.sort), flag_restricted=True
-    )
-    return SearchRows(
-        values,
-        _member_row,
-        by_id=lambda ids: unfiltered.filter(pk__in=ids).values_list(*MEMBER_ROW_FIELDS),
-    )
+    unfiltered = member_list(organization=organization, filters=MemberFilter(sort=filters.sort))
+    return SearchRows(values, _member_row, by_id=lambda ids: rows(unfiltered.filter(pk__in=ids)))
 
 
 def _member_row(values: tuple) -> MemberRow:

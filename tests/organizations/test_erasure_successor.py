@@ -24,10 +24,10 @@ from organizations import tasks as organization_tasks
 from organizations.models import AdminRightChange, ContactPerson, Membership, Organization
 from organizations.services import membership_admin_grant, successor_notify
 from organizations.services.succession import LEAVE
-from registry.celery import app as celery_app
 from registry.outbox.models import OutboxMessage
 from tests.factories import StaffFactory, UserFactory
 from tests.organizations.factories import add_member, organization_with_admin
+from tests.registry.test_outbox import broker_down  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -275,15 +275,11 @@ def test_with_no_other_contact_person_nobody_is_recorded_as_told(
 # --- The notices go through the outbox: by id, once, and retried -------------------------
 
 
-@pytest.fixture
-def broker_down():
-    from tests.registry.test_outbox import CLOSED_BROKER, _use_broker
-
-    previous = celery_app.conf.broker_url
-    _use_broker(CLOSED_BROKER)
-    yield
-    _use_broker(previous)
-    celery_app.conf.task_always_eager = True
+def _erase_olli(world, controller, decision: str, capture) -> None:
+    with capture(execute=True):
+        erasure_execute(
+            erasure_request(world["olli"]), actor=controller, decisions={field(world): decision}
+        )
 
 
 def _waiting(task: str) -> OutboxMessage:
@@ -294,15 +290,12 @@ def _now_admin(mailoutbox) -> list:
     return [m for m in mailoutbox if "now the admin" in m.subject]
 
 
+@pytest.mark.usefixtures("broker_down")
 def test_the_successor_is_told_through_the_outbox_by_id_and_once(
-    world, controller, mailoutbox, django_capture_on_commit_callbacks, broker_down
+    world, controller, mailoutbox, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        erasure_execute(
-            erasure_request(world["olli"]),
-            actor=controller,
-            decisions={field(world): f"m{world['maija_membership'].pk}"},
-        )
+    maija = f"m{world['maija_membership'].pk}"
+    _erase_olli(world, controller, maija, django_capture_on_commit_callbacks)
     # The erasure is done; the mail waits for the broker, named by ids and a time only.
     assert not User.objects.filter(pk=world["olli"].pk).exists()
     waiting = _waiting("send_successor_notice")
@@ -317,15 +310,12 @@ def test_the_successor_is_told_through_the_outbox_by_id_and_once(
     assert world["club"].successor_notified_at is not None
 
 
+@pytest.mark.usefixtures("broker_down")
 def test_a_mail_server_that_is_down_leaves_the_successor_notice_to_the_retry(
-    world, controller, mailoutbox, django_capture_on_commit_callbacks, broker_down, monkeypatch
+    world, controller, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        erasure_execute(
-            erasure_request(world["olli"]),
-            actor=controller,
-            decisions={field(world): f"m{world['maija_membership'].pk}"},
-        )
+    maija = f"m{world['maija_membership'].pk}"
+    _erase_olli(world, controller, maija, django_capture_on_commit_callbacks)
     waiting = _waiting("send_successor_notice")
 
     def refused(self, messages):
@@ -346,14 +336,12 @@ def test_a_mail_server_that_is_down_leaves_the_successor_notice_to_the_retry(
     assert len(_now_admin(mailoutbox)) == 1
 
 
+@pytest.mark.usefixtures("broker_down")
 def test_contact_persons_are_told_through_the_outbox_by_id_and_once(
-    world, controller, mailoutbox, django_capture_on_commit_callbacks, broker_down
+    world, controller, mailoutbox, django_capture_on_commit_callbacks
 ):
     club = world["club"]
-    with django_capture_on_commit_callbacks(execute=True):
-        erasure_execute(
-            erasure_request(world["olli"]), actor=controller, decisions={field(world): LEAVE}
-        )
+    _erase_olli(world, controller, LEAVE, django_capture_on_commit_callbacks)
     waiting = _waiting("send_without_admin_notices")
     contacts = ContactPerson.objects.filter(organization=club).order_by("pk")
     assert waiting.args == [club.pk, [c.pk for c in contacts]]
@@ -364,13 +352,11 @@ def test_contact_persons_are_told_through_the_outbox_by_id_and_once(
     assert told == ["kalle.yhteys@example.fi", "sanna.sihteeri@example.fi"]
 
 
+@pytest.mark.usefixtures("broker_down")
 def test_an_admin_granted_before_the_notice_goes_stops_it(
-    world, controller, mailoutbox, django_capture_on_commit_callbacks, broker_down
+    world, controller, mailoutbox, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        erasure_execute(
-            erasure_request(world["olli"]), actor=controller, decisions={field(world): LEAVE}
-        )
+    _erase_olli(world, controller, LEAVE, django_capture_on_commit_callbacks)
     waiting = _waiting("send_without_admin_notices")
     membership_admin_grant(membership=world["maija_membership"], actor=controller)
     assert organization_tasks.send_without_admin_notices(*waiting.args) == 0
