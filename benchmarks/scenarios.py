@@ -272,7 +272,8 @@ def payment_list(admin: Client, organization_id: int, repeat: int) -> Result:
     )
     result.goals.append(ratio_goal(result, 2))
     rows = billing_selectors.payment_list_rows(organization=Organization(pk=organization_id))
-    result.goals.append(plan_goal(explain(rows.values[:50]), "billing_payment", ordered=True))
+    page_plan = rows.query.explain(rows.args, limit=50, analyze=True)
+    result.goals.append(plan_goal(page_plan, "billing_payment", ordered=True))
     return result
 
 

@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from django.db.models import (
@@ -22,7 +23,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from registry.aggregates import DaysBetween, month_key
-from registry.pagination import ReadAs
+from registry.pagination import CompiledRows
+from registry.prepared import CompiledQuery, compile_query, stand_ins
 from registry.tally import tallied
 
 from . import money, states
@@ -336,11 +338,26 @@ def _payment_row(values: tuple) -> PaymentRow:
     return PaymentRow(*payment, invoice)
 
 
-def payment_list_rows(*, organization: Organization, state: str = "") -> ReadAs:
+def payment_list_rows(*, organization: Organization, state: str = "") -> CompiledRows:
     """``payments_for_organization`` for the paginator, each row a ``PaymentRow`` read from
-    the row's values, not two model instances."""
-    payments = payments_for_organization(organization=organization, state=state)
-    return ReadAs(payments.values_list(*PAYMENT_ROW_FIELDS), _payment_row)
+    the row's values, not two model instances; the query compiled once per process for
+    each state (``registry.prepared``)."""
+    state = state if state in PAYMENT_STATES else ""
+    return CompiledRows(
+        _payment_rows_query(state),
+        [organization.pk],
+        _payment_row,
+        count=lambda: payments_for_organization(organization=organization, state=state).count(),
+    )
+
+
+@lru_cache(maxsize=16)
+def _payment_rows_query(state: str) -> CompiledQuery:
+    from organizations.models import Organization
+
+    (organization_pk,) = stand_ins(1)
+    payments = payments_for_organization(organization=Organization(pk=organization_pk), state=state)
+    return compile_query(payments.values_list(*PAYMENT_ROW_FIELDS), 1)
 
 
 def payment_list_count(*, organization: Organization, state: str = "") -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import enum
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import (
@@ -27,7 +28,8 @@ from accounts.models import User
 from accounts.selectors import email_addresses_for_user, verified_addresses
 from gdpr.api import annotate_restriction_in_force
 from registry.aggregates import month_key
-from registry.pagination import ReadAs, SearchRows
+from registry.pagination import PAGE_SIZES, CompiledRows, SearchRows
+from registry.prepared import CompiledQuery, compile_query, stand_ins
 from registry.tally import tallied
 
 from .leaving import (
@@ -109,20 +111,66 @@ class MemberRow:
 MEMBER_ROW_FIELDS = tuple(f.name for f in fields(MemberRow))
 
 
-def member_list_rows(*, organization: Organization, filters: MemberFilter) -> ReadAs:
+def member_list_rows(
+    *, organization: Organization, filters: MemberFilter
+) -> CompiledRows | SearchRows:
     """``member_list`` for the paginator, each row a ``MemberRow`` read from the row's
-    values, not a model instance."""
-
-    def rows(memberships: QuerySet[Membership]) -> QuerySet:
-        flagged = annotate_restriction_in_force(memberships, user_field="user")
-        return flagged.values_list(*MEMBER_ROW_FIELDS)
-
-    values = rows(member_list(organization=organization, filters=filters))
+    values, not a model instance. The query is compiled once per process for each sort,
+    status and role (``registry.prepared``); a search's matches are found by the ORM."""
+    shape = _member_shape(filters)
     if not _search_term(filters):
-        return ReadAs(values, _member_row)
+        return CompiledRows(
+            _member_rows_query(*shape),
+            [organization.pk],
+            _member_row,
+            count=lambda: member_list(organization=organization, filters=filters).count(),
+        )
     # The trigram index finds the matches in no order: their ids first, then the page by id.
-    unfiltered = member_list(organization=organization, filters=MemberFilter(sort=filters.sort))
-    return SearchRows(values, _member_row, by_id=lambda ids: rows(unfiltered.filter(pk__in=ids)))
+    values = _member_rows(member_list(organization=organization, filters=filters))
+    return SearchRows(
+        values,
+        _member_row,
+        by_id=lambda ids: _member_rows_by_id(organization.pk, ids, shape[0]),
+    )
+
+
+def _member_rows(memberships: QuerySet[Membership]) -> QuerySet:
+    flagged = annotate_restriction_in_force(memberships, user_field="user")
+    return flagged.values_list(*MEMBER_ROW_FIELDS)
+
+
+def _member_shape(filters: MemberFilter) -> tuple[str, str, str]:
+    """The sort, status and role of ``filters``, each one of the fixed few (or none)."""
+    sort = filters.sort if filters.sort in MEMBER_SORTS else DEFAULT_MEMBER_SORT
+    status = filters.status if filters.status in Membership.Status.values else ""
+    role = filters.role if filters.role in Membership.Role.values else ""
+    return sort, status, role
+
+
+@lru_cache(maxsize=128)
+def _member_rows_query(sort: str, status: str, role: str) -> CompiledQuery:
+    (organization_pk,) = stand_ins(1)
+    filters = MemberFilter(sort=sort, status=status, role=role)
+    memberships = member_list(organization=Organization(pk=organization_pk), filters=filters)
+    return compile_query(_member_rows(memberships), 1)
+
+
+def _member_rows_by_id(organization_pk: int, ids: list[int], sort: str) -> list[tuple]:
+    """The rows of the members ``ids`` of the organization, in the list's order. The ids
+    are padded with 0 (no row's id) to a page size, so that one compiled query serves
+    every page of that size."""
+    size = next((size for size in PAGE_SIZES if size >= len(ids)), len(ids))
+    query = _member_rows_by_id_query(sort, size)
+    return query.rows([organization_pk, *ids, *[0] * (size - len(ids))])
+
+
+@lru_cache(maxsize=64)
+def _member_rows_by_id_query(sort: str, size: int) -> CompiledQuery:
+    organization_pk, *ids = stand_ins(1 + size)
+    memberships = member_list(
+        organization=Organization(pk=organization_pk), filters=MemberFilter(sort=sort)
+    )
+    return compile_query(_member_rows(memberships.filter(pk__in=ids)), 1 + size)
 
 
 def _member_row(values: tuple) -> MemberRow:

@@ -7,12 +7,14 @@ offered gives the default, so a hand-edited address can never ask for the whole 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
+
+from registry.prepared import CompiledQuery
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
@@ -57,20 +59,55 @@ class ReadAs:
         return [self.row(values) for values in self.values[index]]
 
 
+class CompiledRows:
+    """A list's rows for the paginator from a query compiled once per process and shape
+    (``registry.prepared.compile_query``), run with the list's own ids (``args``) and the
+    page's limit and offset; each row made by ``row`` from its values. ``count``: how the
+    rows are counted when the caller does not know (a tally does), called only then.
+
+    Building a long list's queryset and compiling it anew on every page cost more of the
+    page than running it."""
+
+    def __init__(
+        self,
+        query: CompiledQuery,
+        args: Sequence[Any],
+        row: Callable[[tuple], Any],
+        count: Callable[[], int],
+    ) -> None:
+        self.query = query
+        self.args = args
+        self.row = row
+        self._count = count
+
+    def count(self) -> int:
+        return self._count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list:
+        start = index.start or 0
+        limit = None if index.stop is None else max(0, index.stop - start)
+        return [
+            self.row(values) for values in self.query.rows(self.args, limit=limit, offset=start)
+        ]
+
+
 class SearchRows(ReadAs):
     """A search's rows for the paginator, when an index finds them but cannot give them in
     the list's order (a trigram index): counting them, then reading the page, scanned the
     index twice. Here one query takes the ids of the matches in the list's order, up to
     ``cap``; when there are no more, their number is the count and the page's rows are read
-    by id (``by_id``, without the search's conditions, so the database goes by primary
-    key). A search that finds more counts them, as before.
+    by id (``by_id``: their values, without the search's conditions, so the database goes
+    by primary key). A search that finds more counts them, as before.
     """
 
     def __init__(
         self,
         values: QuerySet,
         row: Callable[[tuple], Any],
-        by_id: Callable[[list], QuerySet],
+        by_id: Callable[[list], Iterable[tuple]],
         cap: int = SEARCH_CAP,
     ) -> None:
         super().__init__(values, row)
@@ -98,7 +135,7 @@ class SearchRows(ReadAs):
 
 def paginate(
     request: HttpRequest,
-    queryset: QuerySet | ReadAs,
+    queryset: QuerySet | ReadAs | CompiledRows,
     *,
     sizes: tuple[int, ...] = PAGE_SIZES,
     default: int = DEFAULT_PAGE_SIZE,

@@ -140,7 +140,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
             # Cheaper {% url %}, labels and dates for the rows of long lists.
-            "libraries": {"listing": "registry.listing"},
+            "libraries": {"listing": "registry.listing", "fragments": "registry.fragments"},
         },
     },
 ]
@@ -169,6 +169,14 @@ if DATABASE_URL:
     # (or "options" in DATABASE_URL's query) leaves the server's own setting.
     if not env_bool("DATABASE_JIT", default=False):
         _db["OPTIONS"].setdefault("options", "-c jit=off")
+    # Prepared statements, for the few queries that ask for them (registry/prepared.py: the
+    # admin-rights check of every organization page, whose planning cost PostgreSQL ten
+    # times its running). Django turns them off for every connection, for the sake of
+    # transaction-pooling proxies; the ORM's own queries bind on the client and are never
+    # prepared either way. Behind such a proxy without prepared-statement support,
+    # DATABASE_PREPARED_STATEMENTS=false.
+    if env_bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        _db["OPTIONS"].setdefault("prepare_threshold", 2)
     # The Celery worker sets DATABASE_POOL=false: its prefork children close the pool
     # after every task, so pooling there only costs reconnects.
     if env_bool("DATABASE_POOL", default=True):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
+from django.db import connection
 from django.http import Http404
 from guardian.shortcuts import assign_perm
 
@@ -57,3 +58,37 @@ def test_it_is_one_query(admin, organization, django_assert_num_queries):
     permissions.get_organization_for_admin(admin, organization.pk)  # compiled once
     with django_assert_num_queries(1):
         permissions.get_organization_for_admin(admin, organization.pk)
+
+
+def test_it_gives_the_organization_as_the_orm_reads_it(admin, organization):
+    """Each value through its field's converters: a phone number, aware times."""
+    from django.utils import timezone
+
+    from organizations.models import Organization
+
+    Organization.objects.filter(pk=organization.pk).update(
+        phone="+358401234567", verified_at=timezone.now()
+    )
+    expected = Organization.objects.get(pk=organization.pk)
+    found = permissions.get_organization_for_admin(admin, organization.pk)
+    assert type(found.phone) is type(expected.phone) and found.phone == expected.phone
+    assert timezone.is_aware(found.verified_at) and found.verified_at == expected.verified_at
+    for field in Organization._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    assert not found._state.adding and found._state.db == "default"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_postgresql_plans_it_once_per_connection(admin, organization):
+    """Django turns prepared statements off for every connection; the settings turn them
+    back on, and the check runs where they apply (a cursor binding on the server). Without
+    either, PostgreSQL planned it on every page: ten times the cost of running it."""
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    for _ in range(3):
+        permissions.get_organization_for_admin(admin, organization.pk)
+    assert any("organizationuserobjectpermission" in text for text in prepared())

@@ -1,0 +1,177 @@
+"""Queries that PostgreSQL plans once per connection (prepared statements), for the few run
+on nearly every request whose planning costs more than their running.
+
+Django's psycopg 3 backend binds parameters on the client: the values go into the SQL text,
+so PostgreSQL parses and plans each query anew. For most queries that is a small part of
+their cost. The admin-rights check of every organization page is the exception: planning
+its two ``EXISTS`` with their joins took 0.7 ms of PostgreSQL's CPU and running it 0.07 ms,
+and under the benchmark's 50 concurrent users (``benchmarks``, P6) the database shares the
+machine's cores with the web workers.
+
+Here such a query runs on a cursor with server-side binding over the request's own
+connection (the same transaction), behind Django's cursor wrapper (query logging, the
+tests' query counts and ``execute_wrapper`` hooks see it as any other query). psycopg
+prepares a query after it has run ``prepare_threshold`` times on a connection (5 by default;
+``DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None`` turns it off, as a
+transaction-pooling PgBouncer in front of the database would need), and PostgreSQL then
+keeps one plan for all values. Other databases (SQLite in the quick start) run the query
+as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections, models
+
+
+def fetch_all(sql: str, params: Sequence[Any], using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
+    """The rows of ``sql`` (Django's ``%s`` placeholders), prepared on PostgreSQL."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    import psycopg
+
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)  # server-side binding: preparable
+    if connection.queries_logged:
+        cursor = connection.make_debug_cursor(raw)
+    else:
+        cursor = connection.make_cursor(raw)
+    with cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def instances[ModelT: models.Model](
+    model: type[ModelT], sql: str, params: Sequence[Any], using: str = DEFAULT_DB_ALIAS
+) -> list[ModelT]:
+    """``model.objects.raw(sql, params)`` for a query that selects the model's concrete
+    fields in their order (``concrete_attnames``), prepared on PostgreSQL. Each value goes
+    through its field's converters, as the ORM's own queries do (a phone number comes back
+    a ``PhoneNumber``, a time aware on SQLite)."""
+    names = concrete_attnames(model)
+    converters = _converters(model, using)
+    connection = connections[using]
+    made = []
+    for row in fetch_all(sql, params, using):
+        values = list(row)
+        for index, expression, functions in converters:
+            for convert in functions:
+                values[index] = convert(values[index], expression, connection)
+        made.append(model.from_db(using, names, values))
+    return made
+
+
+def concrete_attnames(model: type[models.Model]) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+@lru_cache(maxsize=64)
+def _converters(model: type[models.Model], using: str) -> tuple:
+    """What the ORM's compiler applies to each column of ``model`` on ``using``'s backend:
+    the backend's converters, then the field's own (``from_db_value``)."""
+    connection = connections[using]
+    found = []
+    for index, field in enumerate(model._meta.concrete_fields):
+        expression = field.get_col(model._meta.db_table)
+        functions = [
+            *connection.ops.get_db_converters(expression),
+            *expression.get_db_converters(connection),
+        ]
+        if functions:
+            found.append((index, expression, tuple(functions)))
+    return tuple(found)
+
+
+# Ids no row has, standing for the values a compiled query takes (``compile_query``).
+STAND_IN = -7_654_000
+
+
+def stand_ins(count: int) -> list[int]:
+    """``count`` different ids that no row has, to build a query to compile with."""
+    return [STAND_IN - n for n in range(count)]
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """A queryset's SQL, compiled once, run with other ids in place of its stand-ins
+    (``compile_query``); its rows as the queryset gives them (``values_list``'s tuples,
+    each value through its converters). On PostgreSQL it is prepared (``fetch_all``)."""
+
+    sql: str
+    params: tuple
+    slots: tuple[tuple[int, int], ...]  # (position among the params, argument)
+    converters: tuple[tuple[int, tuple, Any], ...]  # (column, functions, expression)
+    using: str
+
+    def bound(
+        self, args: Sequence[Any], *, limit: int | None = None, offset: int = 0
+    ) -> tuple[str, list]:
+        """The SQL and its parameters for ``args`` and the page."""
+        params = list(self.params)
+        for position, argument in self.slots:
+            params[position] = args[argument]
+        sql = self.sql
+        if limit is not None:
+            sql = f"{sql} LIMIT %s OFFSET %s"
+            params += [limit, offset]
+        return sql, params
+
+    def explain(self, args: Sequence[Any], *, limit: int | None = None, **options: bool) -> str:
+        """``QuerySet.explain`` of the query for ``args`` (its first ``limit`` rows)."""
+        connection = connections[self.using]
+        sql, params = self.bound(args, limit=limit)
+        prefix = connection.ops.explain_query_prefix(**options)
+        with connection.cursor() as cursor:
+            cursor.execute(f"{prefix} {sql}", params)
+            return "\n".join(str(row[0]) for row in cursor.fetchall())
+
+    def rows(self, args: Sequence[Any], *, limit: int | None = None, offset: int = 0) -> list:
+        found = fetch_all(*self.bound(args, limit=limit, offset=offset), self.using)
+        if not self.converters:
+            return found
+        connection = connections[self.using]
+        converted = []
+        for row in found:
+            values = list(row)
+            for index, functions, expression in self.converters:
+                for convert in functions:
+                    values[index] = convert(values[index], expression, connection)
+            converted.append(tuple(values))
+        return converted
+
+
+def compile_query(
+    queryset: models.QuerySet, arguments: int, using: str = DEFAULT_DB_ALIAS
+) -> CompiledQuery:
+    """``queryset``, built with ``stand_ins(arguments)`` for the ids that change from one
+    use to the next, compiled for ``CompiledQuery.rows``. Building and compiling a list's
+    queryset (filters, a subquery, the columns) cost more of its page than running it; a
+    caller keeps the compiled query per shape (the filters chosen from a fixed set), and
+    every value that is not one of the stand-ins stays as it was compiled. Unsliced: the
+    page's ``LIMIT`` and ``OFFSET`` are the call's."""
+    if queryset.query.is_sliced:
+        raise ValueError("compile the query unsliced: rows() takes the limit and offset")
+    compiler = queryset.query.get_compiler(using)
+    sql, params = compiler.as_sql()
+    wanted = {value: index for index, value in enumerate(stand_ins(arguments))}
+    slots = tuple(
+        (position, wanted[value])
+        for position, value in enumerate(params)
+        if type(value) is int and value in wanted
+    )
+    if {argument for _, argument in slots} != set(range(arguments)):
+        raise RuntimeError("a stand-in id did not come out of the query as a parameter")
+    converters = tuple(
+        (index, tuple(functions), expression)
+        for index, (functions, expression) in compiler.get_converters(
+            [expression for expression, _sql, _alias in compiler.select]
+        ).items()
+    )
+    return CompiledQuery(sql, tuple(params), slots, converters, using)
