@@ -36,6 +36,7 @@ def fetch_all(sql: str, params: Sequence[Any], using: str = DEFAULT_DB_ALIAS) ->
             cursor.execute(sql, params)
             return cursor.fetchall()
     import psycopg
+    from psycopg.types.numeric import Int8
 
     connection.ensure_connection()
     raw = psycopg.Cursor(connection.connection)  # server-side binding: preparable
@@ -43,6 +44,10 @@ def fetch_all(sql: str, params: Sequence[Any], using: str = DEFAULT_DB_ALIAS) ->
         cursor = connection.make_debug_cursor(raw)
     else:
         cursor = connection.make_cursor(raw)
+    # psycopg sends an int as the smallest integer type it fits, and prepares a query once
+    # for each combination of its parameters' types: a page of 50 ids, some under 32,768
+    # and some over, was a new statement almost every time. Every id is a bigint here.
+    params = [Int8(value) if type(value) is int else value for value in params]
     with cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

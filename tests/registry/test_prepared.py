@@ -111,3 +111,19 @@ def test_postgresql_plans_the_member_list_once_per_connection():
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any('FROM "organizations_membership"' in text for text in prepared), prepared
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_one_statement_serves_ids_of_every_size():
+    """psycopg would send 5 as a smallint and 70,000 as an integer, a statement each."""
+    from registry.prepared import fetch_all
+
+    sql = 'SELECT "id" FROM "organizations_membership" WHERE "id" IN (%s, %s)'
+    for ids in ([5, 70_000], [70_000, 5], [3_000_000_000, 1], [1, 2], [40_000, 50_000]):
+        fetch_all(sql, ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT parameter_types::text FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%"organizations_membership" WHERE "id" IN%'],
+        )
+        assert cursor.fetchall() == [("{bigint,bigint}",)]
