@@ -29,7 +29,13 @@ from accounts.selectors import email_addresses_for_user, verified_addresses
 from gdpr.api import annotate_restriction_in_force
 from registry.aggregates import month_key
 from registry.pagination import PAGE_SIZES, CompiledRows, SearchRows
-from registry.prepared import CompiledQuery, compile_query, stand_ins
+from registry.prepared import (
+    CompiledQuery,
+    compile_query,
+    like_escaped,
+    stand_ins,
+    text_stand_in,
+)
 from registry.tally import tallied
 
 from .leaving import (
@@ -126,11 +132,12 @@ def member_list_rows(
             count=lambda: member_list(organization=organization, filters=filters).count(),
         )
     # The trigram index finds the matches in no order: their ids first, then the page by id.
-    values = _member_rows(member_list(organization=organization, filters=filters))
+    args = [organization.pk, like_escaped(_search_term(filters))]
     return SearchRows(
-        values,
-        _member_row,
+        ids=lambda limit: [pk for (pk,) in _member_ids_query(*shape).rows(args, limit=limit)],
         by_id=lambda ids: _member_rows_by_id(organization.pk, ids, shape[0]),
+        values=lambda: _member_rows(member_list(organization=organization, filters=filters)),
+        row=_member_row,
     )
 
 
@@ -162,6 +169,16 @@ def _member_rows_by_id(organization_pk: int, ids: list[int], sort: str) -> list[
     size = next((size for size in PAGE_SIZES if size >= len(ids)), len(ids))
     query = _member_rows_by_id_query(sort, size)
     return query.rows([organization_pk, *ids, *[0] * (size - len(ids))])
+
+
+@lru_cache(maxsize=128)
+def _member_ids_query(sort: str, status: str, role: str) -> CompiledQuery:
+    """The ids of a search's matches in the list's order (``member_list`` with a search
+    term standing in). Not prepared: whether the trigram index pays depends on the term."""
+    (organization_pk,) = stand_ins(1)
+    filters = MemberFilter(query=text_stand_in(), sort=sort, status=status, role=role)
+    memberships = member_list(organization=Organization(pk=organization_pk), filters=filters)
+    return compile_query(memberships.values_list("pk"), 1, texts=1, prepare=False)
 
 
 @lru_cache(maxsize=64)

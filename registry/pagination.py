@@ -36,29 +36,6 @@ def page_size(
     return size if size in sizes else default
 
 
-class ReadAs:
-    """A queryset of values that the paginator reads as rows: counted as the queryset is,
-    each row of the page made by ``row`` from its values.
-
-    The long lists read their rows this way. Building 50 model instances a page (100 with
-    the payments' invoices), each with the audit's snapshot of its fields, cost more than
-    running the query; a row here is a small frozen dataclass.
-    """
-
-    def __init__(self, values: QuerySet, row: Callable[[tuple], Any]) -> None:
-        self.values = values
-        self.row = row
-
-    def count(self) -> int:
-        return self.values.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list:
-        return [self.row(values) for values in self.values[index]]
-
-
 class CompiledRows:
     """A list's rows for the paginator from a query compiled once per process and shape
     (``registry.prepared.compile_query``), run with the list's own ids (``args``) and the
@@ -94,48 +71,56 @@ class CompiledRows:
         ]
 
 
-class SearchRows(ReadAs):
+class SearchRows:
     """A search's rows for the paginator, when an index finds them but cannot give them in
     the list's order (a trigram index): counting them, then reading the page, scanned the
     index twice. Here one query takes the ids of the matches in the list's order, up to
-    ``cap``; when there are no more, their number is the count and the page's rows are read
-    by id (``by_id``: their values, without the search's conditions, so the database goes
-    by primary key). A search that finds more counts them, as before.
+    ``cap`` (``ids(limit)``); when there are no more, their number is the count and the
+    page's rows are read by id (``by_id``: their values, without the search's conditions,
+    so the database goes by primary key). A search that finds more counts them and reads
+    the pages past the ids it has as a slice of ``values()``, the search's rows, built only
+    then.
     """
 
     def __init__(
         self,
-        values: QuerySet,
-        row: Callable[[tuple], Any],
+        ids: Callable[[int], list],
         by_id: Callable[[list], Iterable[tuple]],
+        values: Callable[[], QuerySet],
+        row: Callable[[tuple], Any],
         cap: int = SEARCH_CAP,
     ) -> None:
-        super().__init__(values, row)
+        self.ids = ids
         self.by_id = by_id
+        self.values = values
+        self.row = row
         self.cap = cap
         self._ids: list | None = None
 
     def _found(self) -> list:
         if self._ids is None:
-            self._ids = list(self.values.values_list("pk", flat=True)[: self.cap + 1])
+            self._ids = self.ids(self.cap + 1)
         return self._ids
 
     def count(self) -> int:
         found = self._found()
-        return len(found) if len(found) <= self.cap else super().count()
+        return len(found) if len(found) <= self.cap else self.values().count()
+
+    def __len__(self) -> int:
+        return self.count()
 
     def __getitem__(self, index: slice) -> list:
         found = self._found()
         known = found[: self.cap]
         if len(found) > self.cap and (index.stop is None or index.stop > len(known)):
-            return super().__getitem__(index)
+            return [self.row(values) for values in self.values()[index]]
         ids = known[index]
         return [self.row(values) for values in self.by_id(ids)] if ids else []
 
 
 def paginate(
     request: HttpRequest,
-    queryset: QuerySet | ReadAs | CompiledRows,
+    queryset: QuerySet | CompiledRows | SearchRows,
     *,
     sizes: tuple[int, ...] = PAGE_SIZES,
     default: int = DEFAULT_PAGE_SIZE,

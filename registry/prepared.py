@@ -28,10 +28,13 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
 
-def fetch_all(sql: str, params: Sequence[Any], using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
-    """The rows of ``sql`` (Django's ``%s`` placeholders), prepared on PostgreSQL."""
+def fetch_all(
+    sql: str, params: Sequence[Any], using: str = DEFAULT_DB_ALIAS, *, prepare: bool = True
+) -> list[tuple]:
+    """The rows of ``sql`` (Django's ``%s`` placeholders), prepared on PostgreSQL unless
+    ``prepare`` is false."""
     connection = connections[using]
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not prepare:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
@@ -103,6 +106,12 @@ def stand_ins(count: int) -> list[int]:
     return [STAND_IN - n for n in range(count)]
 
 
+def text_stand_in(number: int = 0) -> str:
+    """A text no one searches for (private-use characters), standing for a search term:
+    the parameter it comes out in (``%…%`` for ``contains``) is filled in around it."""
+    return f"\ue000{number}\ue000"
+
+
 @dataclass(frozen=True)
 class CompiledQuery:
     """A queryset's SQL, compiled once, run with other ids in place of its stand-ins
@@ -111,17 +120,20 @@ class CompiledQuery:
 
     sql: str
     params: tuple
-    slots: tuple[tuple[int, int], ...]  # (position among the params, argument)
+    # (position among the params, argument, and for a text what it came out between)
+    slots: tuple[tuple[int, int, tuple[str, str] | None], ...]
     converters: tuple[tuple[int, tuple, Any], ...]  # (column, functions, expression)
     using: str
+    prepare: bool = True
 
     def bound(
         self, args: Sequence[Any], *, limit: int | None = None, offset: int = 0
     ) -> tuple[str, list]:
         """The SQL and its parameters for ``args`` and the page."""
         params = list(self.params)
-        for position, argument in self.slots:
-            params[position] = args[argument]
+        for position, argument, around in self.slots:
+            value = args[argument]
+            params[position] = value if around is None else f"{around[0]}{value}{around[1]}"
         sql = self.sql
         if limit is not None:
             sql = f"{sql} LIMIT %s OFFSET %s"
@@ -138,7 +150,8 @@ class CompiledQuery:
             return "\n".join(str(row[0]) for row in cursor.fetchall())
 
     def rows(self, args: Sequence[Any], *, limit: int | None = None, offset: int = 0) -> list:
-        found = fetch_all(*self.bound(args, limit=limit, offset=offset), self.using)
+        sql, params = self.bound(args, limit=limit, offset=offset)
+        found = fetch_all(sql, params, self.using, prepare=self.prepare)
         if not self.converters:
             return found
         connection = connections[self.using]
@@ -153,30 +166,50 @@ class CompiledQuery:
 
 
 def compile_query(
-    queryset: models.QuerySet, arguments: int, using: str = DEFAULT_DB_ALIAS
+    queryset: models.QuerySet,
+    arguments: int,
+    texts: int = 0,
+    *,
+    prepare: bool = True,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> CompiledQuery:
     """``queryset``, built with ``stand_ins(arguments)`` for the ids that change from one
-    use to the next, compiled for ``CompiledQuery.rows``. Building and compiling a list's
-    queryset (filters, a subquery, the columns) cost more of its page than running it; a
-    caller keeps the compiled query per shape (the filters chosen from a fixed set), and
-    every value that is not one of the stand-ins stays as it was compiled. Unsliced: the
-    page's ``LIMIT`` and ``OFFSET`` are the call's."""
+    use to the next (and ``text_stand_in(0…texts-1)`` for search terms, arguments after the
+    ids), compiled for ``CompiledQuery.rows``. Building and compiling a list's queryset
+    (filters, a subquery, the columns) cost more of its page than running it; a caller
+    keeps the compiled query per shape (the filters chosen from a fixed set), and every
+    value that is not a stand-in stays as it was compiled. A search term is put where its
+    stand-in was, inside what the lookup wrapped it in (``%…%``): the caller escapes it as
+    that lookup does (``like_escaped``). Unsliced: the page's ``LIMIT`` and ``OFFSET`` are
+    the call's. ``prepare=False`` for a query whose best plan turns on its values (a
+    search term: an index for a long one, a scan for one of two letters), which
+    PostgreSQL could otherwise settle into one plan for all."""
     if queryset.query.is_sliced:
         raise ValueError("compile the query unsliced: rows() takes the limit and offset")
     compiler = queryset.query.get_compiler(using)
     sql, params = compiler.as_sql()
-    wanted = {value: index for index, value in enumerate(stand_ins(arguments))}
-    slots = tuple(
-        (position, wanted[value])
-        for position, value in enumerate(params)
-        if type(value) is int and value in wanted
-    )
-    if {argument for _, argument in slots} != set(range(arguments)):
-        raise RuntimeError("a stand-in id did not come out of the query as a parameter")
+    ids = {value: index for index, value in enumerate(stand_ins(arguments))}
+    slots: list[tuple[int, int, tuple[str, str] | None]] = []
+    for position, value in enumerate(params):
+        if type(value) is int and value in ids:
+            slots.append((position, ids[value], None))
+        elif isinstance(value, str):
+            for number in range(texts):
+                before, found, after = value.partition(text_stand_in(number))
+                if found:
+                    slots.append((position, arguments + number, (before, after)))
+    if sorted({slot[1] for slot in slots}) != list(range(arguments + texts)):
+        raise RuntimeError("a stand-in did not come out of the query as a parameter")
     converters = tuple(
         (index, tuple(functions), expression)
         for index, (functions, expression) in compiler.get_converters(
             [expression for expression, _sql, _alias in compiler.select]
         ).items()
     )
-    return CompiledQuery(sql, tuple(params), slots, converters, using)
+    return CompiledQuery(sql, tuple(params), tuple(slots), converters, using, prepare)
+
+
+def like_escaped(text: str, using: str = DEFAULT_DB_ALIAS) -> str:
+    """``text`` as ``contains`` and the other ``LIKE`` lookups put it in their pattern:
+    ``%``, ``_`` and the escape character taken literally."""
+    return connections[using].ops.prep_for_like_query(text)

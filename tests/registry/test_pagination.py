@@ -52,11 +52,12 @@ def _search_rows(cap: int):
     order = ("last_name", "pk")
     found = User.objects.filter(email__contains="haku").order_by(*order)
     return SearchRows(
-        found.values_list("pk", "email"),
-        tuple,
+        ids=lambda limit: list(found.values_list("pk", flat=True)[:limit]),
         by_id=lambda ids: (
             User.objects.filter(pk__in=ids).order_by(*order).values_list("pk", "email")
         ),
+        values=lambda: found.values_list("pk", "email"),
+        row=tuple,
         cap=cap,
     ), found
 

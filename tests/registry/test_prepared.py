@@ -104,13 +104,16 @@ def test_a_query_must_take_every_stand_in_and_no_slice():
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
 def test_postgresql_plans_the_member_list_once_per_connection():
     first, _second = _two_organizations()
-    filters = selectors.MemberFilter()
     for _ in range(3):
-        selectors.member_list_rows(organization=first, filters=filters)[0:50]
+        selectors.member_list_rows(organization=first, filters=selectors.MemberFilter())[0:50]
+        search = selectors.MemberFilter(query="mäki")
+        selectors.member_list_rows(organization=first, filters=search)[0:50]
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any('FROM "organizations_membership"' in text for text in prepared), prepared
+    # A search's plan turns on its term: planned each time.
+    assert not any("LIKE" in text for text in prepared), prepared
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
@@ -127,3 +130,22 @@ def test_one_statement_serves_ids_of_every_size():
             ['%"organizations_membership" WHERE "id" IN%'],
         )
         assert cursor.fetchall() == [("{bigint,bigint}",)]
+
+
+@pytest.mark.parametrize(
+    "term", ["mäki", "MÄKINEN", "  aino01  ", "%", "_", "\\", "a%b", "ai_o", "mäk'", "'; --", "x"]
+)
+def test_a_searchs_ids_are_the_orms_for_any_term(term):
+    """The term goes in where its stand-in was, escaped as ``contains`` escapes it: a
+    ``%`` or ``_`` is a character searched for, not a wildcard."""
+    first, _second = _two_organizations()
+    for n, name in enumerate(["a%b Mäkinen", "ai_o Mäkinen", "back\\slash", "aino01 Mäki"]):
+        person = UserFactory(first_name=name.split()[0], last_name=name.split()[-1])
+        add_member(first, person, member_number=f"7{n:03d}")
+    for sort in ("name", "-joined"):
+        filters = selectors.MemberFilter(query=term, sort=sort)
+        rows = selectors.member_list_rows(organization=first, filters=filters)
+        plain = selectors.member_list(organization=first, filters=filters)
+        assert rows.ids(1000) == list(plain.values_list("pk", flat=True))
+    if term in ("%", "_", "\\"):  # found literally, not every member
+        assert len(rows.ids(1000)) < Membership.objects.filter(organization=first).count()
