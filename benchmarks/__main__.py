@@ -239,7 +239,9 @@ def run(args: argparse.Namespace, held: dict) -> int:
     )
     attempt("P2", "P2 people search", lambda: scenarios.people_search(staff, "mäkinen", repeat))
     attempt("pay", "payments list", lambda: scenarios.payment_list(admin, big, repeat))
-    attempt("P3", "P3 CSV export", lambda: scenarios.member_export(admin, big, max(3, repeat // 3)))
+    # As many runs as the pages: with ten, the p95 was the slowest run, and one export held
+    # up by something else (one in ten at 440 ms, the rest 230-270 ms) missed the goal.
+    attempt("P3", "P3 CSV export", lambda: scenarios.member_export(admin, big, repeat))
     attempt("P7", "P7 organization dashboard", lambda: scenarios.dashboard(admin, big, repeat))
     attempt("P8", "P8 controller dashboard", lambda: scenarios.controller_dashboard(staff, repeat))
     attempt(
