@@ -1,21 +1,24 @@
-"""Queries that PostgreSQL plans once per connection (prepared statements), for the few run
-on nearly every request whose planning costs more than their running.
+"""The few queries run on nearly every request of the organization pages, made cheaper
+than the ORM makes them: prepared on PostgreSQL, and compiled once per process.
 
-Django's psycopg 3 backend binds parameters on the client: the values go into the SQL text,
-so PostgreSQL parses and plans each query anew. For most queries that is a small part of
-their cost. The admin-rights check of every organization page is the exception: planning
-its two ``EXISTS`` with their joins took 0.7 ms of PostgreSQL's CPU and running it 0.07 ms,
-and under the benchmark's 50 concurrent users (``benchmarks``, P6) the database shares the
-machine's cores with the web workers.
+**Prepared.** Django's psycopg 3 backend binds parameters on the client: the values go
+into the SQL text, so PostgreSQL parses and plans each query anew. For most queries that
+is a small part of their cost. The admin-rights check of every organization page is the
+exception: planning its two ``EXISTS`` with their joins took 0.7 ms of PostgreSQL's CPU and
+running it 0.07 ms, and under the benchmark's 50 concurrent users (``benchmarks``, P6) the
+database shares the machine's cores with the web workers. Here such a query runs on a
+cursor with server-side binding over the request's own connection (the same
+transaction), behind Django's cursor wrapper (query logging, the tests' query counts and
+``execute_wrapper`` hooks see it as any other query). psycopg prepares a query after it
+has run ``prepare_threshold`` times on a connection: Django sets that to None (never),
+``registry.settings`` to 2 unless ``DATABASE_PREPARED_STATEMENTS=false`` (for a
+transaction-pooling proxy without prepared statements). PostgreSQL then plans it once
+for all values where that plan is as good. Other databases (SQLite in the quick start)
+run the query as it is.
 
-Here such a query runs on a cursor with server-side binding over the request's own
-connection (the same transaction), behind Django's cursor wrapper (query logging, the
-tests' query counts and ``execute_wrapper`` hooks see it as any other query). psycopg
-prepares a query after it has run ``prepare_threshold`` times on a connection (5 by default;
-``DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None`` turns it off, as a
-transaction-pooling PgBouncer in front of the database would need), and PostgreSQL then
-keeps one plan for all values. Other databases (SQLite in the quick start) run the query
-as it is.
+**Compiled once** (``compile_query``). Building a long list's queryset (filters, a
+subquery, the columns) and compiling it cost more of its page than running it. A list's
+query is compiled once per shape with stand-in ids, and each page puts its own in.
 """
 
 from __future__ import annotations
@@ -60,20 +63,28 @@ def instances[ModelT: models.Model](
     model: type[ModelT], sql: str, params: Sequence[Any], using: str = DEFAULT_DB_ALIAS
 ) -> list[ModelT]:
     """``model.objects.raw(sql, params)`` for a query that selects the model's concrete
-    fields in their order (``concrete_attnames``), prepared on PostgreSQL. Each value goes
+    fields in their order, prepared on PostgreSQL. Each value goes
     through its field's converters, as the ORM's own queries do (a phone number comes back
     a ``PhoneNumber``, a time aware on SQLite)."""
     names = concrete_attnames(model)
-    converters = _converters(model, using)
+    rows = _converted(fetch_all(sql, params, using), _converters(model, using), using)
+    return [model.from_db(using, names, values) for values in rows]
+
+
+def _converted(rows: list[tuple], converters: tuple, using: str) -> list[tuple]:
+    """``rows`` with each value through its column's converters: ``(column, functions,
+    expression)`` as the ORM's compiler applies them."""
+    if not converters:
+        return rows
     connection = connections[using]
-    made = []
-    for row in fetch_all(sql, params, using):
+    converted = []
+    for row in rows:
         values = list(row)
-        for index, expression, functions in converters:
+        for index, functions, expression in converters:
             for convert in functions:
                 values[index] = convert(values[index], expression, connection)
-        made.append(model.from_db(using, names, values))
-    return made
+        converted.append(tuple(values))
+    return converted
 
 
 def concrete_attnames(model: type[models.Model]) -> list[str]:
@@ -93,7 +104,7 @@ def _converters(model: type[models.Model], using: str) -> tuple:
             *expression.get_db_converters(connection),
         ]
         if functions:
-            found.append((index, expression, tuple(functions)))
+            found.append((index, tuple(functions), expression))
     return tuple(found)
 
 
@@ -152,17 +163,7 @@ class CompiledQuery:
     def rows(self, args: Sequence[Any], *, limit: int | None = None, offset: int = 0) -> list:
         sql, params = self.bound(args, limit=limit, offset=offset)
         found = fetch_all(sql, params, self.using, prepare=self.prepare)
-        if not self.converters:
-            return found
-        connection = connections[self.using]
-        converted = []
-        for row in found:
-            values = list(row)
-            for index, functions, expression in self.converters:
-                for convert in functions:
-                    values[index] = convert(values[index], expression, connection)
-            converted.append(tuple(values))
-        return converted
+        return _converted(found, self.converters, self.using)
 
 
 def compile_query(
