@@ -171,7 +171,8 @@ if DATABASE_URL:
         _db["OPTIONS"].setdefault("options", "-c jit=off")
     # Prepared statements, for the few queries that ask for them (registry/prepared.py: the
     # admin-rights check of every organization page, whose planning cost PostgreSQL ten
-    # times its running). Django turns them off for every connection, for the sake of
+    # times its running, and the member and payments lists' rows). Django turns them off
+    # for every connection, for the sake of
     # transaction-pooling proxies; the ORM's own queries bind on the client and are never
     # prepared either way. Behind such a proxy without prepared-statement support,
     # DATABASE_PREPARED_STATEMENTS=false.
